@@ -1,0 +1,133 @@
+"""The ``studio-render`` command line: render, info, gui (and cluster commands)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from studio_render import __version__
+from studio_render.core.errors import BadInput, StudioRenderError
+from studio_render.core.presets import PRESETS, SPEEDS
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"studio-render: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _versions() -> str:
+    import PySide6
+    import rlottie_python
+
+    from studio_render.core.ffmpeg import ffmpeg_version, find_ffmpeg
+
+    try:
+        ffmpeg = f"{ffmpeg_version(find_ffmpeg())} ({find_ffmpeg()})"
+    except (OSError, StudioRenderError) as exc:
+        ffmpeg = f"not usable ({exc})"
+    rlottie = getattr(rlottie_python, "__version__", "installed")
+    return (
+        f"studio-render {__version__}\n"
+        f"Python {sys.version.split()[0]}, PySide6 {PySide6.__version__}, "
+        f"rlottie-python {rlottie}\n{ffmpeg}"
+    )
+
+
+class _VersionAction(argparse.Action):
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        print(_versions())
+        raise SystemExit(0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="studio-render", description=__doc__)
+    parser.add_argument("--version", nargs=0, action=_VersionAction, help="show versions")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    render = sub.add_parser("render", help="render a composition to a video file")
+    render.add_argument("composition", type=Path)
+    render.add_argument("-o", "--output", type=Path, required=True)
+    render.add_argument("-j", "--concurrency", type=int, default=None,
+                        help="worker processes (default: number of cores)")
+    render.add_argument("--frames", help="START:END, END exclusive (default: all)")
+    render.add_argument("--preset", default="h264", help=", ".join(PRESETS))
+    render.add_argument("--crf", type=int, help="quality; lower is better")
+    render.add_argument("--speed", help="encoder speed: " + ", ".join(SPEEDS))
+    render.add_argument("--chunk-frames", type=int, help="frames per chunk")
+    render.add_argument("--size", help="output size WxH (Wx or xH keep the aspect)")
+    render.add_argument("--alpha", action="store_true", help="keep transparency (vp9)")
+    render.add_argument("--background", default="#ffffff",
+                        help="colour behind transparent parts in formats without alpha")
+    render.add_argument("--retries", type=int, default=2, help="retries of a failed chunk")
+    render.add_argument("--progress", choices=("bar", "json", "none"), default="bar")
+    render.add_argument("--cluster", help="render on a Dask cluster at this address")
+
+    info = sub.add_parser("info", help="describe a composition")
+    info.add_argument("composition", type=Path)
+    info.add_argument("--json", action="store_true")
+
+    gui = sub.add_parser("gui", help="open the desktop window")
+    gui.add_argument("composition", type=Path, nargs="?")
+    return parser  # fmt: skip
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from studio_render.compositions.probe import probe_composition
+
+    info = probe_composition(args.composition)
+    if args.json:
+        print(json.dumps(info.to_json()))
+    else:
+        print(f"{Path(info.path).name}\n  kind:      {info.kind}\n"
+              f"  size:      {info.width}x{info.height}\n  fps:       {info.fps:g}\n"
+              f"  frames:    {info.frame_count}\n  duration:  {info.duration_s:.3f} s\n"
+              f"  audio:     {info.audio or 'none'}")  # fmt: skip
+    return EXIT_OK
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from studio_render.cli_render import run_render
+
+    return run_render(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--worker"]:  # the frozen app starting one of its worker processes
+        from studio_render.worker.main import main as worker_main
+
+        return worker_main(argv[1:])
+    if not argv:
+        return gui_main([])
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "info":
+            return cmd_info(args)
+        if args.command == "render":
+            return cmd_render(args)
+        if args.command == "gui":
+            return gui_main([str(args.composition)] if args.composition else [])
+    except BadInput as exc:
+        if getattr(args, "progress", None) == "json":
+            print(json.dumps({"event": "error", "message": str(exc)}), flush=True)
+        print(f"studio-render: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    build_parser().print_help()
+    return EXIT_BAD_INPUT
+
+
+def gui_main(argv: list[str] | None = None) -> int:
+    from studio_render.gui.app import run_app
+
+    return run_app(sys.argv[1:] if argv is None else argv)
+
+
+__all__ = ["main", "gui_main", "EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_CANCELLED"]

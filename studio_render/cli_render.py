@@ -1,0 +1,172 @@
+"""``studio-render render``: the engine under a QCoreApplication, with a terminal display."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+from typing import Any
+
+from studio_render.core.errors import BadInput
+from studio_render.core.job import RenderSettings, default_concurrency, parse_frames
+from studio_render.core.progress import ProgressSnapshot
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
+
+
+def settings_from_args(args: argparse.Namespace, frame_count: int) -> RenderSettings:
+    from studio_render.compositions.info import parse_size
+
+    return RenderSettings(
+        output=args.output,
+        preset=args.preset,
+        concurrency=args.concurrency if args.concurrency is not None else default_concurrency(),
+        frames=parse_frames(args.frames, frame_count) if args.frames else None,
+        chunk_frames=args.chunk_frames,
+        size=parse_size(args.size) if args.size else None,
+        crf=args.crf,
+        speed=args.speed,
+        alpha=args.alpha,
+        background=args.background,
+        retries=args.retries,
+    )
+
+
+def _format_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return "ETA --:--"
+    s = int(seconds + 0.5)
+    return f"ETA {s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else (
+        f"ETA {s // 60:d}:{s % 60:02d}"
+    )
+
+
+class _JsonDisplay:
+    def _print(self, obj: dict[str, Any]) -> None:
+        print(json.dumps(obj), flush=True)
+
+    def update(self, snap: ProgressSnapshot) -> None:
+        self._print({
+            "event": "progress", "progress": round(snap.progress, 6), "stage": str(snap.stage),
+            "frames_done": snap.frames_done, "frames_total": snap.frames_total,
+            "eta_s": None if snap.eta_s is None else round(snap.eta_s, 2),
+        })  # fmt: skip
+
+    def done(self, output: str) -> None:
+        self._print({"event": "done", "output": output})
+
+    def error(self, message: str, details: str) -> None:
+        self._print({"event": "error", "message": message})
+
+    def cancelled(self) -> None:
+        self._print({"event": "cancelled"})
+
+
+class _BarDisplay:
+    """A tqdm bar in tenths of a percent, with stage, frames per second and our ETA."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        from studio_render.qt.aggregator import BAR_MAXIMUM
+
+        self.bar = tqdm(
+            total=BAR_MAXIMUM, file=sys.stderr, dynamic_ncols=True, leave=True,
+            bar_format="{percentage:5.1f}%|{bar}| {desc}",
+        )  # fmt: skip
+        self.maximum = BAR_MAXIMUM
+
+    def update(self, snap: ProgressSnapshot) -> None:
+        fps = f"{snap.fps:.0f} fps" if snap.fps else "-- fps"
+        self.bar.set_description_str(
+            f"{str(snap.stage).capitalize()}: {snap.frames_done}/{snap.frames_total} frames, "
+            f"{fps}, {_format_eta(snap.eta_s)}",
+            refresh=False,
+        )
+        self.bar.update(round(snap.progress * self.maximum) - self.bar.n)
+
+    def done(self, output: str) -> None:
+        self.bar.close()
+        print(f"Wrote {output}", file=sys.stderr)
+
+    def error(self, message: str, details: str) -> None:
+        self.bar.close()
+        print(f"studio-render: render failed: {message}", file=sys.stderr)
+        if details:
+            print("  " + details.replace("\n", "\n  "), file=sys.stderr)
+
+    def cancelled(self) -> None:
+        self.bar.close()
+        print("Render cancelled.", file=sys.stderr)
+
+
+class _QuietDisplay(_BarDisplay):
+    def __init__(self) -> None:
+        pass
+
+    def update(self, snap: ProgressSnapshot) -> None:
+        pass
+
+    def done(self, output: str) -> None:
+        pass
+
+    def error(self, message: str, details: str) -> None:
+        print(f"studio-render: render failed: {message}", file=sys.stderr)
+
+    def cancelled(self) -> None:
+        pass
+
+
+def run_render(args: argparse.Namespace) -> int:
+    """Probe, check, render; returns the exit code. Raises BadInput before any work."""
+    from studio_render.compositions.probe import probe_composition
+    from studio_render.core.job import prepare_job
+
+    info = probe_composition(args.composition)
+    settings = settings_from_args(args, info.frame_count)
+    if args.cluster:
+        raise BadInput("--cluster needs the cluster extra: pip install 'studio-render[cluster]'")
+    job = prepare_job(info, settings)
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    from studio_render.qt.engine import RenderEngine
+
+    app = QCoreApplication.instance() or QCoreApplication(["studio-render"])
+    display = {"json": _JsonDisplay, "bar": _BarDisplay, "none": _QuietDisplay}[args.progress]()
+    engine = RenderEngine()
+    result = {"code": EXIT_FAILED}
+
+    def on_done(output: str) -> None:
+        display.done(output)
+        result["code"] = EXIT_OK
+
+    def on_failed(message: str, details: str) -> None:
+        display.error(message, details)
+        result["code"] = EXIT_FAILED
+
+    def on_cancelled() -> None:
+        display.cancelled()
+        result["code"] = EXIT_CANCELLED
+
+    engine.aggregator.snapshotChanged.connect(display.update)
+    engine.finished.connect(on_done)
+    engine.failed.connect(on_failed)
+    engine.cancelled.connect(on_cancelled)
+    engine.ended.connect(app.quit)
+
+    previous = signal.signal(signal.SIGINT, lambda *_: engine.cancel())
+    # Python runs signal handlers only between bytecodes: wake the interpreter regularly.
+    ticker = QTimer()
+    ticker.timeout.connect(lambda: None)
+    ticker.start(100)
+    try:
+        engine.start(job)
+        app.exec()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        ticker.stop()
+    return result["code"]

@@ -1,0 +1,1 @@
+"""Compositions: what a file describes (``info``) and how its frames are drawn (``source``)."""

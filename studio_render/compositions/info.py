@@ -1,0 +1,111 @@
+"""What a composition is: kind, size, frame rate, length, audio. Qt-free."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from studio_render.core.errors import BadInput
+
+Kind = Literal["qml", "lottie"]
+
+#: File types, by suffix, and the kind of composition they hold.
+SUFFIXES: dict[str, Kind] = {".qml": "qml", ".json": "lottie", ".lottie": "lottie", ".tgs": "lottie"}
+#: Refused before anything is allocated: a frame this big is a mistake, not a render.
+MAX_SIDE = 16384
+MAX_PIXELS = 8192 * 8192
+MAX_FRAMES = 1_000_000
+MAX_FPS = 240.0
+
+
+@dataclass(frozen=True)
+class CompositionInfo:
+    """The facts about a composition that planning and display need."""
+
+    path: str
+    kind: Kind
+    width: int
+    height: int
+    fps: float
+    frame_count: int
+    audio: str | None = None  # absolute path or URL
+
+    @property
+    def duration_s(self) -> float:
+        return self.frame_count / self.fps
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "duration_s": round(self.duration_s, 6)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CompositionInfo:
+        fields = {k: data[k] for k in cls.__dataclass_fields__}
+        return cls(**fields)
+
+    def check_sane(self) -> None:
+        """Raise :class:`BadInput` for a size, rate or length no render should attempt."""
+        name = Path(self.path).name
+        check_size(self.width, self.height, what=f"{name}: canvas")
+        if not 0 < self.fps <= MAX_FPS:
+            raise BadInput(f"{name}: frame rate {self.fps:g} is outside 0-{MAX_FPS:g} fps")
+        if self.frame_count <= 0:
+            raise BadInput(f"{name}: the composition has no frames")
+        if self.frame_count > MAX_FRAMES:
+            raise BadInput(f"{name}: {self.frame_count} frames is more than {MAX_FRAMES}")
+
+
+def check_size(width: int, height: int, what: str) -> None:
+    if width <= 0 or height <= 0:
+        raise BadInput(f"{what} size {width}x{height} is empty")
+    if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+        raise BadInput(
+            f"{what} size {width}x{height} is too large "
+            f"(at most {MAX_SIDE} px a side and {MAX_PIXELS // 1_000_000} megapixels)"
+        )
+
+
+def kind_for_path(path: Path) -> Kind:
+    kind = SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise BadInput(
+            f"{path.name}: not a composition file (expected {', '.join(SUFFIXES)})"
+        )
+    return kind
+
+
+def parse_size(text: str) -> tuple[int | None, int | None]:
+    """Parse ``WxH``, ``Wx`` or ``xH`` (a missing side keeps the aspect ratio)."""
+    match = re.fullmatch(r"\s*(\d*)\s*[xX×]\s*(\d*)\s*", text)
+    if not match or not (match[1] or match[2]):
+        raise BadInput(f"size {text!r} is not WIDTHxHEIGHT (e.g. 1920x1080, 1280x or x720)")
+    w, h = (int(v) if v else None for v in match.groups())
+    if w == 0 or h == 0:
+        raise BadInput(f"size {text!r} has a zero side")
+    return w, h
+
+
+def fit_size(
+    native: tuple[int, int], requested: tuple[int | None, int | None] | None
+) -> tuple[int, int]:
+    """The output size for a requested size; a missing side follows the native aspect."""
+    if requested is None:
+        return native
+    nw, nh = native
+    w, h = requested
+    if w is None and h is not None:
+        w = max(1, round(nw * h / nh))
+    if h is None and w is not None:
+        h = max(1, round(nh * w / nw))
+    assert w is not None and h is not None
+    return w, h
+
+
+def fit_rect(native: tuple[int, int], canvas: tuple[int, int]) -> tuple[int, int, int, int]:
+    """``(x, y, w, h)`` of the native picture scaled into the canvas, aspect kept, centred."""
+    nw, nh = native
+    cw, ch = canvas
+    scale = min(cw / nw, ch / nh)
+    w, h = max(1, round(nw * scale)), max(1, round(nh * scale))
+    return (cw - w) // 2, (ch - h) // 2, w, h

@@ -1,0 +1,1 @@
+"""Qt-free core: planning, progress arithmetic, job model, presets, errors, processes."""

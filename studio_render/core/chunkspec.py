@@ -1,0 +1,52 @@
+"""What a chunk worker process is asked to do, and how it answers. Qt-free, JSON-friendly."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ChunkSpec:
+    """Everything a worker process needs to render one chunk on its own."""
+
+    composition: str  # absolute path
+    kind: str  # "qml" or "lottie"
+    start: int
+    end: int  # exclusive
+    width: int  # output frame size
+    height: int
+    native_width: int
+    native_height: int
+    alpha: bool  # keep transparency, else flatten onto ``background``
+    background: str  # "#rrggbb"
+    encoder: list[str]  # full ffmpeg command reading raw RGBA on stdin
+    output: str  # the chunk file (or image pattern) the encoder writes
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> ChunkSpec:
+        data: dict[str, Any] = json.loads(text)
+        return cls(**data)
+
+    @property
+    def frame_count(self) -> int:
+        return self.end - self.start
+
+
+# Lines a worker writes on stdout:
+#   "progress <rendered> <encoded>"  frames of this chunk drawn / encoded so far
+#   "done"                           the chunk file is complete
+PROGRESS = "progress"
+DONE = "done"
+
+
+def parse_worker_line(line: str) -> tuple[int, int] | None:
+    """``(rendered, encoded)`` from a progress line, else None."""
+    parts = line.split()
+    if len(parts) == 3 and parts[0] == PROGRESS:
+        return int(parts[1]), int(parts[2])
+    return None

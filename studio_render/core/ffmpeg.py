@@ -1,0 +1,124 @@
+"""Finding ffmpeg and building its command lines (with ffmpeg-python where it fits)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import ffmpeg as ffmpeg_python
+
+from studio_render.core.errors import BadInput
+
+#: How often ffmpeg writes ``-progress`` blocks.
+STATS_PERIOD_S = "0.1"
+
+
+def find_ffmpeg() -> str:
+    """The ffmpeg binary: ``$STUDIO_RENDER_FFMPEG``, else ``ffmpeg`` on PATH, else imageio-ffmpeg's."""
+    override = os.environ.get("STUDIO_RENDER_FFMPEG")
+    if override:
+        if not (os.path.isfile(override) and os.access(override, os.X_OK)):
+            raise BadInput(f"STUDIO_RENDER_FFMPEG={override} is not an executable file")
+        return override
+    on_path = shutil.which("ffmpeg")
+    if on_path:
+        return on_path
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+@functools.cache
+def ffmpeg_version(binary: str) -> str:
+    """The first line of ``ffmpeg -version``, e.g. ``ffmpeg version 9.0.2 ...``."""
+    out = subprocess.run(
+        [binary, "-hide_banner", "-version"], capture_output=True, text=True, timeout=20
+    ).stdout
+    first = out.splitlines()[0] if out else "unknown"
+    return first.split(" Copyright")[0]
+
+
+def _base(binary: str) -> list[str]:
+    return [binary, "-hide_banner", "-nostdin", "-loglevel", "error"]
+
+
+def _progress_args() -> list[str]:
+    return ["-progress", "pipe:1", "-stats_period", STATS_PERIOD_S]
+
+
+def encode_chunk_command(
+    binary: str,
+    *,
+    width: int,
+    height: int,
+    fps: float,
+    video_args: Sequence[str],
+    even_size: bool,
+    output: Path,
+    start_number: int = 0,
+) -> list[str]:
+    """ffmpeg reading raw RGBA frames on stdin and encoding them to ``output``.
+
+    Progress (``frame=N`` lines) goes to stdout.
+    """
+    stream = ffmpeg_python.input(
+        "pipe:0", format="rawvideo", pix_fmt="rgba", s=f"{width}x{height}", framerate=fps
+    )
+    if even_size and (width % 2 or height % 2):
+        stream = stream.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2")
+    extra: dict[str, object] = {}
+    if str(output).endswith(".png"):
+        extra = {"start_number": start_number}
+    args = ffmpeg_python.output(stream, str(output), an=None, **extra).get_args()
+    out = args.pop()  # the output path goes last, after the codec arguments
+    return [*_base(binary), *args, *video_args, *_progress_args(), "-y", out]
+
+
+def concat_list(chunk_files: Sequence[Path]) -> str:
+    """The concat demuxer's file list; paths are quoted so any file name works."""
+    lines = []
+    for path in chunk_files:
+        quoted = str(path.resolve()).replace("'", "'\\''")
+        lines.append(f"file '{quoted}'")
+    return "\n".join(lines) + "\n"
+
+
+def join_command(
+    binary: str, list_file: Path, output: Path, final_args: Sequence[str], gif: bool
+) -> list[str]:
+    """Join chunk files listed in ``list_file``: stream copy, or one palette pass for GIF."""
+    cmd = [*_base(binary), "-f", "concat", "-safe", "0", "-i", str(list_file)]
+    if gif:
+        graph = "[0:v]split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=sierra2_4a"
+        cmd += ["-filter_complex", graph, "-loop", "0"]
+    else:
+        cmd += ["-map", "0:v", "-c", "copy", *final_args]
+    return [*cmd, *_progress_args(), "-y", str(output)]
+
+
+def mux_audio_command(
+    binary: str,
+    video: Path,
+    audio: str,
+    duration_s: float,
+    audio_args: Sequence[str],
+    final_args: Sequence[str],
+    output: Path,
+) -> list[str]:
+    """Add an audio track onto the joined video, cut or padded to the video's duration."""
+    return [
+        *_base(binary), "-i", str(video), "-i", audio,
+        "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", *audio_args,
+        "-af", "apad", "-t", f"{duration_s:.6f}", *final_args,
+        *_progress_args(), "-y", str(output),
+    ]  # fmt: skip
+
+
+def parse_progress_line(line: str) -> tuple[str, str] | None:
+    """One ``key=value`` line of ffmpeg's ``-progress`` output."""
+    key, sep, value = line.strip().partition("=")
+    return (key, value) if sep else None

@@ -1,0 +1,218 @@
+"""The render job: settings as the user gave them, checked and resolved into a plan."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from studio_render.compositions.info import CompositionInfo, check_size, fit_size
+from studio_render.core.chunkspec import ChunkSpec
+from studio_render.core.errors import BadInput
+from studio_render.core.ffmpeg import encode_chunk_command
+from studio_render.core.plan import Chunk, default_chunk_frames, plan_chunks
+from studio_render.core.presets import SPEEDS, Join, Preset, get_preset
+
+MAX_CONCURRENCY = 64
+DEFAULT_RETRIES = 2
+
+
+def default_concurrency() -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_CONCURRENCY))
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """What the user asked for. Frame ranges are half-open: ``(start, end)``."""
+
+    output: Path
+    preset: str = "h264"
+    concurrency: int = field(default_factory=default_concurrency)
+    frames: tuple[int, int] | None = None
+    chunk_frames: int | None = None
+    size: tuple[int | None, int | None] | None = None
+    crf: int | None = None
+    speed: str | None = None
+    alpha: bool = False
+    background: str = "#ffffff"
+    retries: int = DEFAULT_RETRIES
+
+
+def parse_frames(text: str, frame_count: int | None = None) -> tuple[int, int]:
+    """``START:END`` (END exclusive; either may be left out) into a half-open range."""
+    match = re.fullmatch(r"\s*(\d*)\s*:\s*(\d*)\s*", text)
+    if not match:
+        raise BadInput(f"frame range {text!r} is not START:END (e.g. 0:300, 30:, :90)")
+    start = int(match[1]) if match[1] else 0
+    if match[2]:
+        end = int(match[2])
+    elif frame_count is not None:
+        end = frame_count
+    else:
+        raise BadInput(f"frame range {text!r} needs an END")
+    return start, end
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """A checked job: its chunks, where each goes, and where the output is assembled."""
+
+    info: CompositionInfo
+    settings: RenderSettings
+    preset: Preset
+    output: Path  # absolute
+    start: int
+    end: int
+    width: int
+    height: int
+    alpha: bool
+    chunks: tuple[Chunk, ...]
+    work_dir: Path  # next to the output, removed when the job ends
+
+    @property
+    def frame_count(self) -> int:
+        return self.end - self.start
+
+    @property
+    def duration_s(self) -> float:
+        return self.frame_count / self.info.fps
+
+    @property
+    def audio(self) -> str | None:
+        """Audio is added only for a whole-composition render in a format that carries it."""
+        if self.preset.audio_args is None or self.info.audio is None:
+            return None
+        return self.info.audio if self.start == 0 else None
+
+    @property
+    def partial_output(self) -> Path:
+        """Where the output is assembled before it is renamed into place."""
+        return self.work_dir / ("frames" if self.preset.join is Join.NONE else self.output.name)
+
+    @property
+    def joined_video(self) -> Path:
+        return self.work_dir / f"joined{self.preset.extension}"
+
+    def chunk_file(self, chunk: Chunk) -> Path:
+        """A chunk's file, named by a hash of what it contains (like manim's partial files)."""
+        if self.preset.join is Join.NONE:
+            return self.partial_output / "frame_%06d.png"
+        key = "|".join(
+            map(str, (self.info, self.preset.name, self.width, self.height, self.alpha,
+                      self.settings.crf, self.settings.speed, self.settings.background,
+                      chunk.start, chunk.end))
+        )  # fmt: skip
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        return self.work_dir / f"chunk{chunk.index:04d}-{digest}{self.preset.chunk_extension}"
+
+    def chunk_spec(self, chunk: Chunk, ffmpeg: str) -> ChunkSpec:
+        out = self.chunk_file(chunk)
+        encoder = encode_chunk_command(
+            ffmpeg,
+            width=self.width,
+            height=self.height,
+            fps=self.info.fps,
+            video_args=self.preset.video_args(self.settings.crf, self.settings.speed, self.alpha),
+            even_size=self.preset.even_size,
+            output=out,
+            start_number=chunk.start,
+        )
+        return ChunkSpec(
+            composition=self.info.path,
+            kind=self.info.kind,
+            start=chunk.start,
+            end=chunk.end,
+            width=self.width,
+            height=self.height,
+            native_width=self.info.width,
+            native_height=self.info.height,
+            alpha=self.alpha,
+            background=self.settings.background,
+            encoder=encoder,
+            output=str(out),
+        )
+
+    def remove_work_dir(self) -> None:
+        shutil.rmtree(self.work_dir, ignore_errors=True)
+
+
+def _check_output(settings: RenderSettings, preset: Preset) -> Path:
+    output = Path(settings.output).expanduser().absolute()
+    if preset.join is Join.NONE:
+        if output.suffix:
+            raise BadInput(f"preset png writes a folder of images: give a folder, not {output.name}")
+        if output.exists() and not output.is_dir():
+            raise BadInput(f"{output} exists and is not a folder")
+    else:
+        if output.suffix.lower() != preset.extension:
+            raise BadInput(
+                f"output {output.name} does not match preset {preset.name}: "
+                f"use a {preset.extension} file name"
+            )
+        if output.is_dir():
+            raise BadInput(f"output {output} is a folder")
+    parent = output.parent
+    if not parent.is_dir():
+        raise BadInput(f"output folder {parent} does not exist")
+    return output
+
+
+def _make_work_dir(output: Path) -> Path:
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".studio-render",
+                                     dir=output.parent))  # fmt: skip
+    except OSError as exc:
+        raise BadInput(f"cannot write to output folder {output.parent} ({exc.strerror})") from None
+
+
+def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
+    """Check every setting against the composition; create the work folder last."""
+    info.check_sane()
+    preset = get_preset(settings.preset)
+    if not 1 <= settings.concurrency <= MAX_CONCURRENCY:
+        raise BadInput(f"concurrency {settings.concurrency} is outside 1-{MAX_CONCURRENCY}")
+    if settings.retries < 0:
+        raise BadInput("retries cannot be negative")
+    start, end = settings.frames or (0, info.frame_count)
+    if not 0 <= start < end <= info.frame_count:
+        raise BadInput(
+            f"frame range {start}:{end} is outside the composition's 0:{info.frame_count}"
+        )
+    if settings.chunk_frames is not None and settings.chunk_frames < 1:
+        raise BadInput("chunk length must be at least 1 frame")
+    if settings.crf is not None:
+        if preset.crf is None:
+            raise BadInput(f"preset {preset.name} has no quality (CRF) setting")
+        if not preset.crf[1] <= settings.crf <= preset.crf[2]:
+            raise BadInput(f"CRF {settings.crf} is outside {preset.crf[1]}-{preset.crf[2]}")
+    if settings.speed is not None:
+        if preset.default_speed is None:
+            raise BadInput(f"preset {preset.name} has no speed setting")
+        if settings.speed not in SPEEDS:
+            raise BadInput(f"unknown speed {settings.speed!r} (choose from {', '.join(SPEEDS)})")
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", settings.background):
+        raise BadInput(f"background {settings.background!r} is not a colour like #ffffff")
+    if settings.alpha and preset.alpha == "never":
+        raise BadInput(f"preset {preset.name} cannot keep transparency")
+    width, height = fit_size((info.width, info.height), settings.size)
+    check_size(width, height, what="output")
+    output = _check_output(settings, preset)
+    chunk_frames = settings.chunk_frames or default_chunk_frames(end - start, settings.concurrency)
+    chunks = tuple(plan_chunks(start, end, chunk_frames))
+    return RenderJob(
+        info=info,
+        settings=settings,
+        preset=preset,
+        output=output,
+        start=start,
+        end=end,
+        width=width,
+        height=height,
+        alpha=preset.keeps_alpha(settings.alpha),
+        chunks=chunks,
+        work_dir=_make_work_dir(output),
+    )

@@ -1,0 +1,51 @@
+"""Splitting a frame range into chunks that workers take from a queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Chunk:
+    """A half-open frame range ``[start, end)`` rendered by one worker process."""
+
+    index: int
+    start: int
+    end: int
+
+    @property
+    def frame_count(self) -> int:
+        return self.end - self.start
+
+    def describe(self) -> str:
+        """Human-readable, inclusive frame range, e.g. ``frames 30-59``."""
+        return f"frames {self.start}-{self.end - 1}"
+
+
+#: Chunks per worker when the user does not choose a chunk length: more chunks than
+#: workers, so a worker that finishes early takes the next one instead of idling.
+CHUNKS_PER_WORKER = 4
+#: Shortest chunk worth a worker process start-up and an encoder start-up.
+MIN_CHUNK_FRAMES = 15
+
+
+def default_chunk_frames(frame_count: int, concurrency: int) -> int:
+    """A chunk length giving about ``CHUNKS_PER_WORKER`` chunks per worker."""
+    target = -(-frame_count // max(1, concurrency * CHUNKS_PER_WORKER))
+    return max(1, min(frame_count, max(MIN_CHUNK_FRAMES, target)))
+
+
+def plan_chunks(start: int, end: int, chunk_frames: int) -> list[Chunk]:
+    """Split ``[start, end)`` into consecutive chunks of at most ``chunk_frames`` frames.
+
+    Every frame belongs to exactly one chunk. A short tail shorter than half a chunk is
+    merged into the previous chunk so no worker starts up for a handful of frames.
+    """
+    if end <= start:
+        raise ValueError(f"empty frame range {start}:{end}")
+    if chunk_frames < 1:
+        raise ValueError("chunk length must be at least 1 frame")
+    bounds = list(range(start, end, chunk_frames)) + [end]
+    if len(bounds) > 2 and bounds[-1] - bounds[-2] < chunk_frames // 2:
+        del bounds[-2]
+    return [Chunk(i, a, b) for i, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False))]

@@ -1,0 +1,146 @@
+"""Child processes in their own process groups: line-by-line output, escalating stop.
+
+Used for chunk workers and for ffmpeg join/mux steps alike. Qt-free; the caller's thread
+owns the process and polls it, so a stop request from another thread never blocks.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+
+#: Each step of a stop waits this long for the process group to go before escalating:
+#: interrupt, then terminate, then kill; well inside a second in all.
+STOP_STEP_S = 0.25
+_EOF = object()
+
+
+def worker_command(*args: str) -> list[str]:
+    """The command that starts a worker process, from a source tree or the frozen app."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "--worker", *args]
+    return [sys.executable, "-m", "studio_render.worker", *args]
+
+
+class SupervisedProcess:
+    """A child process whose stdout lines are queued and whose last stderr lines are kept."""
+
+    def __init__(
+        self, argv: Sequence[str], env: dict[str, str] | None = None, tail_lines: int = 20
+    ) -> None:
+        kwargs: dict[str, object] = {}
+        if os.name == "posix":
+            kwargs["start_new_session"] = True  # own process group: stop takes its children
+        else:
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+        self.argv = list(argv)
+        self._lines: queue.Queue[object] = queue.Queue()
+        self._tail: deque[str] = deque(maxlen=tail_lines)
+        self.proc = subprocess.Popen(
+            self.argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            **kwargs,  # type: ignore[call-overload]
+        )
+        self.pid = self.proc.pid
+        self._readers = [
+            threading.Thread(target=self._read_stdout, daemon=True, name=f"out-{self.pid}"),
+            threading.Thread(target=self._read_stderr, daemon=True, name=f"err-{self.pid}"),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read_stdout(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            self._lines.put(raw.decode(errors="replace").rstrip("\r\n"))
+        self._lines.put(_EOF)
+
+    def _read_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        for raw in self.proc.stderr:
+            line = raw.decode(errors="replace").rstrip()
+            if line:
+                self._tail.append(line)
+
+    def next_line(self, timeout: float) -> str | None:
+        """The next stdout line, or None if none came within ``timeout`` or output ended."""
+        try:
+            item = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if item is _EOF:
+            self._lines.put(_EOF)  # stay at end of output for later calls
+            return None
+        assert isinstance(item, str)
+        return item
+
+    @property
+    def output_ended(self) -> bool:
+        return self._lines.qsize() == 1 and self._lines.queue[0] is _EOF
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the exit code; also waits for the output readers to finish."""
+        code = self.proc.wait(timeout)
+        for reader in self._readers:
+            reader.join(timeout=2)
+        return code
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
+
+    @property
+    def tail(self) -> str:
+        """The last lines the process wrote on stderr."""
+        return "\n".join(self._tail)
+
+    def stop(self) -> None:
+        """Stop the whole process group: interrupt, terminate, then kill."""
+        if os.name == "posix":
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                if not self._signal_group(sig) or self._wait_group_gone(STOP_STEP_S):
+                    break
+            self._signal_group(signal.SIGKILL)
+        else:
+            self.proc.kill()
+        self.close_stdin()
+        self.wait()
+
+    def _wait_group_gone(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.proc.poll()  # reap the leader so a zombie does not count as alive
+            if not self._group_alive():
+                return True
+            time.sleep(0.01)
+        return False
+
+    def close_stdin(self) -> None:
+        if self.proc.stdin and not self.proc.stdin.closed:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+
+    def _signal_group(self, sig: int) -> bool:
+        try:
+            os.killpg(self.pid, sig)
+            return True
+        except (ProcessLookupError, PermissionError):
+            return False
+
+    def _group_alive(self) -> bool:
+        try:
+            os.killpg(self.pid, 0)
+            return True
+        except (ProcessLookupError, PermissionError):
+            return False

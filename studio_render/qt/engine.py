@@ -1,0 +1,256 @@
+"""The render engine: a QThreadPool of chunk runnables, the final steps, one aggregator.
+
+The desktop window and the command line drive this same object. ``start(job)`` returns at
+once; everything after happens in the pool and arrives as signals in the owner's thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from enum import StrEnum
+
+from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+
+from studio_render.core.chunk_run import Outcome, run_chunk_attempt, run_ffmpeg_step
+from studio_render.core.errors import RenderFailed
+from studio_render.core.ffmpeg import concat_list, find_ffmpeg, join_command, mux_audio_command
+from studio_render.core.job import RenderJob
+from studio_render.core.output import install_output
+from studio_render.core.presets import Join
+from studio_render.core.progress import (
+    AUDIO_COST,
+    COPY_JOIN_COST,
+    TRANSCODE_JOIN_COST,
+    ProgressModel,
+    Stage,
+)
+from studio_render.qt.aggregator import ProgressAggregator
+from studio_render.qt.runnables import ChunkRunnable, ChunkSignals, FunctionRunnable, StepSignals
+
+
+class ChunkState(StrEnum):
+    QUEUED = "queued"
+    RENDERING = "rendering"
+    RETRYING = "retrying"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+def progress_model_for(job: RenderJob) -> ProgressModel:
+    """The progress arithmetic for a job, with weight reserved for its later stages."""
+    join_cost = {Join.COPY: COPY_JOIN_COST, Join.GIF: TRANSCODE_JOIN_COST, Join.NONE: 0.0}
+    return ProgressModel(
+        {c.index: c.frame_count for c in job.chunks},
+        join_cost=join_cost[job.preset.join],
+        audio_cost=AUDIO_COST if job.audio else 0.0,
+    )
+
+
+class RenderEngine(QObject):
+    """Renders one job at a time. Ends with exactly one of finished, failed or cancelled."""
+
+    chunkStateChanged = Signal(int, str, float)  # index, ChunkState, fraction of the chunk
+    chunkStarted = Signal(int, int, int)  # index, worker pid, attempt
+    finished = Signal(str)  # output path
+    failed = Signal(str, str)  # one-line message, details (worker's last lines)
+    cancelled = Signal()
+    ended = Signal()  # after any of the three above
+
+    def __init__(
+        self,
+        parent: QObject | None = None,
+        chunk_attempt: Callable[..., Outcome] = run_chunk_attempt,
+    ) -> None:
+        super().__init__(parent)
+        self.aggregator = ProgressAggregator(self)
+        self.pool: QThreadPool | None = None
+        self.job: RenderJob | None = None
+        self._chunk_attempt = chunk_attempt
+        self._cancel = threading.Event()
+        self._alive: set[object] = set()  # running runnables, kept from the collector
+        self._done: set[int] = set()
+        self._failure: tuple[str, str] | None = None
+        self._finishing = False
+        self._complete = False
+        self._chunk_signals = ChunkSignals(self)
+        self._chunk_signals.started.connect(self._on_started)
+        self._chunk_signals.progress.connect(self._on_progress)
+        self._chunk_signals.retrying.connect(self._on_retrying)
+        self._chunk_signals.done.connect(self._on_done)
+        self._chunk_signals.failed.connect(self._on_failed)
+        self._chunk_signals.finished.connect(self._on_runnable_finished)
+        self._step_signals = StepSignals(self)
+        self._step_signals.stage.connect(self.aggregator.onStageProgress)
+        self._step_signals.done.connect(self._on_steps_done)
+        self._step_signals.failed.connect(lambda msg, tail: self._fail(msg, tail))
+        self._step_signals.finished.connect(self._on_steps_finished)
+
+    @property
+    def running(self) -> bool:
+        return self.job is not None
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel.is_set()
+
+    def start(self, job: RenderJob) -> None:
+        """Queue every chunk of ``job``; returns at once."""
+        if self.running:
+            raise RuntimeError("a render is already running")
+        self.job = job
+        self._ffmpeg = find_ffmpeg()
+        self._cancel = threading.Event()
+        self._done.clear()
+        self._failure = None
+        self._finishing = self._complete = False
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(job.settings.concurrency)
+        self.aggregator.begin(progress_model_for(job))
+        for chunk in job.chunks:
+            self.chunkStateChanged.emit(chunk.index, ChunkState.QUEUED, 0.0)
+        for chunk in job.chunks:
+            runnable = ChunkRunnable(
+                chunk.index,
+                job.chunk_spec(chunk, self._ffmpeg),
+                chunk.describe(),
+                self._chunk_signals,
+                self._cancel,
+                job.settings.retries,
+                self._chunk_attempt,
+            )
+            self._alive.add(runnable)
+            self.pool.start(runnable)
+
+    @Slot()
+    def cancel(self) -> None:
+        """Stop every process, remove temporary files, leave the output path as it was."""
+        if not self.running or self._cancel.is_set():
+            return
+        self._cancel.set()
+        self.aggregator.stop()
+
+    # -- chunk signals ------------------------------------------------------------------
+
+    def _on_started(self, index: int, pid: int, attempt: int) -> None:
+        self.chunkStarted.emit(index, pid, attempt)
+        self.chunkStateChanged.emit(index, ChunkState.RENDERING, 0.0)
+
+    def _on_progress(self, index: int, rendered: int, encoded: int) -> None:
+        if self.job is None or self._cancel.is_set():
+            return
+        self.aggregator.onChunkProgress(index, rendered, encoded)
+        n = self.job.chunks[index].frame_count
+        self.chunkStateChanged.emit(index, ChunkState.RENDERING, (rendered + encoded) / (2 * n))
+
+    def _on_retrying(self, index: int, attempt: int, reason: str) -> None:
+        self.aggregator.onChunkRestarted(index)
+        self.chunkStateChanged.emit(index, ChunkState.RETRYING, 0.0)
+
+    def _on_done(self, index: int) -> None:
+        self._done.add(index)
+        self.aggregator.onChunkDone(index)
+        self.chunkStateChanged.emit(index, ChunkState.DONE, 1.0)
+
+    def _on_failed(self, index: int, message: str, tail: str) -> None:
+        self.chunkStateChanged.emit(index, ChunkState.FAILED, 0.0)
+        self._fail(message, tail)
+
+    def _fail(self, message: str, tail: str) -> None:
+        if self._failure is None and not self._cancel.is_set():
+            self._failure = (message, tail)
+            self._cancel.set()  # stop the other chunks
+            self.aggregator.stop()
+
+    def _on_runnable_finished(self, index: int) -> None:
+        self._alive = {r for r in self._alive if getattr(r, "index", None) != index}
+        self._advance()
+
+    # -- after rendering ----------------------------------------------------------------
+
+    def _advance(self) -> None:
+        """Decide what happens once no runnable is active."""
+        if self._alive or self.job is None:
+            return
+        if self._cancel.is_set():
+            self._end()
+        elif not self._finishing and len(self._done) == len(self.job.chunks):
+            self._finishing = True
+            runnable = FunctionRunnable(self._final_steps, self._step_signals)
+            self._alive.add(runnable)
+            assert self.pool is not None
+            self.pool.start(runnable)
+
+    def _final_steps(self) -> None:
+        """Join chunks and add audio (in a pool thread), then put the output in place."""
+        job = self.job
+        assert job is not None
+        report = self._step_signals
+        if job.preset.join is not Join.NONE:
+            listing = job.work_dir / "chunks.txt"
+            listing.write_text(concat_list([job.chunk_file(c) for c in job.chunks]))
+            joined = job.joined_video if job.audio else job.partial_output
+            command = join_command(
+                self._ffmpeg, listing, joined, job.preset.final_args, job.preset.join is Join.GIF
+            )
+            outcome = run_ffmpeg_step(
+                command, self._cancel, job.duration_s, lambda f: report.stage.emit(Stage.JOINING, f)
+            )
+            if not self._step_ok(outcome, "joining the chunks"):
+                return
+            if job.audio:
+                assert job.preset.audio_args is not None
+                command = mux_audio_command(
+                    self._ffmpeg, joined, job.audio, job.duration_s, job.preset.audio_args,
+                    job.preset.final_args, job.partial_output,
+                )  # fmt: skip
+                outcome = run_ffmpeg_step(
+                    command, self._cancel, job.duration_s,
+                    lambda f: report.stage.emit(Stage.AUDIO, f),
+                )  # fmt: skip
+                if not self._step_ok(outcome, "adding the audio"):
+                    return
+        if self._cancel.is_set():
+            return
+        install_output(job.partial_output, job.output, job.work_dir)
+        report.done.emit()
+
+    def _step_ok(self, outcome: Outcome, what: str) -> bool:
+        if not outcome.ok and not outcome.cancelled:
+            self._step_signals.failed.emit(f"{what} failed: {outcome.reason}", outcome.tail)
+        return outcome.ok
+
+    def _on_steps_done(self) -> None:
+        self._complete = True
+
+    def _on_steps_finished(self) -> None:
+        self._alive = {r for r in self._alive if not isinstance(r, FunctionRunnable)}
+        if not self._complete and self._failure is None:
+            self._cancel.set()  # cancelled during the final steps
+        self._end()
+
+    def _end(self) -> None:
+        job = self.job
+        assert job is not None and self.pool is not None
+        self.pool.waitForDone()  # every runnable has signalled; their threads are returning
+        job.remove_work_dir()
+        self.job = None
+        if self._complete:
+            self.aggregator.finish()
+            self.finished.emit(str(job.output))
+        elif self._failure is not None:
+            for chunk in job.chunks:
+                if chunk.index not in self._done:
+                    self.chunkStateChanged.emit(chunk.index, ChunkState.CANCELLED, 0.0)
+            self.failed.emit(*self._failure)
+        else:
+            for chunk in job.chunks:
+                if chunk.index not in self._done:
+                    self.chunkStateChanged.emit(chunk.index, ChunkState.CANCELLED, 0.0)
+            self.cancelled.emit()
+        self.ended.emit()
+
+    def result_error(self) -> RenderFailed | None:
+        """The failure of the last render, if it failed."""
+        return RenderFailed(*self._failure) if self._failure else None

@@ -1,0 +1,112 @@
+"""QRunnables run by the render's QThreadPool: one per chunk, and one for the final steps.
+
+Each runnable supervises a process (the pool threads never paint) and speaks through a
+signals QObject that lives in the GUI thread, naming the chunk in every signal. ``run()``
+always ends by emitting ``finished``.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QRunnable, Signal
+
+from studio_render.core.chunk_run import Outcome, run_chunk_attempt
+from studio_render.core.chunkspec import ChunkSpec
+
+
+class ChunkSignals(QObject):
+    """Signals of all chunk runnables of one render; the first argument is the chunk index."""
+
+    started = Signal(int, int, int)  # index, worker pid, attempt (1-based)
+    progress = Signal(int, int, int)  # index, frames rendered, frames encoded
+    retrying = Signal(int, int, str)  # index, next attempt, why the last one failed
+    done = Signal(int)
+    failed = Signal(int, str, str)  # index, message, worker's last lines
+    finished = Signal(int)  # always last, whatever happened
+
+
+class ChunkRunnable(QRunnable):
+    """Renders one chunk in a worker process, retrying a process that dies."""
+
+    def __init__(
+        self,
+        index: int,
+        spec: ChunkSpec,
+        describe: str,
+        signals: ChunkSignals,
+        cancelled: threading.Event,
+        retries: int,
+        attempt: Callable[..., Outcome] = run_chunk_attempt,
+    ) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the engine keeps it alive until ``finished``
+        self.index = index
+        self.spec = spec
+        self.describe = describe
+        self.signals = signals
+        self.cancelled = cancelled
+        self.retries = retries
+        self._attempt = attempt
+
+    def run(self) -> None:
+        try:
+            self._run()
+        except Exception:  # a bug here must still end the render, not hang it
+            self.signals.failed.emit(
+                self.index, f"{self.describe}: internal error", traceback.format_exc()
+            )
+        finally:
+            self.signals.finished.emit(self.index)
+
+    def _run(self) -> None:
+        i = self.index
+        for attempt in range(1, self.retries + 2):
+            if self.cancelled.is_set():
+                return
+            outcome = self._attempt(
+                self.spec,
+                self.cancelled,
+                lambda rendered, encoded: self.signals.progress.emit(i, rendered, encoded),
+                lambda pid, a=attempt: self.signals.started.emit(i, pid, a),
+            )
+            if outcome.ok:
+                self.signals.done.emit(i)
+                return
+            if outcome.cancelled or self.cancelled.is_set():
+                return
+            if attempt <= self.retries:
+                self.signals.retrying.emit(i, attempt + 1, outcome.reason)
+            else:
+                tries = f"after {attempt} attempts" if attempt > 1 else ""
+                message = f"{self.describe} failed {tries}: {outcome.reason}".replace("  ", " ")
+                self.signals.failed.emit(i, message, outcome.tail)
+
+
+class StepSignals(QObject):
+    """Signals of the runnable that joins chunks, adds audio and installs the output."""
+
+    stage = Signal(str, float)  # stage name, fraction of that stage done
+    done = Signal()
+    failed = Signal(str, str)  # message, last lines
+    finished = Signal()
+
+
+class FunctionRunnable(QRunnable):
+    """Runs ``work()`` in the pool; ``work`` reports through ``signals`` itself."""
+
+    def __init__(self, work: Callable[[], None], signals: StepSignals) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.work = work
+        self.signals = signals
+
+    def run(self) -> None:
+        try:
+            self.work()
+        except Exception as exc:
+            self.signals.failed.emit(f"internal error: {exc}", traceback.format_exc())
+        finally:
+            self.signals.finished.emit()

@@ -1,0 +1,5 @@
+import sys
+
+from studio_render.worker.main import main
+
+sys.exit(main())

@@ -1,0 +1,178 @@
+"""Entry point of the worker process.
+
+``probe PATH``: print the composition's info as JSON (or ``{"error": ...}``, exit 2).
+``chunk SPEC_JSON``: render one chunk into ffmpeg, reporting progress lines on stdout.
+``still PATH FRAME OUT.png [WIDTH HEIGHT]``: render one frame to a PNG (previews).
+
+Loading untrusted files happens here, never in the app: a Lottie file that crashes
+rlottie takes down this process only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from studio_render.compositions.info import CompositionInfo, kind_for_path
+from studio_render.core.chunkspec import DONE, PROGRESS, ChunkSpec
+from studio_render.core.errors import BadInput, StudioRenderError
+from studio_render.core.ffmpeg import parse_progress_line
+
+EXIT_BAD_INPUT = 2
+EXIT_PARENT_GONE = 3
+
+
+def _qt_app() -> object:
+    """A QGuiApplication on the offscreen platform with the software scene graph."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("QT_QUICK_BACKEND", "software")
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+    from PySide6.QtGui import QGuiApplication
+
+    return QGuiApplication.instance() or QGuiApplication(["studio-render-worker"])
+
+
+def probe(path: Path) -> CompositionInfo:
+    """Read a composition's facts; for Lottie, also draw a few frames to catch crashes here."""
+    if not path.is_file():
+        raise BadInput(f"{path}: file not found")
+    if kind_for_path(path) == "qml":
+        _qt_app()
+        from studio_render.compositions.qml import probe_qml
+
+        return probe_qml(path)
+    from studio_render.compositions.lottie import LottieFile
+
+    lottie = LottieFile(path)
+    try:
+        for frame in sorted({0, lottie.frame_count // 2, lottie.frame_count - 1}):
+            lottie.render_premultiplied(frame, 64, 64)
+        return lottie.info()
+    finally:
+        lottie.close()
+
+
+def _open_source(spec: ChunkSpec):  # type: ignore[no-untyped-def]
+    from studio_render.worker.frames import LottieSource, QmlSource
+
+    size = (spec.width, spec.height)
+    if spec.kind == "qml":
+        _qt_app()
+        info = CompositionInfo(
+            spec.composition, "qml", spec.native_width, spec.native_height, 30.0, 1
+        )
+        return QmlSource(info, size, spec.alpha, spec.background)
+    return LottieSource(Path(spec.composition), size, spec.alpha, spec.background)
+
+
+def _exit_when_parent_goes() -> None:
+    """The supervisor holds our stdin open; end of file means it is gone."""
+
+    def watch() -> None:
+        try:
+            while os.read(0, 4096):  # unbuffered: no lock held at interpreter shutdown
+                pass
+        except OSError:
+            pass
+        os._exit(EXIT_PARENT_GONE)
+
+    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+
+
+def render_chunk(spec: ChunkSpec) -> None:
+    """Draw frames ``[start, end)`` and pipe them into the encoder command of ``spec``."""
+    source = _open_source(spec)
+    encoded = 0
+    rendered = 0
+    lock = threading.Lock()
+
+    def report() -> None:
+        with lock:
+            sys.stdout.write(f"{PROGRESS} {rendered} {encoded}\n")
+            sys.stdout.flush()
+
+    encoder = subprocess.Popen(spec.encoder, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert encoder.stdin is not None and encoder.stdout is not None
+
+    def read_encoder_progress() -> None:
+        nonlocal encoded
+        assert encoder.stdout is not None
+        for raw in encoder.stdout:
+            parsed = parse_progress_line(raw.decode(errors="replace"))
+            if parsed and parsed[0] == "frame" and parsed[1].isdigit():
+                encoded = min(int(parsed[1]), spec.frame_count)
+                report()
+
+    reader = threading.Thread(target=read_encoder_progress, daemon=True)
+    reader.start()
+    try:
+        for frame in range(spec.start, spec.end):
+            encoder.stdin.write(source.rgba(frame))
+            rendered += 1
+            report()
+        encoder.stdin.close()
+    except BrokenPipeError:
+        pass  # the encoder died; its own error is on stderr and in its exit code
+    finally:
+        source.close()
+    code = encoder.wait()
+    reader.join()
+    if code != 0:
+        raise RuntimeError(f"ffmpeg exited with code {code}")
+    encoded = spec.frame_count
+    report()
+    sys.stdout.write(f"{DONE}\n")
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        if len(args) == 2 and args[0] == "probe":
+            info = probe(Path(args[1]))
+            print(json.dumps({"info": info.to_json()}))
+            return 0
+        if len(args) == 2 and args[0] == "chunk":
+            _exit_when_parent_goes()
+            render_chunk(ChunkSpec.from_json(args[1]))
+            return 0
+        if len(args) in (4, 6) and args[0] == "still":
+            return _still(args[1:])
+    except StudioRenderError as exc:
+        print(json.dumps({"error": str(exc)}), flush=True)
+        print(str(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    print("usage: worker probe PATH | chunk SPEC_JSON | still PATH FRAME OUT [W H]", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _still(args: list[str]) -> int:
+    """Render one frame to a PNG file, flattened on nothing (alpha kept)."""
+    from PySide6.QtGui import QImage
+
+    path, frame, out = Path(args[0]), int(args[1]), args[2]
+    info = probe(path)
+    size = (int(args[3]), int(args[4])) if len(args) == 5 else (info.width, info.height)
+    spec = ChunkSpec(
+        info.path, info.kind, frame, frame + 1, *size, info.width, info.height,
+        True, "#000000", [], out,
+    )  # fmt: skip
+    source = _open_source(spec)
+    try:
+        data = source.rgba(min(max(frame, 0), info.frame_count - 1))
+    finally:
+        source.close()
+    image = QImage(data, size[0], size[1], size[0] * 4, QImage.Format.Format_RGBA8888)
+    if not image.save(out, "PNG"):
+        raise BadInput(f"cannot write {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
