@@ -7,6 +7,7 @@ once; everything after happens in the pool and arrives as signals in the owner's
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from enum import StrEnum
 
@@ -27,6 +28,14 @@ from studio_render.core.progress import (
 )
 from studio_render.qt.aggregator import ProgressAggregator
 from studio_render.qt.runnables import ChunkRunnable, ChunkSignals, FunctionRunnable, StepSignals
+
+
+_POOLS: weakref.WeakSet[QThreadPool] = weakref.WeakSet()
+
+
+def live_pools() -> list[QThreadPool]:
+    """The thread pools of all engines that still exist (tests check none is left busy)."""
+    return list(_POOLS)
 
 
 class ChunkState(StrEnum):
@@ -72,6 +81,7 @@ class RenderEngine(QObject):
         self._alive: set[object] = set()  # running runnables, kept from the collector
         self._done: set[int] = set()
         self._failure: tuple[str, str] | None = None
+        self._failed_chunks: set[int] = set()
         self._finishing = False
         self._complete = False
         self._chunk_signals = ChunkSignals(self)
@@ -103,10 +113,12 @@ class RenderEngine(QObject):
         self._ffmpeg = find_ffmpeg()
         self._cancel = threading.Event()
         self._done.clear()
+        self._failed_chunks.clear()
         self._failure = None
         self._finishing = self._complete = False
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(job.settings.concurrency)
+        _POOLS.add(self.pool)
         self.aggregator.begin(progress_model_for(job))
         for chunk in job.chunks:
             self.chunkStateChanged.emit(chunk.index, ChunkState.QUEUED, 0.0)
@@ -154,6 +166,7 @@ class RenderEngine(QObject):
         self.chunkStateChanged.emit(index, ChunkState.DONE, 1.0)
 
     def _on_failed(self, index: int, message: str, tail: str) -> None:
+        self._failed_chunks.add(index)
         self.chunkStateChanged.emit(index, ChunkState.FAILED, 0.0)
         self._fail(message, tail)
 
@@ -239,16 +252,14 @@ class RenderEngine(QObject):
         if self._complete:
             self.aggregator.finish()
             self.finished.emit(str(job.output))
-        elif self._failure is not None:
-            for chunk in job.chunks:
-                if chunk.index not in self._done:
-                    self.chunkStateChanged.emit(chunk.index, ChunkState.CANCELLED, 0.0)
-            self.failed.emit(*self._failure)
         else:
             for chunk in job.chunks:
-                if chunk.index not in self._done:
+                if chunk.index not in self._done | self._failed_chunks:
                     self.chunkStateChanged.emit(chunk.index, ChunkState.CANCELLED, 0.0)
-            self.cancelled.emit()
+            if self._failure is not None:
+                self.failed.emit(*self._failure)
+            else:
+                self.cancelled.emit()
         self.ended.emit()
 
     def result_error(self) -> RenderFailed | None:

@@ -1,0 +1,59 @@
+"""Shared fixtures: offscreen Qt, the Lottie corpus, and leak checks on every test."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_QUICK_BACKEND", "software")
+
+ROOT = Path(__file__).resolve().parents[1]
+RESOURCES = ROOT / "resources"
+CORPUS = ROOT.parent / "shared" / "corpus" / "lottie"
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """The shared Lottie corpus (real files, awkward names)."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"Lottie corpus not found at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture
+def small_qml() -> Path:
+    return RESOURCES / "demo" / "demo-small.qml"
+
+
+def _children() -> list[psutil.Process]:
+    try:
+        return [p for p in psutil.Process().children(recursive=True) if p.is_running()
+                and p.status() != psutil.STATUS_ZOMBIE]  # fmt: skip
+    except psutil.NoSuchProcess:
+        return []
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_processes_or_threads() -> Iterator[None]:
+    """Fail a test that leaves child processes alive or QThreadPool threads running."""
+    yield
+    deadline = time.monotonic() + 3
+    while _children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = _children()
+    for proc in left:
+        proc.kill()
+    assert not left, f"child processes left running: {[p.cmdline()[:3] for p in left]}"
+    from PySide6.QtCore import QThreadPool
+
+    from studio_render.qt import engine as engine_module
+
+    pools = [QThreadPool.globalInstance(), *engine_module.live_pools()]
+    for pool in pools:
+        assert pool.waitForDone(3000), "QThreadPool threads left running"
