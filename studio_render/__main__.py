@@ -1,0 +1,7 @@
+"""``python -m studio_render``: the same as the ``studio-render`` command."""
+
+import sys
+
+from studio_render.cli import main
+
+sys.exit(main())
