@@ -203,7 +203,7 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
     output = _check_output(settings, preset)
     chunk_frames = settings.chunk_frames or default_chunk_frames(end - start, settings.concurrency)
     chunks = tuple(plan_chunks(start, end, chunk_frames))
-    return RenderJob(
+    job = RenderJob(
         info=info,
         settings=settings,
         preset=preset,
@@ -216,3 +216,6 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
         chunks=chunks,
         work_dir=_make_work_dir(output),
     )
+    if preset.join is Join.NONE:
+        job.partial_output.mkdir()  # chunks write their frames straight into it
+    return job

@@ -26,10 +26,10 @@ class _Canvas:
         self.rect = QRect(*fit_rect(native, size))
         self.alpha = alpha
         self.background = QColor(Qt.GlobalColor.transparent) if alpha else QColor(bg)
-        self.direct = self.rect.size().toTuple() == size
 
     def to_rgba(self, picture: QImage) -> bytes:
-        if self.direct and (self.alpha or not picture.hasAlphaChannel()):
+        fills_canvas = picture.size().toTuple() == self.size
+        if fills_canvas and (self.alpha or not picture.hasAlphaChannel()):
             out = picture.convertToFormat(QImage.Format.Format_RGBA8888)
         else:
             out = QImage(*self.size, QImage.Format.Format_RGBA8888_Premultiplied)

@@ -1,0 +1,8 @@
+import QtQuick
+
+Item {
+    width: 100
+    height: 100
+    property int frame: 0
+    property int durationInFrames: 0
+}

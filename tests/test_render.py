@@ -1,0 +1,141 @@
+"""Real renders through the command line: real worker processes, real ffmpeg."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.cli import json_events, leftovers, studio_render
+from tests.conftest import RESOURCES, ROOT
+from tests.media import duration_s, frame_count, framemd5, streams
+
+MOVING = ROOT / "tests" / "data" / "moving.qml"  # 160x90, 45 frames, 30 fps
+
+
+def render(comp: Path, out: Path, *args: str) -> None:
+    done = studio_render("render", comp, "-o", out, "--progress", "none", *args)
+    assert done.returncode == 0, done.stderr
+    assert out.exists()
+    assert leftovers(out.parent) == []
+
+
+LOTTIE_CASES = [
+    ("it's_lunch_time!.json", []),  # apostrophe and exclamation mark
+    ("spin,_lil_loader_v2.json", []),  # comma
+    ("A Shapes_All_01_1920x1080.json", ["--size", "480x"]),  # space, scaled down
+    ("1st_animation.lottie", ["--size", "200x200"]),  # dotLottie archive
+]
+
+
+@pytest.mark.parametrize(("name", "extra"), LOTTIE_CASES, ids=[c[0] for c in LOTTIE_CASES])
+def test_lottie_ffv1_identical_at_any_concurrency(
+    corpus: Path, tmp_path: Path, name: str, extra: list[str]
+) -> None:
+    comp = corpus / name
+    one = tmp_path / "one, 'quoted' file.mkv"
+    three = tmp_path / "three chunks.mkv"
+    render(comp, one, "--preset", "ffv1", "-j", "1", "--chunk-frames", "100000", *extra)
+    render(comp, three, "--preset", "ffv1", "-j", "3", "--chunk-frames", "7", *extra)
+    expected = int(json_events(studio_render("info", comp, "--json").stdout)[0]["frame_count"])
+    a, b = framemd5(one), framemd5(three)
+    assert len(a) == expected
+    assert a == b
+    assert len(set(a)) > 1, "the animation must move for the seams to matter"
+
+
+def test_qml_ffv1_identical_at_any_concurrency(tmp_path: Path) -> None:
+    one, three = tmp_path / "one.mkv", tmp_path / "three.mkv"
+    render(MOVING, one, "--preset", "ffv1", "-j", "1", "--chunk-frames", "1000")
+    render(MOVING, three, "--preset", "ffv1", "-j", "3", "--chunk-frames", "8")
+    a, b = framemd5(one), framemd5(three)
+    assert len(a) == 45 and a == b
+    assert len(set(a)) == 45, "every frame of the test scene differs"
+
+
+@pytest.mark.parametrize("comp_name", ["qml", "lottie"])
+def test_h264_exact_frame_count_and_duration(corpus: Path, tmp_path: Path, comp_name: str) -> None:
+    comp = MOVING if comp_name == "qml" else corpus / "it's_lunch_time!.json"
+    frames, fps = (45, 30.0) if comp_name == "qml" else (75, 25.0)
+    out = tmp_path / "out, with 'quotes'.mp4"
+    render(comp, out, "-j", "2", "--chunk-frames", "10")
+    assert frame_count(out) == frames
+    assert duration_s(out) == pytest.approx(frames / fps, abs=0.011)
+    assert "h264" in streams(out) and "yuv420p" in streams(out)
+
+
+def test_frame_range_and_odd_size_is_padded(tmp_path: Path) -> None:
+    out = tmp_path / "part.mp4"
+    render(MOVING, out, "--frames", "10:31", "--size", "161x91", "-j", "2")
+    assert frame_count(out) == 21
+    assert "162x92" in streams(out)
+
+
+def test_frame_range_matches_the_same_frames_of_a_full_render(tmp_path: Path) -> None:
+    full, part = tmp_path / "full.mkv", tmp_path / "part.mkv"
+    render(MOVING, full, "--preset", "ffv1", "-j", "1")
+    render(MOVING, part, "--preset", "ffv1", "--frames", "17:40", "-j", "2", "--chunk-frames", "5")
+    assert framemd5(part) == framemd5(full)[17:40]
+
+
+@pytest.mark.parametrize(
+    ("preset", "suffix", "codec", "extra"),
+    [
+        ("h265", ".mp4", "hevc", []),
+        ("vp9", ".webm", "vp9", ["--alpha"]),
+        ("prores", ".mov", "prores", []),
+        ("gif", ".gif", "gif", []),
+        ("ffv1", ".mkv", "ffv1", []),
+    ],
+)
+def test_presets(tmp_path: Path, preset: str, suffix: str, codec: str, extra: list[str]) -> None:
+    out = tmp_path / f"out{suffix}"
+    render(MOVING, out, "--preset", preset, "-j", "2", "--chunk-frames", "15", *extra)
+    assert frame_count(out) == 45
+    assert codec in streams(out)
+
+
+def test_png_sequence_numbered_by_frame(tmp_path: Path) -> None:
+    out = tmp_path / "frames"
+    render(MOVING, out, "--preset", "png", "--frames", "5:20", "-j", "2", "--chunk-frames", "4")
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"frame_{n:06d}.png" for n in range(5, 20)]
+
+
+def test_audio_is_muxed_once_and_cut_to_the_video(tmp_path: Path) -> None:
+    from studio_render.core.ffmpeg import find_ffmpeg
+    import subprocess
+
+    audio = tmp_path / "tone.wav"
+    subprocess.run([find_ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "sine=f=440:d=3",
+                    str(audio)], check=True)  # fmt: skip
+    scene = tmp_path / "with audio.qml"
+    scene.write_text(MOVING.read_text().replace(
+        "property real fps: 30", 'property real fps: 30\n    property string audio: "tone.wav"'
+    ))  # fmt: skip
+    info = json_events(studio_render("info", scene, "--json").stdout)[0]
+    assert info["audio"] == str(audio)
+    out = tmp_path / "out.mp4"
+    render(scene, out, "-j", "2", "--chunk-frames", "10")
+    assert "Audio: aac" in streams(out)
+    assert frame_count(out) == 45
+    assert duration_s(out) == pytest.approx(1.5, abs=0.05)
+
+
+def test_existing_output_replaced_only_by_a_complete_file(tmp_path: Path) -> None:
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"the artist's earlier render")
+    render(MOVING, out, "-j", "2")
+    assert frame_count(out) == 45
+
+
+def test_demo_qml_is_bundled_and_renders(tmp_path: Path) -> None:
+    demo = RESOURCES / "demo" / "demo.qml"
+    info = json_events(studio_render("info", demo, "--json").stdout)[0]
+    assert (info["width"], info["height"], info["fps"]) == (1920, 1080, 30)
+    assert info["frame_count"] >= 300 and info["audio"]
+    out = tmp_path / "demo.mp4"
+    render(demo, out, "--frames", "0:20", "--size", "480x", "-j", "2")
+    assert frame_count(out) == 20
+    shutil.rmtree(tmp_path, ignore_errors=True)
