@@ -55,8 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="render a composition to a video file")
     render.add_argument("composition", type=Path)
     render.add_argument("-o", "--output", type=Path, required=True)
-    render.add_argument("-j", "--concurrency", type=int, default=None,
-                        help="worker processes (default: number of cores)")
+    render.add_argument(
+        "-j",
+        "--concurrency",
+        type=int,
+        default=None,
+        help="worker processes (default: number of cores)",
+    )
     render.add_argument("--frames", help="START:END, END exclusive (default: all)")
     render.add_argument("--preset", default="h264", help=", ".join(PRESETS))
     render.add_argument("--crf", type=int, help="quality; lower is better")
@@ -64,8 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--chunk-frames", type=int, help="frames per chunk")
     render.add_argument("--size", help="output size WxH (Wx or xH keep the aspect)")
     render.add_argument("--alpha", action="store_true", help="keep transparency (vp9)")
-    render.add_argument("--background", default="#ffffff",
-                        help="colour behind transparent parts in formats without alpha")
+    render.add_argument(
+        "--background",
+        default="#ffffff",
+        help="colour behind transparent parts in formats without alpha",
+    )
     render.add_argument("--retries", type=int, default=2, help="retries of a failed chunk")
     render.add_argument("--progress", choices=("bar", "json", "none"), default="bar")
     render.add_argument("--cluster", help="render on a Dask cluster at this address")
@@ -130,4 +138,4 @@ def gui_main(argv: list[str] | None = None) -> int:
     return run_app(sys.argv[1:] if argv is None else argv)
 
 
-__all__ = ["main", "gui_main", "EXIT_OK", "EXIT_FAILED", "EXIT_BAD_INPUT", "EXIT_CANCELLED"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_CANCELLED", "EXIT_FAILED", "EXIT_OK", "gui_main", "main"]

@@ -7,7 +7,7 @@ import json
 import os
 import signal
 import sys
-from typing import Any
+from typing import Any, Protocol
 
 from studio_render.core.errors import BadInput
 from studio_render.core.job import RenderSettings, default_concurrency, parse_frames
@@ -38,9 +38,18 @@ def _format_eta(seconds: float | None) -> str:
     if seconds is None:
         return "ETA --:--"
     s = int(seconds + 0.5)
-    return f"ETA {s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else (
-        f"ETA {s // 60:d}:{s % 60:02d}"
+    return (
+        f"ETA {s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+        if s >= 3600
+        else (f"ETA {s // 60:d}:{s % 60:02d}")
     )
+
+
+class _Display(Protocol):
+    def update(self, snap: ProgressSnapshot) -> None: ...
+    def done(self, output: str) -> None: ...
+    def error(self, message: str, details: str) -> None: ...
+    def cancelled(self) -> None: ...
 
 
 class _JsonDisplay:
@@ -136,7 +145,10 @@ def run_render(args: argparse.Namespace) -> int:
     from studio_render.qt.engine import RenderEngine
 
     app = QCoreApplication.instance() or QCoreApplication(["studio-render"])
-    display = {"json": _JsonDisplay, "bar": _BarDisplay, "none": _QuietDisplay}[args.progress]()
+    displays: dict[str, type[_Display]] = {
+        "json": _JsonDisplay, "bar": _BarDisplay, "none": _QuietDisplay
+    }  # fmt: skip
+    display = displays[args.progress]()
     engine = RenderEngine()
     result = {"code": EXIT_FAILED}
 

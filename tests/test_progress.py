@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from hypothesis import given, settings
@@ -22,7 +23,9 @@ def simulate(sizes: list[int], concurrency: int, seed: int, audio: bool) -> list
     """Random interleaving of chunk reports with retries; returns every value read."""
     rng = random.Random(seed)
     clock = FakeClock()
-    model = ProgressModel(dict(enumerate(sizes)), audio_cost=AUDIO_COST if audio else 0, clock=clock)
+    model = ProgressModel(
+        dict(enumerate(sizes)), audio_cost=AUDIO_COST if audio else 0, clock=clock
+    )
     values = [model.value]
     queued = list(range(len(sizes)))
     running: dict[int, list[int]] = {}
@@ -69,7 +72,7 @@ def test_never_decreases_and_ends_at_one(
 ) -> None:
     values = simulate(sizes, concurrency, seed, audio)
     assert values[0] == 0.0
-    assert all(b >= a for a, b in zip(values, values[1:], strict=False))
+    assert all(b >= a for a, b in itertools.pairwise(values))
     assert values[-1] == 1.0
     assert values.count(1.0) == 1
 

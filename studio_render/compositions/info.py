@@ -12,7 +12,12 @@ from studio_render.core.errors import BadInput
 Kind = Literal["qml", "lottie"]
 
 #: File types, by suffix, and the kind of composition they hold.
-SUFFIXES: dict[str, Kind] = {".qml": "qml", ".json": "lottie", ".lottie": "lottie", ".tgs": "lottie"}
+SUFFIXES: dict[str, Kind] = {
+    ".qml": "qml",
+    ".json": "lottie",
+    ".lottie": "lottie",
+    ".tgs": "lottie",
+}
 #: Refused before anything is allocated: a frame this big is a mistake, not a render.
 MAX_SIDE = 16384
 MAX_PIXELS = 8192 * 8192
@@ -69,9 +74,7 @@ def check_size(width: int, height: int, what: str) -> None:
 def kind_for_path(path: Path) -> Kind:
     kind = SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise BadInput(
-            f"{path.name}: not a composition file (expected {', '.join(SUFFIXES)})"
-        )
+        raise BadInput(f"{path.name}: not a composition file (expected {', '.join(SUFFIXES)})")
     return kind
 
 

@@ -13,7 +13,7 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from rlottie_python import LottieAnimation
+from rlottie_python.rlottie_wrapper import LottieAnimation
 
 from studio_render.compositions.info import CompositionInfo
 from studio_render.core.errors import BadInput
@@ -50,11 +50,16 @@ class LottieFile:
             self.close()
             raise BadInput(f"{name}: cannot read Lottie file ({exc})") from None
         self.width, self.height = self.animation.lottie_animation_get_size()
-        self.frame_count = int(self.animation.lottie_animation_get_totalframe())
         self.fps = round(float(self.animation.lottie_animation_get_framerate()), 3)
-        if self.width <= 0 or self.height <= 0 or self.frame_count <= 0:
+        # rlottie counts the out point as a frame; Lottie's out point is exclusive
+        duration = float(self.animation.lottie_animation_get_duration())
+        self.frame_count = round(duration * self.fps)
+        if self.width <= 0 or self.height <= 0 or self.fps <= 0:
             self.close()
             raise BadInput(f"{name}: not a Lottie animation rlottie can read")
+        if self.frame_count <= 0:
+            self.close()
+            raise BadInput(f"{name}: the animation has no frames")
 
     def info(self) -> CompositionInfo:
         return CompositionInfo(

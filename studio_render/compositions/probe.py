@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 from pathlib import Path
+from typing import Any, cast
 
 from studio_render.compositions.info import CompositionInfo, kind_for_path
 from studio_render.core.errors import BadInput
@@ -46,7 +47,7 @@ def probe_composition(path: Path, timeout: float = PROBE_TIMEOUT_S) -> Compositi
     if done.returncode != 0 or "info" not in answer:
         last = done.stderr.strip().splitlines()[-1:] or ["no message"]
         raise BadInput(f"{path.name}: cannot load the composition ({last[0]})")
-    info = CompositionInfo.from_json(answer["info"])
+    info = CompositionInfo.from_json(cast(dict[str, Any], answer["info"]))
     info.check_sane()
     return info
 

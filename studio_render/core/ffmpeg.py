@@ -18,7 +18,7 @@ STATS_PERIOD_S = "0.1"
 
 
 def find_ffmpeg() -> str:
-    """The ffmpeg binary: ``$STUDIO_RENDER_FFMPEG``, else ``ffmpeg`` on PATH, else imageio-ffmpeg's."""
+    """The ffmpeg binary: ``$STUDIO_RENDER_FFMPEG``, ``ffmpeg`` on PATH, or imageio-ffmpeg's."""
     override = os.environ.get("STUDIO_RENDER_FFMPEG")
     if override:
         if not (os.path.isfile(override) and os.access(override, os.X_OK)):
@@ -93,7 +93,9 @@ def join_command(
     """Join chunk files listed in ``list_file``: stream copy, or one palette pass for GIF."""
     cmd = [*_base(binary), "-f", "concat", "-safe", "0", "-i", str(list_file)]
     if gif:
-        graph = "[0:v]split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=sierra2_4a"
+        graph = (
+            "[0:v]split[a][b];[a]palettegen=stats_mode=full[p];[b][p]paletteuse=dither=sierra2_4a"
+        )
         cmd += ["-filter_complex", graph, "-loop", "0"]
     else:
         cmd += ["-map", "0:v", "-c", "copy", *final_args]

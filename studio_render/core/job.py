@@ -144,7 +144,9 @@ def _check_output(settings: RenderSettings, preset: Preset) -> Path:
     output = Path(settings.output).expanduser().absolute()
     if preset.join is Join.NONE:
         if output.suffix:
-            raise BadInput(f"preset png writes a folder of images: give a folder, not {output.name}")
+            raise BadInput(
+                f"preset png writes a folder of images: give a folder, not {output.name}"
+            )
         if output.exists() and not output.is_dir():
             raise BadInput(f"{output} exists and is not a folder")
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 
@@ -45,7 +46,7 @@ def plan_chunks(start: int, end: int, chunk_frames: int) -> list[Chunk]:
         raise ValueError(f"empty frame range {start}:{end}")
     if chunk_frames < 1:
         raise ValueError("chunk length must be at least 1 frame")
-    bounds = list(range(start, end, chunk_frames)) + [end]
+    bounds = [*list(range(start, end, chunk_frames)), end]
     if len(bounds) > 2 and bounds[-1] - bounds[-2] < chunk_frames // 2:
         del bounds[-2]
-    return [Chunk(i, a, b) for i, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False))]
+    return [Chunk(i, a, b) for i, (a, b) in enumerate(itertools.pairwise(bounds))]

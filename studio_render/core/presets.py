@@ -90,7 +90,7 @@ PRESETS: dict[str, Preset] = {
             audio_args=("-c:a", "pcm_s16le"),
         ),
         Preset("gif", "Animated GIF with an optimised palette", ".gif", ".mkv", Join.GIF, "never"),
-        Preset("png", "PNG image sequence in a folder, with alpha", "", ".png", Join.NONE, "always"),
+        Preset("png", "PNG image sequence in a folder (alpha)", "", ".png", Join.NONE, "always"),
         Preset(
             "ffv1", "FFV1 in MKV (lossless, with alpha)", ".mkv", ".mkv", Join.COPY, "always",
             audio_args=("-c:a", "flac"),

@@ -6,6 +6,7 @@ owns the process and polls it, so a stop request from another thread never block
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -43,7 +44,7 @@ class SupervisedProcess:
         self.argv = list(argv)
         self._lines: queue.Queue[object] = queue.Queue()
         self._tail: deque[str] = deque(maxlen=tail_lines)
-        self.proc = subprocess.Popen(
+        self.proc: subprocess.Popen[bytes] = subprocess.Popen(
             self.argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -126,10 +127,8 @@ class SupervisedProcess:
 
     def close_stdin(self) -> None:
         if self.proc.stdin and not self.proc.stdin.closed:
-            try:
+            with contextlib.suppress(OSError):
                 self.proc.stdin.close()
-            except OSError:
-                pass
 
     def _signal_group(self, sig: int) -> bool:
         try:

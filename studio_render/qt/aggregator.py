@@ -101,7 +101,10 @@ class ProgressAggregator(QObject):
         snap = self._model.snapshot()
         last = self._last_sent
         if last and (snap.progress, snap.stage, snap.frames_done, snap.chunks_done) == (
-            last.progress, last.stage, last.frames_done, last.chunks_done
+            last.progress,
+            last.stage,
+            last.frames_done,
+            last.chunks_done,
         ):
             return
         self._emit(snap)

@@ -29,7 +29,6 @@ from studio_render.core.progress import (
 from studio_render.qt.aggregator import ProgressAggregator
 from studio_render.qt.runnables import ChunkRunnable, ChunkSignals, FunctionRunnable, StepSignals
 
-
 _POOLS: weakref.WeakSet[QThreadPool] = weakref.WeakSet()
 
 

@@ -39,7 +39,7 @@ class _Canvas:
             painter.drawImage(self.rect, picture)
             painter.end()
             out = out.convertToFormat(QImage.Format.Format_RGBA8888)
-        return out.constBits().tobytes()
+        return bytes(out.constBits())
 
 
 class LottieSource:

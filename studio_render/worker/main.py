@@ -148,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
-    print("usage: worker probe PATH | chunk SPEC_JSON | still PATH FRAME OUT [W H]", file=sys.stderr)
+    print(
+        "usage: worker probe PATH | chunk SPEC_JSON | still PATH FRAME OUT [W H]", file=sys.stderr
+    )
     return EXIT_BAD_INPUT
 
 
@@ -169,7 +171,7 @@ def _still(args: list[str]) -> int:
     finally:
         source.close()
     image = QImage(data, size[0], size[1], size[0] * 4, QImage.Format.Format_RGBA8888)
-    if not image.save(out, "PNG"):
+    if not image.save(out, "PNG"):  # type: ignore[call-overload]  # stubs say bytes
         raise BadInput(f"cannot write {out}")
     return 0
 

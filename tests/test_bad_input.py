@@ -1,0 +1,129 @@
+"""Each bad input: exit code 2, one clear line naming the problem, no file left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.cli import leftovers, studio_render
+from tests.conftest import ROOT
+
+DATA = ROOT / "tests" / "data"
+MOVING = DATA / "moving.qml"
+
+
+def lottie_json(tmp_path: Path, name: str, **fields: object) -> Path:
+    doc = {"v": "5.7.4", "fr": 30, "ip": 0, "op": 30, "w": 64, "h": 64, "layers": []}
+    doc.update(fields)
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def qml(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "scene.qml"
+    path.write_text("import QtQuick\nItem {\n    property int frame: 0\n" + body + "\n}\n")
+    return path
+
+
+def check_refused(args: list[str | Path], expected: str, out_dir: Path) -> None:
+    done = studio_render(*args, timeout=60)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert expected in lines[0]
+    assert lines[0].startswith("studio-render: error: ")
+    if out_dir.is_dir():
+        assert leftovers(out_dir) == []
+        assert not (out_dir / "out.mp4").exists()
+
+
+CASES = {
+    "missing file": (lambda t: t / "nope.qml", "file not found"),
+    "not a composition": (lambda t: (t / "notes.txt").write_text("hi") and t / "notes.txt",
+                          "not a composition file"),
+    "folder": (lambda t: (t / "dir.json").mkdir() or t / "dir.json", "not a file"),
+    "malformed qml": (lambda t: DATA / "broken.qml", "broken.qml:11: Expected token"),
+    "no frame property": (lambda t: DATA / "no_frame.qml", "property int frame"),
+    "zero frames": (lambda t: DATA / "zero_frames.qml", "no frames"),
+    "huge qml canvas": (lambda t: DATA / "huge.qml", "100000x100000 is too large"),
+    "too many frames": (
+        lambda t: qml(t, "width: 10; height: 10; property int durationInFrames: 50000000"),
+        "more than 1000000"),
+    "not lottie json": (lambda t: (t / "data.json").write_text('{"hello": 1}') and t / "data.json",
+                        "not a Lottie animation"),
+    "not even json": (lambda t: (t / "x.json").write_text("<html>") and t / "x.json",
+                      "not a Lottie animation"),
+    "huge lottie": (lambda t: lottie_json(t, "big.json", w=100000, h=100000), "too large"),
+    "zero-frame lottie": (lambda t: lottie_json(t, "empty.json", op=0), "has no frames"),
+    "corrupt dotlottie": (lambda t: (t / "a.lottie").write_bytes(b"PK\x03\x04??") and t / "a.lottie",
+                          "cannot read Lottie file"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_composition(tmp_path: Path, case: str) -> None:
+    make, expected = CASES[case]
+    comp = make(tmp_path)
+    check_refused(["render", comp, "-o", tmp_path / "out.mp4"], expected, tmp_path)
+    check_refused(["info", comp], expected, tmp_path)
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    comp = tmp_path / "locked.json"
+    if os.geteuid() == 0:  # root reads anything chmod forbids: use a file that errors on read
+        comp.symlink_to("/proc/self/mem")
+        expected = "cannot read file"
+    else:
+        comp.write_text("{}")
+        comp.chmod(0)
+        expected = "cannot read file"
+    check_refused(["render", comp, "-o", tmp_path / "out.mp4"], expected, tmp_path)
+
+
+def test_files_that_broke_lottie_players(corpus: Path, tmp_path: Path) -> None:
+    for bad in sorted((corpus / "bad").iterdir()):
+        done = studio_render("render", bad, "-o", tmp_path / "out.mp4", timeout=120)
+        assert done.returncode in (1, 2), done.stderr  # a clear error, never a crash or hang
+        assert "Traceback" not in done.stderr
+        assert bad.name in done.stderr or "frames" in done.stderr
+        assert leftovers(tmp_path) == [] and not (tmp_path / "out.mp4").exists()
+
+
+SETTINGS = {
+    "output folder missing": (["-o", "{t}/no/such/dir/out.mp4"], "does not exist"),
+    "output folder not writable": (["-o", "/proc/out.mp4"], "cannot write to output folder"),
+    "unknown preset": (["-o", "{t}/out.mp4", "--preset", "h266"], "unknown preset 'h266'"),
+    "wrong extension": (["-o", "{t}/out.mov"], "use a .mp4 file name"),
+    "frame range outside": (["-o", "{t}/out.mp4", "--frames", "40:90"], "outside"),
+    "frame range garbage": (["-o", "{t}/out.mp4", "--frames", "abc"], "not START:END"),
+    "size too large": (["-o", "{t}/out.mp4", "--size", "100000x100000"], "too large"),
+    "size garbage": (["-o", "{t}/out.mp4", "--size", "big"], "not WIDTHxHEIGHT"),
+    "concurrency zero": (["-o", "{t}/out.mp4", "-j", "0"], "concurrency 0"),
+    "crf out of range": (["-o", "{t}/out.mp4", "--crf", "99"], "CRF 99"),
+    "crf on lossless": (["-o", "{t}/out.mkv", "--preset", "ffv1", "--crf", "10"], "no quality"),
+    "unknown speed": (["-o", "{t}/out.mp4", "--speed", "warp"], "unknown speed"),
+    "alpha in h264": (["-o", "{t}/out.mp4", "--alpha"], "cannot keep transparency"),
+    "bad background": (["-o", "{t}/out.mp4", "--background", "red"], "not a colour"),
+    "missing -o": ([], "required"),
+}
+
+
+@pytest.mark.parametrize("case", list(SETTINGS))
+def test_bad_settings(tmp_path: Path, case: str) -> None:
+    args, expected = SETTINGS[case]
+    check_refused(["render", MOVING, *[a.format(t=tmp_path) for a in args]], expected, tmp_path)
+
+
+def test_json_mode_reports_bad_input_as_an_event(tmp_path: Path) -> None:
+    done = studio_render("render", tmp_path / "nope.qml", "-o", tmp_path / "o.mp4",
+                         "--progress", "json")  # fmt: skip
+    assert done.returncode == 2
+    assert json.loads(done.stdout) == {
+        "event": "error",
+        "message": f"{tmp_path}/nope.qml: file not found",
+    }

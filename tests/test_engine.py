@@ -1,0 +1,153 @@
+"""The Qt engine driven directly: cancel, a worker killed mid-chunk, a chunk that keeps failing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+from pytestqt.qtbot import QtBot
+
+from studio_render.compositions.probe import probe_composition
+from studio_render.core.job import RenderJob, RenderSettings, prepare_job
+from studio_render.qt.engine import ChunkState, RenderEngine
+from tests.cli import leftovers
+from tests.conftest import ROOT
+from tests.media import framemd5
+
+MOVING = ROOT / "tests" / "data" / "moving.qml"
+
+
+def make_job(out: Path, **settings: object) -> RenderJob:
+    return prepare_job(probe_composition(MOVING), RenderSettings(output=out, **settings))  # type: ignore[arg-type]
+
+
+def live_children() -> list[psutil.Process]:
+    return [p for p in psutil.Process().children(recursive=True)
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]  # fmt: skip
+
+
+def test_cancel_mid_render_leaves_nothing_behind(qtbot: QtBot, tmp_path: Path) -> None:
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"earlier render")
+    engine = RenderEngine()
+    job = make_job(out, concurrency=2, chunk_frames=5, size=(960, 540), speed="medium")
+    values: list[float] = []
+    engine.aggregator.progressChanged.connect(values.append)
+    pids: list[int] = []
+    engine.chunkStarted.connect(lambda i, pid, attempt: pids.append(pid))
+    with qtbot.waitSignal(engine.chunkStarted, timeout=10000):
+        engine.start(job)
+    qtbot.waitUntil(lambda: len(values) > 1, timeout=10000)  # really rendering
+    assert live_children(), "workers are running"
+    with qtbot.waitSignal(engine.cancelled, timeout=5000):
+        started = time.monotonic()
+        engine.cancel()
+    assert time.monotonic() - started < 2.0
+    assert not live_children()
+    assert all(not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
+               for pid in pids)  # fmt: skip
+    assert leftovers(tmp_path) == []
+    assert out.read_bytes() == b"earlier render"
+    count = len(values)
+    qtbot.wait(200)
+    assert len(values) == count, "no progress after cancel"
+    assert engine.pool is not None and engine.pool.activeThreadCount() == 0
+
+
+def test_ctrl_c_in_the_command_line_cancels_with_130(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "out.mp4"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "studio_render", "render", str(MOVING), "-o", str(out),
+         "--size", "1280x720", "--speed", "slow", "-j", "2", "--chunk-frames", "5",
+         "--progress", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if '"frames_done": ' in line and '"frames_done": 0,' not in line:
+            break
+    descendants = psutil.Process(proc.pid).children(recursive=True)
+    assert descendants, "worker processes were running"
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stdout.read()
+    assert proc.wait(10) == 130
+    assert rest.strip().splitlines()[-1] == '{"event": "cancelled"}'
+    psutil.wait_procs(descendants, timeout=2)
+    assert not [p for p in descendants if p.is_running() and p.status() != "zombie"]
+    assert not out.exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_worker_killed_mid_chunk_is_retried_and_output_is_exact(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    reference = tmp_path / "reference.mkv"
+    engine = RenderEngine()
+    with qtbot.waitSignal(engine.finished, timeout=60000):
+        engine.start(make_job(reference, preset="ffv1", concurrency=1, chunk_frames=1000,
+                              size=(640, 360)))  # fmt: skip
+
+    out = tmp_path / "out.mkv"
+    engine = RenderEngine()
+    states: list[tuple[int, str]] = []
+    engine.chunkStateChanged.connect(lambda i, state, f: states.append((i, state)))
+    values: list[float] = []
+    engine.aggregator.progressChanged.connect(values.append)
+    victim: dict[str, int] = {}
+
+    def on_started(index: int, pid: int, attempt: int) -> None:
+        if index == 1 and attempt == 1:
+            victim["pid"] = pid
+
+    engine.chunkStarted.connect(on_started)
+    killed = False
+
+    def on_state(index: int, state: str, fraction: float) -> None:
+        nonlocal killed
+        if index == 1 and state == ChunkState.RENDERING and fraction > 0 and not killed:
+            killed = True
+            os.killpg(victim["pid"], signal.SIGKILL)  # the worker and its encoder
+
+    engine.chunkStateChanged.connect(on_state)
+    with qtbot.waitSignal(engine.finished, timeout=60000):
+        engine.start(make_job(out, preset="ffv1", concurrency=2, chunk_frames=15,
+                              size=(640, 360)))  # fmt: skip
+    assert killed
+    assert (1, ChunkState.RETRYING) in states
+    assert framemd5(out) == framemd5(reference)
+    assert values == sorted(values) and values[-1] == 1.0
+
+
+def fake_ffmpeg(tmp_path: Path) -> Path:
+    """An encoder that always fails the way a broken ffmpeg build would."""
+    script = tmp_path / "ffmpeg"
+    script.write_text("#!/bin/sh\necho 'libx264: encoder exploded at frame 3' >&2\nexit 1\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+def test_chunk_that_keeps_failing_fails_the_render_with_its_frames_and_output(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STUDIO_RENDER_FFMPEG", str(fake_ffmpeg(tmp_path)))
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"earlier render")
+    engine = RenderEngine()
+    retries: list[int] = []
+    engine.chunkStarted.connect(lambda i, pid, attempt: retries.append(attempt))
+    with qtbot.waitSignal(engine.failed, timeout=30000) as blocker:
+        engine.start(make_job(out, concurrency=1, chunk_frames=45, retries=2))
+    message, details = blocker.args
+    assert message.startswith("frames 0-44 failed after 3 attempts")
+    assert "encoder exploded" in details
+    assert retries == [1, 2, 3]
+    assert out.read_bytes() == b"earlier render"
+    assert leftovers(tmp_path) == []
