@@ -1,0 +1,175 @@
+"""Render the bundled 1080p demo at concurrency 1, 2, ... and print what it cost.
+
+For each concurrency: frames per second, wall time, CPU seconds of all processes,
+parallel efficiency ((CPU seconds / cores) / wall), peak memory per worker (worker plus
+its encoder), time to the first progress event that shows rendered frames. Then a
+single-process baseline (the same frames painted and piped into one ffmpeg by one worker
+process, no chunks, no join) and the time from a cancel to the last process gone.
+
+    python benchmarks/render_bench.py [--frames 0:300] [--max-concurrency N] [--preset h264]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "resources" / "demo" / "demo.qml"
+
+
+@dataclass
+class Run:
+    label: str
+    frames: int
+    wall_s: float
+    cpu_s: float
+    peak_worker_mb: float
+    first_progress_s: float | None
+
+    def row(self, cores: int) -> str:
+        efficiency = (self.cpu_s / cores) / self.wall_s
+        first = f"{self.first_progress_s:6.2f}" if self.first_progress_s is not None else "   n/a"
+        return (f"{self.label:<14} {self.frames / self.wall_s:8.1f} {self.wall_s:8.2f} "
+                f"{self.cpu_s:8.2f} {efficiency:10.2f} {self.peak_worker_mb:10.0f} {first}")  # fmt: skip
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class MemorySampler(threading.Thread):
+    """Samples the RSS of every worker process tree (worker + ffmpeg) below ``root_pid``."""
+
+    def __init__(self, root_pid: int) -> None:
+        super().__init__(daemon=True)
+        self.root_pid = root_pid
+        self.peak_mb = 0.0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                root = psutil.Process(self.root_pid)
+                for proc in [root, *root.children(recursive=True)]:
+                    cmd = " ".join(proc.cmdline())
+                    if "studio_render.worker" in cmd or "--worker" in cmd:
+                        rss = proc.memory_info().rss + sum(
+                            c.memory_info().rss for c in proc.children(recursive=True)
+                        )
+                        self.peak_mb = max(self.peak_mb, rss / 2**20)
+            except psutil.Error:
+                pass
+            time.sleep(0.05)
+
+
+def measure(label: str, argv: list[str], frames: int) -> Run:
+    cpu0 = _children_cpu()
+    start = time.monotonic()
+    proc = subprocess.Popen(  # stdin stays open: a worker exits when it closes
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    sampler = MemorySampler(proc.pid)
+    sampler.start()
+    first = None
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if first is None and ('"frames_done": ' in line and '"progress": 0.0,' not in line
+                              or line.startswith("progress ")):  # fmt: skip
+            first = time.monotonic() - start
+    code = proc.wait()
+    wall = time.monotonic() - start
+    sampler.stop.set()
+    sampler.join()
+    if code != 0:
+        raise SystemExit(f"{label} failed: {proc.stderr.read() if proc.stderr else ''}")
+    return Run(label, frames, wall, _children_cpu() - cpu0, sampler.peak_mb, first)
+
+
+def cancel_latency(demo: Path, out: Path, concurrency: int) -> float:
+    """Seconds from SIGINT (Ctrl-C) to the last worker or encoder process gone."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "studio_render", "render", str(demo), "-o", str(out),
+         "-j", str(concurrency), "--progress", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if '"frames_done": ' in line and '"frames_done": 0,' not in line:
+            break
+    time.sleep(0.5)
+    tree = psutil.Process(proc.pid).children(recursive=True)
+    start = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    psutil.wait_procs(tree, timeout=10)
+    gone = time.monotonic() - start
+    proc.wait(10)
+    return gone
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--composition", type=Path, default=DEMO)
+    parser.add_argument("--frames", default="0:300")
+    parser.add_argument("--max-concurrency", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--preset", default="h264")
+    args = parser.parse_args()
+    from studio_render.compositions.probe import probe_composition
+    from studio_render.core.ffmpeg import find_ffmpeg
+    from studio_render.core.job import RenderSettings, parse_frames, prepare_job
+
+    demo = args.composition
+    info = probe_composition(demo)
+    start, end = parse_frames(args.frames, info.frame_count)
+    frames = end - start
+    cores = os.cpu_count() or 1
+    print(f"{demo.name}: {info.width}x{info.height}, frames {start}:{end}, preset {args.preset}, "
+          f"{cores} cores, {sys.version.split()[0]}")  # fmt: skip
+    print(f"{'run':<14} {'fps':>8} {'wall s':>8} {'cpu s':>8} {'efficiency':>10} "
+          f"{'worker MB':>10} {'first s':>6}")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        suffix = ".mp4" if args.preset in ("h264", "h265") else ".mkv"
+        for concurrency in range(1, args.max_concurrency + 1):
+            out = Path(tmp) / f"c{concurrency}{suffix}"
+            run = measure(
+                f"concurrency {concurrency}",
+                [sys.executable, "-m", "studio_render", "render", str(demo), "-o", str(out),
+                 "-j", str(concurrency), "--frames", f"{start}:{end}", "--preset", args.preset,
+                 "--progress", "json"],
+                frames,
+            )  # fmt: skip
+            print(run.row(cores), flush=True)
+        # Baseline: one worker process paints every frame and pipes it into one ffmpeg.
+        out = Path(tmp) / f"baseline{suffix}"
+        job = prepare_job(info, RenderSettings(output=out, preset=args.preset, frames=(start, end),
+                                               chunk_frames=frames, concurrency=1))  # fmt: skip
+        spec = job.chunk_spec(job.chunks[0], find_ffmpeg())
+        from dataclasses import replace
+
+        spec = replace(spec, output=str(out), encoder=[*spec.encoder[:-1], str(out)])
+        run = measure(
+            "single process",
+            [sys.executable, "-m", "studio_render.worker", "chunk", spec.to_json()],
+            frames,
+        )  # fmt: skip
+        job.remove_work_dir()
+        print(run.row(cores))
+        latency = cancel_latency(demo, Path(tmp) / "cancelled.mp4", min(2, cores))
+        print(f"cancel: last process gone {latency:.2f} s after Ctrl-C")
+
+
+if __name__ == "__main__":
+    main()
