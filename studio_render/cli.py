@@ -123,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_render(args)
         if args.command == "gui":
             return gui_main([str(args.composition)] if args.composition else [])
+    except KeyboardInterrupt:
+        return EXIT_CANCELLED
     except BadInput as exc:
         if getattr(args, "progress", None) == "json":
             print(json.dumps({"event": "error", "message": str(exc)}), flush=True)

@@ -122,6 +122,10 @@ def test_audio_is_muxed_once_and_cut_to_the_video(tmp_path: Path) -> None:
     assert "Audio: aac" in streams(out)
     assert frame_count(out) == 45
     assert duration_s(out) == pytest.approx(1.5, abs=0.05)
+    part = tmp_path / "part.mp4"
+    render(scene, part, "--frames", "30:45", "-j", "2")
+    assert "Audio: aac" in streams(part)
+    assert duration_s(part) == pytest.approx(0.5, abs=0.05)
 
 
 def test_existing_output_replaced_only_by_a_complete_file(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import functools
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,13 +18,26 @@ from studio_render.core.errors import BadInput
 STATS_PERIOD_S = "0.1"
 
 
+def bundled_ffmpeg() -> str | None:
+    """The ffmpeg inside the frozen app (put there by ``packaging/studio-render.spec``)."""
+    if not getattr(sys, "frozen", False):
+        return None
+    base = Path(getattr(sys, "_MEIPASS", os.path.dirname(sys.executable)))
+    exe = base / "ffmpeg" / ("ffmpeg.exe" if os.name == "nt" else "ffmpeg")
+    return str(exe) if exe.is_file() else None
+
+
 def find_ffmpeg() -> str:
-    """The ffmpeg binary: ``$STUDIO_RENDER_FFMPEG``, ``ffmpeg`` on PATH, or imageio-ffmpeg's."""
+    """The ffmpeg binary: ``$STUDIO_RENDER_FFMPEG``, the frozen app's own, ``ffmpeg`` on PATH,
+    or imageio-ffmpeg's."""
     override = os.environ.get("STUDIO_RENDER_FFMPEG")
     if override:
         if not (os.path.isfile(override) and os.access(override, os.X_OK)):
             raise BadInput(f"STUDIO_RENDER_FFMPEG={override} is not an executable file")
         return override
+    bundled = bundled_ffmpeg()  # the installed app uses the ffmpeg it was built and tested with
+    if bundled:
+        return bundled
     on_path = shutil.which("ffmpeg")
     if on_path:
         return on_path
@@ -106,14 +120,15 @@ def mux_audio_command(
     binary: str,
     video: Path,
     audio: str,
+    offset_s: float,
     duration_s: float,
     audio_args: Sequence[str],
     final_args: Sequence[str],
     output: Path,
 ) -> list[str]:
-    """Add an audio track onto the joined video, cut or padded to the video's duration."""
+    """Add audio from ``offset_s`` onto the joined video, cut or padded to its duration."""
     return [
-        *_base(binary), "-i", str(video), "-i", audio,
+        *_base(binary), "-i", str(video), "-ss", f"{offset_s:.6f}", "-i", audio,
         "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", *audio_args,
         "-af", "apad", "-t", f"{duration_s:.6f}", *final_args,
         *_progress_args(), "-y", str(output),

@@ -83,10 +83,13 @@ class RenderJob:
 
     @property
     def audio(self) -> str | None:
-        """Audio is added only for a whole-composition render in a format that carries it."""
-        if self.preset.audio_args is None or self.info.audio is None:
-            return None
-        return self.info.audio if self.start == 0 else None
+        """The composition's audio, if the output format carries audio."""
+        return None if self.preset.audio_args is None else self.info.audio
+
+    @property
+    def audio_offset_s(self) -> float:
+        """Where in the audio the rendered range starts."""
+        return self.start / self.info.fps
 
     @property
     def partial_output(self) -> Path:

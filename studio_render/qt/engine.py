@@ -115,6 +115,8 @@ class RenderEngine(QObject):
         self._failed_chunks.clear()
         self._failure = None
         self._finishing = self._complete = False
+        if self.pool is not None:
+            self.pool.deleteLater()
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(job.settings.concurrency)
         _POOLS.add(self.pool)
@@ -214,7 +216,8 @@ class RenderEngine(QObject):
             if job.audio:
                 assert job.preset.audio_args is not None
                 command = mux_audio_command(
-                    self._ffmpeg, joined, job.audio, job.duration_s, job.preset.audio_args,
+                    self._ffmpeg, joined, job.audio, job.audio_offset_s, job.duration_s,
+                    job.preset.audio_args,
                     job.preset.final_args, job.partial_output,
                 )  # fmt: skip
                 outcome = run_ffmpeg_step(
