@@ -11,6 +11,7 @@ import weakref
 from collections.abc import Callable
 from enum import StrEnum
 
+import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from studio_render.core.chunk_run import Outcome, run_chunk_attempt, run_ffmpeg_step
@@ -33,8 +34,12 @@ _POOLS: weakref.WeakSet[QThreadPool] = weakref.WeakSet()
 
 
 def live_pools() -> list[QThreadPool]:
-    """The thread pools of all engines that still exist (tests check none is left busy)."""
-    return list(_POOLS)
+    """The thread pools of all engines that still exist (tests check none is left busy).
+
+    A pool deleted with its engine's parent (a closed window) may keep its Python wrapper
+    a while; it is left out, having waited for its threads when it was deleted.
+    """
+    return [pool for pool in _POOLS if shiboken6.isValid(pool)]
 
 
 class ChunkState(StrEnum):
@@ -108,8 +113,8 @@ class RenderEngine(QObject):
         """Queue every chunk of ``job``; returns at once."""
         if self.running:
             raise RuntimeError("a render is already running")
+        self._ffmpeg = find_ffmpeg()  # may raise BadInput: before anything is started
         self.job = job
-        self._ffmpeg = find_ffmpeg()
         self._cancel = threading.Event()
         self._done.clear()
         self._failed_chunks.clear()

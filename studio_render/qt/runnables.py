@@ -80,8 +80,8 @@ class ChunkRunnable(QRunnable):
             if attempt <= self.retries:
                 self.signals.retrying.emit(i, attempt + 1, outcome.reason)
             else:
-                tries = f"after {attempt} attempts" if attempt > 1 else ""
-                message = f"{self.describe} failed {tries}: {outcome.reason}".replace("  ", " ")
+                tries = f" after {attempt} attempts" if attempt > 1 else ""
+                message = f"{self.describe} failed{tries}: {outcome.reason}".replace("  ", " ")
                 self.signals.failed.emit(i, message, outcome.tail)
 
 

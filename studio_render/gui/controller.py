@@ -1,0 +1,233 @@
+"""Runs the render queue: one render at a time, through the one RenderEngine.
+
+Before each render the composition is read again (in the thread pool: the file may have
+changed since it was queued) and the settings are checked with ``prepare_job``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
+
+from studio_render.compositions.info import CompositionInfo
+from studio_render.core.errors import BadInput
+from studio_render.core.ffmpeg import find_ffmpeg
+from studio_render.core.job import RenderJob, prepare_job
+from studio_render.gui.formatting import format_duration
+from studio_render.gui.loader import CompositionLoader
+from studio_render.gui.queue_model import QueueModel
+from studio_render.gui.render_queue import INTERRUPTED_MESSAGE, Status
+from studio_render.qt.engine import RenderEngine
+
+#: Worker processes started from the window run this much nicer than the window, so
+#: the window stays responsive while every core renders.
+WORKER_NICENESS = 5
+
+
+def lower_priority(pid: int) -> None:
+    """Renice a worker's process group (the worker and its encoder); best effort."""
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PGRP, pid, WORKER_NICENESS)
+
+
+def output_size(path: Path) -> int | None:
+    """Size of a file, or of all files in a folder (an image sequence)."""
+    try:
+        if path.is_dir():
+            return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+class RenderController(QObject):
+    """Takes pending items from the queue model and renders them in order.
+
+    ``jobStarting`` comes just before the engine starts (displays reset then);
+    ``itemEnded`` once an item's final status is stored; ``stateChanged`` whenever
+    :attr:`busy` or :attr:`running_queue` may have changed.
+    """
+
+    itemStarted = Signal(str)  # item id: it is being prepared
+    jobStarting = Signal(str, object)  # item id, RenderJob
+    itemEnded = Signal(str)  # item id
+    stateChanged = Signal()
+    settled = Signal()  # nothing running and no probe in flight
+
+    def __init__(self, model: QueueModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.engine = RenderEngine(self)
+        self.loader = CompositionLoader(self)
+        self.current_id: str | None = None
+        self.running_queue = False
+        self._token: int | None = None
+        self._stop_as: Status | None = None
+        self._result: tuple[Status, str, str] = (Status.CANCELLED, "", "")
+        self._clock = QElapsedTimer()
+        self.loader.loaded.connect(self._on_loaded)
+        self.loader.failed.connect(self._on_load_failed)
+        self.loader.idle.connect(self._maybe_settled)
+        self.engine.chunkStarted.connect(lambda _index, pid, _attempt: lower_priority(pid))
+        self.engine.finished.connect(self._on_finished)
+        self.engine.failed.connect(self._on_failed)
+        self.engine.cancelled.connect(self._on_cancelled)
+        self.engine.ended.connect(self._on_ended)
+        self.engine.aggregator.progressChanged.connect(self._on_progress)
+
+    @property
+    def busy(self) -> bool:
+        """An item is being prepared or rendered."""
+        return self.current_id is not None
+
+    @property
+    def is_settled(self) -> bool:
+        """Nothing runs: no render, no probe (the app can close now)."""
+        return not self.busy and not self.loader.busy
+
+    def elapsed_s(self) -> float:
+        """How long the current item has been running."""
+        return self._clock.elapsed() / 1000 if self.busy else 0.0
+
+    # -- commands -----------------------------------------------------------------------
+
+    def start_queue(self) -> None:
+        """Render pending items, in order, until none is left."""
+        self.running_queue = True
+        if not self.busy:
+            self._run_next()
+        self.stateChanged.emit()
+
+    def cancel_current(self, as_status: Status = Status.CANCELLED) -> None:
+        """Stop the current render at once; the queue stops too."""
+        if not self.busy:
+            return
+        self.running_queue = False
+        self._stop_as = as_status
+        if self.engine.running:
+            self.engine.cancel()  # ``ended`` follows within a second
+        else:  # still reading the composition: nothing to stop
+            self._token = None
+            self._end(as_status)
+
+    def cancel_item(self, item_id: str) -> None:
+        if item_id == self.current_id:
+            self.cancel_current()
+        elif self.model.get(item_id).status is Status.PENDING:
+            self.model.update(
+                item_id, status=Status.CANCELLED, message="Cancelled before it started"
+            )
+
+    def run_again(self, item_id: str) -> None:
+        """Queue a finished item again and start the queue."""
+        if item_id != self.current_id:
+            self.model.reset_item(item_id)
+            self.start_queue()
+
+    def remove(self, item_id: str) -> None:
+        if item_id != self.current_id:
+            self.model.remove(item_id)
+
+    def set_concurrency(self, workers: int) -> None:
+        """Change the number of workers of the render in progress (chunks not started yet)."""
+        if self.engine.running and self.engine.pool is not None:
+            self.engine.pool.setMaxThreadCount(workers)
+
+    def shutdown(self) -> None:
+        """The app is closing: stop the queue; the current item ends as interrupted."""
+        self.running_queue = False
+        self.cancel_current(Status.INTERRUPTED)
+
+    # -- running one item ---------------------------------------------------------------
+
+    def _run_next(self) -> None:
+        item = self.model.next_pending()
+        if item is None:
+            self.running_queue = False
+            self.stateChanged.emit()
+            return
+        self.current_id = item.id
+        self._stop_as = None
+        self._result = (Status.CANCELLED, "", "")
+        self._clock.start()
+        self.model.update(item.id, status=Status.RUNNING, started_at=time.time(),
+                          ended_at=None, progress=0.0, message="Preparing")  # fmt: skip
+        self._token = self.loader.load(Path(item.composition), find_encoder=True)
+        self.itemStarted.emit(item.id)
+        self.stateChanged.emit()
+
+    def _on_loaded(self, token: int, info: CompositionInfo) -> None:
+        if token != self._token or self.current_id is None:
+            return
+        self._token = None
+        item = self.model.get(self.current_id)
+        try:
+            find_ffmpeg()  # cached by the probe; the engine needs it to start
+            job: RenderJob = prepare_job(info, item.settings)
+        except BadInput as exc:
+            self._end(Status.FAILED, str(exc))
+            return
+        self.model.update(item.id, message="Rendering", save=False)
+        self.jobStarting.emit(item.id, job)
+        try:
+            self.engine.start(job)
+        except Exception as exc:
+            job.remove_work_dir()
+            self._end(Status.FAILED, f"the render could not start: {exc}")
+
+    def _on_load_failed(self, token: int, message: str) -> None:
+        if token == self._token and self.current_id is not None:
+            self._token = None
+            self._end(Status.FAILED, message)
+
+    def _on_progress(self, value: float) -> None:
+        if self.current_id is not None:
+            self.model.update(self.current_id, progress=value, save=False)
+
+    def _on_finished(self, output: str) -> None:
+        self._result = (Status.DONE, "", "")
+
+    def _on_failed(self, message: str, details: str) -> None:
+        self._result = (Status.FAILED, message, details)
+
+    def _on_cancelled(self) -> None:
+        self._result = (self._stop_as or Status.CANCELLED, "", "")
+
+    def _on_ended(self) -> None:
+        if self.current_id is not None:
+            self._end(*self._result)
+
+    def _end(self, status: Status, message: str = "", details: str = "") -> None:
+        item_id, self.current_id = self.current_id, None
+        assert item_id is not None
+        item = self.model.get(item_id)
+        took = format_duration(self._clock.elapsed() / 1000)
+        changes: dict[str, Any] = {"status": status, "ended_at": time.time(), "details": details}
+        if status is Status.DONE:
+            changes.update(progress=1.0, output_size=output_size(item.output),
+                           message=f"Rendered in {took}")  # fmt: skip
+        elif status is Status.CANCELLED:
+            changes["message"] = f"Cancelled after {took}; the output was left as it was"
+        elif status is Status.INTERRUPTED:
+            changes["message"] = INTERRUPTED_MESSAGE
+        else:
+            changes["message"] = message
+        if status in (Status.CANCELLED, Status.INTERRUPTED) or not self.model.has_pending():
+            self.running_queue = False
+        self.model.update(item_id, **changes)
+        self.itemEnded.emit(item_id)
+        self.stateChanged.emit()
+        if self.running_queue:
+            QTimer.singleShot(0, self._run_next)
+        else:
+            self._maybe_settled()
+
+    def _maybe_settled(self) -> None:
+        if self.is_settled:
+            self.settled.emit()

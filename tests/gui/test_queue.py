@@ -1,0 +1,134 @@
+"""The render queue through the window: order, persistence, interrupted renders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psutil
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtWidgets import QAbstractButton
+from pytestqt.qtbot import QtBot
+
+from studio_render.gui.main_window import MainWindow
+from studio_render.gui.render_queue import FILE_NAME, Status
+from studio_render.qt.engine import ChunkState
+from tests.gui.conftest import RENDER_TIMEOUT_MS, WindowFactory, close_window, load, set_render
+from tests.media import frame_count
+
+
+def statuses(window: MainWindow) -> list[Status]:
+    return [item.status for item in window.queue_model.items()]
+
+
+def click(qtbot: QtBot, button: QAbstractButton) -> None:
+    assert button.isEnabled(), button.objectName()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_queue_renders_in_order_and_survives_a_restart(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    composition: Path,
+    tmp_path: Path,
+    opened_urls: list[QUrl],
+):
+    window = make_window()
+    load(qtbot, window, composition)
+    first, second = tmp_path / "first.mp4", tmp_path / "second.mp4"
+    set_render(window, first, frames=(0, 11), chunk_frames=6)
+    click(qtbot, window.queue_button)
+    set_render(window, second, frames=(12, 29), chunk_frames=6)
+    click(qtbot, window.queue_button)
+    assert statuses(window) == [Status.PENDING, Status.PENDING]
+    assert not first.exists() and not second.exists()  # queued, not started
+
+    started: list[str] = []
+    window.controller.itemStarted.connect(started.append)
+    click(qtbot, window.queue_panel.start_button)
+    qtbot.waitUntil(lambda: statuses(window) == [Status.DONE, Status.DONE],
+                    timeout=RENDER_TIMEOUT_MS)  # fmt: skip
+    ids = [item.id for item in window.queue_model.items()]
+    assert started == ids  # one at a time, top to bottom
+    a, b = window.queue_model.items()
+    assert a.ended_at is not None and b.started_at is not None and a.ended_at <= b.started_at
+    assert frame_count(first) == 12 and frame_count(second) == 18
+    assert not window.controller.running_queue and window.render_button.isEnabled()
+
+    close_window(qtbot, window)
+    saved = json.loads((tmp_path / "data" / FILE_NAME).read_text())
+    assert [i["status"] for i in saved["items"]] == ["done", "done"]
+
+    again = make_window()
+    assert [i.id for i in again.queue_model.items()] == ids
+    assert statuses(again) == [Status.DONE, Status.DONE]
+    assert again.queue_model.items()[0].output == first
+    again.queue_panel.select(ids[0])
+    click(qtbot, again.queue_panel.open_button)
+    assert [u.toLocalFile() for u in opened_urls] == [str(first)]
+
+
+def test_render_stopped_by_quitting_is_interrupted_after_restart(
+    qtbot: QtBot, make_window: WindowFactory, composition: Path, tmp_path: Path
+):
+    window = make_window()
+    load(qtbot, window, composition)
+    output = tmp_path / "quit.mp4"
+    set_render(window, output, frames=(0, 29), chunk_frames=3)
+    click(qtbot, window.render_button)
+    strip = window.progress.strip
+    qtbot.waitUntil(lambda: strip.count(ChunkState.DONE) >= 1, timeout=RENDER_TIMEOUT_MS)
+
+    with qtbot.waitSignal(window.closed, timeout=2000):
+        window.close()
+    assert not [p for p in psutil.Process().children(recursive=True)
+                if p.status() != psutil.STATUS_ZOMBIE]  # fmt: skip
+    assert not output.exists() and not list(tmp_path.glob(".*.studio-render"))
+
+    again = make_window()
+    (item,) = again.queue_model.items()
+    assert item.status is Status.INTERRUPTED
+    assert again.queue_model.index(0, 2).data() == "Interrupted"
+    assert "interrupted" in again.statusBar().currentMessage()
+
+    again.queue_panel.select(item.id)
+    with qtbot.waitSignal(again.controller.itemEnded, timeout=RENDER_TIMEOUT_MS):
+        click(qtbot, again.queue_panel.again_button)
+    assert again.queue_model.get(item.id).status is Status.DONE and output.is_file()
+
+
+def test_a_crash_mid_render_loads_as_interrupted(make_window: WindowFactory, tmp_path: Path):
+    """A queue file written while a render ran (the app then died) is read back as interrupted."""
+    data = tmp_path / "data"
+    data.mkdir()
+    settings = {"output": str(tmp_path / "x.mp4"), "concurrency": 2}
+    entry = {"id": "abc", "composition": "/x.qml", "settings": settings, "status": "running"}
+    (data / FILE_NAME).write_text(json.dumps({"version": 1, "items": [entry]}))
+    window = make_window()
+    assert statuses(window) == [Status.INTERRUPTED]
+
+
+def test_queue_panel_cancels_and_removes_waiting_renders(
+    qtbot: QtBot, make_window: WindowFactory, composition: Path, tmp_path: Path
+):
+    window = make_window()
+    load(qtbot, window, composition)
+    for name in ("a", "b"):
+        set_render(window, tmp_path / f"{name}.mp4", frames=(0, 5))
+        click(qtbot, window.queue_button)
+    panel = window.queue_panel
+    a, b = (item.id for item in window.queue_model.items())
+
+    panel.select(b)
+    assert not panel.again_button.isEnabled() and not panel.open_button.isEnabled()
+    click(qtbot, panel.cancel_button)
+    assert statuses(window) == [Status.PENDING, Status.CANCELLED]
+    click(qtbot, panel.remove_button)
+    assert [i.id for i in window.queue_model.items()] == [a]
+
+    panel.select(a)
+    with qtbot.waitSignal(window.controller.itemEnded, timeout=RENDER_TIMEOUT_MS):
+        click(qtbot, panel.start_button)
+    assert statuses(window) == [Status.DONE]
+    assert panel.again_button.isEnabled() and panel.open_button.isEnabled()
+    assert window.queue_model.index(0, 2).data().startswith("Done: ")

@@ -1,0 +1,242 @@
+"""Rendering through the window with the real engine and real worker processes."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import time
+from pathlib import Path
+
+import psutil
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, QUrl
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QMessageBox, QWidget
+from pytestqt.qtbot import QtBot
+
+from studio_render.gui.controller import WORKER_NICENESS
+from studio_render.gui.main_window import MainWindow
+from studio_render.gui.render_queue import Status
+from studio_render.qt.aggregator import BAR_MAXIMUM
+from studio_render.qt.engine import ChunkState
+from tests.gui.conftest import RENDER_TIMEOUT_MS, set_render
+from tests.media import frame_count
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def dark_palette() -> QPalette:
+    """A dark palette like the desktop's dark mode gives Fusion."""
+    p = QPalette()
+    role, group = QPalette.ColorRole, QPalette.ColorGroup
+    for r, colour in {
+        role.Window: "#2b2d30", role.WindowText: "#e6e6e6", role.Base: "#1e1f22",
+        role.AlternateBase: "#26282b", role.Text: "#e6e6e6", role.Button: "#3a3c40",
+        role.ButtonText: "#e6e6e6", role.Highlight: "#3d7bd9", role.HighlightedText: "#ffffff",
+        role.ToolTipBase: "#3a3c40", role.ToolTipText: "#e6e6e6", role.PlaceholderText: "#8c8c8c",
+        role.Mid: "#55585d", role.Dark: "#151617", role.Light: "#4a4d52", role.Midlight: "#404347",
+    }.items():  # fmt: skip
+        p.setColor(r, QColor(colour))
+    for r in (role.WindowText, role.Text, role.ButtonText):
+        p.setColor(group.Disabled, r, QColor("#7a7d82"))
+    return p
+
+
+def work_dirs(folder: Path) -> list[Path]:
+    return list(folder.glob(".*.studio-render"))
+
+
+def child_processes() -> list[psutil.Process]:
+    return [p for p in psutil.Process().children(recursive=True)
+            if p.status() != psutil.STATUS_ZOMBIE]  # fmt: skip
+
+
+def render_and_wait(qtbot: QtBot, window: MainWindow) -> None:
+    with qtbot.waitSignal(window.controller.itemEnded, timeout=RENDER_TIMEOUT_MS):
+        qtbot.mouseClick(window.render_button, Qt.MouseButton.LeftButton)
+
+
+def wait_for_progress(qtbot: QtBot, window: MainWindow, chunks_done: int = 1) -> None:
+    """Wait until the render is under way: some chunks done, the engine still running."""
+    strip = window.progress.strip
+    qtbot.waitUntil(lambda: strip.count(ChunkState.DONE) >= chunks_done, timeout=RENDER_TIMEOUT_MS)
+    assert window.controller.engine.running
+
+
+def test_render_button_renders_with_two_workers(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, opened_urls: list[QUrl]
+):
+    output = tmp_path / "out.mp4"
+    set_render(window, output, frames=(0, 23), chunk_frames=6, workers=2)
+    values: list[int] = []
+    titles: list[str] = []
+    window.progress.bar.valueChanged.connect(values.append)
+    window.windowTitleChanged.connect(titles.append)
+    niceness: list[int] = []
+    window.controller.engine.chunkStarted.connect(
+        lambda _i, pid, _a: niceness.append(psutil.Process(pid).nice())
+    )
+    locked_during_render: list[bool] = []
+    window.controller.engine.chunkStarted.connect(
+        lambda *_: locked_during_render.append(
+            not window.form.preset_combo.isEnabled()
+            and not window.render_button.isEnabled()
+            and window.cancel_action.isEnabled()
+            and window.form.concurrency_spin.isEnabled()  # workers stay adjustable
+            and window.preview.slider.isEnabled()
+        )
+    )
+    render_and_wait(qtbot, window)
+
+    item = window.queue_model.items()[-1]
+    assert item.status is Status.DONE, item.message
+    assert output.is_file() and frame_count(output) == 24
+    assert values and values == sorted(values), "the progress bar went backwards"
+    assert values[-1] == BAR_MAXIMUM and window.progress.bar.text() == "100.0%"
+    assert locked_during_render and all(locked_during_render)
+    assert niceness and set(niceness) == {WORKER_NICENESS}  # the window stays responsive
+    assert any(t.split(" — ")[0].endswith("%") for t in titles), titles
+    assert window.progress.strip.states() == [ChunkState.DONE] * 4
+    assert window.progress.stage_label.text().startswith(f"Done: {output.name}")
+    # ready again, and the outcome can be opened
+    assert window.render_button.isEnabled() and not window.progress.cancel_button.isEnabled()
+    assert window.form.preset_combo.isEnabled()
+    assert window.progress.open_button.isVisible() and window.progress.folder_button.isVisible()
+    qtbot.mouseClick(window.progress.open_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.progress.folder_button, Qt.MouseButton.LeftButton)
+    assert [u.toLocalFile() for u in opened_urls] == [str(output), str(tmp_path)]
+    assert not work_dirs(tmp_path)
+
+
+def test_cancel_button_stops_the_render_at_once(qtbot: QtBot, window: MainWindow, tmp_path: Path):
+    output = tmp_path / "cancelled.mp4"
+    set_render(window, output, frames=(0, 59), chunk_frames=3, workers=2)
+    qtbot.mouseClick(window.render_button, Qt.MouseButton.LeftButton)
+    wait_for_progress(qtbot, window)
+
+    clock = QElapsedTimer()
+    clock.start()
+    with qtbot.waitSignal(window.controller.itemEnded, timeout=1000):
+        qtbot.mouseClick(window.progress.cancel_button, Qt.MouseButton.LeftButton)
+    assert clock.elapsed() < 1000
+    assert window.queue_model.items()[-1].status is Status.CANCELLED
+    assert window.progress.stage_label.text().startswith("Cancelled after")
+    assert window.render_button.isEnabled() and not window.progress.cancel_button.isEnabled()
+    assert window.form.output_edit.isEnabled()
+    qtbot.waitUntil(lambda: not window.preview.renderer.busy)  # a preview frame may be drawn
+    assert not child_processes(), [p.cmdline() for p in child_processes()]
+    assert not output.exists() and not work_dirs(tmp_path)
+    assert ChunkState.CANCELLED in window.progress.strip.states()
+
+
+def test_escape_cancels(qtbot: QtBot, window: MainWindow, tmp_path: Path):
+    set_render(window, tmp_path / "esc.mp4", frames=(0, 59), chunk_frames=3, workers=2)
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    wait_for_progress(qtbot, window)
+    window.form.concurrency_spin.setValue(1)  # the workers of a running render can change
+    assert window.controller.engine.pool is not None
+    assert window.controller.engine.pool.maxThreadCount() == 1
+    with qtbot.waitSignal(window.controller.itemEnded, timeout=1000):
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert window.queue_model.items()[-1].status is Status.CANCELLED
+
+
+def test_long_render_asks_before_cancelling(qtbot: QtBot, window: MainWindow, tmp_path: Path):
+    window.confirm_cancel_after_s = 0  # every render counts as long
+    set_render(window, tmp_path / "long.mp4", frames=(0, 59), chunk_frames=3, workers=2)
+    qtbot.mouseClick(window.render_button, Qt.MouseButton.LeftButton)
+    wait_for_progress(qtbot, window)
+
+    qtbot.mouseClick(window.progress.cancel_button, Qt.MouseButton.LeftButton)
+    box = window.findChild(QMessageBox, "confirmCancelBox")
+    assert box is not None and box.isVisible()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+    assert window.controller.engine.running and not window.controller.engine.cancel_requested
+
+    qtbot.mouseClick(window.progress.cancel_button, Qt.MouseButton.LeftButton)
+    box = window.confirm_box
+    assert box is not None
+    with qtbot.waitSignal(window.controller.itemEnded, timeout=1000):
+        qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    assert window.queue_model.items()[-1].status is Status.CANCELLED
+
+
+def test_failure_shows_details_and_retry_renders(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch
+):
+    """A broken encoder fails the render; Retry with a working one succeeds.
+
+    The window is in the background, so the failure is also a desktop notification.
+    """
+    fake = tmp_path / "broken-ffmpeg"
+    fake.write_text("#!/bin/sh\necho 'simulated encoder failure' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("STUDIO_RENDER_FFMPEG", str(fake))
+    output = tmp_path / "retry.mp4"
+    set_render(window, output, frames=(0, 11), chunk_frames=6, workers=2)
+    other = QWidget()
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: not window.isActiveWindow())
+    with qtbot.waitSignal(window.controller.itemEnded, timeout=RENDER_TIMEOUT_MS):
+        window.start_render()
+
+    item = window.queue_model.items()[-1]
+    assert item.status is Status.FAILED
+    assert window.progress.stage_label.text() == f"Failed: {item.message}"
+    assert window.progress.retry_button.isVisible()
+    assert window.progress.details_button.isVisible() and not window.progress.details.isVisible()
+    qtbot.mouseClick(window.progress.details_button, Qt.MouseButton.LeftButton)
+    assert window.progress.details.isVisible()
+    assert "simulated encoder failure" in window.progress.details.toPlainText()
+    assert window.notifier.sent == [("Render failed", item.message)]
+
+    monkeypatch.delenv("STUDIO_RENDER_FFMPEG")
+    with qtbot.waitSignal(window.controller.itemEnded, timeout=RENDER_TIMEOUT_MS):
+        qtbot.mouseClick(window.progress.retry_button, Qt.MouseButton.LeftButton)
+    assert window.queue_model.get(item.id).status is Status.DONE
+    assert frame_count(output) == 12
+    assert len(window.queue_model.items()) == 1  # the same queue entry ran again
+
+
+def test_gui_timer_is_never_late_during_a_two_worker_render(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+):
+    set_render(window, tmp_path / "timer.mp4", frames=(0, 47), chunk_frames=6, workers=2)
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    try:
+        render_and_wait(qtbot, window)
+    finally:
+        timer.stop()
+    assert window.queue_model.items()[-1].status is Status.DONE
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    assert len(ticks) > 50
+    assert max(gaps) < 0.010 + 0.100, f"the GUI thread stalled for {max(gaps) * 1000:.0f} ms"
+
+
+def test_screenshot_mid_render(qtbot: QtBot, window: MainWindow, tmp_path: Path):
+    """Saves test-artifacts/main-window.png (and the README's copy when asked to)."""
+    window.resize(1180, 840)
+    set_render(window, tmp_path / "demo.mp4", frames=(0, 59), chunk_frames=4, workers=2)
+    window.preview.slider.setValue(window.preview.slider.maximum() // 2)
+    qtbot.mouseClick(window.render_button, Qt.MouseButton.LeftButton)
+    wait_for_progress(qtbot, window, chunks_done=5)
+    picture = window.grab()
+    window.setPalette(dark_palette())
+    dark_picture = window.grab()
+    assert window.controller.engine.running and window.progress.percent < 100
+    with qtbot.waitSignal(window.controller.itemEnded, timeout=1000):
+        window.cancel_render()
+
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    assert picture.save(str(artifacts / "main-window.png"))
+    assert dark_picture.save(str(artifacts / "main-window-dark.png"))
+    if os.environ.get("STUDIO_RENDER_UPDATE_SCREENSHOT") == "1":
+        (ROOT / "docs").mkdir(exist_ok=True)
+        assert picture.save(str(ROOT / "docs" / "screenshot-main-window.png"))
