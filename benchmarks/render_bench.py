@@ -12,7 +12,6 @@ process, no chunks, no join) and the time from a cancel to the last process gone
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import signal
@@ -42,8 +41,9 @@ class Run:
     def row(self, cores: int) -> str:
         efficiency = (self.cpu_s / cores) / self.wall_s
         first = f"{self.first_progress_s:6.2f}" if self.first_progress_s is not None else "   n/a"
-        return (f"{self.label:<14} {self.frames / self.wall_s:8.1f} {self.wall_s:8.2f} "
-                f"{self.cpu_s:8.2f} {efficiency:10.2f} {self.peak_worker_mb:10.0f} {first}")  # fmt: skip
+        fps = self.frames / self.wall_s
+        return (f"{self.label:<14} {fps:8.1f} {self.wall_s:8.2f} {self.cpu_s:8.2f} "
+                f"{efficiency:10.2f} {self.peak_worker_mb:10.0f} {first}")  # fmt: skip
 
 
 def _children_cpu() -> float:
@@ -87,8 +87,8 @@ def measure(label: str, argv: list[str], frames: int) -> Run:
     first = None
     assert proc.stdout is not None
     for line in proc.stdout:
-        if first is None and ('"frames_done": ' in line and '"progress": 0.0,' not in line
-                              or line.startswith("progress ")):  # fmt: skip
+        rendering = '"frames_done": ' in line and '"progress": 0.0,' not in line
+        if first is None and (rendering or line.startswith("progress ")):
             first = time.monotonic() - start
     code = proc.wait()
     wall = time.monotonic() - start

@@ -1,4 +1,4 @@
-"""The ``studio-render`` command line: render, info, gui (and cluster commands)."""
+"""The ``studio-render`` command line: render, info, gui, scheduler, worker."""
 
 from __future__ import annotations
 
@@ -76,7 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--retries", type=int, default=2, help="retries of a failed chunk")
     render.add_argument("--progress", choices=("bar", "json", "none"), default="bar")
-    render.add_argument("--cluster", help="render on a Dask cluster at this address")
+    render.add_argument(
+        "--cluster", metavar="ADDRESS", help="render on a Dask cluster (tcp:// or tls://HOST:PORT)"
+    )
+    _add_tls_options(render)
 
     info = sub.add_parser("info", help="describe a composition")
     info.add_argument("composition", type=Path)
@@ -84,7 +87,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     gui = sub.add_parser("gui", help="open the desktop window")
     gui.add_argument("composition", type=Path, nargs="?")
+
+    scheduler = sub.add_parser("scheduler", help="run a cluster scheduler (dask scheduler)")
+    scheduler.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on, dashboard included (default 127.0.0.1)",
+    )
+    scheduler.add_argument("--port", type=int, default=8786)
+    scheduler.add_argument("--dashboard-port", type=int, default=8787)
+    _add_tls_options(scheduler)
+
+    worker = sub.add_parser("worker", help="run a cluster worker (dask worker)")
+    worker.add_argument("address", help="the scheduler, tcp:// or tls://HOST:PORT")
+    worker.add_argument(
+        "--host",
+        help="address to listen on (default: this machine's address on the route to the scheduler)",
+    )
+    worker.add_argument("--nthreads", type=int, help="chunks rendered at once (default: cores)")
+    worker.add_argument("--name", help="a unique name for this worker")
+    worker.add_argument("--no-nanny", action="store_true", help="no nanny process")
+    _add_tls_options(worker)
     return parser  # fmt: skip
+
+
+def _add_tls_options(parser: argparse.ArgumentParser) -> None:
+    tls = parser.add_argument_group("TLS (for tls:// addresses; PEM files)")
+    tls.add_argument("--tls-ca-file", help="certificate authority that signed every machine")
+    tls.add_argument("--tls-cert", help="this machine's certificate")
+    tls.add_argument("--tls-key", help="this machine's private key")
 
 
 def cmd_info(args: argparse.Namespace) -> int:
@@ -107,6 +138,27 @@ def cmd_render(args: argparse.Namespace) -> int:
     return run_render(args)
 
 
+def cmd_cluster(args: argparse.Namespace) -> int:
+    """``scheduler`` and ``worker``: Dask's commands, run in this process."""
+    try:
+        from studio_render.cluster import commands
+        from studio_render.cluster.client import TlsFiles
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("dask", "distributed"):
+            raise
+        raise BadInput("cluster commands need the cluster extra: "
+                       "pip install 'studio-render[cluster]'") from None  # fmt: skip
+    tls = TlsFiles(args.tls_ca_file, args.tls_cert, args.tls_key)
+    if args.command == "scheduler":
+        return commands.run_scheduler(
+            commands.scheduler_args(args.host, args.port, tls, args.dashboard_port)
+        )
+    return commands.run_worker(
+        commands.worker_args(args.address, args.host, args.nthreads, args.name, tls,
+                             nanny=not args.no_nanny)
+    )  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:  # the frozen app starting one of its worker processes
@@ -121,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_info(args)
         if args.command == "render":
             return cmd_render(args)
+        if args.command in ("scheduler", "worker"):
+            return cmd_cluster(args)
         if args.command == "gui":
             return gui_main([str(args.composition)] if args.composition else [])
     except KeyboardInterrupt:

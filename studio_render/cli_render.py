@@ -7,11 +7,15 @@ import json
 import os
 import signal
 import sys
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from studio_render.core.errors import BadInput
 from studio_render.core.job import RenderSettings, default_concurrency, parse_frames
 from studio_render.core.progress import ProgressSnapshot
+
+if TYPE_CHECKING:
+    from studio_render.cluster.client import ClusterSession
+    from studio_render.compositions.info import CompositionInfo
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -131,13 +135,42 @@ class _QuietDisplay(_BarDisplay):
 def run_render(args: argparse.Namespace) -> int:
     """Probe, check, render; returns the exit code. Raises BadInput before any work."""
     from studio_render.compositions.probe import probe_composition
-    from studio_render.core.job import prepare_job
 
     info = probe_composition(args.composition)
     settings = settings_from_args(args, info.frame_count)
-    if args.cluster:
-        raise BadInput("--cluster needs the cluster extra: pip install 'studio-render[cluster]'")
-    job = prepare_job(info, settings)
+    session = _cluster_session(args) if args.cluster else None
+    try:
+        return _render(args, session, info, settings)
+    finally:
+        if session is not None:
+            session.close()
+
+
+def _cluster_session(args: argparse.Namespace) -> ClusterSession:
+    try:
+        from studio_render.cluster.client import ClusterSession, TlsFiles
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("dask", "distributed"):
+            raise
+        raise BadInput(
+            "--cluster needs the cluster extra: pip install 'studio-render[cluster]'"
+        ) from None
+    return ClusterSession(args.cluster, TlsFiles(args.tls_ca_file, args.tls_cert, args.tls_key))
+
+
+def _render(
+    args: argparse.Namespace,
+    session: ClusterSession | None,
+    info: CompositionInfo,
+    settings: RenderSettings,
+) -> int:
+    """Render locally, or on the cluster of ``session`` (same engine, other chunk attempts)."""
+    from studio_render.core.job import prepare_job
+
+    if session is not None:
+        job = session.prepare_job(info, settings, concurrency=args.concurrency)
+    else:
+        job = prepare_job(info, settings)
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QCoreApplication, QTimer
@@ -149,7 +182,7 @@ def run_render(args: argparse.Namespace) -> int:
         "json": _JsonDisplay, "bar": _BarDisplay, "none": _QuietDisplay
     }  # fmt: skip
     display = displays[args.progress]()
-    engine = RenderEngine()
+    engine = RenderEngine(chunk_attempt=session.chunk_attempt) if session else RenderEngine()
     result = {"code": EXIT_FAILED}
 
     def on_done(output: str) -> None:

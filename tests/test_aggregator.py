@@ -49,11 +49,10 @@ def test_rate_is_about_screen_rate(qtbot: QtBot) -> None:
     clock = QElapsedTimer()
     clock.start()
     timer.start(1)
-    qtbot.waitUntil(lambda: clock.elapsed() > 500, timeout=3000)
+    qtbot.waitUntil(lambda: len(values) >= 12, timeout=10000)  # a busy machine is slower
     timer.stop()
-    rate = len(values) / (clock.elapsed() / 1000)
+    rate = (len(values) - 1) / (clock.elapsed() / 1000)
     assert rate <= UPDATES_PER_SECOND * 1.3
-    assert len(values) > 5
 
 
 def test_stop_silences_updates(qtbot: QtBot) -> None:

@@ -60,8 +60,8 @@ CASES = {
                       "not a Lottie animation"),
     "huge lottie": (lambda t: lottie_json(t, "big.json", w=100000, h=100000), "too large"),
     "zero-frame lottie": (lambda t: lottie_json(t, "empty.json", op=0), "has no frames"),
-    "corrupt dotlottie": (lambda t: (t / "a.lottie").write_bytes(b"PK\x03\x04??") and t / "a.lottie",
-                          "cannot read Lottie file"),
+    "corrupt dotlottie": (lambda t: (t / "a.lottie").write_bytes(b"PK\x03\x04?")
+                          and t / "a.lottie", "cannot read Lottie file"),
 }  # fmt: skip
 
 

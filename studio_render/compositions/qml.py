@@ -8,17 +8,79 @@ frame``; optional root properties ``fps`` (default 30), ``durationInFrames`` and
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QUrl
+from PySide6.QtCore import Q_ARG, QEventLoop, QMetaObject, QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtQml import QQmlComponent, QQmlEngine, QQmlError
+from PySide6.QtNetwork import QNetworkAccessManager, QNetworkProxy
+from PySide6.QtQml import (
+    QQmlComponent,
+    QQmlEngine,
+    QQmlError,
+    QQmlNetworkAccessManagerFactory,
+)
 from PySide6.QtQuick import QQuickItem, QQuickView
 
 from studio_render.compositions.info import CompositionInfo, check_size
 from studio_render.core.errors import BadInput
 
 DEFAULT_FPS = 30.0
+#: Set (to 1) on cluster workers: the scene may read local files only, never the network.
+NO_NETWORK_ENV = "STUDIO_RENDER_NO_NETWORK"
+#: How long a scene may stay "loading" (remote parts, refused) before it counts as failed.
+_LOAD_TIMEOUT_S = 30.0
+
+
+class _NoNetworkFactory(QQmlNetworkAccessManagerFactory):
+    """Gives every QML thread an access manager whose requests all fail at once.
+
+    Its proxy has no host: http(s) requests, loopback included, end with an error before
+    any connection is made (``file:``, ``qrc:`` and ``data:`` URLs never use a proxy; an
+    application-wide proxy would not do, Qt never proxies loopback addresses). The
+    manager overrides nothing in Python, so requests themselves run no Python code.
+    """
+
+    def create(self, parent: QObject) -> QNetworkAccessManager:
+        manager = QNetworkAccessManager(parent)
+        manager.setProxy(QNetworkProxy(QNetworkProxy.ProxyType.HttpProxy, "", 0))
+        return manager
+
+
+_factory = _NoNetworkFactory()  # outlives every engine it is installed on
+
+
+def forbid_network(engine: QQmlEngine) -> None:
+    """Make ``engine`` fail every non-local request (call before it loads anything).
+
+    Qt calls the (Python) factory from its loader and image threads under a mutex, and
+    they need the GIL for it. The main thread must never wait for that mutex, or for
+    those threads, while it holds the GIL: its own manager is made here, at once, the
+    scene is loaded (:func:`_load_releasing_gil`) and the engine deleted
+    (:meth:`QmlScene.close`) from the event loop, which releases the GIL.
+    """
+    engine.setNetworkAccessManagerFactory(_factory)
+    engine.networkAccessManager()
+
+
+def _run_posted_events() -> None:
+    """Run what was posted (queued calls, deferred deletes) with the GIL released."""
+    loop = QEventLoop()
+    QMetaObject.invokeMethod(loop, "quit", Qt.ConnectionType.QueuedConnection)
+    loop.exec()
+
+
+def _load_releasing_gil(view: QQuickView, url: QUrl) -> None:
+    """``view.setSource(url)`` run by the event loop, with the GIL released meanwhile."""
+    QMetaObject.invokeMethod(view, "setSource", Qt.ConnectionType.QueuedConnection,
+                             Q_ARG(QUrl, url))  # fmt: skip
+    _run_posted_events()
+    deadline = time.monotonic() + _LOAD_TIMEOUT_S
+    while view.status() == QQuickView.Status.Loading and time.monotonic() < deadline:
+        loop = QEventLoop()
+        QTimer.singleShot(50, loop.quit)
+        loop.exec()
 
 
 def _describe(path: Path, errors: list[QQmlError]) -> str:
@@ -97,7 +159,12 @@ class QmlScene:
         self.view = QQuickView()
         self.view.setColor(background)
         self.view.setResizeMode(QQuickView.ResizeMode.SizeViewToRootObject)
-        self.view.setSource(QUrl.fromLocalFile(info.path))
+        self._no_network = os.environ.get(NO_NETWORK_ENV) == "1"
+        if self._no_network:
+            forbid_network(self.view.engine())
+            _load_releasing_gil(self.view, QUrl.fromLocalFile(info.path))
+        else:
+            self.view.setSource(QUrl.fromLocalFile(info.path))
         if self.view.status() != QQuickView.Status.Ready:
             raise BadInput(_describe(Path(info.path), self.view.errors()))
         self.view.resize(info.width, info.height)
@@ -113,3 +180,7 @@ class QmlScene:
     def close(self) -> None:
         self.view.close()
         self.view.deleteLater()
+        if self._no_network:
+            # Delete the engine now, not at exit: its threads hold managers made by the
+            # (Python) factory, which must go while Python still runs, GIL released.
+            _run_posted_events()

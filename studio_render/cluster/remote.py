@@ -1,0 +1,135 @@
+"""What runs inside a Dask worker: one chunk, from the packed composition to its bytes.
+
+The task unpacks the job's composition once per worker (into the worker's own local
+directory, removed with the worker), runs the same chunk process as a local render,
+streams progress to the client as events on the job's topic, and returns the chunk's
+files as ``(name, bytes)`` pairs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from distributed import Worker, get_worker
+
+from studio_render.cluster.pack import unpack
+from studio_render.cluster.paths import to_worker
+from studio_render.cluster.versions import describe, differences, local_versions
+from studio_render.cluster.worker_plugin import NO_NETWORK_ENV, running_chunk
+from studio_render.core.chunk_run import run_chunk_attempt
+from studio_render.core.ffmpeg import find_ffmpeg
+
+#: At most this many progress events a second per chunk (the last one always goes).
+EVENTS_PER_SECOND = 20
+_unpack_lock = threading.Lock()
+
+
+class ChunkFailed(Exception):
+    """A chunk attempt failed on a worker (Dask retries it; the last one reaches the client)."""
+
+    def __init__(self, reason: str, tail: str, worker: str) -> None:
+        super().__init__(reason, tail, worker)
+        self.reason, self.tail, self.worker = reason, tail, worker
+
+    def __str__(self) -> str:
+        return f"on worker {self.worker}: {self.reason}"
+
+
+class _Reporter:
+    """Sends a run's start and (throttled) progress to the client as worker events."""
+
+    def __init__(self, worker: Worker, topic: str, key: str) -> None:
+        self.worker, self.topic = worker, topic
+        self.base = {"key": key, "run": uuid.uuid4().hex, "worker": worker.address}
+        self.last_sent = 0.0
+        self.pending: tuple[int, int] | None = None
+        self.lock = threading.Lock()
+
+    def started(self, pid: int) -> None:
+        self.worker.log_event(self.topic, {**self.base, "pid": pid, "r": 0, "e": 0})
+
+    def progress(self, rendered: int, encoded: int) -> None:
+        with self.lock:
+            self.pending = (rendered, encoded)
+            if time.monotonic() - self.last_sent >= 1 / EVENTS_PER_SECOND:
+                self._send()
+
+    def flush(self) -> None:
+        with self.lock:
+            if self.pending is not None:
+                self._send()
+
+    def _send(self) -> None:
+        assert self.pending is not None
+        rendered, encoded = self.pending
+        self.worker.log_event(self.topic, {**self.base, "r": rendered, "e": encoded})
+        self.pending, self.last_sent = None, time.monotonic()
+
+
+def jobs_dir(worker: Worker) -> Path:
+    return Path(worker.local_directory) / "studio-render"
+
+
+def _unpacked(worker: Worker, job: str, digest: str, pack: bytes) -> Path:
+    """The job's composition folder on this worker, unpacked by the first chunk to need it."""
+    folder = jobs_dir(worker) / job / f"composition-{digest}"
+    with _unpack_lock:
+        if not folder.is_dir():
+            partial = folder.with_name(f".unpacking-{uuid.uuid4().hex}")
+            unpack(pack, partial)
+            partial.rename(folder)
+    return folder
+
+
+def render_chunk(
+    pack: bytes,
+    job: str,
+    digest: str,
+    remote_spec: str,
+    topic: str,
+    versions: Mapping[str, str | None],
+) -> list[tuple[str, bytes]]:
+    """The Dask task: render one chunk here and return its files."""
+    worker = get_worker()
+    wrong = differences(versions, local_versions())
+    if wrong:
+        reason = f"this worker has {', '.join(wrong)}; the client has {describe(versions)}"
+        raise ChunkFailed(reason, "", worker.address)
+    os.environ[NO_NETWORK_ENV] = "1"
+    key = str(worker.get_current_task())
+    composition = _unpacked(worker, job, digest, pack)
+    out_dir = jobs_dir(worker) / job / f"out-{uuid.uuid4().hex}"
+    out_dir.mkdir(parents=True)
+    try:
+        spec = to_worker(remote_spec, composition, out_dir, find_ffmpeg())
+        reporter = _Reporter(worker, topic, key)
+        with running_chunk(key) as cancelled:
+            if _task_state(worker, key) not in ("executing", "long-running"):
+                cancelled.set()  # released before it got here
+            outcome = run_chunk_attempt(spec, cancelled, reporter.progress, reporter.started)
+        reporter.flush()
+        if outcome.cancelled:
+            raise ChunkFailed("cancelled", "", worker.address)
+        if not outcome.ok:
+            raise ChunkFailed(outcome.reason, outcome.tail, worker.address)
+        return [(p.name, p.read_bytes()) for p in sorted(out_dir.iterdir()) if p.is_file()]
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def _task_state(worker: Worker, key: str) -> str | None:
+    task = worker.state.tasks.get(key)
+    return None if task is None else str(task.state)
+
+
+def remove_job(job: str, dask_worker: Any = None) -> None:
+    """Remove a finished job's files from this worker (run through ``Client.run``)."""
+    worker = dask_worker if dask_worker is not None else get_worker()
+    shutil.rmtree(jobs_dir(worker) / job, ignore_errors=True)
