@@ -1,7 +1,9 @@
 """Runs the render queue: one render at a time, through the one RenderEngine.
 
 Before each render the composition is read again (in the thread pool: the file may have
-changed since it was queued) and the settings are checked with ``prepare_job``.
+changed since it was queued) and the settings are checked with ``prepare_job``. With a
+cluster :attr:`RenderController.target`, a session is opened and the job prepared in the
+thread pool too; the same engine then renders its chunks through the session.
 """
 
 from __future__ import annotations
@@ -9,20 +11,27 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
 from studio_render.compositions.info import CompositionInfo
+from studio_render.core.chunk_run import Outcome, run_chunk_attempt
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.job import RenderJob, prepare_job
+from studio_render.gui.cluster_tasks import BackgroundCalls, ClusterTarget, close_session, open_job
 from studio_render.gui.formatting import format_duration
 from studio_render.gui.loader import CompositionLoader
 from studio_render.gui.queue_model import QueueModel
 from studio_render.gui.render_queue import INTERRUPTED_MESSAGE, Status
 from studio_render.qt.engine import RenderEngine
+
+if TYPE_CHECKING:
+    from studio_render.cluster.client import ClusterSession
 
 #: Worker processes started from the window run this much nicer than the window, so
 #: the window stays responsive while every core renders.
@@ -63,18 +72,29 @@ class RenderController(QObject):
     def __init__(self, model: QueueModel, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.engine = RenderEngine(self)
+        #: Where items render when they start: None for this computer.
+        self.target: ClusterTarget | None = None
+        self.engine = RenderEngine(self, chunk_attempt=self._chunk_attempt)
         self.loader = CompositionLoader(self)
+        self.cluster = BackgroundCalls(self)  # opening sessions, preparing jobs
+        self.closer = BackgroundCalls(self)  # closing sessions
         self.current_id: str | None = None
         self.running_queue = False
         self._token: int | None = None
+        self._prep_token: int | None = None
+        self._session: ClusterSession | None = None
+        self._attempt: Callable[..., Outcome] = run_chunk_attempt
         self._stop_as: Status | None = None
         self._result: tuple[Status, str, str] = (Status.CANCELLED, "", "")
         self._clock = QElapsedTimer()
         self.loader.loaded.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)
         self.loader.idle.connect(self._maybe_settled)
-        self.engine.chunkStarted.connect(lambda _index, pid, _attempt: lower_priority(pid))
+        self.cluster.done.connect(self._on_cluster_job)
+        self.cluster.failed.connect(self._on_cluster_failed)
+        self.cluster.idle.connect(self._maybe_settled)
+        self.closer.idle.connect(self._maybe_settled)
+        self.engine.chunkStarted.connect(self._on_chunk_started)
         self.engine.finished.connect(self._on_finished)
         self.engine.failed.connect(self._on_failed)
         self.engine.cancelled.connect(self._on_cancelled)
@@ -88,8 +108,14 @@ class RenderController(QObject):
 
     @property
     def is_settled(self) -> bool:
-        """Nothing runs: no render, no probe (the app can close now)."""
-        return not self.busy and not self.loader.busy
+        """Nothing runs: no render, no probe, no cluster call (the app can close now)."""
+        calls = (self.loader, self.cluster, self.closer)
+        return not self.busy and not any(c.busy for c in calls)
+
+    @property
+    def on_cluster(self) -> bool:
+        """The current item renders (or is being prepared) on a cluster."""
+        return self._session is not None or self._prep_token is not None
 
     def elapsed_s(self) -> float:
         """How long the current item has been running."""
@@ -112,8 +138,8 @@ class RenderController(QObject):
         self._stop_as = as_status
         if self.engine.running:
             self.engine.cancel()  # ``ended`` follows within a second
-        else:  # still reading the composition: nothing to stop
-            self._token = None
+        else:  # still reading the composition or connecting: nothing to stop
+            self._token = self._prep_token = None
             self._end(as_status)
 
     def cancel_item(self, item_id: str) -> None:
@@ -136,7 +162,7 @@ class RenderController(QObject):
 
     def set_concurrency(self, workers: int) -> None:
         """Change the number of workers of the render in progress (chunks not started yet)."""
-        if self.engine.running and self.engine.pool is not None:
+        if self.engine.running and self.engine.pool is not None and self._session is None:
             self.engine.pool.setMaxThreadCount(workers)
 
     def shutdown(self) -> None:
@@ -169,12 +195,43 @@ class RenderController(QObject):
         item = self.model.get(self.current_id)
         try:
             find_ffmpeg()  # cached by the probe; the engine needs it to start
-            job: RenderJob = prepare_job(info, item.settings)
+            job = None if self.target else prepare_job(info, item.settings)
         except BadInput as exc:
             self._end(Status.FAILED, str(exc))
             return
-        self.model.update(item.id, message="Rendering", save=False)
-        self.jobStarting.emit(item.id, job)
+        if job is not None:
+            self._start(item.id, job)
+        elif self.target is not None:  # connect and send the composition off this thread
+            self.model.update(item.id, message="Connecting to the cluster", save=False)
+            call = partial(open_job, self.target, info, item.settings)
+            self._prep_token = self.cluster.submit(call)
+
+    def _on_cluster_job(self, token: int, result: tuple[ClusterSession, RenderJob]) -> None:
+        session, job = result
+        if token != self._prep_token or self.current_id is None:  # cancelled meanwhile
+            job.remove_work_dir()
+            self.closer.submit(partial(close_session, session))
+            return
+        self._prep_token = None
+        self._session, self._attempt = session, session.chunk_attempt
+        self._start(self.current_id, job)
+
+    def _on_cluster_failed(self, token: int, message: str) -> None:
+        if token == self._prep_token and self.current_id is not None:
+            self._prep_token = None
+            self._end(Status.FAILED, message)
+
+    def _on_chunk_started(self, _index: int, pid: int, _attempt: int) -> None:
+        if self._session is None:  # a cluster's pids are other machines' processes
+            lower_priority(pid)
+
+    def _chunk_attempt(self, *args: Any, **kwargs: Any) -> Outcome:
+        """Runs in the engine's threads: the local attempt, or the current session's."""
+        return self._attempt(*args, **kwargs)
+
+    def _start(self, item_id: str, job: RenderJob) -> None:
+        self.model.update(item_id, message="Rendering", save=False)
+        self.jobStarting.emit(item_id, job)
         try:
             self.engine.start(job)
         except Exception as exc:
@@ -204,6 +261,9 @@ class RenderController(QObject):
             self._end(*self._result)
 
     def _end(self, status: Status, message: str = "", details: str = "") -> None:
+        if self._session is not None:  # disconnecting may take a moment: off this thread
+            self.closer.submit(partial(close_session, self._session))
+            self._session, self._attempt = None, run_chunk_attempt
         item_id, self.current_id = self.current_id, None
         assert item_id is not None
         item = self.model.get(item_id)

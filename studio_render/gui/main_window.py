@@ -38,6 +38,7 @@ from studio_render.gui.progress_panel import ProgressPanel
 from studio_render.gui.queue_model import QueueModel
 from studio_render.gui.queue_panel import QueuePanel
 from studio_render.gui.render_queue import FILE_NAME, QueueItem, RenderQueue, Status
+from studio_render.gui.render_target import RenderTargetForm
 from studio_render.gui.settings import AppSettings
 
 APP_NAME = dialogs.APP_NAME
@@ -116,6 +117,8 @@ class MainWindow(QMainWindow):
 
         self.form = OutputForm(self.settings.concurrency, self.settings.preset)
         self.form.save_dir = self.settings.save_dir
+        self.target_form = RenderTargetForm(self)
+        self.target_form.install(self.form.form, self.form.form.rowCount() - 1)  # above summary
         self.render_button = QPushButton()
         self.render_button.setObjectName("renderButton")
         bind_button(self.render_button, self.render_action)
@@ -196,6 +199,7 @@ class MainWindow(QMainWindow):
         self.composition.loaded.connect(self._on_loaded)
         self.composition.failed.connect(self._on_load_failed)
         self.form.concurrencyChanged.connect(self.controller.set_concurrency)
+        self.target_form.targetChanged.connect(self._on_target_changed)
 
         c = self.controller
         c.itemStarted.connect(self._on_item_started)
@@ -216,7 +220,8 @@ class MainWindow(QMainWindow):
         self.queue_model.rowsInserted.connect(self._update_state)
         self.queue_model.rowsRemoved.connect(self._update_state)
 
-        for signal in (c.settled, self.composition.loader.idle, self.preview.renderer.idle):
+        for signal in (c.settled, self.composition.loader.idle, self.preview.renderer.idle,
+                       self.target_form.idle):  # fmt: skip
             signal.connect(self._continue_closing)
 
     def _restore_state(self) -> None:
@@ -227,6 +232,8 @@ class MainWindow(QMainWindow):
         splitter = self.settings.splitter_state
         if splitter is not None:
             self.splitter.restoreState(splitter)
+        self.target_form.restore(self.settings.render_on, self.settings.cluster)
+        self._on_target_changed()
 
     def _save_state(self) -> None:
         s = self.settings
@@ -236,6 +243,7 @@ class MainWindow(QMainWindow):
         s.preset = self.form.preset.name
         if self.form.save_dir:
             s.save_dir = self.form.save_dir
+        s.render_on, s.cluster = self.target_form.values()
         s.sync()
 
     # -- state --------------------------------------------------------------------------
@@ -250,6 +258,7 @@ class MainWindow(QMainWindow):
         ready = self.info is not None and not busy
         self.form.set_rendering(busy)
         self.composition.set_locked(busy)
+        self.target_form.set_locked(busy)
         self.open_action.setEnabled(not busy)
         self.render_action.setEnabled(ready)
         self.queue_action.setEnabled(ready)
@@ -266,6 +275,11 @@ class MainWindow(QMainWindow):
         elif self.composition.path is not None:
             parts.append(self.composition.path.name)
         self.setWindowTitle(" — ".join([*parts, APP_NAME]))
+
+    def _on_target_changed(self) -> None:
+        """Items started from now on render where the form says; a cluster brings its cores."""
+        self.controller.target = self.target_form.target()
+        self.form.concurrency_spin.setEnabled(self.controller.target is None)
 
     # -- the composition ----------------------------------------------------------------
 
@@ -324,6 +338,8 @@ class MainWindow(QMainWindow):
         if self.info is None:
             return None
         try:
+            if self.target_form.on_cluster and not self.target_form.cluster_target().address:
+                raise BadInput("enter the cluster's address first (tcp://HOST:8786)")
             settings = self.form.settings()
             job: RenderJob = prepare_job(self.info, settings)  # every check the engine makes
         except BadInput as exc:
@@ -414,7 +430,7 @@ class MainWindow(QMainWindow):
             self.preview.renderer.shutdown()
             self.splitter.setEnabled(False)
             self.menuBar().setEnabled(False)
-        if self.controller.is_settled and not self.composition.busy:
+        if self.controller.is_settled and not self.composition.busy and not self.target_form.busy:
             self.notifier.close()
             self.queue_model.queue.save()
             event.accept()

@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QObject, QProcess, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
@@ -129,8 +130,8 @@ class StillRenderer(QObject):
 
     def _on_finished(self, proc: QProcess, code: int) -> None:
         entry = self._running.pop(proc, None)
-        if entry is None:
-            return
+        if entry is None or not shiboken6.isValid(proc) or not shiboken6.isValid(self):
+            return  # a process destroyed with its owner (the window closing) says nothing
         req, out = entry
         current = proc is self._current
         if current:

@@ -16,6 +16,7 @@ from studio_render.core.job import MAX_CONCURRENCY, default_concurrency
 from studio_render.core.presets import PRESETS
 
 MAX_RECENT = 10
+CLUSTER_KEYS = ("address", "ca_file", "cert", "key")
 
 
 def default_data_dir() -> Path:
@@ -107,6 +108,26 @@ class AppSettings:
     @concurrency.setter
     def concurrency(self, value: int) -> None:
         self.q.setValue("render/concurrency", value)
+
+    @property
+    def render_on(self) -> str:
+        """Where the window renders: "local" or "cluster"."""
+        value = self._str("render/on", "local")
+        return value if value in ("local", "cluster") else "local"
+
+    @render_on.setter
+    def render_on(self, value: str) -> None:
+        self.q.setValue("render/on", value)
+
+    @property
+    def cluster(self) -> dict[str, str]:
+        """The cluster's address and TLS files: ``address``, ``ca_file``, ``cert``, ``key``."""
+        return {key: self._str(f"cluster/{key}") for key in CLUSTER_KEYS}
+
+    @cluster.setter
+    def cluster(self, values: dict[str, str]) -> None:
+        for key in CLUSTER_KEYS:
+            self.q.setValue(f"cluster/{key}", values.get(key, ""))
 
     @property
     def recent_files(self) -> list[str]:

@@ -1,0 +1,46 @@
+"""The real test cluster as fixtures, shared by tests/cluster and tests/gui.
+
+Import them into a conftest or test module: ``from tests.cluster.fixtures import cluster``;
+a module that needs the cluster gone after it builds its own fixture on ``running_cluster``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.conftest import EXPECTED_CHILDREN
+
+if TYPE_CHECKING:
+    from tests.cluster.local_cluster import LocalCluster
+
+
+@contextmanager
+def running_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """A started cluster, known to the leak check while it runs; stopped at the end."""
+    from tests.cluster.local_cluster import LocalCluster
+
+    started = LocalCluster.start(tmp_path_factory.mktemp("cluster-logs"), workers=2)
+    EXPECTED_CHILDREN.append(started.owns)
+    try:
+        yield started
+    finally:
+        started.stop()
+        EXPECTED_CHILDREN.remove(started.owns)
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """``studio-render scheduler`` and two ``studio-render worker`` processes on 127.0.0.1."""
+    with running_cluster(tmp_path_factory) as started:
+        yield started
+
+
+@pytest.fixture
+def two_workers(cluster: LocalCluster) -> LocalCluster:
+    """The cluster with both workers back (a test may have killed one)."""
+    cluster.wait_for_workers(2)
+    return cluster
