@@ -43,7 +43,8 @@ def _expected(proc: psutil.Process) -> bool:
         return False
 
 
-def _children() -> list[psutil.Process]:
+def live_children() -> list[psutil.Process]:
+    """Child processes of the test run, less those a fixture keeps on purpose."""
     try:
         return [p for p in psutil.Process().children(recursive=True) if p.is_running()
                 and p.status() != psutil.STATUS_ZOMBIE and not _expected(p)]  # fmt: skip
@@ -56,9 +57,9 @@ def no_leftover_processes_or_threads() -> Iterator[None]:
     """Fail a test that leaves child processes alive or QThreadPool threads running."""
     yield
     deadline = time.monotonic() + 3
-    while _children() and time.monotonic() < deadline:
+    while live_children() and time.monotonic() < deadline:
         time.sleep(0.05)
-    left = _children()
+    left = live_children()
     for proc in left:
         proc.kill()
     assert not left, f"child processes left running: {[p.cmdline()[:3] for p in left]}"

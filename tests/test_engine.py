@@ -16,7 +16,7 @@ from studio_render.compositions.probe import probe_composition
 from studio_render.core.job import RenderJob, RenderSettings, prepare_job
 from studio_render.qt.engine import ChunkState, RenderEngine
 from tests.cli import leftovers
-from tests.conftest import ROOT
+from tests.conftest import ROOT, live_children
 from tests.media import framemd5
 
 MOVING = ROOT / "tests" / "data" / "moving.qml"
@@ -24,11 +24,6 @@ MOVING = ROOT / "tests" / "data" / "moving.qml"
 
 def make_job(out: Path, **settings: object) -> RenderJob:
     return prepare_job(probe_composition(MOVING), RenderSettings(output=out, **settings))  # type: ignore[arg-type]
-
-
-def live_children() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True)
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]  # fmt: skip
 
 
 def test_cancel_mid_render_leaves_nothing_behind(qtbot: QtBot, tmp_path: Path) -> None:

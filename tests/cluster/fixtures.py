@@ -32,7 +32,7 @@ def running_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalC
         EXPECTED_CHILDREN.remove(started.owns)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped when tests/cluster ends, before other suites
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
     """``studio-render scheduler`` and two ``studio-render worker`` processes on 127.0.0.1."""
     with running_cluster(tmp_path_factory) as started:

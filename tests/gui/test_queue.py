@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import psutil
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QAbstractButton
 from pytestqt.qtbot import QtBot
@@ -13,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from studio_render.gui.main_window import MainWindow
 from studio_render.gui.render_queue import FILE_NAME, Status
 from studio_render.qt.engine import ChunkState
+from tests.conftest import live_children
 from tests.gui.conftest import RENDER_TIMEOUT_MS, WindowFactory, close_window, load, set_render
 from tests.media import frame_count
 
@@ -81,8 +81,7 @@ def test_render_stopped_by_quitting_is_interrupted_after_restart(
 
     with qtbot.waitSignal(window.closed, timeout=2000):
         window.close()
-    assert not [p for p in psutil.Process().children(recursive=True)
-                if p.status() != psutil.STATUS_ZOMBIE]  # fmt: skip
+    assert not live_children()
     assert not output.exists() and not list(tmp_path.glob(".*.studio-render"))
 
     again = make_window()

@@ -18,6 +18,7 @@ from studio_render.gui.main_window import MainWindow
 from studio_render.gui.render_queue import Status
 from studio_render.qt.aggregator import BAR_MAXIMUM
 from studio_render.qt.engine import ChunkState
+from tests.conftest import live_children
 from tests.gui.conftest import RENDER_TIMEOUT_MS, set_render
 from tests.media import frame_count
 
@@ -46,8 +47,7 @@ def work_dirs(folder: Path) -> list[Path]:
 
 
 def child_processes() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True)
-            if p.status() != psutil.STATUS_ZOMBIE]  # fmt: skip
+    return live_children()
 
 
 def render_and_wait(qtbot: QtBot, window: MainWindow) -> None:
