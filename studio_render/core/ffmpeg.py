@@ -14,6 +14,8 @@ import ffmpeg as ffmpeg_python
 
 from studio_render.core.errors import BadInput
 
+#: Raw frames on the encoder's stdin: QImage's ARGB32 memory layout on little-endian CPUs.
+RAW_PIX_FMT = "bgra"
 #: How often ffmpeg writes ``-progress`` blocks.
 STATS_PERIOD_S = "0.1"
 
@@ -75,12 +77,12 @@ def encode_chunk_command(
     output: Path,
     start_number: int = 0,
 ) -> list[str]:
-    """ffmpeg reading raw RGBA frames on stdin and encoding them to ``output``.
+    """ffmpeg reading raw BGRA frames on stdin and encoding them to ``output``.
 
     Progress (``frame=N`` lines) goes to stdout.
     """
     stream = ffmpeg_python.input(
-        "pipe:0", format="rawvideo", pix_fmt="rgba", s=f"{width}x{height}", framerate=fps
+        "pipe:0", format="rawvideo", pix_fmt=RAW_PIX_FMT, s=f"{width}x{height}", framerate=fps
     )
     if even_size and (width % 2 or height % 2):
         stream = stream.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2")

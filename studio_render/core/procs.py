@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 #: Each step of a stop waits this long for the process group to go before escalating:
 #: interrupt, then terminate, then kill; well inside a second in all.
-STOP_STEP_S = 0.25
+STOP_STEP_S = 0.15
 _EOF = object()
 
 

@@ -1,4 +1,10 @@
-"""Frame sources inside the worker: any composition to straight-alpha RGBA bytes."""
+"""Frame sources inside the worker: any composition to frames of BGRA bytes.
+
+A frame is a QImage in ``Format_ARGB32`` memory layout (B, G, R, A bytes on little-endian
+machines), which ffmpeg reads as ``RAW_PIX_FMT`` (bgra): straight alpha when transparency
+is kept, else opaque. Opaque frames that come out of the renderer at the output size are
+passed on without any conversion or copy.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,20 @@ from PySide6.QtGui import QColor, QImage, QPainter
 
 from studio_render.compositions.info import CompositionInfo, fit_rect
 
+_ARGB32 = QImage.Format.Format_ARGB32
+_PREMULTIPLIED = QImage.Format.Format_ARGB32_Premultiplied
+
 
 class FrameSource(Protocol):
-    def rgba(self, frame: int) -> bytes:
-        """Frame ``frame`` as width*height*4 bytes of RGBA, straight alpha."""
+    def frame(self, index: int) -> QImage:
+        """Frame ``index`` at the output size, in ARGB32 memory layout."""
 
     def close(self) -> None: ...
+
+
+def frame_bytes(image: QImage) -> memoryview:
+    """The pixels of a frame, without a copy: valid only while ``image`` is referenced."""
+    return memoryview(image.constBits())
 
 
 class _Canvas:
@@ -27,19 +41,20 @@ class _Canvas:
         self.alpha = alpha
         self.background = QColor(Qt.GlobalColor.transparent) if alpha else QColor(bg)
 
-    def to_rgba(self, picture: QImage) -> bytes:
+    def place(self, picture: QImage, opaque: bool) -> QImage:
+        """``picture`` (premultiplied) as an output frame; ``opaque``: it has no transparency."""
         fills_canvas = picture.size().toTuple() == self.size
-        if fills_canvas and (self.alpha or not picture.hasAlphaChannel()):
-            out = picture.convertToFormat(QImage.Format.Format_RGBA8888)
-        else:
-            out = QImage(*self.size, QImage.Format.Format_RGBA8888_Premultiplied)
-            out.fill(self.background)
-            painter = QPainter(out)
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(self.rect, picture)
-            painter.end()
-            out = out.convertToFormat(QImage.Format.Format_RGBA8888)
-        return bytes(out.constBits())
+        if fills_canvas and opaque and picture.format() == _PREMULTIPLIED:
+            return picture  # alpha is 255 everywhere: premultiplied and straight agree
+        if fills_canvas and self.alpha:
+            return picture.convertToFormat(_ARGB32)
+        canvas = QImage(*self.size, _PREMULTIPLIED)
+        canvas.fill(self.background)
+        painter = QPainter(canvas)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(self.rect, picture)
+        painter.end()
+        return canvas.convertToFormat(_ARGB32) if self.alpha else canvas
 
 
 class LottieSource:
@@ -51,13 +66,10 @@ class LottieSource:
         self.canvas = _Canvas(size, native, alpha, background)
         self.draw_w, self.draw_h = self.canvas.rect.width(), self.canvas.rect.height()
 
-    def rgba(self, frame: int) -> bytes:
-        data = self.file.render_premultiplied(frame, self.draw_w, self.draw_h)
-        picture = QImage(
-            data, self.draw_w, self.draw_h, self.draw_w * 4,
-            QImage.Format.Format_ARGB32_Premultiplied,
-        )  # fmt: skip
-        return self.canvas.to_rgba(picture)
+    def frame(self, index: int) -> QImage:
+        data = self.file.render_premultiplied(index, self.draw_w, self.draw_h)
+        picture = QImage(data, self.draw_w, self.draw_h, self.draw_w * 4, _PREMULTIPLIED)
+        return self.canvas.place(picture, opaque=False).copy()  # own its pixels
 
     def close(self) -> None:
         self.file.close()
@@ -72,8 +84,9 @@ class QmlSource:
         self.canvas = _Canvas(size, (info.width, info.height), alpha, background)
         self.scene = QmlScene(info, self.canvas.background)
 
-    def rgba(self, frame: int) -> bytes:
-        return self.canvas.to_rgba(self.scene.grab(frame))
+    def frame(self, index: int) -> QImage:
+        grabbed = self.scene.grab(index).convertToFormat(_PREMULTIPLIED)  # a no-op normally
+        return self.canvas.place(grabbed, opaque=not self.canvas.alpha)
 
     def close(self) -> None:
         self.scene.close()

@@ -10,17 +10,27 @@ rlottie takes down this process only.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studio_render.compositions.info import CompositionInfo, kind_for_path
 from studio_render.core.chunkspec import DONE, PROGRESS, ChunkSpec
 from studio_render.core.errors import BadInput, StudioRenderError
 from studio_render.core.ffmpeg import parse_progress_line
+
+if TYPE_CHECKING:
+    from studio_render.worker.frames import FrameSource
 
 EXIT_BAD_INPUT = 2
 EXIT_PARENT_GONE = 3
@@ -56,7 +66,7 @@ def probe(path: Path) -> CompositionInfo:
         lottie.close()
 
 
-def _open_source(spec: ChunkSpec):  # type: ignore[no-untyped-def]
+def _open_source(spec: ChunkSpec) -> FrameSource:
     from studio_render.worker.frames import LottieSource, QmlSource
 
     size = (spec.width, spec.height)
@@ -83,8 +93,18 @@ def _exit_when_parent_goes() -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watch").start()
 
 
+def _widen_pipe(fd: int) -> None:
+    """Ask for a 1 MiB pipe buffer (Linux): a 1080p frame then takes 8 writes, not 128."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl else None
+    if set_size is not None:
+        with contextlib.suppress(OSError):  # a lower system limit: slower, still correct
+            fcntl.fcntl(fd, set_size, 1 << 20)
+
+
 def render_chunk(spec: ChunkSpec) -> None:
     """Draw frames ``[start, end)`` and pipe them into the encoder command of ``spec``."""
+    from studio_render.worker.frames import frame_bytes
+
     source = _open_source(spec)
     encoded = 0
     rendered = 0
@@ -97,6 +117,7 @@ def render_chunk(spec: ChunkSpec) -> None:
 
     encoder = subprocess.Popen(spec.encoder, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert encoder.stdin is not None and encoder.stdout is not None
+    _widen_pipe(encoder.stdin.fileno())
 
     def read_encoder_progress() -> None:
         nonlocal encoded
@@ -111,12 +132,17 @@ def render_chunk(spec: ChunkSpec) -> None:
     reader.start()
     try:
         for frame in range(spec.start, spec.end):
-            encoder.stdin.write(source.rgba(frame))
+            image = source.frame(frame)  # keeps the pixels alive while they are written
+            encoder.stdin.write(frame_bytes(image))
             rendered += 1
             report()
         encoder.stdin.close()
     except BrokenPipeError:
         pass  # the encoder died; its own error is on stderr and in its exit code
+    except BaseException:  # interrupted (cancel) or failed: the half-written chunk is void
+        encoder.kill()  # reap it here, so no orphan outlives this process
+        encoder.wait()
+        raise
     finally:
         source.close()
     code = encoder.wait()
@@ -156,7 +182,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _still(args: list[str]) -> int:
     """Render one frame to a PNG file, flattened on nothing (alpha kept)."""
-    from PySide6.QtGui import QImage
 
     path, frame, out = Path(args[0]), int(args[1]), args[2]
     info = probe(path)
@@ -167,10 +192,9 @@ def _still(args: list[str]) -> int:
     )  # fmt: skip
     source = _open_source(spec)
     try:
-        data = source.rgba(min(max(frame, 0), info.frame_count - 1))
+        image = source.frame(min(max(frame, 0), info.frame_count - 1)).copy()
     finally:
         source.close()
-    image = QImage(data, size[0], size[1], size[0] * 4, QImage.Format.Format_RGBA8888)
     if not image.save(out, "PNG"):  # type: ignore[call-overload]  # stubs say bytes
         raise BadInput(f"cannot write {out}")
     return 0
