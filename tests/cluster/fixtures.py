@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,11 +19,15 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def running_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
-    """A started cluster, known to the leak check while it runs; stopped at the end."""
+def running_cluster(
+    tmp_path_factory: pytest.TempPathFactory, name: str = "cluster", **start: Any
+) -> Iterator[LocalCluster]:
+    """A started cluster (``LocalCluster.start`` options, 2 workers unless told), known to
+    the leak check while it runs; stopped at the end."""
     from tests.cluster.local_cluster import LocalCluster
 
-    started = LocalCluster.start(tmp_path_factory.mktemp("cluster-logs"), workers=2)
+    start.setdefault("workers", 2)
+    started = LocalCluster.start(tmp_path_factory.mktemp(f"{name}-logs"), **start)
     EXPECTED_CHILDREN.append(started.owns)
     try:
         yield started

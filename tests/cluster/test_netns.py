@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from tests.cli import studio_render
+from tests.cluster.fixtures import running_cluster
 from tests.cluster.local_cluster import LocalCluster
-from tests.conftest import EXPECTED_CHILDREN
 from tests.media import framemd5
 
 
@@ -61,16 +61,11 @@ def split_cluster(
     remote_host: tuple[str, str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalCluster]:
     ns, here, there = remote_host
-    started = LocalCluster.start(
-        tmp_path_factory.mktemp("netns-logs"), workers=1, host=here,
+    with running_cluster(
+        tmp_path_factory, "netns", workers=1, host=here,
         prefix=("ip", "netns", "exec", ns), worker_host=there,
-    )  # fmt: skip
-    EXPECTED_CHILDREN.append(started.owns)
-    try:
+    ) as started:  # fmt: skip
         yield started
-    finally:
-        started.stop()
-        EXPECTED_CHILDREN.remove(started.owns)
 
 
 def _netns(pid: int) -> str:

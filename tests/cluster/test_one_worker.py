@@ -10,21 +10,16 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from studio_render.cluster.client import ClusterSession
+from tests.cluster.fixtures import running_cluster
 from tests.cluster.helpers import start_render, wait_ended
 from tests.cluster.local_cluster import LocalCluster
-from tests.conftest import EXPECTED_CHILDREN
 from tests.media import framemd5
 
 
 @pytest.fixture(scope="module")
 def lone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
-    started = LocalCluster.start(tmp_path_factory.mktemp("lone-logs"), workers=1)
-    EXPECTED_CHILDREN.append(started.owns)
-    try:
+    with running_cluster(tmp_path_factory, "lone", workers=1) as started:
         yield started
-    finally:
-        started.stop()
-        EXPECTED_CHILDREN.remove(started.owns)
 
 
 def test_the_restarted_worker_gets_the_job_again_and_finishes_it(

@@ -13,8 +13,9 @@ import pytest
 from studio_render.cluster.client import TlsFiles, test_connection
 from studio_render.core.errors import BadInput
 from tests.cli import studio_render
+from tests.cluster.fixtures import running_cluster
 from tests.cluster.local_cluster import LocalCluster
-from tests.conftest import EXPECTED_CHILDREN, ROOT
+from tests.conftest import ROOT
 from tests.media import framemd5
 
 MOVING = ROOT / "tests" / "data" / "moving.qml"
@@ -52,13 +53,8 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
 def tls_cluster(
     certificates: TlsFiles, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LocalCluster]:
-    started = LocalCluster.start(tmp_path_factory.mktemp("tls-logs"), workers=1, tls=certificates)
-    EXPECTED_CHILDREN.append(started.owns)
-    try:
+    with running_cluster(tmp_path_factory, "tls", workers=1, tls=certificates) as started:
         yield started
-    finally:
-        started.stop()
-        EXPECTED_CHILDREN.remove(started.owns)
 
 
 def test_render_over_tls_matches_local(
