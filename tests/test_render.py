@@ -144,3 +144,15 @@ def test_demo_qml_is_bundled_and_renders(tmp_path: Path) -> None:
     render(demo, out, "--frames", "0:20", "--size", "480x", "-j", "2")
     assert frame_count(out) == 20
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_tgs_sticker_renders_like_its_json(corpus: Path, tmp_path: Path) -> None:
+    import gzip
+
+    source = corpus / "spin,_lil_loader_v2.json"
+    sticker = tmp_path / "sticker, 'spin'.tgs"
+    sticker.write_bytes(gzip.compress(source.read_bytes()))
+    from_json, from_tgs = tmp_path / "json.mkv", tmp_path / "tgs.mkv"
+    render(source, from_json, "--preset", "ffv1", "-j", "2")
+    render(sticker, from_tgs, "--preset", "ffv1", "-j", "2")
+    assert framemd5(from_tgs) == framemd5(from_json)
