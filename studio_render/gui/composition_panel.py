@@ -51,7 +51,7 @@ class CompositionPanel(QGroupBox):
         self.path: Path | None = None
         self._token = 0
         self.loader = CompositionLoader(self)
-        self.loader.loaded.connect(self._on_loaded)
+        self.loader.done.connect(self._on_loaded)
         self.loader.failed.connect(self._on_failed)
 
         self.open_button = QPushButton()

@@ -23,7 +23,8 @@ from studio_render.core.chunk_run import Outcome, run_chunk_attempt
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.job import RenderJob, prepare_job
-from studio_render.gui.cluster_tasks import BackgroundCalls, ClusterTarget, close_session, open_job
+from studio_render.gui.background import BackgroundCalls
+from studio_render.gui.cluster_tasks import ClusterTarget, close_session, describe_error, open_job
 from studio_render.gui.formatting import format_duration
 from studio_render.gui.loader import CompositionLoader
 from studio_render.gui.queue_model import QueueModel
@@ -76,8 +77,8 @@ class RenderController(QObject):
         self.target: ClusterTarget | None = None
         self.engine = RenderEngine(self, chunk_attempt=self._chunk_attempt)
         self.loader = CompositionLoader(self)
-        self.cluster = BackgroundCalls(self)  # opening sessions, preparing jobs
-        self.closer = BackgroundCalls(self)  # closing sessions
+        self.cluster = BackgroundCalls(self, describe_error)  # opening sessions, preparing jobs
+        self.closer = BackgroundCalls(self, describe_error)  # closing sessions
         self.current_id: str | None = None
         self.running_queue = False
         self._token: int | None = None
@@ -87,7 +88,7 @@ class RenderController(QObject):
         self._stop_as: Status | None = None
         self._result: tuple[Status, str, str] = (Status.CANCELLED, "", "")
         self._clock = QElapsedTimer()
-        self.loader.loaded.connect(self._on_loaded)
+        self.loader.done.connect(self._on_loaded)
         self.loader.failed.connect(self._on_load_failed)
         self.loader.idle.connect(self._maybe_settled)
         self.cluster.done.connect(self._on_cluster_job)

@@ -2,81 +2,40 @@
 
 from __future__ import annotations
 
-import itertools
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject
 
+from studio_render.compositions.info import CompositionInfo
 from studio_render.compositions.probe import probe_composition
-from studio_render.core.errors import BadInput
+from studio_render.core.errors import StudioRenderError
 from studio_render.core.ffmpeg import find_ffmpeg
+from studio_render.gui.background import BackgroundCalls
 
 
-class _ProbeSignals(QObject):
-    loaded = Signal(int, object)  # token, CompositionInfo
-    failed = Signal(int, str)  # token, message
-    finished = Signal(int)  # token, always last
+def _probe(path: Path, find_encoder: bool) -> CompositionInfo:
+    if find_encoder:
+        find_ffmpeg()  # the first look can take 0.1 s; later ones are cached
+    return probe_composition(path)
 
 
-class _ProbeTask(QRunnable):
-    """Probes one file in the global thread pool; the loader keeps it alive until ``finished``."""
+class CompositionLoader(BackgroundCalls):
+    """Probes compositions in ``QThreadPool.globalInstance()``.
 
-    def __init__(self, token: int, path: Path, signals: _ProbeSignals, find_encoder: bool) -> None:
-        super().__init__()
-        self.setAutoDelete(False)
-        self.token = token
-        self.path = path
-        self.signals = signals
-        self.find_encoder = find_encoder
-
-    def run(self) -> None:
-        try:
-            if self.find_encoder:
-                find_ffmpeg()  # the first look can take 0.1 s; later ones are cached
-            info = probe_composition(self.path)
-        except BadInput as exc:
-            self.signals.failed.emit(self.token, str(exc))
-        except Exception as exc:  # a bug must still end the load, not hang it
-            self.signals.failed.emit(self.token, f"{self.path.name}: cannot load ({exc})")
-        else:
-            self.signals.loaded.emit(self.token, info)
-        finally:
-            self.signals.finished.emit(self.token)
-
-
-class CompositionLoader(QObject):
-    """Probes compositions in ``QThreadPool.globalInstance()``; answers with signals.
-
-    Every :meth:`load` returns a token that the answer carries, so a caller can ignore
-    answers to questions it no longer asks.
+    ``done(token, CompositionInfo)`` or ``failed(token, message)`` answers each
+    :meth:`load`; the token lets a caller ignore answers to questions it no longer asks.
     """
 
-    loaded = Signal(int, object)  # token, CompositionInfo
-    failed = Signal(int, str)  # token, message in plain words
-    idle = Signal()  # no probe is running any more
-
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._tokens = itertools.count(1)
-        self._tasks: dict[int, _ProbeTask] = {}
-        self._signals = _ProbeSignals(self)
-        self._signals.loaded.connect(self.loaded)
-        self._signals.failed.connect(self.failed)
-        self._signals.finished.connect(self._on_finished)
-
-    @property
-    def busy(self) -> bool:
-        return bool(self._tasks)
+        super().__init__(parent, describe=self._describe_failure)
 
     def load(self, path: Path, find_encoder: bool = False) -> int:
         """Probe ``path``; with ``find_encoder``, also look for ffmpeg (a render follows)."""
-        token = next(self._tokens)
-        task = _ProbeTask(token, Path(path), self._signals, find_encoder)
-        self._tasks[token] = task
-        QThreadPool.globalInstance().start(task)
-        return token
+        return self.submit(partial(_probe, Path(path), find_encoder))
 
-    def _on_finished(self, token: int) -> None:
-        self._tasks.pop(token, None)
-        if not self._tasks:
-            self.idle.emit()
+    @staticmethod
+    def _describe_failure(exc: BaseException) -> str:
+        if isinstance(exc, StudioRenderError):
+            return str(exc)  # already names the file and the problem
+        return f"cannot load the composition ({exc})"

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio_render.gui.cluster_tasks import BackgroundCalls, ClusterTarget, test_target
+from studio_render.gui.background import BackgroundCalls
+from studio_render.gui.cluster_tasks import ClusterTarget, describe_error, test_target
 
 if TYPE_CHECKING:
     from studio_render.cluster.client import ClusterInfo
@@ -49,7 +50,7 @@ class RenderTargetForm(QObject):
         #: Seconds a connection (test or render) may take to answer.
         self.timeout_s = 10.0
         self._token: int | None = None
-        self._calls = BackgroundCalls(self)
+        self._calls = BackgroundCalls(self, describe_error)
         self._calls.done.connect(self._on_tested)
         self._calls.failed.connect(self._on_test_failed)
         self._calls.idle.connect(self.idle)
