@@ -10,8 +10,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import ffmpeg as ffmpeg_python
-
 from studio_render.core.errors import BadInput
 
 #: Raw frames on the encoder's stdin: QImage's ARGB32 memory layout on little-endian CPUs.
@@ -81,6 +79,8 @@ def encode_chunk_command(
 
     Progress (``frame=N`` lines) goes to stdout.
     """
+    import ffmpeg as ffmpeg_python  # only to build the command: workers never import it
+
     stream = ffmpeg_python.input(
         "pipe:0", format="rawvideo", pix_fmt=RAW_PIX_FMT, s=f"{width}x{height}", framerate=fps
     )
