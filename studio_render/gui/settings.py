@@ -51,10 +51,13 @@ class AppSettings:
         value = self.q.value(key, default)
         return value if isinstance(value, str) else default
 
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self.q.value(key)
+        return value if isinstance(value, QByteArray) else None
+
     @property
     def geometry(self) -> QByteArray | None:
-        value = self.q.value("window/geometry")
-        return value if isinstance(value, QByteArray) else None
+        return self._bytes("window/geometry")
 
     @geometry.setter
     def geometry(self, value: QByteArray) -> None:
@@ -62,8 +65,7 @@ class AppSettings:
 
     @property
     def splitter_state(self) -> QByteArray | None:
-        value = self.q.value("window/splitter")
-        return value if isinstance(value, QByteArray) else None
+        return self._bytes("window/splitter")
 
     @splitter_state.setter
     def splitter_state(self, value: QByteArray) -> None:
