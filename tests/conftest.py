@@ -52,6 +52,16 @@ def live_children() -> list[psutil.Process]:
         return []
 
 
+def worker_processes() -> list[psutil.Process]:
+    """Studio Render worker processes alive anywhere on this machine, orphans included."""
+    found = []
+    for proc in psutil.process_iter(["cmdline", "status"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if "studio_render.worker" in cmdline and proc.info["status"] != psutil.STATUS_ZOMBIE:
+            found.append(proc)
+    return [p for p in found if not _expected(p)]
+
+
 @pytest.fixture(autouse=True)
 def no_leftover_processes_or_threads() -> Iterator[None]:
     """Fail a test that leaves child processes alive or QThreadPool threads running."""

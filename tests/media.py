@@ -43,3 +43,12 @@ def streams(path: Path) -> str:
     return "\n".join(
         line.strip() for line in _run("-i", str(path)).stderr.splitlines() if "Stream #" in line
     )
+
+
+def scene_with_audio(scene: Path, folder: Path, audio_name: str) -> Path:
+    """A copy of the QML ``scene`` in ``folder`` that declares ``audio_name`` as its audio."""
+    copy = folder / "with audio.qml"
+    copy.write_text(scene.read_text().replace(
+        "property real fps: 30", f'property real fps: 30\n    property string audio: "{audio_name}"'
+    ))  # fmt: skip
+    return copy

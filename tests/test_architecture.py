@@ -16,6 +16,7 @@ QT_FREE = [
     "studio_render.core.procs",
     "studio_render.core.ffmpeg",
     "studio_render.core.output",
+    "studio_render.core.worker_pool",
     "studio_render.compositions.info",
     "studio_render.compositions.lottie",
     "studio_render.compositions.probe",

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studio_render.core.plan import default_chunk_frames, plan_chunks
+from studio_render.core.plan import default_chunk_frames, encoder_threads, plan_chunks
 
 
 @given(start=st.integers(0, 1000), length=st.integers(1, 5000), chunk=st.integers(1, 600))
@@ -23,3 +23,10 @@ def test_default_makes_more_chunks_than_workers() -> None:
 def test_short_tail_is_merged() -> None:
     chunks = plan_chunks(0, 62, 30)
     assert [(c.start, c.end) for c in chunks] == [(0, 30), (30, 62)]
+
+
+def test_parallel_encoders_share_the_cores() -> None:
+    assert encoder_threads(1, 8) is None  # one encoder: ffmpeg's own choice
+    assert encoder_threads(2, 2) == 1
+    assert encoder_threads(2, 8) == 4
+    assert encoder_threads(16, 4) == 1

@@ -29,9 +29,16 @@ def simulate(sizes: list[int], concurrency: int, seed: int, audio: bool) -> list
     values = [model.value]
     queued = list(range(len(sizes)))
     running: dict[int, list[int]] = {}
+    audio_done = 0.0
     while queued or running:
         while queued and len(running) < concurrency:
             running[queued.pop(0)] = [0, 0]
+        if audio and rng.random() < 0.1:  # the audio encodes beside the chunks
+            audio_done = min(1.0, audio_done + rng.random() * 0.3)
+            model.stage_progress(Stage.AUDIO, audio_done)
+            assert model.stage is not Stage.AUDIO, "chunks are still rendering"
+            values.append(model.value)
+            continue
         index = rng.choice(list(running))
         rendered, encoded = running[index]
         n = sizes[index]
@@ -50,10 +57,13 @@ def simulate(sizes: list[int], concurrency: int, seed: int, audio: bool) -> list
             model.chunk_progress(index, rendered, encoded)
         values.append(model.value)
         assert model.snapshot().progress < 1.0
-    for stage in (Stage.JOINING, Stage.AUDIO) if audio else (Stage.JOINING,):
+    audio_pending = audio and audio_done < 1.0
+    assert model.stage is (Stage.AUDIO if audio_pending else Stage.RENDERING)
+    for stage in (Stage.AUDIO, Stage.JOINING) if audio else (Stage.JOINING,):
         for fraction in (0.0, 0.3, 0.9, 1.0):
             model.stage_progress(stage, fraction)
             values.append(model.value)
+    assert model.stage is Stage.JOINING
     assert values[-1] < 1.0
     model.finish()
     values.append(model.value)
@@ -86,14 +96,17 @@ def test_weights_follow_frame_counts() -> None:
 
 
 def test_join_and_audio_have_reserved_weight() -> None:
-    model = ProgressModel({0: 100}, join_cost=0.05, audio_cost=0.05)
+    model = ProgressModel({0: 100, 1: 100}, join_cost=0.05, audio_cost=0.05)
     model.chunk_done(0)
+    model.stage_progress(Stage.AUDIO, 0.5)  # encoding beside the chunks: still rendering
+    assert model.stage is Stage.RENDERING
+    model.chunk_done(1)
+    assert model.stage is Stage.AUDIO, "the chunks are done, the audio is not"
     after_render = model.value
     assert 0.85 < after_render < 0.95
+    model.stage_progress(Stage.AUDIO, 1.0)
     model.stage_progress(Stage.JOINING, 1.0)
     assert model.stage is Stage.JOINING and model.value > after_render
-    model.stage_progress(Stage.AUDIO, 0.5)
-    assert model.stage is Stage.AUDIO
 
 
 def test_retry_holds_the_value_instead_of_dropping() -> None:

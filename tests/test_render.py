@@ -9,7 +9,7 @@ import pytest
 
 from tests.cli import json_events, leftovers, studio_render
 from tests.conftest import RESOURCES, ROOT
-from tests.media import duration_s, frame_count, framemd5, streams
+from tests.media import duration_s, frame_count, framemd5, scene_with_audio, streams
 
 MOVING = ROOT / "tests" / "data" / "moving.qml"  # 160x90, 45 frames, 30 fps
 
@@ -103,7 +103,7 @@ def test_png_sequence_numbered_by_frame(tmp_path: Path) -> None:
     assert names == [f"frame_{n:06d}.png" for n in range(5, 20)]
 
 
-def test_audio_is_muxed_once_and_cut_to_the_video(tmp_path: Path) -> None:
+def test_audio_is_encoded_once_and_cut_to_the_video(tmp_path: Path) -> None:
     import subprocess
 
     from studio_render.core.ffmpeg import find_ffmpeg
@@ -111,10 +111,7 @@ def test_audio_is_muxed_once_and_cut_to_the_video(tmp_path: Path) -> None:
     audio = tmp_path / "tone.wav"
     subprocess.run([find_ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "sine=f=440:d=3",
                     str(audio)], check=True)  # fmt: skip
-    scene = tmp_path / "with audio.qml"
-    scene.write_text(MOVING.read_text().replace(
-        "property real fps: 30", 'property real fps: 30\n    property string audio: "tone.wav"'
-    ))  # fmt: skip
+    scene = scene_with_audio(MOVING, tmp_path, "tone.wav")
     info = json_events(studio_render("info", scene, "--json").stdout)[0]
     assert info["audio"] == str(audio)
     out = tmp_path / "out.mp4"

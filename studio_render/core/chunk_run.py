@@ -14,6 +14,7 @@ from pathlib import Path
 from studio_render.core.chunkspec import DONE, ChunkSpec, parse_worker_line
 from studio_render.core.ffmpeg import parse_progress_line
 from studio_render.core.procs import SupervisedProcess, worker_command
+from studio_render.core.worker_pool import WorkerPool
 
 #: A worker that writes nothing for this long is taken as hung and stopped.
 STALL_TIMEOUT_S = 120.0
@@ -30,15 +31,15 @@ class Outcome:
     tail: str = ""
 
 
-def _describe_exit(code: int) -> str:
+def _describe_exit(code: int, who: str) -> str:
     if code < 0:
         import signal
 
         try:
-            return f"the worker was killed by {signal.Signals(-code).name}"
+            return f"{who} was killed by {signal.Signals(-code).name}"
         except ValueError:
-            return f"the worker was killed by signal {-code}"
-    return f"the worker exited with code {code}"
+            return f"{who} was killed by signal {-code}"
+    return f"{who} exited with code {code}"
 
 
 def supervise(
@@ -46,11 +47,25 @@ def supervise(
     cancelled: threading.Event,
     on_line: Callable[[str], None],
     on_start: Callable[[int], None] = lambda pid: None,
-    stall_timeout: float = STALL_TIMEOUT_S,
+    who: str = "the worker",
 ) -> Outcome:
     """Run ``argv`` in its own process group until it ends, is cancelled or stalls."""
     proc = SupervisedProcess(argv)
     on_start(proc.pid)
+    return follow(proc, cancelled, on_line, who=who)
+
+
+def follow(
+    proc: SupervisedProcess,
+    cancelled: threading.Event,
+    on_line: Callable[[str], None],
+    finished: Callable[[], bool] = lambda: False,
+    who: str = "the worker",
+    stall_timeout: float = STALL_TIMEOUT_S,
+) -> Outcome:
+    """Pass ``proc``'s output lines to ``on_line`` until it exits, or ``finished()`` turns
+    true after a line (the process lives on), or a cancel or a stall stops its group.
+    ``who`` names the process in reasons: "the worker exited with code 1"."""
     last_output = time.monotonic()
     while True:
         if cancelled.is_set():
@@ -60,6 +75,8 @@ def supervise(
         if line is not None:
             last_output = time.monotonic()
             on_line(line)
+            if finished():
+                return Outcome(True, tail=proc.tail)
             continue
         if proc.output_ended and proc.poll() is not None:
             break
@@ -68,7 +85,7 @@ def supervise(
             return Outcome(False, reason=f"no progress for {stall_timeout:g} s", tail=proc.tail)
     code = proc.wait()
     if code != 0:
-        return Outcome(False, reason=_describe_exit(code), tail=proc.tail)
+        return Outcome(False, reason=_describe_exit(code, who), tail=proc.tail)
     return Outcome(True, tail=proc.tail)
 
 
@@ -77,8 +94,12 @@ def run_chunk_attempt(
     cancelled: threading.Event,
     on_progress: Callable[[int, int], None],
     on_start: Callable[[int], None] = lambda pid: None,
+    workers: WorkerPool | None = None,
 ) -> Outcome:
-    """Render one chunk once. A failed attempt leaves no chunk file behind."""
+    """Render one chunk once: in a worker from ``workers``, else in a worker of its own.
+
+    A failed attempt leaves no chunk file behind, and its worker is stopped.
+    """
     finished = False
 
     def on_line(line: str) -> None:
@@ -88,7 +109,19 @@ def run_chunk_attempt(
         elif (counts := parse_worker_line(line)) is not None:
             on_progress(*counts)
 
-    outcome = supervise(worker_command("chunk", spec.to_json()), cancelled, on_line, on_start)
+    if workers is None:
+        outcome = supervise(worker_command("chunk", spec.to_json()), cancelled, on_line, on_start)
+    else:
+        proc = workers.take()
+        on_start(proc.pid)
+        if proc.send_line(spec.to_json()):
+            outcome = follow(proc, cancelled, on_line, finished=lambda: finished)
+        else:
+            outcome = Outcome(False, reason="the worker stopped reading", tail=proc.tail)
+        if outcome.ok and finished:
+            workers.put_back(proc)
+        elif not outcome.cancelled:  # a cancelled attempt has stopped its worker already
+            proc.stop()
     if outcome.ok and not finished:
         outcome = Outcome(False, reason="the worker ended without finishing", tail=outcome.tail)
     if not outcome.ok and not spec.output.endswith(".png"):
@@ -111,4 +144,4 @@ def run_ffmpeg_step(
         elif parsed == ("progress", "end"):
             on_fraction(1.0)
 
-    return supervise(argv, cancelled, on_line)
+    return supervise(argv, cancelled, on_line, who="ffmpeg")

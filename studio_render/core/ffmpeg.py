@@ -74,10 +74,12 @@ def encode_chunk_command(
     even_size: bool,
     output: Path,
     start_number: int = 0,
+    threads: int | None = None,
 ) -> list[str]:
     """ffmpeg reading raw BGRA frames on stdin and encoding them to ``output``.
 
-    Progress (``frame=N`` lines) goes to stdout.
+    Progress (``frame=N`` lines) goes to stdout. ``threads`` caps the encoder's threads
+    (None: ffmpeg's choice, about one and a half per core).
     """
     import ffmpeg as ffmpeg_python  # only to build the command: workers never import it
 
@@ -91,7 +93,8 @@ def encode_chunk_command(
         extra = {"start_number": start_number}
     args = ffmpeg_python.output(stream, str(output), an=None, **extra).get_args()
     out = args.pop()  # the output path goes last, after the codec arguments
-    return [*_base(binary), *args, *video_args, *_progress_args(), "-y", out]
+    thread_args = ["-threads", str(threads)] if threads else []
+    return [*_base(binary), *args, *video_args, *thread_args, *_progress_args(), "-y", out]
 
 
 def concat_list(chunk_files: Sequence[Path]) -> str:
@@ -104,9 +107,17 @@ def concat_list(chunk_files: Sequence[Path]) -> str:
 
 
 def join_command(
-    binary: str, list_file: Path, output: Path, final_args: Sequence[str], gif: bool
+    binary: str,
+    list_file: Path,
+    output: Path,
+    final_args: Sequence[str],
+    gif: bool,
+    audio: Path | None = None,
 ) -> list[str]:
-    """Join chunk files listed in ``list_file``: stream copy, or one palette pass for GIF."""
+    """Join chunk files listed in ``list_file``: stream copy, or one palette pass for GIF.
+
+    ``audio``, an encoded audio track, is copied in beside the joined video.
+    """
     cmd = [*_base(binary), "-f", "concat", "-safe", "0", "-i", str(list_file)]
     if gif:
         graph = (
@@ -114,25 +125,24 @@ def join_command(
         )
         cmd += ["-filter_complex", graph, "-loop", "0"]
     else:
-        cmd += ["-map", "0:v", "-c", "copy", *final_args]
+        audio_map = ["-i", str(audio), "-map", "1:a:0"] if audio else []
+        cmd += [*audio_map, "-map", "0:v", "-c", "copy", *final_args]
     return [*cmd, *_progress_args(), "-y", str(output)]
 
 
-def mux_audio_command(
+def encode_audio_command(
     binary: str,
-    video: Path,
     audio: str,
     offset_s: float,
     duration_s: float,
     audio_args: Sequence[str],
-    final_args: Sequence[str],
     output: Path,
 ) -> list[str]:
-    """Add audio from ``offset_s`` onto the joined video, cut or padded to its duration."""
+    """Encode the audio from ``offset_s``, cut or padded to ``duration_s``, once for the
+    whole render, so it can run beside the chunks and there are no seams in it."""
     return [
-        *_base(binary), "-i", str(video), "-ss", f"{offset_s:.6f}", "-i", audio,
-        "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", *audio_args,
-        "-af", "apad", "-t", f"{duration_s:.6f}", *final_args,
+        *_base(binary), "-ss", f"{offset_s:.6f}", "-i", audio, "-map", "0:a:0", "-vn",
+        *audio_args, "-af", "apad", "-t", f"{duration_s:.6f}",
         *_progress_args(), "-y", str(output),
     ]  # fmt: skip
 

@@ -97,8 +97,9 @@ class RenderJob:
         return self.work_dir / ("frames" if self.preset.join is Join.NONE else self.output.name)
 
     @property
-    def joined_video(self) -> Path:
-        return self.work_dir / f"joined{self.preset.extension}"
+    def audio_track(self) -> Path:
+        """The encoded audio, ready to be copied in when the chunks are joined."""
+        return self.work_dir / "audio.mka"  # Matroska holds AAC, Opus, PCM and FLAC
 
     def chunk_file(self, chunk: Chunk) -> Path:
         """A chunk's file, named by a hash of what it contains (like manim's partial files)."""
@@ -112,7 +113,10 @@ class RenderJob:
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         return self.work_dir / f"chunk{chunk.index:04d}-{digest}{self.preset.chunk_extension}"
 
-    def chunk_spec(self, chunk: Chunk, ffmpeg: str) -> ChunkSpec:
+    def chunk_spec(
+        self, chunk: Chunk, ffmpeg: str, encoder_threads: int | None = None
+    ) -> ChunkSpec:
+        """What a worker needs to render ``chunk``; ``encoder_threads`` caps ffmpeg's threads."""
         out = self.chunk_file(chunk)
         encoder = encode_chunk_command(
             ffmpeg,
@@ -123,6 +127,7 @@ class RenderJob:
             even_size=self.preset.even_size,
             output=out,
             start_number=chunk.start,
+            threads=encoder_threads,
         )
         return ChunkSpec(
             composition=self.info.path,

@@ -39,6 +39,18 @@ def default_chunk_frames(frame_count: int, concurrency: int) -> int:
     return max(1, min(frame_count, max(MIN_CHUNK_FRAMES, target)))
 
 
+def encoder_threads(concurrency: int, cores: int) -> int | None:
+    """Threads for each chunk's encoder when ``concurrency`` chunks share ``cores``.
+
+    Left alone (None), every encoder starts about 1.5 threads per core, and parallel
+    encoders fight over the cores (measured, two x264 encoders on 2 cores: 5.6 s wall and
+    11.1 CPU s with ffmpeg's threads, 4.6 s and 9.1 CPU s with one thread each).
+    """
+    if concurrency <= 1:
+        return None
+    return max(1, cores // concurrency)
+
+
 def plan_chunks(start: int, end: int, chunk_frames: int) -> list[Chunk]:
     """Split ``[start, end)`` into consecutive chunks of at most ``chunk_frames`` frames.
 

@@ -125,6 +125,16 @@ class SupervisedProcess:
             time.sleep(0.01)
         return False
 
+    def send_line(self, text: str) -> bool:
+        """Write one line to the process's stdin; False if it can no longer read."""
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(text.encode() + b"\n")
+            self.proc.stdin.flush()
+            return True
+        except (OSError, ValueError):  # a broken pipe, or stdin already closed
+            return False
+
     def close_stdin(self) -> None:
         if self.proc.stdin and not self.proc.stdin.closed:
             with contextlib.suppress(OSError):

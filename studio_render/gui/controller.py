@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
 from studio_render.compositions.info import CompositionInfo
-from studio_render.core.chunk_run import Outcome, run_chunk_attempt
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.job import RenderJob, prepare_job
@@ -75,7 +73,7 @@ class RenderController(QObject):
         self.model = model
         #: Where items render when they start: None for this computer.
         self.target: ClusterTarget | None = None
-        self.engine = RenderEngine(self, chunk_attempt=self._chunk_attempt)
+        self.engine = RenderEngine(self)
         self.loader = CompositionLoader(self)
         self.cluster = BackgroundCalls(self, describe_error)  # opening sessions, preparing jobs
         self.closer = BackgroundCalls(self, describe_error)  # closing sessions
@@ -84,7 +82,6 @@ class RenderController(QObject):
         self._token: int | None = None
         self._prep_token: int | None = None
         self._session: ClusterSession | None = None
-        self._attempt: Callable[..., Outcome] = run_chunk_attempt
         self._stop_as: Status | None = None
         self._result: tuple[Status, str, str] = (Status.CANCELLED, "", "")
         self._clock = QElapsedTimer()
@@ -214,7 +211,7 @@ class RenderController(QObject):
             self.closer.submit(partial(close_session, session))
             return
         self._prep_token = None
-        self._session, self._attempt = session, session.chunk_attempt
+        self._session = session
         self._start(self.current_id, job)
 
     def _on_cluster_failed(self, token: int, message: str) -> None:
@@ -226,13 +223,10 @@ class RenderController(QObject):
         if self._session is None:  # a cluster's pids are other machines' processes
             lower_priority(pid)
 
-    def _chunk_attempt(self, *args: Any, **kwargs: Any) -> Outcome:
-        """Runs in the engine's threads: the local attempt, or the current session's."""
-        return self._attempt(*args, **kwargs)
-
     def _start(self, item_id: str, job: RenderJob) -> None:
         self.model.update(item_id, message="Rendering", save=False)
         self.jobStarting.emit(item_id, job)
+        self.engine.chunk_attempt = self._session.chunk_attempt if self._session else None
         try:
             self.engine.start(job)
         except Exception as exc:
@@ -264,7 +258,7 @@ class RenderController(QObject):
     def _end(self, status: Status, message: str = "", details: str = "") -> None:
         if self._session is not None:  # disconnecting may take a moment: off this thread
             self.closer.submit(partial(close_session, self._session))
-            self._session, self._attempt = None, run_chunk_attempt
+            self._session = None
         item_id, self.current_id = self.current_id, None
         assert item_id is not None
         item = self.model.get(item_id)

@@ -6,19 +6,27 @@ once; everything after happens in the pool and arrives as signals in the owner's
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from collections.abc import Callable
 from enum import StrEnum
+from functools import partial
 
 import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from studio_render.core.chunk_run import Outcome, run_chunk_attempt, run_ffmpeg_step
 from studio_render.core.errors import RenderFailed
-from studio_render.core.ffmpeg import concat_list, find_ffmpeg, join_command, mux_audio_command
+from studio_render.core.ffmpeg import (
+    concat_list,
+    encode_audio_command,
+    find_ffmpeg,
+    join_command,
+)
 from studio_render.core.job import RenderJob
 from studio_render.core.output import install_output
+from studio_render.core.plan import encoder_threads
 from studio_render.core.presets import Join
 from studio_render.core.progress import (
     AUDIO_COST,
@@ -27,6 +35,7 @@ from studio_render.core.progress import (
     ProgressModel,
     Stage,
 )
+from studio_render.core.worker_pool import WorkerPool
 from studio_render.qt.aggregator import ProgressAggregator
 from studio_render.qt.runnables import ChunkRunnable, ChunkSignals, FunctionRunnable, StepSignals
 
@@ -74,13 +83,16 @@ class RenderEngine(QObject):
     def __init__(
         self,
         parent: QObject | None = None,
-        chunk_attempt: Callable[..., Outcome] = run_chunk_attempt,
+        chunk_attempt: Callable[..., Outcome] | None = None,
     ) -> None:
         super().__init__(parent)
         self.aggregator = ProgressAggregator(self)
         self.pool: QThreadPool | None = None
         self.job: RenderJob | None = None
-        self._chunk_attempt = chunk_attempt
+        #: How the next render's chunks run: None for worker processes on this computer,
+        #: kept across chunks; else a callable like ``run_chunk_attempt`` (a cluster's).
+        self.chunk_attempt = chunk_attempt
+        self.workers: WorkerPool | None = None  # this render's local worker processes
         self._cancel = threading.Event()
         self._alive: set[object] = set()  # running runnables, kept from the collector
         self._done: set[int] = set()
@@ -100,6 +112,17 @@ class RenderEngine(QObject):
         self._step_signals.done.connect(self._on_steps_done)
         self._step_signals.failed.connect(lambda msg, tail: self._fail(msg, tail))
         self._step_signals.finished.connect(self._on_steps_finished)
+        self._audio_signals = StepSignals(self)
+        self._audio_signals.stage.connect(self.aggregator.onStageProgress)
+        self._audio_signals.done.connect(self._on_audio_done)
+        self._audio_signals.failed.connect(lambda msg, tail: self._fail(msg, tail))
+        self._audio_signals.finished.connect(self._on_audio_finished)
+        self._audio_ready = False
+        self._audio_runnable: FunctionRunnable | None = None
+        #: The audio encodes here, beside the chunks, not on one of their threads.
+        self._audio_pool = QThreadPool(self)
+        self._audio_pool.setMaxThreadCount(1)
+        _POOLS.add(self._audio_pool)
 
     @property
     def running(self) -> bool:
@@ -109,8 +132,12 @@ class RenderEngine(QObject):
     def cancel_requested(self) -> bool:
         return self._cancel.is_set()
 
-    def start(self, job: RenderJob) -> None:
-        """Queue every chunk of ``job``; returns at once."""
+    def start(self, job: RenderJob, workers: WorkerPool | None = None) -> None:
+        """Queue every chunk of ``job``; returns at once.
+
+        ``workers``: local worker processes booted ahead (while the composition was being
+        probed, say); the engine takes them over and lets them go when the render ends.
+        """
         if self.running:
             raise RuntimeError("a render is already running")
         self._ffmpeg = find_ffmpeg()  # may raise BadInput: before anything is started
@@ -120,23 +147,36 @@ class RenderEngine(QObject):
         self._failed_chunks.clear()
         self._failure = None
         self._finishing = self._complete = False
+        self._audio_ready = job.audio is None
         if self.pool is not None:
             self.pool.deleteLater()
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(job.settings.concurrency)
         _POOLS.add(self.pool)
         self.aggregator.begin(progress_model_for(job))
+        self.workers = workers
+        attempt, threads = self.chunk_attempt, None
+        if attempt is not None:
+            self._release_workers()  # booted ahead, but the chunks run elsewhere
+        else:
+            self.workers = workers or WorkerPool()
+            attempt = partial(run_chunk_attempt, workers=self.workers)
+            threads = encoder_threads(job.settings.concurrency, os.cpu_count() or 1)
+        if job.audio:  # encoded once, beside the chunks
+            self._audio_runnable = FunctionRunnable(self._encode_audio, self._audio_signals)
+            self._alive.add(self._audio_runnable)
+            self._audio_pool.start(self._audio_runnable)
         for chunk in job.chunks:
             self.chunkStateChanged.emit(chunk.index, ChunkState.QUEUED, 0.0)
         for chunk in job.chunks:
             runnable = ChunkRunnable(
                 chunk.index,
-                job.chunk_spec(chunk, self._ffmpeg),
+                job.chunk_spec(chunk, self._ffmpeg, threads),
                 chunk.describe(),
                 self._chunk_signals,
                 self._cancel,
                 job.settings.retries,
-                self._chunk_attempt,
+                attempt,
             )
             self._alive.add(runnable)
             self.pool.start(runnable)
@@ -184,61 +224,77 @@ class RenderEngine(QObject):
 
     def _on_runnable_finished(self, index: int) -> None:
         self._alive = {r for r in self._alive if getattr(r, "index", None) != index}
+        if not any(isinstance(r, ChunkRunnable) for r in self._alive):
+            self._release_workers()
+        self._advance()
+
+    # -- audio, beside the chunks -------------------------------------------------------
+
+    def _encode_audio(self) -> None:
+        """Encode the audio track (in a pool thread) while the chunks render."""
+        job = self.job
+        assert job is not None and job.audio is not None and job.preset.audio_args is not None
+        report = self._audio_signals
+        command = encode_audio_command(
+            self._ffmpeg, job.audio, job.audio_offset_s, job.duration_s,
+            job.preset.audio_args, job.audio_track,
+        )  # fmt: skip
+        outcome = run_ffmpeg_step(
+            command, self._cancel, job.duration_s, lambda f: report.stage.emit(Stage.AUDIO, f)
+        )
+        if self._step_ok(outcome, "encoding the audio", report):
+            report.done.emit()
+
+    def _on_audio_done(self) -> None:
+        self._audio_ready = True
+
+    def _on_audio_finished(self) -> None:
+        self._alive.discard(self._audio_runnable)
         self._advance()
 
     # -- after rendering ----------------------------------------------------------------
 
     def _advance(self) -> None:
         """Decide what happens once no runnable is active."""
-        if self._alive or self.job is None:
+        if self._alive or self.job is None or self._finishing:
             return
         if self._cancel.is_set():
             self._end()
-        elif not self._finishing and len(self._done) == len(self.job.chunks):
+        elif len(self._done) == len(self.job.chunks) and self._audio_ready:
             self._finishing = True
             runnable = FunctionRunnable(self._final_steps, self._step_signals)
             self._alive.add(runnable)
             assert self.pool is not None
             self.pool.start(runnable)
+        else:  # cannot happen: every runnable ends done, failed or cancelled
+            self._fail("internal error: the render stopped without finishing", "")
+            self._end()
 
     def _final_steps(self) -> None:
-        """Join chunks and add audio (in a pool thread), then put the output in place."""
+        """Join the chunks and the audio (in a pool thread), then put the output in place."""
         job = self.job
         assert job is not None
-        report = self._step_signals
         if job.preset.join is not Join.NONE:
             listing = job.work_dir / "chunks.txt"
             listing.write_text(concat_list([job.chunk_file(c) for c in job.chunks]))
-            joined = job.joined_video if job.audio else job.partial_output
             command = join_command(
-                self._ffmpeg, listing, joined, job.preset.final_args, job.preset.join is Join.GIF
-            )
+                self._ffmpeg, listing, job.partial_output, job.preset.final_args,
+                job.preset.join is Join.GIF, job.audio_track if job.audio else None,
+            )  # fmt: skip
             outcome = run_ffmpeg_step(
-                command, self._cancel, job.duration_s, lambda f: report.stage.emit(Stage.JOINING, f)
-            )
-            if not self._step_ok(outcome, "joining the chunks"):
+                command, self._cancel, job.duration_s,
+                lambda f: self._step_signals.stage.emit(Stage.JOINING, f),
+            )  # fmt: skip
+            if not self._step_ok(outcome, "joining the chunks", self._step_signals):
                 return
-            if job.audio:
-                assert job.preset.audio_args is not None
-                command = mux_audio_command(
-                    self._ffmpeg, joined, job.audio, job.audio_offset_s, job.duration_s,
-                    job.preset.audio_args,
-                    job.preset.final_args, job.partial_output,
-                )  # fmt: skip
-                outcome = run_ffmpeg_step(
-                    command, self._cancel, job.duration_s,
-                    lambda f: report.stage.emit(Stage.AUDIO, f),
-                )  # fmt: skip
-                if not self._step_ok(outcome, "adding the audio"):
-                    return
         if self._cancel.is_set():
             return
         install_output(job.partial_output, job.output, job.work_dir)
-        report.done.emit()
+        self._step_signals.done.emit()
 
-    def _step_ok(self, outcome: Outcome, what: str) -> bool:
+    def _step_ok(self, outcome: Outcome, what: str, signals: StepSignals) -> bool:
         if not outcome.ok and not outcome.cancelled:
-            self._step_signals.failed.emit(f"{what} failed: {outcome.reason}", outcome.tail)
+            signals.failed.emit(f"{what} failed: {outcome.reason}", outcome.tail)
         return outcome.ok
 
     def _on_steps_done(self) -> None:
@@ -250,10 +306,18 @@ class RenderEngine(QObject):
             self._cancel.set()  # cancelled during the final steps
         self._end()
 
+    def _release_workers(self) -> None:
+        """No chunk is left to render: let the idle worker processes exit."""
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
+
     def _end(self) -> None:
         job = self.job
         assert job is not None and self.pool is not None
         self.pool.waitForDone()  # every runnable has signalled; their threads are returning
+        self._audio_pool.waitForDone()
+        self._release_workers()
         job.remove_work_dir()
         self.job = None
         if self._complete:

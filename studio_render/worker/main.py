@@ -2,6 +2,7 @@
 
 ``probe PATH``: print the composition's info as JSON (or ``{"error": ...}``, exit 2).
 ``chunk SPEC_JSON``: render one chunk into ffmpeg, reporting progress lines on stdout.
+``serve``: render each chunk spec read as a line on stdin, loading the scene once.
 ``still PATH FRAME OUT.png [WIDTH HEIGHT]``: render one frame to a PNG (previews).
 
 Loading untrusted files happens here, never in the app: a Lottie file that crashes
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 
 try:
     import fcntl
@@ -21,8 +23,9 @@ except ImportError:  # Windows
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from studio_render.compositions.info import CompositionInfo, kind_for_path
 from studio_render.core.chunkspec import DONE, PROGRESS, ChunkSpec
@@ -79,18 +82,22 @@ def _open_source(spec: ChunkSpec) -> FrameSource:
     return LottieSource(Path(spec.composition), size, spec.alpha, spec.background)
 
 
-def _exit_when_parent_goes() -> None:
-    """The supervisor holds our stdin open; end of file means it is gone."""
+def _watch_stdin(on_line: Callable[[str], None] = lambda line: None) -> None:
+    """Pass stdin's lines to ``on_line`` in a thread. The supervisor holds our stdin open:
+    end of file means it is gone, or has no more work for us, and we exit."""
 
     def watch() -> None:
+        pending = b""
         try:
-            while os.read(0, 4096):  # unbuffered: no lock held at interpreter shutdown
-                pass
+            while data := os.read(0, 65536):  # unbuffered: no lock held at shutdown
+                *lines, pending = (pending + data).split(b"\n")
+                for line in lines:
+                    on_line(line.decode())
         except OSError:
             pass
         os._exit(EXIT_PARENT_GONE)
 
-    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
+    threading.Thread(target=watch, daemon=True, name="stdin-watch").start()
 
 
 def _widen_pipe(fd: int) -> None:
@@ -101,11 +108,45 @@ def _widen_pipe(fd: int) -> None:
             fcntl.fcntl(fd, set_size, 1 << 20)
 
 
-def render_chunk(spec: ChunkSpec) -> None:
+class _SourceCache:
+    """The frame source of the last chunk, reused while chunks share composition and look."""
+
+    def __init__(self) -> None:
+        self._key: tuple[object, ...] | None = None
+        self._source: FrameSource | None = None
+
+    def get(self, spec: ChunkSpec) -> FrameSource:
+        key = (spec.composition, spec.kind, spec.width, spec.height, spec.native_width,
+               spec.native_height, spec.alpha, spec.background)  # fmt: skip
+        if self._source is None or key != self._key:
+            self.close()
+            self._source, self._key = _open_source(spec), key
+        return self._source
+
+    def close(self) -> None:
+        if self._source is not None:
+            self._source.close()
+            self._source = self._key = None
+
+
+def serve() -> NoReturn:
+    """Render chunk after chunk as their specs arrive on stdin, until stdin ends."""
+    specs: queue.Queue[str] = queue.Queue()
+    _watch_stdin(specs.put)
+    _qt_app()  # boot Qt and the QML engine's modules while no spec has come yet
+    import studio_render.compositions.qml
+    import studio_render.worker.frames  # noqa: F401
+
+    sources = _SourceCache()
+    while True:
+        spec = ChunkSpec.from_json(specs.get())
+        render_chunk(spec, sources.get(spec))
+
+
+def render_chunk(spec: ChunkSpec, source: FrameSource) -> None:
     """Draw frames ``[start, end)`` and pipe them into the encoder command of ``spec``."""
     from studio_render.worker.frames import frame_bytes
 
-    source = _open_source(spec)
     encoded = 0
     rendered = 0
     lock = threading.Lock()
@@ -143,8 +184,6 @@ def render_chunk(spec: ChunkSpec) -> None:
         encoder.kill()  # reap it here, so no orphan outlives this process
         encoder.wait()
         raise
-    finally:
-        source.close()
     code = encoder.wait()
     reader.join()
     if code != 0:
@@ -163,9 +202,16 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"info": info.to_json()}))
             return 0
         if len(args) == 2 and args[0] == "chunk":
-            _exit_when_parent_goes()
-            render_chunk(ChunkSpec.from_json(args[1]))
+            _watch_stdin()
+            spec = ChunkSpec.from_json(args[1])
+            source = _open_source(spec)
+            try:
+                render_chunk(spec, source)
+            finally:
+                source.close()
             return 0
+        if args == ["serve"]:
+            serve()
         if len(args) in (4, 6) and args[0] == "still":
             return _still(args[1:])
     except StudioRenderError as exc:
@@ -175,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     print(
-        "usage: worker probe PATH | chunk SPEC_JSON | still PATH FRAME OUT [W H]", file=sys.stderr
+        "usage: worker probe PATH | chunk SPEC_JSON | serve | still PATH FRAME OUT [W H]",
+        file=sys.stderr,
     )
     return EXIT_BAD_INPUT
 
