@@ -16,6 +16,7 @@ from studio_render.core.progress import ProgressSnapshot
 if TYPE_CHECKING:
     from studio_render.cluster.client import ClusterSession
     from studio_render.compositions.info import CompositionInfo
+    from studio_render.core.worker_pool import WorkerPool
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -135,13 +136,20 @@ class _QuietDisplay(_BarDisplay):
 def run_render(args: argparse.Namespace) -> int:
     """Probe, check, render; returns the exit code. Raises BadInput before any work."""
     from studio_render.compositions.probe import probe_composition
+    from studio_render.core.worker_pool import WorkerPool
 
-    info = probe_composition(args.composition)
-    settings = settings_from_args(args, info.frame_count)
-    session = _cluster_session(args) if args.cluster else None
+    session = None
+    workers = None if args.cluster else WorkerPool()
     try:
-        return _render(args, session, info, settings)
+        if workers is not None:  # they boot while the composition is probed
+            workers.prestart(min(args.concurrency or default_concurrency(), os.cpu_count() or 1))
+        info = probe_composition(args.composition)
+        settings = settings_from_args(args, info.frame_count)
+        session = _cluster_session(args) if args.cluster else None
+        return _render(args, session, info, settings, workers)
     finally:
+        if workers is not None:
+            workers.close()  # after the render the engine has let them go already
         if session is not None:
             session.close()
 
@@ -163,6 +171,7 @@ def _render(
     session: ClusterSession | None,
     info: CompositionInfo,
     settings: RenderSettings,
+    workers: WorkerPool | None,
 ) -> int:
     """Render locally, or on the cluster of ``session`` (same engine, other chunk attempts)."""
     from studio_render.core.job import prepare_job
@@ -209,7 +218,7 @@ def _render(
     ticker.timeout.connect(lambda: None)
     ticker.start(100)
     try:
-        engine.start(job)
+        engine.start(job, workers)
         app.exec()
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli import leftovers, studio_render
-from tests.conftest import ROOT
+from tests.conftest import ROOT, worker_processes
 
 DATA = ROOT / "tests" / "data"
 MOVING = DATA / "moving.qml"
@@ -37,6 +37,7 @@ def check_refused(args: list[str | Path], expected: str, out_dir: Path) -> None:
     assert "Traceback" not in done.stderr
     assert expected in lines[0]
     assert lines[0].startswith("studio-render: error: ")
+    assert worker_processes() == [], "workers booted ahead of the probe were let go"
     if out_dir.is_dir():
         assert leftovers(out_dir) == []
         assert not (out_dir / "out.mp4").exists()

@@ -16,8 +16,8 @@ from studio_render.compositions.probe import probe_composition
 from studio_render.core.job import RenderJob, RenderSettings, prepare_job
 from studio_render.qt.engine import ChunkState, RenderEngine
 from tests.cli import leftovers
-from tests.conftest import ROOT, live_children
-from tests.media import framemd5
+from tests.conftest import ROOT, live_children, worker_processes
+from tests.media import frame_count, framemd5, scene_with_audio
 
 MOVING = ROOT / "tests" / "data" / "moving.qml"
 
@@ -79,6 +79,29 @@ def test_ctrl_c_in_the_command_line_cancels_with_130(tmp_path: Path) -> None:
     assert not [p for p in descendants if p.is_running() and p.status() != "zombie"]
     assert not out.exists()
     assert leftovers(tmp_path) == []
+
+
+def test_command_line_killed_outright_leaves_no_worker_behind(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "studio_render", "render", str(MOVING), "-o",
+         str(tmp_path / "out.mp4"), "--size", "1280x720", "--speed", "slow", "-j", "2",
+         "--chunk-frames", "5", "--progress", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if '"frames_done": ' in line and '"frames_done": 0,' not in line:
+            break
+    workers = worker_processes()
+    assert workers, "worker processes were running"
+    proc.kill()  # SIGKILL: no handler runs; the workers see their stdin end
+    proc.wait(10)
+    _, alive = psutil.wait_procs(workers, timeout=3)
+    assert not alive
+    assert worker_processes() == []
 
 
 def test_worker_killed_mid_chunk_is_retried_and_output_is_exact(
@@ -145,4 +168,33 @@ def test_chunk_that_keeps_failing_fails_the_render_with_its_frames_and_output(
     assert "encoder exploded" in details
     assert retries == [1, 2, 3]
     assert out.read_bytes() == b"earlier render"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_worker_process_renders_chunk_after_chunk(qtbot: QtBot, tmp_path: Path) -> None:
+    out = tmp_path / "out.mkv"
+    engine = RenderEngine()
+    pids: list[int] = []
+    engine.chunkStarted.connect(lambda i, pid, attempt: pids.append(pid))
+    job = make_job(out, preset="ffv1", concurrency=2, chunk_frames=5, size=(320, 180))
+    with qtbot.waitSignal(engine.finished, timeout=60000):
+        engine.start(job)
+    assert len(job.chunks) == 9 and len(pids) == 9
+    assert len(set(pids)) == 2, "two workers, each loading the scene once"
+    assert frame_count(out) == 45
+    assert engine.workers is None, "the idle workers were let go"
+
+
+def test_audio_that_cannot_be_encoded_fails_the_render(qtbot: QtBot, tmp_path: Path) -> None:
+    (tmp_path / "tone.wav").write_bytes(b"this is not audio\n" * 200)
+    scene = scene_with_audio(MOVING, tmp_path, "tone.wav")
+    out = tmp_path / "out.mp4"
+    engine = RenderEngine()
+    job = prepare_job(probe_composition(scene), RenderSettings(output=out, concurrency=2))
+    with qtbot.waitSignal(engine.failed, timeout=30000) as blocker:
+        engine.start(job)
+    message, details = blocker.args
+    assert message.startswith("encoding the audio failed: ffmpeg exited with code")
+    assert "tone.wav" in details  # ffmpeg's own words name the file
+    assert not out.exists()
     assert leftovers(tmp_path) == []
