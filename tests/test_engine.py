@@ -6,6 +6,8 @@ import os
 import signal
 import stat
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import psutil
@@ -14,8 +16,9 @@ from pytestqt.qtbot import QtBot
 
 from studio_render.compositions.probe import probe_composition
 from studio_render.core.job import RenderJob, RenderSettings, prepare_job
+from studio_render.core.plan import Chunk
 from studio_render.qt.engine import ChunkState, RenderEngine
-from tests.cli import leftovers
+from tests.cli import leftovers, studio_render
 from tests.conftest import ROOT, live_children, worker_processes
 from tests.media import frame_count, framemd5, scene_with_audio
 
@@ -198,3 +201,68 @@ def test_audio_that_cannot_be_encoded_fails_the_render(qtbot: QtBot, tmp_path: P
     assert "tone.wav" in details  # ffmpeg's own words name the file
     assert not out.exists()
     assert leftovers(tmp_path) == []
+
+
+@pytest.fixture(scope="module")
+def long_scene(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A 300-frame, 640x360 scene (every frame differs), and its frames' hashes."""
+    folder = tmp_path_factory.mktemp("long")
+    scene = folder / "long.qml"
+    scene.write_text(
+        MOVING.read_text().replace("durationInFrames: 45", "durationInFrames: 300")
+        .replace("width: 160", "width: 640").replace("height: 90", "height: 360")
+    )  # fmt: skip
+    reference = folder / "reference.mkv"
+    done = studio_render("render", scene, "-o", reference, "--preset", "ffv1", "-j", "1",
+                         "--chunk-frames", "1000", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return scene, framemd5(reference)
+
+
+def render_two_uneven_chunks(
+    qtbot: QtBot, scene: Path, out: Path, on_started: Callable[[int, int, int], None]
+) -> list[float]:
+    """Frames 0-269 and 270-299 on two workers; returns the progress values."""
+    engine = RenderEngine()
+    engine.chunkStarted.connect(on_started)
+    values: list[float] = []
+    engine.aggregator.progressChanged.connect(values.append)
+    job = prepare_job(probe_composition(scene), RenderSettings(
+        output=out, preset="ffv1", concurrency=2))  # fmt: skip
+    job = replace(job, chunks=(Chunk(0, 0, 270), Chunk(1, 270, 300)))
+    with qtbot.waitSignal(engine.finished, timeout=60000):
+        engine.start(job)
+    return values
+
+
+def test_an_idle_worker_takes_the_second_half_of_the_longest_chunk(
+    qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]]
+) -> None:
+    scene, reference = long_scene
+    out = tmp_path / "out.mkv"
+    started: set[int] = set()
+    values = render_two_uneven_chunks(qtbot, scene, out, lambda i, pid, a: started.add(i))
+    # The worker done with frames 270-299 took the frames the other had not reached.
+    assert len(started) >= 3
+    assert framemd5(out) == reference
+    assert values == sorted(values) and values[-1] == 1.0
+
+
+def test_a_split_chunk_that_fails_is_retried_with_its_new_end(
+    qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]]
+) -> None:
+    scene, reference = long_scene
+    out = tmp_path / "out.mkv"
+    pids: dict[int, int] = {}
+    attempts: list[tuple[int, int]] = []
+
+    def on_started(index: int, pid: int, attempt: int) -> None:
+        attempts.append((index, attempt))
+        pids.setdefault(index, pid)
+        if index == 2:  # split off chunk 0: kill chunk 0's worker, now rendering less
+            os.killpg(pids[0], signal.SIGKILL)
+
+    values = render_two_uneven_chunks(qtbot, scene, out, on_started)
+    assert (0, 2) in attempts, "chunk 0 was retried"
+    assert framemd5(out) == reference  # every frame exactly once: none lost, none twice
+    assert values == sorted(values) and values[-1] == 1.0

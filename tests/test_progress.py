@@ -1,4 +1,5 @@
-"""Property tests of the progress arithmetic: any interleaving, retries, 1-32 workers."""
+"""Property tests of the progress arithmetic: any interleaving, retries, splits, 1-32
+workers."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ class FakeClock:
 
 
 def simulate(sizes: list[int], concurrency: int, seed: int, audio: bool) -> list[float]:
-    """Random interleaving of chunk reports with retries; returns every value read."""
+    """Random interleaving of chunk reports with retries and splits; returns every value
+    read."""
+    sizes = list(sizes)
     rng = random.Random(seed)
     clock = FakeClock()
     model = ProgressModel(
@@ -47,6 +50,13 @@ def simulate(sizes: list[int], concurrency: int, seed: int, audio: bool) -> list
         if roll < 0.05:  # the worker died: the chunk starts again from zero
             model.chunk_restarted(index)
             running[index] = [0, 0]
+        elif roll < 0.08 and not queued and sizes[index] - rendered >= 2:
+            # a worker is idle: the chunk ends early, its last frames become a new chunk
+            keep = rng.randint(max(rendered, 1), sizes[index] - 1)
+            sizes.append(sizes[index] - keep)
+            sizes[index] = keep
+            model.chunk_split(index, keep, len(sizes) - 1)
+            queued.append(len(sizes) - 1)
         elif rendered == n and encoded == n:
             model.chunk_done(index)
             del running[index]

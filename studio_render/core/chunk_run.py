@@ -11,7 +11,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio_render.core.chunkspec import DONE, ChunkSpec, parse_worker_line
+from studio_render.core.chunkspec import (
+    DONE,
+    ChunkSpec,
+    cut_line,
+    parse_cut_line,
+    parse_worker_line,
+)
 from studio_render.core.ffmpeg import parse_progress_line
 from studio_render.core.procs import SupervisedProcess, worker_command
 from studio_render.core.worker_pool import WorkerPool
@@ -89,16 +95,40 @@ def follow(
     return Outcome(True, tail=proc.tail)
 
 
+class ChunkSplitter:
+    """Lets another thread end a running chunk early, so its last frames can go to a
+    worker that has nothing to do. ``on_cut(end)`` is called in the supervising thread
+    once the worker has agreed to end the chunk at ``end``."""
+
+    def __init__(self, on_cut: Callable[[int], None]) -> None:
+        self.on_cut = on_cut
+        self._lock = threading.Lock()
+        self._proc: SupervisedProcess | None = None
+        self._start = 0
+
+    def request(self, at: int) -> bool:
+        """Ask the worker to end the chunk at frame ``at``; False if no worker has it."""
+        with self._lock:
+            return self._proc is not None and self._proc.send_line(cut_line(self._start, at))
+
+    def attach(self, proc: SupervisedProcess | None, start: int = 0) -> None:
+        """The worker rendering the chunk that starts at ``start`` now (None: no worker)."""
+        with self._lock:
+            self._proc, self._start = proc, start
+
+
 def run_chunk_attempt(
     spec: ChunkSpec,
     cancelled: threading.Event,
     on_progress: Callable[[int, int], None],
     on_start: Callable[[int], None] = lambda pid: None,
     workers: WorkerPool | None = None,
+    splitter: ChunkSplitter | None = None,
 ) -> Outcome:
     """Render one chunk once: in a worker from ``workers``, else in a worker of its own.
 
-    A failed attempt leaves no chunk file behind, and its worker is stopped.
+    With ``workers``, a ``splitter`` may end the chunk early. A failed attempt leaves no
+    chunk file behind, and its worker is stopped.
     """
     finished = False
 
@@ -108,6 +138,8 @@ def run_chunk_attempt(
             finished = True
         elif (counts := parse_worker_line(line)) is not None:
             on_progress(*counts)
+        elif (cut := parse_cut_line(line)) and cut[0] == spec.start and splitter is not None:
+            splitter.on_cut(cut[1])
 
     if workers is None:
         outcome = supervise(worker_command("chunk", spec.to_json()), cancelled, on_line, on_start)
@@ -115,7 +147,13 @@ def run_chunk_attempt(
         proc = workers.take()
         on_start(proc.pid)
         if proc.send_line(spec.to_json()):
-            outcome = follow(proc, cancelled, on_line, finished=lambda: finished)
+            if splitter is not None:
+                splitter.attach(proc, spec.start)
+            try:
+                outcome = follow(proc, cancelled, on_line, finished=lambda: finished)
+            finally:
+                if splitter is not None:
+                    splitter.attach(None)
         else:
             outcome = Outcome(False, reason="the worker stopped reading", tail=proc.tail)
         if outcome.ok and finished:

@@ -39,9 +39,27 @@ class ChunkSpec:
 
 # Lines a worker writes on stdout:
 #   "progress <rendered> <encoded>"  frames of this chunk drawn / encoded so far
+#   "cut <start> <end>"              the chunk starting at <start> now ends at <end>
 #   "done"                           the chunk file is complete
+# Lines a serving worker reads on stdin, besides chunk specs (JSON):
+#   "cut <start> <at>"               end the chunk starting at <start> at frame <at>, or
+#                                    at the first frame not drawn yet if that is later
 PROGRESS = "progress"
+CUT = "cut"
 DONE = "done"
+
+
+def cut_line(start: int, frame: int) -> str:
+    """A cut request (``frame``: where to end) or answer (``frame``: the new end)."""
+    return f"{CUT} {start} {frame}"
+
+
+def parse_cut_line(line: str) -> tuple[int, int] | None:
+    """``(start, frame)`` from a cut request or answer, else None."""
+    parts = line.split()
+    if len(parts) == 3 and parts[0] == CUT:
+        return int(parts[1]), int(parts[2])
+    return None
 
 
 def parse_worker_line(line: str) -> tuple[int, int] | None:

@@ -14,7 +14,7 @@ from studio_render.compositions.info import CompositionInfo, check_size, fit_siz
 from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import encode_chunk_command
-from studio_render.core.plan import Chunk, default_chunk_frames, plan_chunks
+from studio_render.core.plan import Chunk, plan_render
 from studio_render.core.presets import SPEEDS, Join, Preset, get_preset
 
 MAX_CONCURRENCY = 64
@@ -211,8 +211,7 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
     width, height = fit_size((info.width, info.height), settings.size)
     check_size(width, height, what="output")
     output = _check_output(settings, preset)
-    chunk_frames = settings.chunk_frames or default_chunk_frames(end - start, settings.concurrency)
-    chunks = tuple(plan_chunks(start, end, chunk_frames))
+    chunks = tuple(plan_render(start, end, settings.concurrency, settings.chunk_frames))
     job = RenderJob(
         info=info,
         settings=settings,

@@ -108,6 +108,17 @@ class ProgressModel:
             return
         self._rendered[index] = self._encoded[index] = 0
 
+    def chunk_split(self, index: int, keep: int, new_index: int) -> None:
+        """Chunk ``index`` now ends after ``keep`` of its frames; the frames after those
+        are the new chunk ``new_index``. The total, and the value, stay as they were."""
+        n = self._frames[index]
+        if index in self._done or new_index in self._frames or not 0 < keep < n:
+            raise ValueError(f"cannot split chunk {index} of {n} frames after {keep}")
+        self._frames[index], self._frames[new_index] = keep, n - keep
+        self._rendered[new_index] = self._encoded[new_index] = 0
+        self._rendered[index] = min(self._rendered[index], keep)
+        self._encoded[index] = min(self._encoded[index], keep)
+
     def chunk_done(self, index: int) -> None:
         """A chunk's file is complete."""
         if index in self._done or self._finished:

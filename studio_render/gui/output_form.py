@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from studio_render.compositions.info import CompositionInfo, fit_size, parse_size
 from studio_render.core.errors import BadInput
 from studio_render.core.job import MAX_CONCURRENCY, RenderSettings
-from studio_render.core.plan import default_chunk_frames, plan_chunks
+from studio_render.core.plan import plan_render
 from studio_render.core.presets import PRESETS, Join, Preset
 
 NATIVE_SIZE = "Native size"
@@ -226,11 +226,12 @@ class OutputForm(QWidget):
             return str(exc)[:1].upper() + str(exc)[1:]
         count = last - first
         workers = self.concurrency_spin.value()
-        chunk = self.chunk_spin.value() or default_chunk_frames(count, workers)
-        chunks = len(plan_chunks(first, last, min(chunk, count)))
+        chunks = plan_render(first, last, workers, self.chunk_spin.value() or None)
+        sizes = sorted({c.frame_count for c in chunks})
+        about = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]} to {sizes[-1]}"
         return (
             f"{width} × {height}, {count} frames ({count / info.fps:.2f} s), "
-            f"{chunks} chunk{'s' if chunks != 1 else ''} of about {min(chunk, count)} frames"
+            f"{len(chunks)} chunk{'s' if len(chunks) != 1 else ''} of {about} frames"
         )
 
     def _update_hint(self) -> None:

@@ -62,6 +62,12 @@ class ProgressAggregator(QObject):
             self._model.chunk_restarted(index)
             self._schedule()
 
+    @Slot(int, int, int)
+    def onChunkSplit(self, index: int, keep: int, new_index: int) -> None:
+        if self._model and not self._closed:
+            self._model.chunk_split(index, keep, new_index)
+            self._schedule()
+
     @Slot(int)
     def onChunkDone(self, index: int) -> None:
         if self._model and not self._closed:

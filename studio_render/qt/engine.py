@@ -10,8 +10,10 @@ import os
 import threading
 import weakref
 from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 from functools import partial
+from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
@@ -26,7 +28,7 @@ from studio_render.core.ffmpeg import (
 )
 from studio_render.core.job import RenderJob
 from studio_render.core.output import install_output
-from studio_render.core.plan import encoder_threads
+from studio_render.core.plan import Chunk, choose_split, encoder_threads
 from studio_render.core.presets import Join
 from studio_render.core.progress import (
     AUDIO_COST,
@@ -98,11 +100,19 @@ class RenderEngine(QObject):
         self._done: set[int] = set()
         self._failure: tuple[str, str] | None = None
         self._failed_chunks: set[int] = set()
+        self._chunks: dict[int, Chunk] = {}  # the plan's chunks, and chunks split off them
+        self._runnables: dict[int, ChunkRunnable] = {}
+        self._started: set[int] = set()
+        self._next_frame: dict[int, int] = {}  # running chunks: the next frame they draw
+        self._splitting: int | None = None  # the chunk asked to end early, until it answers
+        self._threads: int | None = None
+        self._attempt: Callable[..., Outcome] = run_chunk_attempt
         self._finishing = False
         self._complete = False
         self._chunk_signals = ChunkSignals(self)
         self._chunk_signals.started.connect(self._on_started)
         self._chunk_signals.progress.connect(self._on_progress)
+        self._chunk_signals.cut.connect(self._on_cut)
         self._chunk_signals.retrying.connect(self._on_retrying)
         self._chunk_signals.done.connect(self._on_done)
         self._chunk_signals.failed.connect(self._on_failed)
@@ -145,6 +155,11 @@ class RenderEngine(QObject):
         self._cancel = threading.Event()
         self._done.clear()
         self._failed_chunks.clear()
+        self._chunks = {chunk.index: chunk for chunk in job.chunks}
+        self._runnables.clear()
+        self._started.clear()
+        self._next_frame.clear()
+        self._splitting = None
         self._failure = None
         self._finishing = self._complete = False
         self._audio_ready = job.audio is None
@@ -155,13 +170,13 @@ class RenderEngine(QObject):
         _POOLS.add(self.pool)
         self.aggregator.begin(progress_model_for(job))
         self.workers = workers
-        attempt, threads = self.chunk_attempt, None
-        if attempt is not None:
+        if self.chunk_attempt is not None:
             self._release_workers()  # booted ahead, but the chunks run elsewhere
+            self._attempt, self._threads = self.chunk_attempt, None
         else:
             self.workers = workers or WorkerPool()
-            attempt = partial(run_chunk_attempt, workers=self.workers)
-            threads = encoder_threads(job.settings.concurrency, os.cpu_count() or 1)
+            self._attempt = partial(run_chunk_attempt, workers=self.workers)
+            self._threads = encoder_threads(job.settings.concurrency, os.cpu_count() or 1)
         if job.audio:  # encoded once, beside the chunks
             self._audio_runnable = FunctionRunnable(self._encode_audio, self._audio_signals)
             self._alive.add(self._audio_runnable)
@@ -169,17 +184,23 @@ class RenderEngine(QObject):
         for chunk in job.chunks:
             self.chunkStateChanged.emit(chunk.index, ChunkState.QUEUED, 0.0)
         for chunk in job.chunks:
-            runnable = ChunkRunnable(
-                chunk.index,
-                job.chunk_spec(chunk, self._ffmpeg, threads),
-                chunk.describe(),
-                self._chunk_signals,
-                self._cancel,
-                job.settings.retries,
-                attempt,
-            )
-            self._alive.add(runnable)
-            self.pool.start(runnable)
+            self._queue(chunk)
+
+    def _queue(self, chunk: Chunk) -> None:
+        """Hand ``chunk`` to the pool: it runs when a thread (and a worker) is free."""
+        assert self.job is not None and self.pool is not None
+        runnable = ChunkRunnable(
+            chunk.index,
+            self.job.chunk_spec(chunk, self._ffmpeg, self._threads),
+            self._chunk_signals,
+            self._cancel,
+            self.job.settings.retries,
+            self._attempt,
+            splittable=self.workers is not None,
+        )
+        self._runnables[chunk.index] = runnable
+        self._alive.add(runnable)
+        self.pool.start(runnable)
 
     @Slot()
     def cancel(self) -> None:
@@ -192,29 +213,80 @@ class RenderEngine(QObject):
     # -- chunk signals ------------------------------------------------------------------
 
     def _on_started(self, index: int, pid: int, attempt: int) -> None:
+        self._started.add(index)
+        self._next_frame[index] = self._chunks[index].start
         self.chunkStarted.emit(index, pid, attempt)
         self.chunkStateChanged.emit(index, ChunkState.RENDERING, 0.0)
+        self._maybe_split()
 
     def _on_progress(self, index: int, rendered: int, encoded: int) -> None:
         if self.job is None or self._cancel.is_set():
             return
+        chunk = self._chunks[index]
+        self._next_frame[index] = chunk.start + rendered
         self.aggregator.onChunkProgress(index, rendered, encoded)
-        n = self.job.chunks[index].frame_count
-        self.chunkStateChanged.emit(index, ChunkState.RENDERING, (rendered + encoded) / (2 * n))
+        fraction = (rendered + encoded) / (2 * chunk.frame_count)
+        self.chunkStateChanged.emit(index, ChunkState.RENDERING, fraction)
 
     def _on_retrying(self, index: int, attempt: int, reason: str) -> None:
+        self._chunk_over(index)
         self.aggregator.onChunkRestarted(index)
         self.chunkStateChanged.emit(index, ChunkState.RETRYING, 0.0)
 
     def _on_done(self, index: int) -> None:
+        self._chunk_over(index)
         self._done.add(index)
         self.aggregator.onChunkDone(index)
         self.chunkStateChanged.emit(index, ChunkState.DONE, 1.0)
+        self._maybe_split()
 
     def _on_failed(self, index: int, message: str, tail: str) -> None:
+        self._chunk_over(index)
         self._failed_chunks.add(index)
         self.chunkStateChanged.emit(index, ChunkState.FAILED, 0.0)
         self._fail(message, tail)
+
+    def _chunk_over(self, index: int) -> None:
+        """The chunk's worker is done with it (finished, failed, or starting again)."""
+        self._next_frame.pop(index, None)
+        if self._splitting == index:
+            self._splitting = None
+
+    # -- splitting a chunk for an idle worker -------------------------------------------
+
+    def _maybe_split(self) -> None:
+        """If a worker would idle (no chunk queued), ask the running chunk with the most
+        frames left to end halfway through them; the rest becomes a chunk of its own."""
+        if self.job is None or self.workers is None or self._cancel.is_set():
+            return
+        if self._splitting is not None or len(self._started) < len(self._chunks):
+            return  # an answer is awaited, or a chunk is queued: no worker will idle
+        if len(self._next_frame) >= self.job.settings.concurrency:
+            return
+        left = {i: (frame, self._chunks[i].end) for i, frame in self._next_frame.items()}
+        choice = choose_split(left)
+        if choice is None:
+            return
+        index, at = choice
+        splitter = self._runnables[index].splitter
+        if splitter is not None and splitter.request(at):
+            self._splitting = index
+
+    def _on_cut(self, index: int, end: int) -> None:
+        """The worker of chunk ``index`` answered: it ends at ``end`` now."""
+        if self._splitting == index:
+            self._splitting = None
+        chunk = self._chunks[index]
+        if self.job is not None and not self._cancel.is_set() and chunk.start < end < chunk.end:
+            rest = Chunk(len(self._chunks), end, chunk.end)
+            self._chunks[index] = replace(chunk, end=end)
+            self._chunks[rest.index] = rest
+            self.aggregator.onChunkSplit(index, end - chunk.start, rest.index)
+            self.chunkStateChanged.emit(rest.index, ChunkState.QUEUED, 0.0)
+            self._queue(rest)
+        elif index in self._next_frame:  # too late: every frame is drawn or being drawn
+            self._next_frame[index] = chunk.end
+        self._maybe_split()
 
     def _fail(self, message: str, tail: str) -> None:
         if self._failure is None and not self._cancel.is_set():
@@ -260,7 +332,7 @@ class RenderEngine(QObject):
             return
         if self._cancel.is_set():
             self._end()
-        elif len(self._done) == len(self.job.chunks) and self._audio_ready:
+        elif len(self._done) == len(self._chunks) and self._audio_ready:
             self._finishing = True
             runnable = FunctionRunnable(self._final_steps, self._step_signals)
             self._alive.add(runnable)
@@ -276,7 +348,8 @@ class RenderEngine(QObject):
         assert job is not None
         if job.preset.join is not Join.NONE:
             listing = job.work_dir / "chunks.txt"
-            listing.write_text(concat_list([job.chunk_file(c) for c in job.chunks]))
+            ordered = sorted(self._runnables.values(), key=lambda r: r.spec.start)
+            listing.write_text(concat_list([Path(r.spec.output) for r in ordered]))
             command = join_command(
                 self._ffmpeg, listing, job.partial_output, job.preset.final_args,
                 job.preset.join is Join.GIF, job.audio_track if job.audio else None,
@@ -324,7 +397,7 @@ class RenderEngine(QObject):
             self.aggregator.finish()
             self.finished.emit(str(job.output))
         else:
-            for chunk in job.chunks:
+            for chunk in self._chunks.values():
                 if chunk.index not in self._done | self._failed_chunks:
                     self.chunkStateChanged.emit(chunk.index, ChunkState.CANCELLED, 0.0)
             if self._failure is not None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
-from studio_render.core.chunk_run import Outcome, run_chunk_attempt
+from studio_render.core.chunk_run import ChunkSplitter, Outcome, run_chunk_attempt
 from studio_render.core.chunkspec import ChunkSpec
 
 
@@ -22,6 +23,7 @@ class ChunkSignals(QObject):
 
     started = Signal(int, int, int)  # index, worker pid, attempt (1-based)
     progress = Signal(int, int, int)  # index, frames rendered, frames encoded
+    cut = Signal(int, int)  # index, the frame where the chunk now ends
     retrying = Signal(int, int, str)  # index, next attempt, why the last one failed
     done = Signal(int)
     failed = Signal(int, str, str)  # index, message, worker's last lines
@@ -29,27 +31,41 @@ class ChunkSignals(QObject):
 
 
 class ChunkRunnable(QRunnable):
-    """Renders one chunk in a worker process, retrying a process that dies."""
+    """Renders one chunk in a worker process, retrying a process that dies.
+
+    ``splittable``: the attempt takes a ``splitter`` (local workers), and the engine may
+    end the chunk early through :attr:`splitter`.
+    """
 
     def __init__(
         self,
         index: int,
         spec: ChunkSpec,
-        describe: str,
         signals: ChunkSignals,
         cancelled: threading.Event,
         retries: int,
         attempt: Callable[..., Outcome] = run_chunk_attempt,
+        splittable: bool = False,
     ) -> None:
         super().__init__()
         self.setAutoDelete(False)  # the engine keeps it alive until ``finished``
         self.index = index
         self.spec = spec
-        self.describe = describe
         self.signals = signals
         self.cancelled = cancelled
         self.retries = retries
         self._attempt = attempt
+        self.splitter = ChunkSplitter(self._on_cut) if splittable else None
+
+    @property
+    def describe(self) -> str:
+        return f"frames {self.spec.start}-{self.spec.end - 1}"
+
+    def _on_cut(self, end: int) -> None:
+        """In this runnable's thread: the worker agreed to end the chunk at ``end``."""
+        if end < self.spec.end:
+            self.spec = replace(self.spec, end=end)  # a retry renders the shorter chunk
+        self.signals.cut.emit(self.index, end)
 
     def run(self) -> None:
         try:
@@ -66,11 +82,13 @@ class ChunkRunnable(QRunnable):
         for attempt in range(1, self.retries + 2):
             if self.cancelled.is_set():
                 return
+            extra = {"splitter": self.splitter} if self.splitter else {}
             outcome = self._attempt(
                 self.spec,
                 self.cancelled,
                 lambda rendered, encoded: self.signals.progress.emit(i, rendered, encoded),
                 lambda pid, a=attempt: self.signals.started.emit(i, pid, a),
+                **extra,
             )
             if outcome.ok:
                 self.signals.done.emit(i)

@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from studio_render.compositions.info import CompositionInfo, kind_for_path
-from studio_render.core.chunkspec import DONE, PROGRESS, ChunkSpec
+from studio_render.core.chunkspec import DONE, PROGRESS, ChunkSpec, cut_line, parse_cut_line
 from studio_render.core.errors import BadInput, StudioRenderError
 from studio_render.core.ffmpeg import parse_progress_line
+from studio_render.worker.frame_range import FrameRange
 
 if TYPE_CHECKING:
     from studio_render.worker.frames import FrameSource
@@ -129,10 +130,40 @@ class _SourceCache:
             self._source = self._key = None
 
 
+_STDOUT = threading.Lock()
+
+
+def _say(line: str) -> None:
+    """Write one line to the supervisor; lines from different threads never mix."""
+    with _STDOUT:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
+class _Current:
+    """The frames of the chunk being rendered, for cut requests from the stdin thread."""
+
+    frames: FrameRange | None = None
+
+    def cut(self, start: int, at: int) -> None:
+        frames = self.frames
+        if frames is not None and frames.start == start:  # else: that chunk is over
+            _say(cut_line(start, frames.cut(at)))
+
+
 def serve() -> NoReturn:
     """Render chunk after chunk as their specs arrive on stdin, until stdin ends."""
     specs: queue.Queue[str] = queue.Queue()
-    _watch_stdin(specs.put)
+    current = _Current()
+
+    def on_line(line: str) -> None:
+        cut = parse_cut_line(line)
+        if cut is not None:
+            current.cut(*cut)
+        else:
+            specs.put(line)
+
+    _watch_stdin(on_line)
     _qt_app()  # boot Qt and the QML engine's modules while no spec has come yet
     import studio_render.compositions.qml
     import studio_render.worker.frames  # noqa: F401
@@ -140,21 +171,24 @@ def serve() -> NoReturn:
     sources = _SourceCache()
     while True:
         spec = ChunkSpec.from_json(specs.get())
-        render_chunk(spec, sources.get(spec))
+        current.frames = FrameRange(spec.start, spec.end)
+        render_chunk(spec, sources.get(spec), current.frames)
+        current.frames = None  # before "done": a late cut request gets no answer
+        _say(DONE)
 
 
-def render_chunk(spec: ChunkSpec, source: FrameSource) -> None:
-    """Draw frames ``[start, end)`` and pipe them into the encoder command of ``spec``."""
+def render_chunk(spec: ChunkSpec, source: FrameSource, frames: FrameRange | None = None) -> None:
+    """Draw the chunk's frames and pipe them into the encoder command of ``spec``; the
+    caller says "done" after. ``frames``: the range to draw, which may be cut short
+    meanwhile (default: the spec's)."""
     from studio_render.worker.frames import frame_bytes
 
+    frames = frames or FrameRange(spec.start, spec.end)
     encoded = 0
     rendered = 0
-    lock = threading.Lock()
 
     def report() -> None:
-        with lock:
-            sys.stdout.write(f"{PROGRESS} {rendered} {encoded}\n")
-            sys.stdout.flush()
+        _say(f"{PROGRESS} {rendered} {encoded}")
 
     encoder = subprocess.Popen(spec.encoder, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert encoder.stdin is not None and encoder.stdout is not None
@@ -166,13 +200,13 @@ def render_chunk(spec: ChunkSpec, source: FrameSource) -> None:
         for raw in encoder.stdout:
             parsed = parse_progress_line(raw.decode(errors="replace"))
             if parsed and parsed[0] == "frame" and parsed[1].isdigit():
-                encoded = min(int(parsed[1]), spec.frame_count)
+                encoded = min(int(parsed[1]), frames.count)
                 report()
 
     reader = threading.Thread(target=read_encoder_progress, daemon=True)
     reader.start()
     try:
-        for frame in range(spec.start, spec.end):
+        while (frame := frames.claim()) is not None:
             image = source.frame(frame)  # keeps the pixels alive while they are written
             encoder.stdin.write(frame_bytes(image))
             rendered += 1
@@ -188,10 +222,8 @@ def render_chunk(spec: ChunkSpec, source: FrameSource) -> None:
     reader.join()
     if code != 0:
         raise RuntimeError(f"ffmpeg exited with code {code}")
-    encoded = spec.frame_count
+    encoded = frames.count
     report()
-    sys.stdout.write(f"{DONE}\n")
-    sys.stdout.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
                 render_chunk(spec, source)
             finally:
                 source.close()
+            _say(DONE)
             return 0
         if args == ["serve"]:
             serve()
