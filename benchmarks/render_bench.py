@@ -3,10 +3,14 @@
 For each concurrency: frames per second, wall time, CPU seconds of all processes,
 parallel efficiency ((CPU seconds / cores) / wall), peak memory per worker (worker plus
 its encoder), time to the first progress event that shows rendered frames. Then a
-single-process baseline (the same frames painted and piped into one ffmpeg by one worker
-process, no chunks, no join) and the time from a cancel to the last process gone.
+single-process baseline: the same frames painted by one worker process and piped into one
+ffmpeg that writes the output, audio included (the same file the engine writes), and once
+more without audio. Last, the time from a cancel to the last process gone. Each
+configuration runs ``--repeat`` times, interleaved so that a noisy machine treats them
+alike; the run with the median wall time is shown, with the range of wall times.
 
     python benchmarks/render_bench.py [--frames 0:300] [--max-concurrency N] [--preset h264]
+                                      [--repeat 3]
 """
 
 from __future__ import annotations
@@ -20,10 +24,13 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psutil
+
+from studio_render.core.ffmpeg import find_ffmpeg
+from studio_render.core.job import RenderJob, RenderSettings, parse_frames, prepare_job
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "resources" / "demo" / "demo.qml"
@@ -40,9 +47,9 @@ class Run:
 
     def row(self, cores: int) -> str:
         efficiency = (self.cpu_s / cores) / self.wall_s
-        first = f"{self.first_progress_s:6.2f}" if self.first_progress_s is not None else "   n/a"
+        first = f"{self.first_progress_s:7.2f}" if self.first_progress_s is not None else "    n/a"
         fps = self.frames / self.wall_s
-        return (f"{self.label:<14} {fps:8.1f} {self.wall_s:8.2f} {self.cpu_s:8.2f} "
+        return (f"{self.label:<26} {fps:8.1f} {self.wall_s:8.2f} {self.cpu_s:8.2f} "
                 f"{efficiency:10.2f} {self.peak_worker_mb:10.0f} {first}")  # fmt: skip
 
 
@@ -120,16 +127,50 @@ def cancel_latency(demo: Path, out: Path, concurrency: int) -> float:
     return gone
 
 
+def baseline_argv(job: RenderJob, with_audio: bool) -> list[str]:
+    """One worker process painting every frame into one ffmpeg that writes the output.
+
+    ``with_audio``: that ffmpeg also encodes the composition's audio, so the baseline
+    writes the same file as the engine does.
+    """
+    spec = job.chunk_spec(job.chunks[0], find_ffmpeg())
+    out = str(job.output)
+    encoder = [arg for arg in spec.encoder[:-1] if arg != "-an"]
+    if with_audio and job.audio and job.preset.audio_args:
+        after_input = encoder.index("pipe:0") + 1
+        encoder[after_input:after_input] = [
+            "-ss", f"{job.audio_offset_s:.6f}", "-i", job.audio, "-map", "0:v", "-map", "1:a",
+        ]  # fmt: skip
+        progress = encoder.index("-progress")
+        encoder[progress:progress] = [
+            *job.preset.audio_args, "-af", "apad", "-t", f"{job.duration_s:.6f}",
+            *job.preset.final_args,
+        ]  # fmt: skip
+    spec = replace(spec, output=out, encoder=[*encoder, out])
+    return [sys.executable, "-m", "studio_render.worker", "chunk", spec.to_json()]
+
+
+def median_run(runs: list[Run]) -> tuple[Run, str]:
+    """The run with the median wall time, and the range of wall times."""
+    ordered = sorted(runs, key=lambda r: r.wall_s)
+    spread = f"{ordered[0].wall_s:.2f}-{ordered[-1].wall_s:.2f}" if len(runs) > 1 else ""
+    return ordered[len(ordered) // 2], spread
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--composition", type=Path, default=DEMO)
     parser.add_argument("--frames", default="0:300")
     parser.add_argument("--max-concurrency", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--preset", default="h264")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of each configuration, interleaved; the median is shown",
+    )
     args = parser.parse_args()
     from studio_render.compositions.probe import probe_composition
-    from studio_render.core.ffmpeg import find_ffmpeg
-    from studio_render.core.job import RenderSettings, parse_frames, prepare_job
 
     demo = args.composition
     info = probe_composition(demo)
@@ -137,36 +178,34 @@ def main() -> None:
     frames = end - start
     cores = os.cpu_count() or 1
     print(f"{demo.name}: {info.width}x{info.height}, frames {start}:{end}, preset {args.preset}, "
-          f"{cores} cores, {sys.version.split()[0]}")  # fmt: skip
-    print(f"{'run':<14} {'fps':>8} {'wall s':>8} {'cpu s':>8} {'efficiency':>10} "
-          f"{'worker MB':>10} {'first s':>6}")  # fmt: skip
+          f"audio {'yes' if info.audio else 'no'}, {cores} cores, {sys.version.split()[0]}, "
+          f"median of {args.repeat} interleaved runs")  # fmt: skip
+    print(f"{'run':<26} {'fps':>8} {'wall s':>8} {'cpu s':>8} {'efficiency':>10} "
+          f"{'worker MB':>10} {'first s':>7} {'wall range':>12}")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         suffix = ".mp4" if args.preset in ("h264", "h265") else ".mkv"
+        configs: dict[str, list[str]] = {}
         for concurrency in range(1, args.max_concurrency + 1):
             out = Path(tmp) / f"c{concurrency}{suffix}"
-            run = measure(
-                f"concurrency {concurrency}",
-                [sys.executable, "-m", "studio_render", "render", str(demo), "-o", str(out),
-                 "-j", str(concurrency), "--frames", f"{start}:{end}", "--preset", args.preset,
-                 "--progress", "json"],
-                frames,
-            )  # fmt: skip
-            print(run.row(cores), flush=True)
-        # Baseline: one worker process paints every frame and pipes it into one ffmpeg.
-        out = Path(tmp) / f"baseline{suffix}"
-        job = prepare_job(info, RenderSettings(output=out, preset=args.preset, frames=(start, end),
+            configs[f"concurrency {concurrency}"] = [
+                sys.executable, "-m", "studio_render", "render", str(demo), "-o", str(out),
+                "-j", str(concurrency), "--frames", f"{start}:{end}", "--preset", args.preset,
+                "--progress", "json",
+            ]  # fmt: skip
+        job = prepare_job(info, RenderSettings(output=Path(tmp) / f"baseline{suffix}",
+                                               preset=args.preset, frames=(start, end),
                                                chunk_frames=frames, concurrency=1))  # fmt: skip
-        spec = job.chunk_spec(job.chunks[0], find_ffmpeg())
-        from dataclasses import replace
-
-        spec = replace(spec, output=str(out), encoder=[*spec.encoder[:-1], str(out)])
-        run = measure(
-            "single process",
-            [sys.executable, "-m", "studio_render.worker", "chunk", spec.to_json()],
-            frames,
-        )  # fmt: skip
+        if job.audio:
+            configs["single process, with audio"] = baseline_argv(job, with_audio=True)
+        configs["single process, video only"] = baseline_argv(job, with_audio=False)
+        runs: dict[str, list[Run]] = {label: [] for label in configs}
+        for _ in range(args.repeat):
+            for label, argv in configs.items():
+                runs[label].append(measure(label, argv, frames))
         job.remove_work_dir()
-        print(run.row(cores))
+        for label in configs:
+            run, spread = median_run(runs[label])
+            print(f"{run.row(cores)} {spread:>12}")
         latency = cancel_latency(demo, Path(tmp) / "cancelled.mp4", min(2, cores))
         print(f"cancel: last process gone {latency:.2f} s after Ctrl-C")
 
