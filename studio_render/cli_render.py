@@ -141,9 +141,9 @@ def run_render(args: argparse.Namespace) -> int:
     session = None
     workers = None if args.cluster else WorkerPool()
     try:
-        if workers is not None:  # they boot while the composition is probed
+        if workers is not None:  # one probes the composition while the others boot
             workers.prestart(min(args.concurrency or default_concurrency(), os.cpu_count() or 1))
-        info = probe_composition(args.composition)
+        info = probe_composition(args.composition, workers=workers)
         settings = settings_from_args(args, info.frame_count)
         session = _cluster_session(args) if args.cluster else None
         return _render(args, session, info, settings, workers)

@@ -5,18 +5,26 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any, cast
 
 from studio_render.compositions.info import CompositionInfo, kind_for_path
 from studio_render.core.errors import BadInput
-from studio_render.core.procs import worker_command
+from studio_render.core.procs import SupervisedProcess, worker_command
+from studio_render.core.worker_pool import WorkerPool
 
 PROBE_TIMEOUT_S = 30.0
 
 
-def probe_composition(path: Path, timeout: float = PROBE_TIMEOUT_S) -> CompositionInfo:
-    """The composition's info; :class:`BadInput` for anything that cannot be rendered."""
+def probe_composition(
+    path: Path, timeout: float = PROBE_TIMEOUT_S, workers: WorkerPool | None = None
+) -> CompositionInfo:
+    """The composition's info; :class:`BadInput` for anything that cannot be rendered.
+
+    ``workers``: probe in one of these (it then stays for the render), not in a process
+    of its own. A worker that could not load the file is stopped.
+    """
     path = Path(path)
     if not path.exists():
         raise BadInput(f"{path}: file not found")
@@ -28,6 +36,19 @@ def probe_composition(path: Path, timeout: float = PROBE_TIMEOUT_S) -> Compositi
     except OSError as exc:
         raise BadInput(f"{path}: cannot read file ({exc.strerror})") from None
     kind_for_path(path)
+    if workers is None:
+        return _probe_alone(path, timeout)
+    worker = workers.take()
+    try:
+        info = _probe_in(worker, path, timeout)
+    except BaseException:
+        worker.stop()
+        raise
+    workers.put_back(worker)
+    return info
+
+
+def _probe_alone(path: Path, timeout: float) -> CompositionInfo:
     try:
         done = subprocess.run(
             worker_command("probe", str(path.resolve())),
@@ -38,14 +59,35 @@ def probe_composition(path: Path, timeout: float = PROBE_TIMEOUT_S) -> Compositi
         )
     except subprocess.TimeoutExpired:
         raise BadInput(f"{path.name}: loading took longer than {timeout:g} s") from None
-    answer = _last_json(done.stdout)
+    return _info_from(path, _last_json(done.stdout), done.returncode, done.stderr)
+
+
+def _probe_in(worker: SupervisedProcess, path: Path, timeout: float) -> CompositionInfo:
+    """Ask a serving worker; it answers one JSON line, or dies trying."""
+    deadline = time.monotonic() + timeout
+    if worker.send_line(json.dumps({"probe": str(path.resolve())})):
+        while time.monotonic() < deadline:
+            line = worker.next_line(0.05)
+            if line is not None:
+                return _info_from(path, _last_json(line), 0, worker.tail)
+            if worker.output_ended and worker.poll() is not None:
+                break
+        else:
+            raise BadInput(f"{path.name}: loading took longer than {timeout:g} s")
+    return _info_from(path, {}, worker.wait(), worker.tail)
+
+
+def _info_from(path: Path, answer: dict[str, object], code: int, stderr: str) -> CompositionInfo:
+    """The info in a worker's answer, or the reason it has none as :class:`BadInput`."""
     if "error" in answer:
         raise BadInput(str(answer["error"]))
-    if done.returncode < 0:
-        name = signal.Signals(-done.returncode).name
+    if "failed" in answer:
+        raise BadInput(f"{path.name}: cannot load the composition ({answer['failed']})")
+    if code < 0:
+        name = signal.Signals(-code).name
         raise BadInput(f"{path.name}: the file crashed the renderer while loading ({name})")
-    if done.returncode != 0 or "info" not in answer:
-        last = done.stderr.strip().splitlines()[-1:] or ["no message"]
+    if code != 0 or "info" not in answer:
+        last = stderr.strip().splitlines()[-1:] or ["no message"]
         raise BadInput(f"{path.name}: cannot load the composition ({last[0]})")
     info = CompositionInfo.from_json(cast(dict[str, Any], answer["info"]))
     info.check_sane()

@@ -2,7 +2,8 @@
 
 ``probe PATH``: print the composition's info as JSON (or ``{"error": ...}``, exit 2).
 ``chunk SPEC_JSON``: render one chunk into ffmpeg, reporting progress lines on stdout.
-``serve``: render each chunk spec read as a line on stdin, loading the scene once.
+``serve``: render each chunk spec read as a line on stdin, loading the scene once; a
+line ``{"probe": PATH}`` is answered like the ``probe`` command.
 ``still PATH FRAME OUT.png [WIDTH HEIGHT]``: render one frame to a PNG (previews).
 
 Loading untrusted files happens here, never in the app: a Lottie file that crashes
@@ -68,6 +69,16 @@ def probe(path: Path) -> CompositionInfo:
         return lottie.info()
     finally:
         lottie.close()
+
+
+def probe_answer(path: Path) -> dict[str, object]:
+    """``{"info": ...}``, or ``{"error": ...}`` for bad input, or ``{"failed": ...}``."""
+    try:
+        return {"info": probe(path).to_json()}
+    except StudioRenderError as exc:
+        return {"error": str(exc)}
+    except Exception as exc:  # a bug or an odd file: one line, and the worker lives on
+        return {"failed": f"{type(exc).__name__}: {exc}"}
 
 
 def _open_source(spec: ChunkSpec) -> FrameSource:
@@ -170,7 +181,11 @@ def serve() -> NoReturn:
 
     sources = _SourceCache()
     while True:
-        spec = ChunkSpec.from_json(specs.get())
+        request = json.loads(specs.get())
+        if "probe" in request:
+            _say(json.dumps(probe_answer(Path(request["probe"]))))
+            continue
+        spec = ChunkSpec(**request)
         current.frames = FrameRange(spec.start, spec.end)
         render_chunk(spec, sources.get(spec), current.frames)
         current.frames = None  # before "done": a late cut request gets no answer
@@ -230,9 +245,13 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
         if len(args) == 2 and args[0] == "probe":
-            info = probe(Path(args[1]))
-            print(json.dumps({"info": info.to_json()}))
-            return 0
+            answer = probe_answer(Path(args[1]))
+            print(json.dumps(answer), flush=True)
+            if "info" in answer:
+                return 0
+            problem = answer.get("error") or answer.get("failed")
+            print(problem, file=sys.stderr)
+            return EXIT_BAD_INPUT if "error" in answer else 1
         if len(args) == 2 and args[0] == "chunk":
             _watch_stdin()
             spec = ChunkSpec.from_json(args[1])

@@ -1,0 +1,49 @@
+"""Worker processes kept for a render: probing in one, then rendering in the same one."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from studio_render.compositions.probe import probe_composition
+from studio_render.core.chunk_run import run_chunk_attempt
+from studio_render.core.errors import BadInput
+from studio_render.core.ffmpeg import find_ffmpeg
+from studio_render.core.job import RenderSettings, prepare_job
+from studio_render.core.worker_pool import WorkerPool
+from tests.conftest import ROOT
+from tests.media import frame_count
+
+MOVING = ROOT / "tests" / "data" / "moving.qml"
+
+
+def test_the_worker_that_probed_renders_the_first_chunk(tmp_path: Path) -> None:
+    workers = WorkerPool()
+    try:
+        workers.prestart(1)
+        info = probe_composition(MOVING, workers=workers)
+        assert (info.kind, info.frame_count) == ("qml", 45)
+        job = prepare_job(info, RenderSettings(output=tmp_path / "out.mkv", preset="ffv1"))
+        spec = job.chunk_spec(job.chunks[0], find_ffmpeg())
+        outcome = run_chunk_attempt(spec, threading.Event(), lambda r, e: None, workers=workers)
+        assert outcome.ok, outcome
+        assert workers.started == 1, "no process of its own for the probe"
+        assert frame_count(Path(spec.output)) == job.chunks[0].frame_count
+    finally:
+        workers.close()
+
+
+def test_a_worker_that_failed_to_load_a_file_is_not_handed_out_again(corpus: Path) -> None:
+    workers = WorkerPool()
+    try:
+        bad_files = sorted((corpus / "bad").iterdir())
+        for bad in bad_files:  # files that crashed or hung Lottie players
+            with pytest.raises(BadInput, match=bad.name):
+                probe_composition(bad, workers=workers)
+        info = probe_composition(MOVING, workers=workers)
+        assert info.frame_count == 45
+        assert workers.started == len(bad_files) + 1, "a fresh worker for each file"
+    finally:
+        workers.close()
