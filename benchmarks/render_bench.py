@@ -10,7 +10,7 @@ configuration runs ``--repeat`` times, interleaved so that a noisy machine treat
 alike; the run with the median wall time is shown, with the range of wall times.
 
     python benchmarks/render_bench.py [--frames 0:300] [--max-concurrency N] [--preset h264]
-                                      [--repeat 3]
+                                      [--speed veryfast] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -163,6 +163,7 @@ def main() -> None:
     parser.add_argument("--frames", default="0:300")
     parser.add_argument("--max-concurrency", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--preset", default="h264")
+    parser.add_argument("--speed", help="the encoder's speed preset (default: the preset's)")
     parser.add_argument(
         "--repeat",
         type=int,
@@ -177,7 +178,9 @@ def main() -> None:
     start, end = parse_frames(args.frames, info.frame_count)
     frames = end - start
     cores = os.cpu_count() or 1
-    print(f"{demo.name}: {info.width}x{info.height}, frames {start}:{end}, preset {args.preset}, "
+    speed = f" ({args.speed})" if args.speed else ""
+    print(f"{demo.name}: {info.width}x{info.height}, frames {start}:{end}, "
+          f"preset {args.preset}{speed}, "
           f"audio {'yes' if info.audio else 'no'}, {cores} cores, {sys.version.split()[0]}, "
           f"median of {args.repeat} interleaved runs")  # fmt: skip
     print(f"{'run':<26} {'fps':>8} {'wall s':>8} {'cpu s':>8} {'efficiency':>10} "
@@ -190,11 +193,12 @@ def main() -> None:
             configs[f"concurrency {concurrency}"] = [
                 sys.executable, "-m", "studio_render", "render", str(demo), "-o", str(out),
                 "-j", str(concurrency), "--frames", f"{start}:{end}", "--preset", args.preset,
-                "--progress", "json",
+                *(["--speed", args.speed] if args.speed else []), "--progress", "json",
             ]  # fmt: skip
         job = prepare_job(info, RenderSettings(output=Path(tmp) / f"baseline{suffix}",
                                                preset=args.preset, frames=(start, end),
-                                               chunk_frames=frames, concurrency=1))  # fmt: skip
+                                               speed=args.speed, chunk_frames=frames,
+                                               concurrency=1))  # fmt: skip
         if job.audio:
             configs["single process, with audio"] = baseline_argv(job, with_audio=True)
         configs["single process, video only"] = baseline_argv(job, with_audio=False)
