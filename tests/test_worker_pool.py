@@ -12,9 +12,10 @@ from studio_render.core.chunk_run import run_chunk_attempt
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.job import RenderSettings, prepare_job
+from studio_render.core.plan import Chunk
 from studio_render.core.worker_pool import WorkerPool
 from tests.conftest import ROOT
-from tests.media import frame_count
+from tests.media import frame_count, framemd5
 
 MOVING = ROOT / "tests" / "data" / "moving.qml"
 
@@ -47,3 +48,26 @@ def test_a_worker_that_failed_to_load_a_file_is_not_handed_out_again(corpus: Pat
         assert workers.started == len(bad_files) + 1, "a fresh worker for each file"
     finally:
         workers.close()
+
+
+def test_a_worker_draws_a_lottie_frame_after_a_jump_as_in_sequence(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """rlottie remembers the frame it drew last; here frame 28 drawn right after frame 20
+    differs from frame 28 drawn after 27, unless each chunk gets a fresh animation."""
+    comp = corpus / "spin,_lil_loader_v2.json"
+    info = probe_composition(comp)
+    job = prepare_job(info, RenderSettings(output=tmp_path / "out.mkv", preset="ffv1"))
+    specs = [job.chunk_spec(chunk, find_ffmpeg()) for chunk in
+             (Chunk(0, 0, info.frame_count), Chunk(1, 14, 21), Chunk(2, 28, 35))]  # fmt: skip
+    workers = WorkerPool()
+    try:
+        for spec in specs:  # one worker, in this order
+            outcome = run_chunk_attempt(spec, threading.Event(), lambda r, e: None, workers=workers)
+            assert outcome.ok, outcome
+        assert workers.started == 1
+        sequence = framemd5(Path(specs[0].output))
+        assert framemd5(Path(specs[2].output)) == sequence[28:35]
+    finally:
+        workers.close()
+        job.remove_work_dir()

@@ -121,7 +121,14 @@ def _widen_pipe(fd: int) -> None:
 
 
 class _SourceCache:
-    """The frame source of the last chunk, reused while chunks share composition and look."""
+    """The frame source of the last chunk, reused while chunks share composition and look.
+
+    QML scenes only: rlottie keeps state from the frame it drew last, so a frame drawn
+    after a jump (the end of one chunk, then the start of another) can differ from the
+    same frame drawn in sequence (seen in the corpus: frame 28 after frame 20). A fresh
+    animation per chunk draws its first frame as a sequential render does; loading one
+    takes milliseconds.
+    """
 
     def __init__(self) -> None:
         self._key: tuple[object, ...] | None = None
@@ -130,7 +137,7 @@ class _SourceCache:
     def get(self, spec: ChunkSpec) -> FrameSource:
         key = (spec.composition, spec.kind, spec.width, spec.height, spec.native_width,
                spec.native_height, spec.alpha, spec.background)  # fmt: skip
-        if self._source is None or key != self._key:
+        if self._source is None or key != self._key or spec.kind != "qml":
             self.close()
             self._source, self._key = _open_source(spec), key
         return self._source
