@@ -22,10 +22,22 @@ from studio_render.core.errors import BadInput
 START_TIMEOUT_S = 60.0
 
 
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """Ports free now, all different: they are held open together while they are picked
+    (one after the other, the system may hand out the same port twice)."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind((host, 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+    return free_ports(1, host)[0]
+
+
+class SchedulerDied(RuntimeError):
+    """The scheduler process ended while the cluster was starting."""
 
 
 def is_chunk_process(proc: psutil.Process) -> bool:
@@ -59,22 +71,31 @@ class LocalCluster:
     def start(
         cls, log_dir: Path, workers: int = 2, host: str = "127.0.0.1",
         tls: TlsFiles | None = None, prefix: Sequence[str] = (), worker_host: str = "127.0.0.1",
+        attempts: int = 3,
     ) -> LocalCluster:  # fmt: skip
-        port = free_port(host)
-        scheme = "tls" if tls else "tcp"
-        cluster = cls(f"{scheme}://{host}:{port}", log_dir, tls, prefix, worker_host)
-        try:
-            cluster.scheduler = cluster._spawn(
-                ["scheduler", "--host", host, "--port", str(port),
-                 "--dashboard-port", str(free_port(host)), *_tls_args(tls)], "scheduler", (),
-            )  # fmt: skip
-            for n in range(workers):
-                cluster.add_worker(f"w{n}")
-            cluster.wait_for_workers(workers)
-        except BaseException:
-            cluster.stop()
-            raise
-        return cluster
+        """Start a scheduler and ``workers`` workers; new ports if the scheduler's were
+        taken between picking them and binding them."""
+        for attempt in range(1, attempts + 1):
+            port, dashboard = free_ports(2, host)
+            scheme = "tls" if tls else "tcp"
+            cluster = cls(f"{scheme}://{host}:{port}", log_dir, tls, prefix, worker_host)
+            try:
+                cluster.scheduler = cluster._spawn(
+                    ["scheduler", "--host", host, "--port", str(port),
+                     "--dashboard-port", str(dashboard), *_tls_args(tls)], "scheduler", (),
+                )  # fmt: skip
+                for n in range(workers):
+                    cluster.add_worker(f"w{n}")
+                cluster.wait_for_workers(workers)
+                return cluster
+            except SchedulerDied:
+                cluster.stop()
+                if attempt == attempts:
+                    raise
+            except BaseException:
+                cluster.stop()
+                raise
+        raise AssertionError("unreachable")
 
     def _spawn(self, args: list[str], name: str, prefix: Sequence[str]) -> subprocess.Popen[bytes]:
         log = (self.log_dir / f"{name}.log").open("ab")
@@ -100,6 +121,8 @@ class LocalCluster:
                 info = self.info()
                 if info.workers >= count:
                     return info
+            if self.scheduler is not None and self.scheduler.poll() is not None:
+                raise SchedulerDied(f"the scheduler at {self.address} ended:\n{self.logs()}")
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{count} workers did not join {self.address}:\n{self.logs()}")
             time.sleep(0.2)
