@@ -25,8 +25,11 @@ def to_remote(spec: ChunkSpec, main: str) -> str:
     return json.dumps(data)
 
 
-def to_worker(remote: str, composition_dir: Path, output_dir: Path, ffmpeg: str) -> ChunkSpec:
-    """The spec for this worker: its unpacked composition, its output folder, its ffmpeg."""
+def to_worker(
+    remote: str, composition_dir: Path, output_dir: Path, ffmpeg: str, threads: int | None = None
+) -> ChunkSpec:
+    """The spec for this worker: its unpacked composition, its output folder, its ffmpeg,
+    and ``threads`` for the encoder (None: ffmpeg's choice)."""
     data: dict[str, Any] = json.loads(remote)
     main = PurePosixPath(data["composition"])
     name = str(data["output"])
@@ -36,11 +39,12 @@ def to_worker(remote: str, composition_dir: Path, output_dir: Path, ffmpeg: str)
         raise ValueError(f"chunk file name {name!r} is not a plain file name")
     output = output_dir / name
     spec = ChunkSpec(**{**data, "encoder": []})
+    thread_args = ["-threads", str(threads)] if threads else []
     return replace(
         spec,
         composition=str(composition_dir.joinpath(*main.parts)),
         output=str(output),
-        encoder=[ffmpeg, *data["encoder"], str(output)],
+        encoder=[ffmpeg, *data["encoder"], *thread_args, str(output)],
     )
 
 

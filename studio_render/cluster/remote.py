@@ -25,6 +25,7 @@ from studio_render.cluster.versions import describe, differences, local_versions
 from studio_render.cluster.worker_plugin import NO_NETWORK_ENV, running_chunk
 from studio_render.core.chunk_run import run_chunk_attempt
 from studio_render.core.ffmpeg import find_ffmpeg
+from studio_render.core.plan import encoder_threads
 
 #: At most this many progress events a second per chunk (the last one always goes).
 EVENTS_PER_SECOND = 20
@@ -108,7 +109,9 @@ def render_chunk(
     out_dir = jobs_dir(worker) / job / f"out-{uuid.uuid4().hex}"
     out_dir.mkdir(parents=True)
     try:
-        spec = to_worker(remote_spec, composition, out_dir, find_ffmpeg())
+        # This machine's chunks share its cores, like a local render's.
+        threads = encoder_threads(worker.state.nthreads, os.cpu_count() or 1)
+        spec = to_worker(remote_spec, composition, out_dir, find_ffmpeg(), threads)
         reporter = _Reporter(worker, topic, key)
         with running_chunk(key) as cancelled:
             if _task_state(worker, key) not in ("executing", "long-running"):

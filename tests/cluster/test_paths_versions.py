@@ -32,6 +32,8 @@ def test_worker_spec_names_no_client_path(tmp_path: Path) -> None:
     assert worker.encoder[-1] == worker.output
     assert worker.encoder[1:-1] == spec.encoder[1:-1]
     assert (worker.start, worker.end, worker.width) == (spec.start, spec.end, spec.width)
+    shared = to_worker(remote, tmp_path / "w" / "comp", tmp_path / "w" / "out", "/w/ffmpeg", 2)
+    assert shared.encoder[-3:] == ["-threads", "2", worker.output]
     job.remove_work_dir()
 
 
