@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -57,21 +59,25 @@ def test_cancel_mid_render_leaves_nothing_behind(qtbot: QtBot, tmp_path: Path) -
     assert engine.pool is not None and engine.pool.activeThreadCount() == 0
 
 
-def test_ctrl_c_in_the_command_line_cancels_with_130(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    out = tmp_path / "out.mp4"
+def render_in_a_command_line(out: Path) -> subprocess.Popen[str]:
+    """A slow 2-worker render of the test scene, returned once frames are encoded."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "studio_render", "render", str(MOVING), "-o", str(out),
          "--size", "1280x720", "--speed", "slow", "-j", "2", "--chunk-frames", "5",
          "--progress", "json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     assert proc.stdout is not None
     for line in proc.stdout:
         if '"frames_done": ' in line and '"frames_done": 0,' not in line:
             break
+    return proc
+
+
+def test_ctrl_c_in_the_command_line_cancels_with_130(tmp_path: Path) -> None:
+    out = tmp_path / "out.mp4"
+    proc = render_in_a_command_line(out)
+    assert proc.stdout is not None
     descendants = psutil.Process(proc.pid).children(recursive=True)
     assert descendants, "worker processes were running"
     proc.send_signal(signal.SIGINT)
@@ -85,19 +91,7 @@ def test_ctrl_c_in_the_command_line_cancels_with_130(tmp_path: Path) -> None:
 
 
 def test_command_line_killed_outright_leaves_no_worker_behind(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "studio_render", "render", str(MOVING), "-o",
-         str(tmp_path / "out.mp4"), "--size", "1280x720", "--speed", "slow", "-j", "2",
-         "--chunk-frames", "5", "--progress", "json"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if '"frames_done": ' in line and '"frames_done": 0,' not in line:
-            break
+    proc = render_in_a_command_line(tmp_path / "out.mp4")
     workers = worker_processes()
     assert workers, "worker processes were running"
     proc.kill()  # SIGKILL: no handler runs; the workers see their stdin end

@@ -66,14 +66,12 @@ def _probe_in(worker: SupervisedProcess, path: Path, timeout: float) -> Composit
     """Ask a serving worker; it answers one JSON line, or dies trying."""
     deadline = time.monotonic() + timeout
     if worker.send_line(json.dumps({"probe": str(path.resolve())})):
-        while time.monotonic() < deadline:
+        while not (worker.output_ended and worker.poll() is not None):
+            if time.monotonic() > deadline:
+                raise BadInput(f"{path.name}: loading took longer than {timeout:g} s")
             line = worker.next_line(0.05)
             if line is not None:
                 return _info_from(path, _last_json(line), 0, worker.tail)
-            if worker.output_ended and worker.poll() is not None:
-                break
-        else:
-            raise BadInput(f"{path.name}: loading took longer than {timeout:g} s")
     return _info_from(path, {}, worker.wait(), worker.tail)
 
 

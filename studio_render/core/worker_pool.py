@@ -26,11 +26,15 @@ class WorkerPool:
         self._closed = False
         self.started = 0  # processes started so far (for tests and benchmarks)
 
+    def _spawn(self) -> SupervisedProcess:
+        with self._lock:
+            self.started += 1
+        return SupervisedProcess(worker_command("serve"))
+
     def prestart(self, count: int) -> None:
         """Start ``count`` workers now, so they boot while other work (a probe) runs."""
-        started = [SupervisedProcess(worker_command("serve")) for _ in range(count)]
+        started = [self._spawn() for _ in range(count)]
         with self._lock:
-            self.started += count
             self._idle.extend(started)
 
     def take(self) -> SupervisedProcess:
@@ -43,8 +47,7 @@ class WorkerPool:
                 if proc.poll() is None:
                     return proc
                 proc.stop()  # died while idle: reap what is left of its group
-            self.started += 1
-        return SupervisedProcess(worker_command("serve"))
+        return self._spawn()
 
     def put_back(self, proc: SupervisedProcess) -> None:
         """Return a worker that completed its chunk; it waits for the next one."""
