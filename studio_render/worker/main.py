@@ -33,6 +33,7 @@ from studio_render.core.chunkspec import DONE, PROGRESS, ChunkSpec, cut_line, pa
 from studio_render.core.errors import BadInput, StudioRenderError
 from studio_render.core.ffmpeg import parse_progress_line
 from studio_render.worker.frame_range import FrameRange
+from studio_render.worker.heap import reuse_freed_memory
 
 if TYPE_CHECKING:
     from studio_render.worker.frames import FrameSource
@@ -250,6 +251,7 @@ def render_chunk(spec: ChunkSpec, source: FrameSource, frames: FrameRange | None
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    reuse_freed_memory()
     try:
         if len(args) == 2 and args[0] == "probe":
             answer = probe_answer(Path(args[1]))
