@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from studio_render.core.chunkspec import cut_line, parse_cut_line
-from studio_render.core.plan import MIN_SPLIT_FRAMES, choose_split
+from studio_render.core.plan import (
+    ENCODE_SHARE,
+    MIN_SPLIT_FRAMES,
+    START_FRAMES,
+    Running,
+    choose_split,
+)
 from studio_render.core.progress import ProgressModel
 from studio_render.worker.frame_range import FrameRange
 
@@ -43,14 +49,43 @@ def test_cut_lines_round_trip() -> None:
     assert parse_cut_line("progress 3 1") is None
 
 
-def test_the_chunk_with_most_frames_left_is_split_in_the_middle() -> None:
-    left = {0: (40, 100), 3: (210, 300), 5: (290, 300)}
-    assert choose_split(left) == (3, 255)
+def _work_after_split(chunk: Running, at: int) -> tuple[float, float]:
+    """Work left for the chunk's own worker, and for the idle worker taking the rest."""
+    kept = at - chunk.next_frame + ENCODE_SHARE * chunk.unencoded
+    return kept, chunk.end - at + START_FRAMES
 
 
-def test_too_few_frames_left_is_not_worth_a_split() -> None:
-    assert choose_split({0: (100 - 2 * MIN_SPLIT_FRAMES + 1, 100)}) is None
-    assert choose_split({0: (100 - 2 * MIN_SPLIT_FRAMES, 100)}) == (0, 100 - MIN_SPLIT_FRAMES)
+def test_without_an_encoder_backlog_the_split_is_near_the_middle() -> None:
+    chunk = Running(210, 300)
+    index, at = choose_split({0: Running(40, 100), 3: chunk, 5: Running(290, 300)}) or (0, 0)
+    assert index == 3
+    kept, taken = _work_after_split(chunk, at)
+    assert abs(kept - taken) <= 1
+    assert 255 <= at <= 257
+
+
+def test_the_encoder_backlog_moves_the_cut_earlier_so_both_end_together() -> None:
+    chunk = Running(200, 300, unencoded=24)
+    _, at = choose_split({0: chunk}) or (0, 0)
+    kept, taken = _work_after_split(chunk, at)
+    assert abs(kept - taken) <= 1
+    assert at < 250
+
+
+def test_the_chunk_with_the_most_work_left_counts_its_backlog() -> None:
+    fewer_frames_bigger_backlog = Running(150, 200, unencoded=30)  # 50 + 22.5
+    more_frames = Running(30, 100)  # 70
+    assert choose_split({1: more_frames, 2: fewer_frames_bigger_backlog}) == (
+        2, choose_split({2: fewer_frames_bigger_backlog})[1]  # type: ignore[index]
+    )  # fmt: skip
+
+
+def test_too_few_frames_for_the_idle_worker_is_not_worth_a_split() -> None:
+    assert choose_split({0: Running(100 - 2 * MIN_SPLIT_FRAMES, 100)}) is None
+    assert choose_split({0: Running(100 - 2 * MIN_SPLIT_FRAMES, 100, unencoded=20)}) is not None
+    smallest = choose_split({0: Running(100 - 2 * MIN_SPLIT_FRAMES - START_FRAMES, 100)})
+    assert smallest == (0, 100 - MIN_SPLIT_FRAMES)
+    assert choose_split({0: Running(60, 100, unencoded=200)}) == (0, 60)  # stop drawing now
     assert choose_split({}) is None
 
 

@@ -28,7 +28,7 @@ from studio_render.core.ffmpeg import (
 )
 from studio_render.core.job import RenderJob
 from studio_render.core.output import install_output
-from studio_render.core.plan import Chunk, choose_split, encoder_threads
+from studio_render.core.plan import Chunk, Running, choose_split, encoder_threads
 from studio_render.core.presets import Join
 from studio_render.core.progress import (
     AUDIO_COST,
@@ -103,7 +103,7 @@ class RenderEngine(QObject):
         self._chunks: dict[int, Chunk] = {}  # the plan's chunks, and chunks split off them
         self._runnables: dict[int, ChunkRunnable] = {}
         self._started: set[int] = set()
-        self._next_frame: dict[int, int] = {}  # running chunks: the next frame they draw
+        self._running: dict[int, Running] = {}  # where each running chunk is
         self._splitting: int | None = None  # the chunk asked to end early, until it answers
         self._threads: int | None = None
         self._attempt: Callable[..., Outcome] = run_chunk_attempt
@@ -158,7 +158,7 @@ class RenderEngine(QObject):
         self._chunks = {chunk.index: chunk for chunk in job.chunks}
         self._runnables.clear()
         self._started.clear()
-        self._next_frame.clear()
+        self._running.clear()
         self._splitting = None
         self._failure = None
         self._finishing = self._complete = False
@@ -214,7 +214,8 @@ class RenderEngine(QObject):
 
     def _on_started(self, index: int, pid: int, attempt: int) -> None:
         self._started.add(index)
-        self._next_frame[index] = self._chunks[index].start
+        chunk = self._chunks[index]
+        self._running[index] = Running(chunk.start, chunk.end)
         self.chunkStarted.emit(index, pid, attempt)
         self.chunkStateChanged.emit(index, ChunkState.RENDERING, 0.0)
         self._maybe_split()
@@ -223,7 +224,7 @@ class RenderEngine(QObject):
         if self.job is None or self._cancel.is_set():
             return
         chunk = self._chunks[index]
-        self._next_frame[index] = chunk.start + rendered
+        self._running[index] = Running(chunk.start + rendered, chunk.end, rendered - encoded)
         self.aggregator.onChunkProgress(index, rendered, encoded)
         fraction = (rendered + encoded) / (2 * chunk.frame_count)
         self.chunkStateChanged.emit(index, ChunkState.RENDERING, fraction)
@@ -248,7 +249,7 @@ class RenderEngine(QObject):
 
     def _chunk_over(self, index: int) -> None:
         """The chunk's worker is done with it (finished, failed, or starting again)."""
-        self._next_frame.pop(index, None)
+        self._running.pop(index, None)
         if self._splitting == index:
             self._splitting = None
 
@@ -256,15 +257,14 @@ class RenderEngine(QObject):
 
     def _maybe_split(self) -> None:
         """If a worker would idle (no chunk queued), ask the running chunk with the most
-        frames left to end halfway through them; the rest becomes a chunk of its own."""
+        work left to end early (see ``choose_split``); the rest becomes a chunk of its own."""
         if self.job is None or self.workers is None or self._cancel.is_set():
             return
         if self._splitting is not None or len(self._started) < len(self._chunks):
             return  # an answer is awaited, or a chunk is queued: no worker will idle
-        if len(self._next_frame) >= self.job.settings.concurrency:
+        if len(self._running) >= self.job.settings.concurrency:
             return
-        left = {i: (frame, self._chunks[i].end) for i, frame in self._next_frame.items()}
-        choice = choose_split(left)
+        choice = choose_split(self._running)
         if choice is None:
             return
         index, at = choice
@@ -281,11 +281,13 @@ class RenderEngine(QObject):
             rest = Chunk(len(self._chunks), end, chunk.end)
             self._chunks[index] = replace(chunk, end=end)
             self._chunks[rest.index] = rest
+            if index in self._running:
+                self._running[index] = replace(self._running[index], end=end)
             self.aggregator.onChunkSplit(index, end - chunk.start, rest.index)
             self.chunkStateChanged.emit(rest.index, ChunkState.QUEUED, 0.0)
             self._queue(rest)
-        elif index in self._next_frame:  # too late: every frame is drawn or being drawn
-            self._next_frame[index] = chunk.end
+        elif index in self._running:  # too late: every frame is drawn or being drawn
+            self._running[index] = replace(self._running[index], next_frame=chunk.end)
         self._maybe_split()
 
     def _fail(self, message: str, tail: str) -> None:
