@@ -49,10 +49,11 @@ def test_cut_lines_round_trip() -> None:
     assert parse_cut_line("progress 3 1") is None
 
 
-def _work_after_split(chunk: Running, at: int) -> tuple[float, float]:
-    """Work left for the chunk's own worker, and for the idle worker taking the rest."""
+def _work_after_split(chunk: Running, at: int, backlog: int = 0) -> tuple[float, float]:
+    """Work left for the chunk's own worker, and for the free worker taking the rest
+    after finishing its own encoder's ``backlog``."""
     kept = at - chunk.next_frame + ENCODE_SHARE * chunk.unencoded
-    return kept, chunk.end - at + START_FRAMES
+    return kept, ENCODE_SHARE * backlog + START_FRAMES + chunk.end - at
 
 
 def test_without_an_encoder_backlog_the_split_is_near_the_middle() -> None:
@@ -70,6 +71,19 @@ def test_the_encoder_backlog_moves_the_cut_earlier_so_both_end_together() -> Non
     kept, taken = _work_after_split(chunk, at)
     assert abs(kept - taken) <= 1
     assert at < 250
+
+
+def test_a_worker_still_finishing_its_encoder_gets_fewer_frames() -> None:
+    chunk = Running(200, 300, unencoded=24)
+    _, idle_now = choose_split({0: chunk}) or (0, 0)
+    _, soon_free = choose_split({0: chunk, 1: Running(300, 300, unencoded=20)}, 20) or (0, 0)
+    assert soon_free > idle_now
+    kept, taken = _work_after_split(chunk, soon_free, backlog=20)
+    assert abs(kept - taken) <= 1
+
+
+def test_chunks_with_every_frame_drawn_are_not_split() -> None:
+    assert choose_split({0: Running(100, 100, unencoded=25)}) is None
 
 
 def test_the_chunk_with_the_most_work_left_counts_its_backlog() -> None:

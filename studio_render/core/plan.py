@@ -87,19 +87,22 @@ class Running:
         return self.end - self.next_frame + ENCODE_SHARE * self.unencoded
 
 
-def choose_split(running: Mapping[int, Running]) -> tuple[int, int] | None:
-    """Which running chunk to split for an idle worker, and at which frame.
+def choose_split(running: Mapping[int, Running], backlog: int = 0) -> tuple[int, int] | None:
+    """Which running chunk to split for a free worker, and at which frame.
 
-    The chunk with the most work left is cut where both parts take as long: its worker
-    still has its encoder's backlog to finish, and the idle worker an encoder to start.
-    The render then ends with both encoders busy, not one flushing alone. None if the
-    idle worker would get fewer than ``MIN_SPLIT_FRAMES`` frames.
+    ``backlog``: frames the free worker's encoder has still to finish (0: it is idle; more:
+    it has drawn every frame of its chunk and takes the split-off part after that). The
+    chunk with the most work left is cut where both parts take as long: its worker still
+    has its own encoder's backlog to finish, the free one an encoder to start. The render
+    then ends with both encoders busy, not one flushing alone. Chunks with every frame
+    drawn are not split. None if the split-off part would be under ``MIN_SPLIT_FRAMES``.
     """
-    if not running:
+    drawing = {index: chunk for index, chunk in running.items() if chunk.next_frame < chunk.end}
+    if not drawing:
         return None
-    index, chunk = max(running.items(), key=lambda item: item[1].work_left)
-    backlog = ENCODE_SHARE * chunk.unencoded
-    at = max(chunk.next_frame, ceil((chunk.next_frame + chunk.end - backlog + START_FRAMES) / 2))
+    index, chunk = max(drawing.items(), key=lambda item: item[1].work_left)
+    lead = ENCODE_SHARE * (chunk.unencoded - backlog) - START_FRAMES
+    at = max(chunk.next_frame, ceil((chunk.next_frame + chunk.end - lead) / 2))
     if chunk.end - at < MIN_SPLIT_FRAMES:
         return None
     return index, at

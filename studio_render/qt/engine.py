@@ -224,10 +224,14 @@ class RenderEngine(QObject):
         if self.job is None or self._cancel.is_set():
             return
         chunk = self._chunks[index]
+        before = self._running.get(index)
+        was_drawn = before is not None and before.next_frame >= chunk.end
         self._running[index] = Running(chunk.start + rendered, chunk.end, rendered - encoded)
         self.aggregator.onChunkProgress(index, rendered, encoded)
         fraction = (rendered + encoded) / (2 * chunk.frame_count)
         self.chunkStateChanged.emit(index, ChunkState.RENDERING, fraction)
+        if not was_drawn and rendered >= chunk.frame_count:  # its worker is soon free
+            self._maybe_split()
 
     def _on_retrying(self, index: int, attempt: int, reason: str) -> None:
         self._chunk_over(index)
@@ -256,15 +260,21 @@ class RenderEngine(QObject):
     # -- splitting a chunk for an idle worker -------------------------------------------
 
     def _maybe_split(self) -> None:
-        """If a worker would idle (no chunk queued), ask the running chunk with the most
-        work left to end early (see ``choose_split``); the rest becomes a chunk of its own."""
+        """If a worker is free or soon free (its chunk drawn, its encoder finishing) and no
+        chunk is queued, ask the running chunk with the most work left to end early (see
+        ``choose_split``); the rest becomes a chunk of its own, queued for that worker."""
         if self.job is None or self.workers is None or self._cancel.is_set():
             return
         if self._splitting is not None or len(self._started) < len(self._chunks):
             return  # an answer is awaited, or a chunk is queued: no worker will idle
-        if len(self._running) >= self.job.settings.concurrency:
+        flushing = [r.unencoded for r in self._running.values() if r.next_frame >= r.end]
+        if len(self._running) < self.job.settings.concurrency:
+            backlog = 0  # a worker is idle now
+        elif flushing:
+            backlog = min(flushing)  # the soonest free
+        else:
             return
-        choice = choose_split(self._running)
+        choice = choose_split(self._running, backlog)
         if choice is None:
             return
         index, at = choice
