@@ -229,7 +229,7 @@ def render_two_uneven_chunks(
     return values
 
 
-def test_an_idle_worker_takes_the_second_half_of_the_longest_chunk(
+def test_a_worker_done_early_takes_the_rest_of_the_longest_chunk(
     qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]]
 ) -> None:
     scene, reference = long_scene
