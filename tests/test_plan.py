@@ -1,7 +1,13 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from studio_render.core.plan import default_chunk_frames, encoder_threads, plan_chunks
+from studio_render.core.plan import (
+    MIN_CHUNK_FRAMES,
+    default_chunk_frames,
+    encoder_threads,
+    plan_chunks,
+    plan_render,
+)
 
 
 @given(start=st.integers(0, 1000), length=st.integers(1, 5000), chunk=st.integers(1, 600))
@@ -18,6 +24,37 @@ def test_default_makes_more_chunks_than_workers() -> None:
     for workers in (1, 2, 4, 8):
         chunks = plan_chunks(0, frames, default_chunk_frames(frames, workers))
         assert len(chunks) > workers
+
+
+@given(
+    start=st.integers(0, 1000),
+    length=st.integers(1, 20000),
+    workers=st.integers(1, 32),
+    chunk=st.one_of(st.none(), st.integers(1, 600)),
+)
+def test_a_render_plan_has_every_frame_once_and_more_chunks_than_workers(
+    start: int, length: int, workers: int, chunk: int | None
+) -> None:
+    chunks = plan_render(start, start + length, workers, chunk)
+    frames = [f for c in chunks for f in range(c.start, c.end)]
+    assert frames == list(range(start, start + length))
+    assert [c.index for c in chunks] == list(range(len(chunks)))
+    if chunk is None and length >= 2 * workers * MIN_CHUNK_FRAMES:
+        assert len(chunks) > workers
+
+
+def test_the_default_plan_is_a_chunk_per_worker_then_a_short_last_one() -> None:
+    chunks = plan_render(0, 300, 2, None)
+    assert [(c.start, c.end) for c in chunks] == [(0, 135), (135, 270), (270, 300)]
+    long_render = plan_render(100, 10100, 8, None)
+    assert len(long_render) == 9
+    assert long_render[-1].frame_count == 1000
+    assert {c.frame_count for c in long_render[:-1]} == {1125}
+
+
+def test_a_short_range_gets_even_chunks() -> None:
+    chunks = plan_render(0, 90, 4, None)
+    assert len(chunks) == 3 and all(c.frame_count == 30 for c in chunks)
 
 
 def test_short_tail_is_merged() -> None:

@@ -25,13 +25,15 @@ class Chunk:
         return f"frames {self.start}-{self.end - 1}"
 
 
-#: Chunks per worker when the user does not choose a chunk length: more chunks than
-#: workers, so a worker that finishes early takes the next one instead of idling. Each
-#: chunk costs an encoder start-up and a fresh keyframe (about 0.1 CPU s at 1080p), so
-#: not many more.
+#: Chunks per worker for uniform chunks (short ranges, and the cluster, whose chunks are
+#: not split): more chunks than workers, so a worker that finishes early takes the next
+#: one instead of idling. Each chunk costs an encoder start-up and a fresh keyframe
+#: (about 0.15 CPU s at 1080p), so not many more.
 CHUNKS_PER_WORKER = 2
 #: Shortest default chunk worth an encoder start-up.
 MIN_CHUNK_FRAMES = 30
+#: The share of the frames in the last, short chunk of a local render's default plan.
+LAST_CHUNK_SHARE = 0.1
 
 
 def default_chunk_frames(frame_count: int, concurrency: int) -> int:
@@ -41,25 +43,26 @@ def default_chunk_frames(frame_count: int, concurrency: int) -> int:
 
 
 def plan_render(start: int, end: int, concurrency: int, chunk_frames: int | None) -> list[Chunk]:
-    """The chunks of a render: of ``chunk_frames`` each if the user chose a length, else
-    two rounds of ``concurrency`` chunks, the second round's half as long as the first's.
+    """The chunks of a local render: of ``chunk_frames`` each if the user chose a length,
+    else one long chunk per worker and a short last chunk (``LAST_CHUNK_SHARE`` of the
+    frames, at least ``MIN_CHUNK_FRAMES``).
 
-    Frames do not all cost the same, so workers finish a round at different times; short
-    chunks at the end let the early ones take the rest, instead of one worker rendering a
-    long last chunk alone while the others wait. Ranges too short for two rounds of
-    ``MIN_CHUNK_FRAMES`` get even chunks of :func:`default_chunk_frames`.
+    The worker that finishes first takes the last chunk. A worker with nothing queued then
+    takes the rest of the running chunk with the most work left (the engine splits it, see
+    ``choose_split``), so no worker waits on the slowest chunk, and each worker starts few
+    encoders: measured on the 1080p demo with two workers, this plan renders about 2%
+    faster than two rounds of chunks (four, then split). Ranges too short for that get
+    even chunks of :func:`default_chunk_frames`.
     """
     frames = end - start
     if chunk_frames is not None:
         return plan_chunks(start, end, chunk_frames)
-    if frames < 3 * concurrency * MIN_CHUNK_FRAMES:
+    last = max(MIN_CHUNK_FRAMES, round(frames * LAST_CHUNK_SHARE))
+    if frames - last < concurrency * MIN_CHUNK_FRAMES:
         return plan_chunks(start, end, default_chunk_frames(frames, concurrency))
-    first_round = [start + round(2 * frames * i / (3 * concurrency)) for i in range(concurrency)]
-    second_round = [
-        start + round(2 * frames / 3 + frames * i / (3 * concurrency)) for i in range(concurrency)
-    ]
-    bounds = [*first_round, *second_round, end]
-    return [Chunk(i, a, b) for i, (a, b) in enumerate(itertools.pairwise(bounds))]
+    body = frames - last
+    bounds = [start + body * i // concurrency for i in range(concurrency + 1)]
+    return [Chunk(i, a, b) for i, (a, b) in enumerate(itertools.pairwise([*bounds, end]))]
 
 
 #: A split costs an encoder start-up and a keyframe, a few frames' work: a split that
