@@ -7,7 +7,8 @@ single-process baseline: the same frames painted by one worker process and piped
 ffmpeg that writes the output, audio included (the same file the engine writes), and once
 more without audio. Last, the time from a cancel to the last process gone. Each
 configuration runs ``--repeat`` times, interleaved so that a noisy machine treats them
-alike; the run with the median wall time is shown, with the range of wall times.
+alike; the run with the median wall time is shown, with the range of wall times. Memory
+comes from one more run of each, sampled, since sampling slows the run it watches.
 
     python benchmarks/render_bench.py [--frames 0:300] [--max-concurrency N] [--preset h264]
                                       [--speed veryfast] [--repeat 3]
@@ -83,14 +84,18 @@ class MemorySampler(threading.Thread):
             time.sleep(0.05)
 
 
-def measure(label: str, argv: list[str], frames: int) -> Run:
+def measure(label: str, argv: list[str], frames: int, sample_memory: bool = False) -> Run:
+    """One run of ``argv``. Memory is sampled only when asked: polling every process's
+    memory costs this process about half a CPU second a run, which would slow the run
+    it measures (more so with more processes to poll)."""
     cpu0 = _children_cpu()
     start = time.monotonic()
     proc = subprocess.Popen(  # stdin stays open: a worker exits when it closes
         argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     sampler = MemorySampler(proc.pid)
-    sampler.start()
+    if sample_memory:
+        sampler.start()
     first = None
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -100,7 +105,8 @@ def measure(label: str, argv: list[str], frames: int) -> Run:
     code = proc.wait()
     wall = time.monotonic() - start
     sampler.stop.set()
-    sampler.join()
+    if sample_memory:
+        sampler.join()
     if code != 0:
         raise SystemExit(f"{label} failed: {proc.stderr.read() if proc.stderr else ''}")
     return Run(label, frames, wall, _children_cpu() - cpu0, sampler.peak_mb, first)
@@ -206,9 +212,12 @@ def main() -> None:
         for _ in range(args.repeat):
             for label, argv in configs.items():
                 runs[label].append(measure(label, argv, frames))
+        memory = {label: measure(label, argv, frames, sample_memory=True).peak_worker_mb
+                  for label, argv in configs.items()}  # fmt: skip
         job.remove_work_dir()
         for label in configs:
             run, spread = median_run(runs[label])
+            run = replace(run, peak_worker_mb=memory[label])
             print(f"{run.row(cores)} {spread:>12}")
         latency = cancel_latency(demo, Path(tmp) / "cancelled.mp4", min(2, cores))
         print(f"cancel: last process gone {latency:.2f} s after Ctrl-C")
