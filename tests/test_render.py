@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
+from studio_render.core.ffmpeg import find_ffmpeg
 from tests.cli import json_events, leftovers, studio_render
 from tests.conftest import RESOURCES, ROOT
 from tests.media import duration_s, frame_count, framemd5, scene_with_audio, streams
@@ -153,3 +155,22 @@ def test_tgs_sticker_renders_like_its_json(corpus: Path, tmp_path: Path) -> None
     render(source, from_json, "--preset", "ffv1", "-j", "2")
     render(sticker, from_tgs, "--preset", "ffv1", "-j", "2")
     assert framemd5(from_tgs) == framemd5(from_json)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the logging ffmpeg wrapper is a shell script")
+def test_parallel_chunk_encoders_share_the_cores(tmp_path: Path) -> None:
+    log = tmp_path / "ffmpeg-calls.txt"
+    wrapper = tmp_path / "ffmpeg"
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{find_ffmpeg()}" "$@"\n')
+    wrapper.chmod(0o755)
+    out = tmp_path / "out.mp4"
+    done = studio_render(
+        "render", MOVING, "-o", out, "-j", "2", "--chunk-frames", "15", "--progress", "none",
+        env={**os.environ, "STUDIO_RENDER_FFMPEG": str(wrapper)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    encoders = [call for call in log.read_text().splitlines() if "-i pipe:0" in call]
+    assert len(encoders) >= 3  # one a chunk
+    threads = f"-threads {max(1, (os.cpu_count() or 1) // 2)} "
+    assert all(threads in call for call in encoders), encoders
+    assert frame_count(out) == 45
