@@ -15,6 +15,7 @@ os.environ.setdefault("QT_QUICK_BACKEND", "software")
 
 ROOT = Path(__file__).resolve().parents[1]
 RESOURCES = ROOT / "resources"
+MOVING = ROOT / "tests" / "data" / "moving.qml"  # 160x90, 45 frames, 30 fps
 CORPUS = ROOT.parent / "shared" / "corpus" / "lottie"
 
 

@@ -21,10 +21,8 @@ from studio_render.core.job import RenderJob, RenderSettings, prepare_job
 from studio_render.core.plan import Chunk
 from studio_render.qt.engine import ChunkState, RenderEngine
 from tests.cli import leftovers, studio_render
-from tests.conftest import ROOT, live_children, worker_processes
+from tests.conftest import MOVING, live_children, worker_processes
 from tests.media import frame_count, framemd5, scene_with_audio
-
-MOVING = ROOT / "tests" / "data" / "moving.qml"
 
 
 def make_job(out: Path, **settings: object) -> RenderJob:

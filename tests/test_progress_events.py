@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-
-MOVING = ROOT / "tests" / "data" / "moving.qml"
+from tests.conftest import MOVING
 
 
 @pytest.mark.parametrize("preset", ["h264", "gif"])

@@ -10,10 +10,8 @@ import pytest
 
 from studio_render.core.ffmpeg import find_ffmpeg
 from tests.cli import json_events, leftovers, studio_render
-from tests.conftest import RESOURCES, ROOT
+from tests.conftest import MOVING, RESOURCES
 from tests.media import duration_s, frame_count, framemd5, scene_with_audio, streams
-
-MOVING = ROOT / "tests" / "data" / "moving.qml"  # 160x90, 45 frames, 30 fps
 
 
 def render(comp: Path, out: Path, *args: str) -> None:

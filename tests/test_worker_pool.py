@@ -14,10 +14,8 @@ from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.job import RenderSettings, prepare_job
 from studio_render.core.plan import Chunk
 from studio_render.core.worker_pool import WorkerPool
-from tests.conftest import ROOT
+from tests.conftest import MOVING
 from tests.media import frame_count, framemd5
-
-MOVING = ROOT / "tests" / "data" / "moving.qml"
 
 
 def test_the_worker_that_probed_renders_the_first_chunk(tmp_path: Path) -> None:

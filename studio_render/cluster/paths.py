@@ -14,6 +14,7 @@ from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
 
 from studio_render.core.chunkspec import ChunkSpec
+from studio_render.core.ffmpeg import thread_args
 
 
 def to_remote(spec: ChunkSpec, main: str) -> str:
@@ -39,12 +40,11 @@ def to_worker(
         raise ValueError(f"chunk file name {name!r} is not a plain file name")
     output = output_dir / name
     spec = ChunkSpec(**{**data, "encoder": []})
-    thread_args = ["-threads", str(threads)] if threads else []
     return replace(
         spec,
         composition=str(composition_dir.joinpath(*main.parts)),
         output=str(output),
-        encoder=[ffmpeg, *data["encoder"], *thread_args, str(output)],
+        encoder=[ffmpeg, *data["encoder"], *thread_args(threads), str(output)],
     )
 
 

@@ -60,6 +60,11 @@ def _base(binary: str) -> list[str]:
     return [binary, "-hide_banner", "-nostdin", "-loglevel", "error"]
 
 
+def thread_args(threads: int | None) -> list[str]:
+    """Arguments capping an encoder at ``threads`` threads (None: ffmpeg's choice)."""
+    return ["-threads", str(threads)] if threads else []
+
+
 def _progress_args() -> list[str]:
     return ["-progress", "pipe:1", "-stats_period", STATS_PERIOD_S]
 
@@ -93,8 +98,7 @@ def encode_chunk_command(
         extra = {"start_number": start_number}
     args = ffmpeg_python.output(stream, str(output), an=None, **extra).get_args()
     out = args.pop()  # the output path goes last, after the codec arguments
-    thread_args = ["-threads", str(threads)] if threads else []
-    return [*_base(binary), *args, *video_args, *thread_args, *_progress_args(), "-y", out]
+    return [*_base(binary), *args, *video_args, *thread_args(threads), *_progress_args(), "-y", out]
 
 
 def concat_list(chunk_files: Sequence[Path]) -> str:

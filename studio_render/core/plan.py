@@ -28,7 +28,7 @@ class Chunk:
 #: Chunks per worker for uniform chunks (short ranges, and the cluster, whose chunks are
 #: not split): more chunks than workers, so a worker that finishes early takes the next
 #: one instead of idling. Each chunk costs an encoder start-up and a fresh keyframe
-#: (about 0.15 CPU s at 1080p), so not many more.
+#: (about 0.25 CPU s at 1080p), so not many more.
 CHUNKS_PER_WORKER = 2
 #: Shortest default chunk worth an encoder start-up.
 MIN_CHUNK_FRAMES = 30

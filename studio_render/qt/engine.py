@@ -103,7 +103,8 @@ class RenderEngine(QObject):
         self._chunks: dict[int, Chunk] = {}  # the plan's chunks, and chunks split off them
         self._runnables: dict[int, ChunkRunnable] = {}
         self._started: set[int] = set()
-        self._running: dict[int, Running] = {}  # where each running chunk is
+        #: running chunks: frames drawn so far, and how many of those are not encoded yet
+        self._drawn: dict[int, tuple[int, int]] = {}
         self._splitting: int | None = None  # the chunk asked to end early, until it answers
         self._threads: int | None = None
         self._attempt: Callable[..., Outcome] = run_chunk_attempt
@@ -158,7 +159,7 @@ class RenderEngine(QObject):
         self._chunks = {chunk.index: chunk for chunk in job.chunks}
         self._runnables.clear()
         self._started.clear()
-        self._running.clear()
+        self._drawn.clear()
         self._splitting = None
         self._failure = None
         self._finishing = self._complete = False
@@ -214,8 +215,7 @@ class RenderEngine(QObject):
 
     def _on_started(self, index: int, pid: int, attempt: int) -> None:
         self._started.add(index)
-        chunk = self._chunks[index]
-        self._running[index] = Running(chunk.start, chunk.end)
+        self._drawn[index] = (0, 0)
         self.chunkStarted.emit(index, pid, attempt)
         self.chunkStateChanged.emit(index, ChunkState.RENDERING, 0.0)
         self._maybe_split()
@@ -224,9 +224,8 @@ class RenderEngine(QObject):
         if self.job is None or self._cancel.is_set():
             return
         chunk = self._chunks[index]
-        before = self._running.get(index)
-        was_drawn = before is not None and before.next_frame >= chunk.end
-        self._running[index] = Running(chunk.start + rendered, chunk.end, rendered - encoded)
+        was_drawn = self._drawn.get(index, (0, 0))[0] >= chunk.frame_count
+        self._drawn[index] = (rendered, rendered - encoded)
         self.aggregator.onChunkProgress(index, rendered, encoded)
         fraction = (rendered + encoded) / (2 * chunk.frame_count)
         self.chunkStateChanged.emit(index, ChunkState.RENDERING, fraction)
@@ -253,7 +252,7 @@ class RenderEngine(QObject):
 
     def _chunk_over(self, index: int) -> None:
         """The chunk's worker is done with it (finished, failed, or starting again)."""
-        self._running.pop(index, None)
+        self._drawn.pop(index, None)
         if self._splitting == index:
             self._splitting = None
 
@@ -267,14 +266,18 @@ class RenderEngine(QObject):
             return
         if self._splitting is not None or len(self._started) < len(self._chunks):
             return  # an answer is awaited, or a chunk is queued: no worker will idle
-        flushing = [r.unencoded for r in self._running.values() if r.next_frame >= r.end]
-        if len(self._running) < self.job.settings.concurrency:
+        running = {
+            i: Running(self._chunks[i].start + drawn, self._chunks[i].end, unencoded)
+            for i, (drawn, unencoded) in self._drawn.items()
+        }
+        if len(running) < self.job.settings.concurrency:
             backlog = 0  # a worker is idle now
-        elif flushing:
-            backlog = min(flushing)  # the soonest free
         else:
-            return
-        choice = choose_split(self._running, backlog)
+            flushing = [r.unencoded for r in running.values() if r.next_frame >= r.end]
+            if not flushing:
+                return
+            backlog = min(flushing)  # the soonest free
+        choice = choose_split(running, backlog)
         if choice is None:
             return
         index, at = choice
@@ -291,13 +294,11 @@ class RenderEngine(QObject):
             rest = Chunk(len(self._chunks), end, chunk.end)
             self._chunks[index] = replace(chunk, end=end)
             self._chunks[rest.index] = rest
-            if index in self._running:
-                self._running[index] = replace(self._running[index], end=end)
             self.aggregator.onChunkSplit(index, end - chunk.start, rest.index)
             self.chunkStateChanged.emit(rest.index, ChunkState.QUEUED, 0.0)
             self._queue(rest)
-        elif index in self._running:  # too late: every frame is drawn or being drawn
-            self._running[index] = replace(self._running[index], next_frame=chunk.end)
+        elif index in self._drawn:  # too late: every frame is drawn or being drawn
+            self._drawn[index] = (chunk.frame_count, self._drawn[index][1])
         self._maybe_split()
 
     def _fail(self, message: str, tail: str) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QRunnable, Signal
 
 from studio_render.core.chunk_run import ChunkSplitter, Outcome, run_chunk_attempt
 from studio_render.core.chunkspec import ChunkSpec
+from studio_render.core.plan import Chunk
 
 
 class ChunkSignals(QObject):
@@ -59,7 +60,7 @@ class ChunkRunnable(QRunnable):
 
     @property
     def describe(self) -> str:
-        return f"frames {self.spec.start}-{self.spec.end - 1}"
+        return Chunk(self.index, self.spec.start, self.spec.end).describe()
 
     def _on_cut(self, end: int) -> None:
         """In this runnable's thread: the worker agreed to end the chunk at ``end``."""

@@ -290,7 +290,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _still(args: list[str]) -> int:
     """Render one frame to a PNG file, flattened on nothing (alpha kept)."""
-
     path, frame, out = Path(args[0]), int(args[1]), args[2]
     info = probe(path)
     size = (int(args[3]), int(args[4])) if len(args) == 5 else (info.width, info.height)

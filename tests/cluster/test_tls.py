@@ -15,10 +15,8 @@ from studio_render.core.errors import BadInput
 from tests.cli import studio_render
 from tests.cluster.fixtures import running_cluster
 from tests.cluster.local_cluster import LocalCluster
-from tests.conftest import ROOT
+from tests.conftest import MOVING
 from tests.media import framemd5
-
-MOVING = ROOT / "tests" / "data" / "moving.qml"
 
 
 def make_certificates(folder: Path, name: str) -> TlsFiles:
