@@ -128,19 +128,25 @@ def _matroska_colour(head: bytes) -> dict[str, str]:
     return tags
 
 
-def decode_rgba(path: Path, frames: int, untagged: dict[str, str] | None = None) -> bytes:
+def player_assumption(height: int) -> dict[str, str]:
+    """What browsers, VLC and editors assume for untagged video: BT.709 from 720 lines up,
+    BT.601 below, limited range."""
+    return {"matrix": "bt709" if height >= 720 else "bt601", "range": "tv"}
+
+
+def decode_rgba(path: Path, frames: int, height: int) -> bytes:
     """The first ``frames`` frames as RGBA, converted with the file's own tags (read back
-    with ``frame_tags``), as a player that honours them shows them; ``untagged`` gives what
-    to assume for tags the file lacks (None: nothing, ffmpeg's choice)."""
+    with ``frame_tags``), as a player that honours them shows them; where a tag is missing,
+    as players assume for video ``height`` lines high."""
     tags = frame_tags(path)
-    for name, assumed in (untagged or {}).items():
+    for name, assumed in player_assumption(height).items():
         if tags[name] == "unknown":
             tags[name] = assumed
     to_rgba = "format=rgba"
     if tags["matrix"] != "gbr":
         known = {"in_color_matrix": tags["matrix"], "in_range": tags["range"]}
-        options = [f"{k}={v}" for k, v in known.items() if v != "unknown"]
-        to_rgba = f"scale={':'.join([*options, f'flags={DECODE_FLAGS}'])},{to_rgba}"
+        options = ":".join(f"{k}={v}" for k, v in known.items())
+        to_rgba = f"scale={options}:flags={DECODE_FLAGS},{to_rgba}"
     decoder = ["-c:v", "libvpx-vp9"] if "Video: vp9" in streams(path) else []  # keeps alpha
     return _ffmpeg(
         *decoder, "-i", str(path), "-map", "0:v:0", "-frames:v", str(frames), "-vf", to_rgba,

@@ -95,7 +95,7 @@ def size_args(size: tuple[int, int]) -> list[str]:
 def renderer_pixels(render: Render, size: tuple[int, int]) -> list[Pixel]:
     """The renderer's own pixels at the swatch centres (the PNG preset keeps them)."""
     folder = render("png", "", *size_args(size))
-    data = decode_rgba(folder / "frame_000000.png", 1)
+    data = decode_rgba(folder / "frame_000000.png", 1, size[1])
     return swatch_centres(data, size)
 
 
@@ -137,7 +137,7 @@ def test_video_swatches_decode_to_the_source_colours(
     source = renderer_pixels(render, size)
     assert source[:16] == [source_colour(s) for s in SWATCHES[:16]]  # the opaque rows
     expected = source if kept else [over_white(p) for p in source]
-    for index, frame in enumerate(frames_of(decode_rgba(out, 2), size, 2)):
+    for index, frame in enumerate(frames_of(decode_rgba(out, 2, size[1]), size, 2)):
         errors = colour_errors(swatch_centres(frame, size), expected, tolerance)
         assert not errors, f"frame {index}, off by more than {tolerance}: " + "; ".join(errors)
 
@@ -145,7 +145,7 @@ def test_video_swatches_decode_to_the_source_colours(
 def test_png_keeps_the_renderers_pixels_tagged_srgb(render: Render) -> None:
     frame = render("png", "", *size_args(HD)) / "frame_000001.png"
     assert frame_tags(frame) == SRGB  # sRGB, cHRM and gAMA chunks
-    centres = swatch_centres(decode_rgba(frame, 1), HD)
+    centres = swatch_centres(decode_rgba(frame, 1, HD[1]), HD)
     assert centres[:16] == [source_colour(s) for s in SWATCHES[:16]]
     # Half-transparent swatches: straight alpha, colour within the premultiplied rounding.
     assert not colour_errors(centres, [source_colour(s) for s in SWATCHES], 1)
@@ -155,7 +155,7 @@ def test_ffv1_is_lossless_rgb_tagged_srgb(render: Render) -> None:
     out = render("ffv1", ".mkv", *size_args(HD))
     assert frame_tags(out) == SRGB
     assert container_tags(out) == SRGB
-    for frame in frames_of(decode_rgba(out, 2), HD, 2):
+    for frame in frames_of(decode_rgba(out, 2, HD[1]), HD, 2):
         assert swatch_centres(frame, HD) == renderer_pixels(render, HD)
 
 
@@ -165,7 +165,7 @@ def test_gif_palette_holds_the_source_colours(render: Render) -> None:
     integer arithmetic, so #10b981 comes back as #11b981."""
     out = render("gif", ".gif", *size_args(HD))
     expected = [over_white(p) for p in renderer_pixels(render, HD)]
-    for frame in frames_of(decode_rgba(out, 2), HD, 2):
+    for frame in frames_of(decode_rgba(out, 2, HD[1]), HD, 2):
         assert not colour_errors(swatch_centres(frame, HD), expected, 1)
 
 
@@ -182,4 +182,4 @@ def test_one_or_three_chunks_decode_to_identical_pixels(
     three = render(preset, suffix, "-j", "3", "--chunk-frames", "2", *extra)
     assert frame_tags(one) == frame_tags(three) == VIDEO
     assert container_tags(one) == container_tags(three)
-    assert decode_rgba(one, 6) == decode_rgba(three, 6)
+    assert decode_rgba(one, 6, HD[1]) == decode_rgba(three, 6, HD[1])
