@@ -33,10 +33,11 @@ def _ffmpeg(*args: str) -> subprocess.CompletedProcess[bytes]:
     return done
 
 
-def frame_tags(path: Path) -> dict[str, str]:
+def frame_tags(path: Path, *input_args: str) -> dict[str, str]:
     """The tags on the first decoded frame: what ffmpeg's decoder hands a player."""
     stderr = _ffmpeg(
-        "-i", str(path), "-map", "0:v:0", "-frames:v", "1", "-vf", "showinfo", "-f", "null", "-"
+        *input_args, "-i", str(path), "-map", "0:v:0", "-frames:v", "1", "-vf", "showinfo",
+        "-f", "null", "-",
     ).stderr.decode()  # fmt: skip
     found = re.search(
         r"color_range:(\S+) color_space:(\S+) color_primaries:(\S+) color_trc:(\S+)", stderr
@@ -53,13 +54,18 @@ def bitstream_tags(path: Path, tmp: Path) -> dict[str, str]:
     and GIF carry none.
     """
     description = streams(path)
-    raw = {"h264": "h264", "hevc": "hevc", "vp9": "ivf"}
+    raw = {  # codec: raw format, bitstream filter
+        "h264": ("h264", ["-bsf:v", "h264_mp4toannexb"]),
+        "hevc": ("hevc", ["-bsf:v", "hevc_mp4toannexb"]),
+        "vp9": ("ivf", []),
+    }
     codec = next((c for c in raw if f"Video: {c}" in description), None)
     if codec is not None:
-        elementary = tmp / f"{path.stem}.{raw[codec]}"
-        _ffmpeg("-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", raw[codec], "-y",
+        form, bsf = raw[codec]
+        elementary = tmp / f"{path.stem}.{form}"
+        _ffmpeg("-i", str(path), "-map", "0:v:0", "-c", "copy", *bsf, "-f", form, "-y",
                 str(elementary))  # fmt: skip
-        tags = frame_tags(elementary)
+        tags = frame_tags(elementary, "-f", form)  # too short to be probed reliably
         if codec == "vp9":
             return {k: tags[k] for k in ("range", "matrix")}
         return tags

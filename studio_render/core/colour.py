@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: swscale flags for the RGB to Y'CbCr conversion: exact rounding, chroma computed from
-#: every pixel, and the same bits on every CPU (chunks may be encoded on other machines).
-SWS_FLAGS = "accurate_rnd+full_chroma_int+full_chroma_inp+bitexact"
+#: swscale flags for the RGB to Y'CbCr conversion: exact rounding, full chroma
+#: interpolation, and the same bits on every CPU (chunks may be encoded on other machines).
+SWS_FLAGS = "accurate_rnd+full_chroma_int+bitexact"
 
 
 @dataclass(frozen=True)
