@@ -10,6 +10,7 @@ QT_FREE = [
     "studio_render.core.plan",
     "studio_render.core.progress",
     "studio_render.core.presets",
+    "studio_render.core.colour",
     "studio_render.core.job",
     "studio_render.core.chunk_run",
     "studio_render.core.chunkspec",

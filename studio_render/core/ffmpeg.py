@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from studio_render.core.colour import Colour
 from studio_render.core.errors import BadInput
 
 #: Raw frames on the encoder's stdin: QImage's ARGB32 memory layout on little-endian CPUs.
@@ -76,6 +77,8 @@ def encode_chunk_command(
     height: int,
     fps: float,
     video_args: Sequence[str],
+    pix_fmt: str,
+    colour: Colour,
     even_size: bool,
     output: Path,
     start_number: int = 0,
@@ -83,8 +86,10 @@ def encode_chunk_command(
 ) -> list[str]:
     """ffmpeg reading raw BGRA frames on stdin and encoding them to ``output``.
 
-    Progress (``frame=N`` lines) goes to stdout. ``threads`` caps the encoder's threads
-    (None: ffmpeg's choice, about one and a half per core).
+    The frames are converted to ``pix_fmt`` in the ``colour`` encoding and tagged with it,
+    the same way in every chunk, so that chunks join without a seam. Progress (``frame=N``
+    lines) goes to stdout. ``threads`` caps the encoder's threads (None: ffmpeg's choice,
+    about one and a half per core).
     """
     import ffmpeg as ffmpeg_python  # only to build the command: workers never import it
 
@@ -93,12 +98,17 @@ def encode_chunk_command(
     )
     if even_size and (width % 2 or height % 2):
         stream = stream.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2")
+    for name, options in colour.filters(pix_fmt):
+        stream = stream.filter(name, **options)
     extra: dict[str, object] = {}
     if str(output).endswith(".png"):
         extra = {"start_number": start_number}
     args = ffmpeg_python.output(stream, str(output), an=None, **extra).get_args()
     out = args.pop()  # the output path goes last, after the codec arguments
-    return [*_base(binary), *args, *video_args, *thread_args(threads), *_progress_args(), "-y", out]
+    return [
+        *_base(binary), *args, *video_args, *colour.tag_args(), *thread_args(threads),
+        *_progress_args(), "-y", out,
+    ]  # fmt: skip
 
 
 def concat_list(chunk_files: Sequence[Path]) -> str:

@@ -12,6 +12,7 @@ import pytest
 from studio_render.compositions.qml import NO_NETWORK_ENV
 from studio_render.core.chunk_run import run_chunk_attempt
 from studio_render.core.chunkspec import ChunkSpec
+from studio_render.core.colour import SRGB
 from studio_render.core.ffmpeg import encode_chunk_command, find_ffmpeg
 
 FRAMES = 12
@@ -64,7 +65,7 @@ Rectangle {{
 def render(scene: Path, out: Path) -> None:
     encoder = encode_chunk_command(
         find_ffmpeg(), width=64, height=64, fps=30.0, video_args=["-c:v", "ffv1"],
-        even_size=False, output=out,
+        pix_fmt="bgr0", colour=SRGB, even_size=False, output=out,
     )  # fmt: skip
     spec = ChunkSpec(str(scene), "qml", 0, FRAMES, 64, 64, 64, 64, False, "#ffffff",
                      encoder, str(out))  # fmt: skip
