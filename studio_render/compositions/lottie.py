@@ -60,7 +60,7 @@ class LottieFile:
         self.picture = self.animation.get_picture()
         if self.picture.load(str(json_path.resolve())) != Result.SUCCESS:
             self.close()
-            raise BadInput(f"{name}: not a Lottie animation ThorVG can read")
+            raise BadInput(f"{name}: {_why_unreadable(json_path)}")
         _, width, height = self.picture.get_size()
         _, total = self.animation.get_total_frame()  # out point - in point
         _, duration = self.animation.get_duration()
@@ -68,12 +68,12 @@ class LottieFile:
         self.native_frames = total
         self.fps = round(total / duration, 3) if duration > 0 else 0.0
         self.frame_count = round(total)
-        if self.width <= 0 or self.height <= 0 or self.fps <= 0:
-            self.close()
-            raise BadInput(f"{name}: not a Lottie animation ThorVG can read")
         if self.frame_count <= 0:
             self.close()
             raise BadInput(f"{name}: the animation has no frames")
+        if self.width <= 0 or self.height <= 0 or self.fps <= 0:
+            self.close()
+            raise BadInput(f"{name}: not a Lottie animation ThorVG can read")
 
     def info(self) -> CompositionInfo:
         return CompositionInfo(
@@ -137,6 +137,18 @@ class LottieFile:
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_bytes(archive.read(member))
             return folder.joinpath(*PurePosixPath(animation).parts)
+
+
+def _why_unreadable(json_path: Path) -> str:
+    """Why ThorVG refused a file, as far as a look at its JSON tells."""
+    try:
+        doc = json.loads(json_path.read_bytes())
+    except (OSError, ValueError) as exc:
+        return f"not a Lottie animation (not JSON: {exc})"
+    if isinstance(doc, dict) and isinstance(doc.get("op"), int | float):
+        if isinstance(doc.get("ip", 0), int | float) and doc["op"] <= doc.get("ip", 0):
+            return "the animation has no frames"
+    return "not a Lottie animation ThorVG can read"
 
 
 class LottieCanvas:
