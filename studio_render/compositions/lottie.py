@@ -145,9 +145,11 @@ def _why_unreadable(json_path: Path) -> str:
         doc = json.loads(json_path.read_bytes())
     except (OSError, ValueError) as exc:
         return f"not a Lottie animation (not JSON: {exc})"
-    if isinstance(doc, dict) and isinstance(doc.get("op"), int | float):
-        if isinstance(doc.get("ip", 0), int | float) and doc["op"] <= doc.get("ip", 0):
-            return "the animation has no frames"
+    if not isinstance(doc, dict):
+        return "not a Lottie animation (the JSON is not an object)"
+    op, ip = doc.get("op"), doc.get("ip", 0)
+    if isinstance(op, int | float) and isinstance(ip, int | float) and op <= ip:
+        return "the animation has no frames"
     return "not a Lottie animation ThorVG can read"
 
 
