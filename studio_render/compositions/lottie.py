@@ -65,7 +65,6 @@ class LottieFile:
         _, total = self.animation.get_total_frame()  # out point - in point
         _, duration = self.animation.get_duration()
         self.width, self.height = round(width), round(height)
-        self.native_frames = total
         self.fps = round(total / duration, 3) if duration > 0 else 0.0
         self.frame_count = round(total)
         if self.frame_count <= 0:
