@@ -297,3 +297,26 @@ def test_the_thorvg_library_is_found() -> None:
     from studio_render.compositions.lottie import thorvg_version
 
     assert thorvg_version().startswith("1.")
+
+
+def test_thorvg_draws_every_frame_the_same_after_any_jump(corpus: Path, tmp_path: Path) -> None:
+    """Why a worker may keep one animation for all its chunks: every corpus file, frames
+    drawn in a shuffled order equal the same frames drawn in sequence."""
+    import random
+
+    from studio_render.compositions.lottie import LottieCanvas, LottieFile
+
+    files = [*sorted(corpus.glob("*.json")), corpus / "1st_animation.lottie"]
+    for path in files:
+        file = LottieFile(path, tmp_path)
+        canvas = LottieCanvas(file, (96, 54), True, "#000000")
+        try:
+            frames = range(min(file.frame_count, 90))
+            in_order = [bytes(canvas.render(i)) for i in frames]
+            shuffled = list(frames)
+            random.Random(7).shuffle(shuffled)
+            for i in shuffled:
+                assert bytes(canvas.render(i)) == in_order[i], (path.name, i)
+        finally:
+            canvas.close()
+            file.close()
