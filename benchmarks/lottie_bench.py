@@ -155,7 +155,8 @@ def renders_table(files: list[str], speeds: dict[str, dict[str, float]], repeat:
     cores = os.cpu_count() or 1
     print(f"\nwhole renders, H.264 {speed}, {SIZE[0]}x{SIZE[1]}, {cores} cores, median of "
           f"{repeat} interleaved runs (wall range)")  # fmt: skip
-    print("| file | frames | run | wall s | CPU s | vs 2-core limit |\n|---|---|---|---|---|---|")
+    print("| file | frames | run | wall s (range) | CPU s | wall / 2-core limit | wall / single |"
+          "\n|---|---|---|---|---|---|---|")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         for name in files:
             path = CORPUS / name
@@ -185,16 +186,13 @@ def renders_table(files: list[str], speeds: dict[str, dict[str, float]], repeat:
                 for label, argv in configs.items():
                     runs[label].append(measure(label, argv, info.frame_count))
             job.remove_work_dir()
-            limit = None
+            single_run, _ = median_run(runs[next(iter(configs))])
+            limit = single_run.cpu_s / cores  # the single process's work spread over the cores
             for label in configs:
                 run, spread = median_run(runs[label])
-                if limit is None:
-                    limit = run.cpu_s / cores
-                    versus = f"limit {limit:.2f} s"
-                else:
-                    versus = f"{run.wall_s / limit:.2f}x"
                 print(f"| {name} | {info.frame_count} | {label} | {run.wall_s:.2f} ({spread}) | "
-                      f"{run.cpu_s:.2f} | {versus} |", flush=True)  # fmt: skip
+                      f"{run.cpu_s:.2f} | {run.wall_s / limit:.2f} (limit {limit:.2f} s) | "
+                      f"{run.wall_s / single_run.wall_s:.2f} |", flush=True)  # fmt: skip
 
 
 def _ffmpeg() -> str:
