@@ -4,7 +4,7 @@ Per frame (1920x1080, the animation scaled in and centred): rlottie (rlottie-pyt
 single thread), ThorVG through thorvg-python with no extra threads and with one per core,
 and ThorVG through thorvg-cython. Each renderer runs in a process of its own (ThorVG fixes
 its thread count once per process); the median of ``--repeat`` passes over up to 60
-frames is shown.
+frames (``--frames-per-pass``) is shown.
 
 Whole renders (H.264 at ``--speed``, 1920x1080): ``studio-render render`` at -j 1 and -j 2
 against the best single process a user could write: one renderer (whichever of ThorVG and
@@ -96,7 +96,7 @@ def _draw_thorvg_cython(path: Path) -> tuple[int, object]:
     return round(total), draw
 
 
-def per_frame_ms(renderer: str, path: Path, repeat: int) -> float:
+def per_frame_ms(renderer: str, path: Path, repeat: int, frames_per_pass: int) -> float:
     """Run in a process of its own: the median milliseconds per frame of ``renderer``."""
     if renderer == "rlottie":
         count, draw = _draw_rlottie(path)
@@ -105,7 +105,7 @@ def per_frame_ms(renderer: str, path: Path, repeat: int) -> float:
     else:
         threads = (os.cpu_count() or 1) if renderer.endswith("threads") else 0
         count, draw = _draw_thorvg_python(path, threads)
-    frames = list(range(min(count, 60)))
+    frames = list(range(min(count, frames_per_pass)))
     draw(0)  # type: ignore[operator]  # warm up (first frame builds caches)
     passes = []
     for _ in range(repeat):
@@ -127,15 +127,19 @@ def _rlottie_pipe(path: Path, encoder: list[str]) -> None:
     sys.exit(ffmpeg.wait())
 
 
-def frames_table(files: list[str], repeat: int) -> dict[str, dict[str, float]]:
+def frames_table(
+    files: list[str], repeat: int, frames_per_pass: int
+) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
-    print(f"\nms per frame at {SIZE[0]}x{SIZE[1]} (median of {repeat} passes)")
+    print(f"\nms per frame at {SIZE[0]}x{SIZE[1]} (median of {repeat} passes over the first "
+          f"{frames_per_pass} frames)")  # fmt: skip
     print(f"| file | {' | '.join(RENDERERS)} |\n|---|{'---|' * len(RENDERERS)}")
     for name in files:
         row = {}
         for renderer in RENDERERS:
             done = subprocess.run(
-                [sys.executable, __file__, "_frames", renderer, str(CORPUS / name), str(repeat)],
+                [sys.executable, __file__, "_frames", renderer, str(CORPUS / name), str(repeat),
+                 str(frames_per_pass)],
                 capture_output=True, text=True, check=True,
             )  # fmt: skip
             row[renderer] = float(done.stdout.strip())
@@ -203,7 +207,7 @@ def _ffmpeg() -> str:
 
 def main() -> None:
     if sys.argv[1:2] == ["_frames"]:
-        print(per_frame_ms(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])))
+        print(per_frame_ms(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])))
         return
     if sys.argv[1:2] == ["_rlottie_pipe"]:
         _rlottie_pipe(Path(sys.argv[2]), json.loads(sys.argv[3]))
@@ -213,9 +217,11 @@ def main() -> None:
     parser.add_argument("--speed", default="veryfast")
     parser.add_argument("--files", nargs="*", help="corpus files for the whole renders")
     parser.add_argument("--skip-frames", action="store_true", help="whole renders only")
+    parser.add_argument("--frames-per-pass", type=int, default=60, help="frames timed per pass")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    speeds = {} if args.skip_frames else frames_table(PER_FRAME_FILES, args.repeat)
+    speeds = {} if args.skip_frames else frames_table(PER_FRAME_FILES, args.repeat,
+                                                      args.frames_per_pass)  # fmt: skip
     renders_table(args.files or RENDER_FILES, speeds, args.repeat, args.speed)
 
 
