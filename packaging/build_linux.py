@@ -325,7 +325,7 @@ def make_deb(app: Path, project: dict[str, str], depends: list[str]) -> Path:
     (doc / "copyright").write_text(
         f"{bs.DISPLAY_NAME} {project['version']}: {project['license']} licence.\n\n"
         f"It bundles third-party software under their own licences: ffmpeg (GPL-3.0-or-later),\n"
-        f"Qt and PySide6 (LGPL-3.0), rlottie (MIT and others), Python (PSF) and more.\n"
+        f"Qt and PySide6 (LGPL-3.0), ThorVG (MIT and others), Python (PSF) and more.\n"
         f"The list, the licence texts and where the sources come from are in\n"
         f"/{INSTALL_DIR}/_internal/licenses/ (start with THIRD_PARTY.md).\n",
         encoding="utf-8",
@@ -351,7 +351,7 @@ def make_deb(app: Path, project: dict[str, str], depends: list[str]) -> Path:
         "Description": "render QML scenes and Lottie animations to video\n"
         + "".join(f" {line}\n" for line in textwrap.wrap(long_description, 76))
         + " .\n"
-        " Self-contained build: Python, Qt (PySide6), rlottie and a static ffmpeg are\n"
+        " Self-contained build: Python, Qt (PySide6), ThorVG and a static ffmpeg are\n"
         " bundled under /" + INSTALL_DIR + ".",
     }
     (debian / "control").write_text(

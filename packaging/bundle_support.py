@@ -247,7 +247,7 @@ def debian_version(version: str) -> str:
 
 #: Distributions whose installed version changes the bundle.
 BUNDLED_DISTRIBUTIONS = (
-    "PySide6-Essentials", "shiboken6", "rlottie-python", "imageio-ffmpeg", "ffmpeg-python",
+    "PySide6-Essentials", "shiboken6", "thorvg-python", "imageio-ffmpeg", "ffmpeg-python",
     "tqdm", "psutil", "pyinstaller", "pyinstaller-hooks-contrib",
 )  # fmt: skip
 
@@ -358,8 +358,8 @@ def licence_files(dist: metadata.Distribution) -> list[tuple[Path, str]]:
 
 #: Where a distribution's metadata does not say its licence in one line.
 LICENCE_NOTES = {
-    "rlottie-python": "LGPL-2.1 (the Python wrapper, see its LICENSE); the bundled librlottie "
-    "is MIT with third-party parts (licenses/rlottie/)",
+    "thorvg-python": "LGPL-2.1 (the Python wrapper, see its LICENSE); the bundled libthorvg "
+    "is MIT with third-party parts (licenses/thorvg/)",
     "ffmpeg-python": "Apache-2.0",
 }
 

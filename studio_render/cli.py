@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from studio_render import __version__
+from studio_render.compositions.info import MAX_FPS
 from studio_render.core.errors import BadInput, StudioRenderError
 from studio_render.core.presets import PRESETS, SPEEDS
 
@@ -25,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _versions() -> str:
     import PySide6
-    import rlottie_python
+    import thorvg_python
 
     from studio_render.core.ffmpeg import ffmpeg_version, find_ffmpeg
 
@@ -33,11 +34,12 @@ def _versions() -> str:
         ffmpeg = f"{ffmpeg_version(find_ffmpeg())} ({find_ffmpeg()})"
     except (OSError, StudioRenderError) as exc:
         ffmpeg = f"not usable ({exc})"
-    rlottie = getattr(rlottie_python, "__version__", "installed")
+    from studio_render.compositions.lottie import thorvg_version
+
     return (
         f"studio-render {__version__}\n"
         f"Python {sys.version.split()[0]}, PySide6 {PySide6.__version__}, "
-        f"rlottie-python {rlottie}\n{ffmpeg}"
+        f"thorvg-python {thorvg_python.__version__} (ThorVG {thorvg_version()})\n{ffmpeg}"
     )
 
 
@@ -75,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="colour behind transparent parts in formats without alpha",
     )
     render.add_argument("--retries", type=int, default=2, help="retries of a failed chunk")
+    _add_fps_option(render)
     render.add_argument("--progress", choices=("bar", "json", "none"), default="bar")
     render.add_argument(
         "--cluster", metavar="ADDRESS", help="render on a Dask cluster (tcp:// or tls://HOST:PORT)"
@@ -84,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="describe a composition")
     info.add_argument("composition", type=Path)
     info.add_argument("--json", action="store_true")
+    _add_fps_option(info)
 
     gui = sub.add_parser("gui", help="open the desktop window")
     gui.add_argument("composition", type=Path, nargs="?")
@@ -111,6 +115,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser  # fmt: skip
 
 
+def _fps(text: str) -> float:
+    try:
+        fps = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a frame rate") from None
+    if not 0 < fps <= MAX_FPS:
+        raise argparse.ArgumentTypeError(f"frame rate {text} is outside 0-{MAX_FPS:g} fps")
+    return fps
+
+
+def _add_fps_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fps", type=_fps, help="output frame rate (Lottie; default: the animation's own)"
+    )
+
+
 def _add_tls_options(parser: argparse.ArgumentParser) -> None:
     tls = parser.add_argument_group("TLS (for tls:// addresses; PEM files)")
     tls.add_argument("--tls-ca-file", help="certificate authority that signed every machine")
@@ -122,11 +142,17 @@ def cmd_info(args: argparse.Namespace) -> int:
     from studio_render.compositions.probe import probe_composition
 
     info = probe_composition(args.composition)
+    fps = args.fps
+    if fps is not None and info.kind != "lottie":
+        raise BadInput("--fps: only Lottie animations render at another frame rate")
     if args.json:
-        print(json.dumps(info.to_json()))
+        output = {"fps": fps, "frame_count": info.frame_count_at(fps)} if fps else None
+        print(json.dumps({**info.to_json(), **({"output": output} if output else {})}))
     else:
+        rate = f"{info.fps:g}" + (f" (rendered at {fps:g}: {info.frame_count_at(fps)} "
+                                  "frames)" if fps else "")  # fmt: skip
         print(f"{Path(info.path).name}\n  kind:      {info.kind}\n"
-              f"  size:      {info.width}x{info.height}\n  fps:       {info.fps:g}\n"
+              f"  size:      {info.width}x{info.height}\n  fps:       {rate}\n"
               f"  frames:    {info.frame_count}\n  duration:  {info.duration_s:.3f} s\n"
               f"  audio:     {info.audio or 'none'}")  # fmt: skip
     return EXIT_OK

@@ -36,6 +36,7 @@ def settings_from_args(args: argparse.Namespace, frame_count: int) -> RenderSett
         alpha=args.alpha,
         background=args.background,
         retries=args.retries,
+        fps=args.fps,
     )
 
 
@@ -135,16 +136,18 @@ class _QuietDisplay(_BarDisplay):
 
 def run_render(args: argparse.Namespace) -> int:
     """Probe, check, render; returns the exit code. Raises BadInput before any work."""
+    from studio_render.compositions.info import SUFFIXES
     from studio_render.compositions.probe import probe_composition
     from studio_render.core.worker_pool import WorkerPool
 
     session = None
-    workers = None if args.cluster else WorkerPool()
+    kind = SUFFIXES.get(args.composition.suffix.lower(), "qml")
+    workers = None if args.cluster else WorkerPool(kind)
     try:
         if workers is not None:  # one probes the composition while the others boot
             workers.prestart(min(args.concurrency or default_concurrency(), os.cpu_count() or 1))
         info = probe_composition(args.composition, workers=workers)
-        settings = settings_from_args(args, info.frame_count)
+        settings = settings_from_args(args, info.frame_count_at(args.fps))
         session = _cluster_session(args) if args.cluster else None
         return _render(args, session, info, settings, workers)
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -54,11 +55,18 @@ def live_children() -> list[psutil.Process]:
 
 
 def worker_processes() -> list[psutil.Process]:
-    """Studio Render worker processes alive anywhere on this machine, orphans included."""
+    """Studio Render worker processes of this checkout (run by this Python) alive anywhere
+    on this machine, orphans included; other checkouts' tests may run at the same time."""
     found = []
     for proc in psutil.process_iter(["cmdline", "status"]):
-        cmdline = " ".join(proc.info["cmdline"] or [])
-        if "studio_render.worker" in cmdline and proc.info["status"] != psutil.STATUS_ZOMBIE:
+        argv = proc.info["cmdline"] or []
+        cmdline = " ".join(argv)
+        ours = bool(argv) and argv[0] == sys.executable
+        if (
+            ours
+            and "studio_render.worker" in cmdline
+            and proc.info["status"] != psutil.STATUS_ZOMBIE
+        ):
             found.append(proc)
     return [p for p in found if not _expected(p)]
 

@@ -88,11 +88,16 @@ def test_unreadable_file(tmp_path: Path) -> None:
 
 def test_files_that_broke_lottie_players(corpus: Path, tmp_path: Path) -> None:
     for bad in sorted((corpus / "bad").iterdir()):
-        done = studio_render("render", bad, "-o", tmp_path / "out.mp4", timeout=120)
-        assert done.returncode in (1, 2), done.stderr  # a clear error, never a crash or hang
+        out = tmp_path / "out.mp4"
+        done = studio_render("render", bad, "-o", out, timeout=120)
+        # a clear error or a complete render (ThorVG draws one of them), never a crash or hang
+        assert done.returncode in (0, 1, 2), done.stderr
         assert "Traceback" not in done.stderr
-        assert bad.name in done.stderr or "frames" in done.stderr
-        assert leftovers(tmp_path) == [] and not (tmp_path / "out.mp4").exists()
+        if done.returncode != 0:
+            assert bad.name in done.stderr or "frames" in done.stderr
+            assert not out.exists()
+        assert leftovers(tmp_path) == []
+        out.unlink(missing_ok=True)
 
 
 SETTINGS = {

@@ -21,7 +21,8 @@ def test_version_names_every_component() -> None:
         "studio-render 0.",
         "Python 3.",
         "PySide6 6.11.3",
-        "rlottie-python",
+        "thorvg-python 1.",
+        "(ThorVG 1.",
         "ffmpeg version",
     ):
         assert needle in out, out

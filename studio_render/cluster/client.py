@@ -187,7 +187,7 @@ class ClusterSession:
             raise BadInput(f"the cluster at {self.address} has no workers: start some with "
                            f"studio-render worker {self.address}")  # fmt: skip
         slots = concurrency or min(MAX_CONCURRENCY, sum(threads.values()))
-        start, end = settings.frames or (0, info.frame_count)
+        start, end = settings.frames or (0, info.frame_count_at(settings.fps))
         chunk_frames = settings.chunk_frames or default_chunk_frames(max(end - start, 1), slots)
         job = prepare_job(info, replace(settings, concurrency=slots, chunk_frames=chunk_frames,
                                         retries=0))  # fmt: skip

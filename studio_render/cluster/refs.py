@@ -73,7 +73,7 @@ def _lottie_images(composition: Path, root: Path) -> Iterator[Path]:
             continue
         reference = folder + name
         if _SCHEME.match(reference):
-            continue  # rlottie reads local files only
+            continue  # ThorVG reads local files only
         target = root / reference
         if Path(reference).is_absolute() or not inside(root, target):
             raise BadInput(

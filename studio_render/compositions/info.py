@@ -41,6 +41,12 @@ class CompositionInfo:
     def duration_s(self) -> float:
         return self.frame_count / self.fps
 
+    def frame_count_at(self, fps: float | None) -> int:
+        """The number of frames at output rate ``fps`` (None: the composition's own)."""
+        if fps is None or fps == self.fps:
+            return self.frame_count
+        return max(1, round(self.frame_count * fps / self.fps))
+
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "duration_s": round(self.duration_s, 6)}
 

@@ -1,7 +1,10 @@
-"""Lottie animations (``.json``, ``.lottie`` dotLottie archives, ``.tgs`` stickers) via rlottie.
+"""Lottie animations (``.json``, ``.lottie`` dotLottie archives, ``.tgs`` stickers) via ThorVG.
 
-Qt-free. rlottie does not raise for files it cannot read: it reports size (0, 0) and no
-frames, which is turned into :class:`BadInput` here.
+Qt-free. ThorVG reads Lottie JSON from a file path only (images beside the file then load
+too), so archives and stickers are unpacked first, into a folder the caller owns and
+removes (a render's work folder). :class:`LottieFile` holds the loaded animation;
+:class:`LottieCanvas` draws its frames straight into one frame buffer, background, scaling
+and centring done by ThorVG.
 """
 
 from __future__ import annotations
@@ -13,53 +16,63 @@ import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from rlottie_python.rlottie_wrapper import LottieAnimation
+from thorvg_python.animation.lottie import LottieAnimation
+from thorvg_python.base import Colorspace, Result
+from thorvg_python.canvas.sw import SwCanvas
+from thorvg_python.engine import Engine
+from thorvg_python.paint.shape import Shape
 
-from studio_render.compositions.info import CompositionInfo
+from studio_render.compositions.info import CompositionInfo, fit_rect
 from studio_render.core.errors import BadInput
 
 #: Refuse archives and stickers that unpack to more than this (zip bombs).
 _MAX_UNPACKED = 512 * 1024 * 1024
 
+_engine: Engine | None = None
+
+
+def engine(threads: int = 0) -> Engine:
+    """The process's ThorVG engine; ``threads``: extra render threads (first call only)."""
+    global _engine
+    if _engine is None:
+        _engine = Engine(threads=threads)
+    return _engine
+
 
 class LottieFile:
-    """An opened Lottie animation; ``close()`` removes what was unpacked for it."""
+    """An opened Lottie animation. ``unpack_dir``: where archives and stickers are unpacked
+    (a fresh folder inside it); ``close()`` removes what was unpacked."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, unpack_dir: Path | None = None) -> None:
         self.path = path
         self._tmp: Path | None = None
         name = path.name
         try:
-            suffix = path.suffix.lower()
-            if suffix == ".lottie":
-                self.animation = LottieAnimation.from_file(str(self._unpack_dotlottie()))
-            elif suffix == ".tgs":
-                with gzip.open(path) as f:
-                    data = f.read(_MAX_UNPACKED + 1)
-                if len(data) > _MAX_UNPACKED:
-                    raise BadInput(f"{name}: sticker unpacks to more than 512 MB")
-                self.animation = LottieAnimation.from_data(
-                    data.decode("utf-8"), resource_path=str(path.parent) + "/"
-                )
-            else:
-                self.animation = LottieAnimation.from_file(str(path))
+            json_path = self._json_path(unpack_dir)
         except BadInput:
             self.close()
             raise
-        except (OSError, UnicodeDecodeError, zipfile.BadZipFile, ValueError, KeyError) as exc:
+        except (OSError, UnicodeDecodeError, zipfile.BadZipFile, EOFError, ValueError) as exc:
             self.close()
             raise BadInput(f"{name}: cannot read Lottie file ({exc})") from None
-        self.width, self.height = self.animation.lottie_animation_get_size()
-        self.fps = round(float(self.animation.lottie_animation_get_framerate()), 3)
-        # rlottie counts the out point as a frame; Lottie's out point is exclusive
-        duration = float(self.animation.lottie_animation_get_duration())
-        self.frame_count = round(duration * self.fps)
-        if self.width <= 0 or self.height <= 0 or self.fps <= 0:
+        self.animation = LottieAnimation(engine())
+        self._animation_alive = True
+        self.picture = self.animation.get_picture()
+        if self.picture.load(str(json_path.resolve())) != Result.SUCCESS:
             self.close()
-            raise BadInput(f"{name}: not a Lottie animation rlottie can read")
+            raise BadInput(f"{name}: {_why_unreadable(json_path)}")
+        _, width, height = self.picture.get_size()
+        _, total = self.animation.get_total_frame()  # out point - in point
+        _, duration = self.animation.get_duration()
+        self.width, self.height = round(width), round(height)
+        self.fps = round(total / duration, 3) if duration > 0 else 0.0
+        self.frame_count = round(total)
         if self.frame_count <= 0:
             self.close()
             raise BadInput(f"{name}: the animation has no frames")
+        if self.width <= 0 or self.height <= 0 or self.fps <= 0:
+            self.close()
+            raise BadInput(f"{name}: not a Lottie animation ThorVG can read")
 
     def info(self) -> CompositionInfo:
         return CompositionInfo(
@@ -71,17 +84,33 @@ class LottieFile:
             frame_count=self.frame_count,
         )
 
-    def render_premultiplied(self, frame: int, width: int, height: int) -> bytes:
-        """Frame ``frame`` at ``width`` x ``height``: premultiplied ARGB32 (BGRA bytes)."""
-        return self.animation.lottie_animation_render(frame_num=frame, width=width, height=height)
-
     def close(self) -> None:
+        """Free the animation (close its :class:`LottieCanvas` first) and what was unpacked."""
+        if getattr(self, "_animation_alive", False):
+            self.animation._del()
+            self._animation_alive = False
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 
-    def _unpack_dotlottie(self) -> Path:
-        """Extract the first animation of a dotLottie archive (and its images) to a temp dir."""
+    def _json_path(self, unpack_dir: Path | None) -> Path:
+        """The Lottie JSON to load: the file itself, or what it unpacks to."""
+        suffix = self.path.suffix.lower()
+        if suffix not in (".lottie", ".tgs"):
+            return self.path
+        self._tmp = Path(tempfile.mkdtemp(prefix=".lottie-", dir=unpack_dir))
+        if suffix == ".tgs":
+            with gzip.open(self.path) as f:
+                data = f.read(_MAX_UNPACKED + 1)
+            if len(data) > _MAX_UNPACKED:
+                raise BadInput(f"{self.path.name}: sticker unpacks to more than 512 MB")
+            target = self._tmp / "sticker.json"
+            target.write_bytes(data)
+            return target
+        return self._unpack_dotlottie(self._tmp)
+
+    def _unpack_dotlottie(self, folder: Path) -> Path:
+        """Extract the first animation of a dotLottie archive and its images into ``folder``."""
         with zipfile.ZipFile(self.path) as archive:
             if sum(i.file_size for i in archive.infolist()) > _MAX_UNPACKED:
                 raise BadInput(f"{self.path.name}: archive unpacks to more than 512 MB")
@@ -99,12 +128,72 @@ class LottieFile:
                 if not jsons:
                     raise BadInput(f"{self.path.name}: dotLottie archive holds no animation")
                 animation = sorted(jsons)[0]
-            self._tmp = Path(tempfile.mkdtemp(prefix="studio-render-lottie-"))
             for member in names:
                 target = PurePosixPath(member)
                 if target.is_absolute() or ".." in target.parts or member.endswith("/"):
-                    continue  # never write outside the temp dir
-                out = self._tmp.joinpath(*target.parts)
+                    continue  # never write outside the folder
+                out = folder.joinpath(*target.parts)
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_bytes(archive.read(member))
-            return self._tmp.joinpath(*PurePosixPath(animation).parts)
+            return folder.joinpath(*PurePosixPath(animation).parts)
+
+
+def _why_unreadable(json_path: Path) -> str:
+    """Why ThorVG refused a file, as far as a look at its JSON tells."""
+    try:
+        doc = json.loads(json_path.read_bytes())
+    except (OSError, ValueError) as exc:
+        return f"not a Lottie animation (not JSON: {exc})"
+    if not isinstance(doc, dict):
+        return "not a Lottie animation (the JSON is not an object)"
+    op, ip = doc.get("op"), doc.get("ip", 0)
+    if isinstance(op, int | float) and isinstance(ip, int | float) and op <= ip:
+        return "the animation has no frames"
+    return "not a Lottie animation ThorVG can read"
+
+
+class LottieCanvas:
+    """Draws a :class:`LottieFile`'s frames into one frame buffer of ``size``, the picture
+    scaled into it (aspect kept, centred): B, G, R, A bytes, straight alpha when ``alpha``,
+    else opaque on ``background`` ("#rrggbb"). ThorVG composites in premultiplied space and
+    converts to straight alpha itself, so soft edges keep their colour."""
+
+    def __init__(
+        self, file: LottieFile, size: tuple[int, int], alpha: bool, background: str
+    ) -> None:
+        self.file = file
+        width, height = size
+        self.canvas = SwCanvas(engine())
+        colorspace = Colorspace.ARGB8888S if alpha else Colorspace.ARGB8888
+        self.canvas.set_target(width, height, cs=colorspace)
+        assert self.canvas.buffer_arr is not None
+        self.buffer = memoryview(self.canvas.buffer_arr).cast("B")
+        self.alpha = alpha
+        if not alpha:
+            fill = Shape(engine())
+            fill.append_rect(0, 0, width, height, 0, 0, True)
+            rgb = bytes.fromhex(background.removeprefix("#"))
+            fill.set_fill_color(rgb[0], rgb[1], rgb[2], 255)
+            self.canvas.add(fill)
+        x, y, w, h = fit_rect((file.width, file.height), size)
+        file.picture.set_size(w, h)
+        file.picture.translate(x, y)
+        self.canvas.add(file.picture)
+
+    def render(self, frame: float) -> memoryview:
+        """The picture at animation frame ``frame`` (from the in point; fractions allowed).
+        The view is this canvas's buffer: the next ``render`` overwrites it."""
+        self.file.animation.set_frame(frame)
+        self.canvas.update()
+        self.canvas.draw(self.alpha)  # an opaque background covers every pixel anyway
+        self.canvas.sync()
+        return self.buffer
+
+    def close(self) -> None:
+        self.canvas.destroy()
+
+
+def thorvg_version() -> str:
+    """ThorVG's own version, e.g. "1.0.4"."""
+    _, _, _, _, version = engine().version()
+    return version or "unknown"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -23,6 +24,7 @@ class ChunkSpec:
     background: str  # "#rrggbb"
     encoder: list[str]  # full ffmpeg command reading raw RGBA on stdin
     output: str  # the chunk file (or image pattern) the encoder writes
+    time_scale: float = 1.0  # composition frames per output frame (Lottie at another rate)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -35,6 +37,14 @@ class ChunkSpec:
     @property
     def frame_count(self) -> int:
         return self.end - self.start
+
+    @property
+    def work_folder(self) -> Path:
+        """The render's own folder the output goes into (a worker may unpack files there;
+        it is removed with the render): the chunk file's folder, or for an image pattern
+        the folder above the images."""
+        output = Path(self.output)
+        return output.parent.parent if "%" in output.name else output.parent
 
 
 # Lines a worker writes on stdout:

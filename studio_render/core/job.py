@@ -10,7 +10,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio_render.compositions.info import CompositionInfo, check_size, fit_size
+from studio_render.compositions.info import MAX_FPS, CompositionInfo, check_size, fit_size
 from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import encode_chunk_command
@@ -40,6 +40,7 @@ class RenderSettings:
     alpha: bool = False
     background: str = "#ffffff"
     retries: int = DEFAULT_RETRIES
+    fps: float | None = None  # output frame rate (Lottie only); None: the composition's
 
 
 def parse_frames(text: str, frame_count: int | None = None) -> tuple[int, int]:
@@ -74,12 +75,17 @@ class RenderJob:
     work_dir: Path  # next to the output, removed when the job ends
 
     @property
+    def fps(self) -> float:
+        """The output frame rate; frame ranges count output frames."""
+        return self.settings.fps or self.info.fps
+
+    @property
     def frame_count(self) -> int:
         return self.end - self.start
 
     @property
     def duration_s(self) -> float:
-        return self.frame_count / self.info.fps
+        return self.frame_count / self.fps
 
     @property
     def audio(self) -> str | None:
@@ -89,7 +95,7 @@ class RenderJob:
     @property
     def audio_offset_s(self) -> float:
         """Where in the audio the rendered range starts."""
-        return self.start / self.info.fps
+        return self.start / self.fps
 
     @property
     def partial_output(self) -> Path:
@@ -106,7 +112,7 @@ class RenderJob:
         if self.preset.join is Join.NONE:
             return self.partial_output / "frame_%06d.png"
         key = "|".join(
-            map(str, (self.info, self.preset.name, self.width, self.height, self.alpha,
+            map(str, (self.info, self.fps, self.preset.name, self.width, self.height, self.alpha,
                       self.settings.crf, self.settings.speed, self.settings.background,
                       chunk.start, chunk.end))
         )  # fmt: skip
@@ -122,7 +128,7 @@ class RenderJob:
             ffmpeg,
             width=self.width,
             height=self.height,
-            fps=self.info.fps,
+            fps=self.fps,
             video_args=self.preset.video_args(self.settings.crf, self.settings.speed),
             pix_fmt=self.preset.pix_fmt(self.alpha),
             colour=self.preset.colour,
@@ -144,6 +150,7 @@ class RenderJob:
             background=self.settings.background,
             encoder=encoder,
             output=str(out),
+            time_scale=self.info.fps / self.fps,
         )
 
     def remove_work_dir(self) -> None:
@@ -189,11 +196,16 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
         raise BadInput(f"concurrency {settings.concurrency} is outside 1-{MAX_CONCURRENCY}")
     if settings.retries < 0:
         raise BadInput("retries cannot be negative")
-    start, end = settings.frames or (0, info.frame_count)
-    if not 0 <= start < end <= info.frame_count:
-        raise BadInput(
-            f"frame range {start}:{end} is outside the composition's 0:{info.frame_count}"
-        )
+    if settings.fps is not None:
+        if info.kind != "lottie":
+            raise BadInput("--fps: only Lottie animations render at another frame rate "
+                           "(a QML composition sets its own fps)")  # fmt: skip
+        if not 0 < settings.fps <= MAX_FPS:
+            raise BadInput(f"frame rate {settings.fps:g} is outside 0-{MAX_FPS:g} fps")
+    frame_count = info.frame_count_at(settings.fps)
+    start, end = settings.frames or (0, frame_count)
+    if not 0 <= start < end <= frame_count:
+        raise BadInput(f"frame range {start}:{end} is outside the composition's 0:{frame_count}")
     if settings.chunk_frames is not None and settings.chunk_frames < 1:
         raise BadInput("chunk length must be at least 1 frame")
     if settings.crf is not None:

@@ -20,7 +20,8 @@ _EXIT_GRACE_S = 1.0
 class WorkerPool:
     """Idle ``worker serve`` processes, handed out one chunk at a time. Thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, kind: str = "qml") -> None:
+        self.kind = kind  # what the workers will render: a Lottie worker does not boot Qt
         self._idle: list[SupervisedProcess] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -29,7 +30,7 @@ class WorkerPool:
     def _spawn(self) -> SupervisedProcess:
         with self._lock:
             self.started += 1
-        return SupervisedProcess(worker_command("serve"))
+        return SupervisedProcess(worker_command("serve", self.kind))
 
     def prestart(self, count: int) -> None:
         """Start ``count`` workers now, so they boot while other work (a probe) runs."""

@@ -1,4 +1,5 @@
-"""The output settings: file, preset, quality, frame range, size, chunk length, workers."""
+"""The output settings: file, preset, quality, frame range, size, frame rate, chunk
+length, workers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -17,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio_render.compositions.info import CompositionInfo, fit_size, parse_size
+from studio_render.compositions.info import MAX_FPS, CompositionInfo, fit_size, parse_size
 from studio_render.core.errors import BadInput
 from studio_render.core.job import MAX_CONCURRENCY, RenderSettings
 from studio_render.core.plan import plan_render
@@ -98,6 +100,18 @@ class OutputForm(QWidget):
             "Output size as WIDTHxHEIGHT; 1280x or x720 keep the composition's aspect ratio"
         )
 
+        self.fps_spin = QDoubleSpinBox()
+        self.fps_spin.setObjectName("fpsSpinBox")
+        self.fps_spin.setRange(0, MAX_FPS)
+        self.fps_spin.setDecimals(3)
+        self.fps_spin.setSpecialValueText("Native")
+        self.fps_spin.setSuffix(" fps")
+        self.fps_spin.setToolTip(
+            "Output frame rate (Lottie): frames in between are drawn at their own times; "
+            "Native keeps the animation's rate"
+        )
+        self.fps_spin.valueChanged.connect(self._on_fps_changed)
+
         self.chunk_spin = QSpinBox()
         self.chunk_spin.setObjectName("chunkFramesSpinBox")
         self.chunk_spin.setRange(0, 100_000)
@@ -138,6 +152,7 @@ class OutputForm(QWidget):
             ("&Quality:", self.quality_spin, self.quality_spin),
             ("Fra&mes:", self.first_frame, frames_row),
             ("Si&ze:", self.size_combo, self.size_combo),
+            ("Frame rate:", self.fps_spin, self.fps_spin),  # every fitting letter is taken
             ("Chun&ks:", self.chunk_spin, self.chunk_spin),
             ("&Workers:", self.concurrency_spin, self.concurrency_spin),
         ]
@@ -157,7 +172,7 @@ class OutputForm(QWidget):
         self._locked: list[QWidget] = [
             self.output_edit, self.save_as_button, self.preset_combo, self.quality_spin,
             self.first_frame, self.last_frame, self.all_frames_button, self.size_combo,
-            self.chunk_spin,
+            self.fps_spin, self.chunk_spin,
         ]  # fmt: skip
         self._on_preset_changed()
         self.set_composition(None)
@@ -184,14 +199,31 @@ class OutputForm(QWidget):
     def set_composition(self, info: CompositionInfo | None) -> None:
         """Frame range and a default output name for a newly loaded composition."""
         self.info = info
-        last = (info.frame_count - 1) if info else 0
+        self.fps_spin.setValue(0)
+        self.fps_spin.setEnabled(info is not None and info.kind == "lottie")
+        self._set_frame_range()
+        self._set_frames_enabled(info is not None)
+        if info is not None:
+            self.output_edit.setText(str(default_output(Path(info.path), self.preset)))
+        self._update_summary()
+
+    def _fps(self) -> float | None:
+        """The output frame rate asked for; None: the composition's own."""
+        return self.fps_spin.value() or None
+
+    def _frame_count(self) -> int:
+        return self.info.frame_count_at(self._fps()) if self.info else 0
+
+    def _set_frame_range(self) -> None:
+        """All frames at the output rate (frame numbers count output frames)."""
+        last = max(self._frame_count() - 1, 0)
         for spin in (self.first_frame, self.last_frame):
             spin.setRange(0, last)
         self.first_frame.setValue(0)
         self.last_frame.setValue(last)
-        self._set_frames_enabled(info is not None)
-        if info is not None:
-            self.output_edit.setText(str(default_output(Path(info.path), self.preset)))
+
+    def _on_fps_changed(self) -> None:
+        self._set_frame_range()
         self._update_summary()
 
     def _all_frames(self) -> None:
@@ -229,8 +261,10 @@ class OutputForm(QWidget):
         chunks = plan_render(first, last, workers, self.chunk_spin.value() or None)
         sizes = sorted({c.frame_count for c in chunks})
         about = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]} to {sizes[-1]}"
+        fps = self._fps()
+        rate = f" at {fps:g} fps (the animation: {info.fps:g} fps)" if fps else ""
         return (
-            f"{width} × {height}, {count} frames ({count / info.fps:.2f} s), "
+            f"{width} × {height}, {count} frames{rate} ({count / (fps or info.fps):.2f} s), "
             f"{len(chunks)} chunk{'s' if len(chunks) != 1 else ''} of {about} frames"
         )
 
@@ -284,7 +318,7 @@ class OutputForm(QWidget):
         frames = None
         if self.info is not None:
             first, last = self.first_frame.value(), self.last_frame.value()
-            if (first, last) != (0, self.info.frame_count - 1):
+            if (first, last) != (0, self._frame_count() - 1):
                 frames = (first, last + 1)
         return RenderSettings(
             output=Path(text).expanduser(),
@@ -294,4 +328,5 @@ class OutputForm(QWidget):
             chunk_frames=self.chunk_spin.value() or None,
             size=size,
             crf=self.quality_spin.value() if preset.crf is not None else None,
+            fps=self._fps(),
         )

@@ -55,6 +55,7 @@ def settings_to_json(settings: RenderSettings) -> dict[str, Any]:
         "alpha": settings.alpha,
         "background": settings.background,
         "retries": settings.retries,
+        "fps": settings.fps,
     }
 
 
@@ -73,6 +74,7 @@ def settings_from_json(data: dict[str, Any]) -> RenderSettings:
         alpha=bool(data.get("alpha", False)),
         background=str(data.get("background", "#ffffff")),
         retries=int(data.get("retries", 2)),
+        fps=float(data["fps"]) if data.get("fps") else None,
     )
 
 

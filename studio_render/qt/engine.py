@@ -175,7 +175,7 @@ class RenderEngine(QObject):
             self._release_workers()  # booted ahead, but the chunks run elsewhere
             self._attempt, self._threads = self.chunk_attempt, None
         else:
-            self.workers = workers or WorkerPool()
+            self.workers = workers or WorkerPool(job.info.kind)
             self._attempt = partial(run_chunk_attempt, workers=self.workers)
             self._threads = encoder_threads(job.settings.concurrency, os.cpu_count() or 1)
         if job.audio:  # encoded once, beside the chunks

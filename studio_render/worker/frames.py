@@ -1,4 +1,4 @@
-"""Frame sources inside the worker: any composition to frames of BGRA bytes.
+"""QML frames inside the worker (Qt): a scene to frames of BGRA bytes.
 
 A frame is a QImage in ``Format_ARGB32`` memory layout (B, G, R, A bytes on little-endian
 machines), which ffmpeg reads as ``RAW_PIX_FMT`` (bgra): straight alpha when transparency
@@ -8,9 +8,6 @@ passed on without any conversion or copy.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Protocol
-
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
@@ -18,13 +15,6 @@ from studio_render.compositions.info import CompositionInfo, fit_rect
 
 _ARGB32 = QImage.Format.Format_ARGB32
 _PREMULTIPLIED = QImage.Format.Format_ARGB32_Premultiplied
-
-
-class FrameSource(Protocol):
-    def frame(self, index: int) -> QImage:
-        """Frame ``index`` at the output size, in ARGB32 memory layout."""
-
-    def close(self) -> None: ...
 
 
 def frame_bytes(image: QImage) -> memoryview:
@@ -57,24 +47,6 @@ class _Canvas:
         return canvas.convertToFormat(_ARGB32) if self.alpha else canvas
 
 
-class LottieSource:
-    def __init__(self, path: Path, size: tuple[int, int], alpha: bool, background: str) -> None:
-        from studio_render.compositions.lottie import LottieFile
-
-        self.file = LottieFile(path)
-        native = (self.file.width, self.file.height)
-        self.canvas = _Canvas(size, native, alpha, background)
-        self.draw_w, self.draw_h = self.canvas.rect.width(), self.canvas.rect.height()
-
-    def frame(self, index: int) -> QImage:
-        data = self.file.render_premultiplied(index, self.draw_w, self.draw_h)
-        picture = QImage(data, self.draw_w, self.draw_h, self.draw_w * 4, _PREMULTIPLIED)
-        return self.canvas.place(picture, opaque=False).copy()  # own its pixels
-
-    def close(self) -> None:
-        self.file.close()
-
-
 class QmlSource:
     def __init__(
         self, info: CompositionInfo, size: tuple[int, int], alpha: bool, background: str
@@ -90,3 +62,20 @@ class QmlSource:
 
     def close(self) -> None:
         self.scene.close()
+
+
+class QmlFrames:
+    """A :class:`QmlSource` as a :class:`~studio_render.worker.source.FrameSource`: each
+    frame's bytes, its image kept alive until the next frame."""
+
+    def __init__(self, source: QmlSource) -> None:
+        self.source = source
+        self._image: QImage | None = None
+
+    def frame(self, index: int) -> memoryview:
+        self._image = self.source.frame(index)
+        return frame_bytes(self._image)
+
+    def close(self) -> None:
+        self._image = None
+        self.source.close()

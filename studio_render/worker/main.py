@@ -2,12 +2,14 @@
 
 ``probe PATH``: print the composition's info as JSON (or ``{"error": ...}``, exit 2).
 ``chunk SPEC_JSON``: render one chunk into ffmpeg, reporting progress lines on stdout.
-``serve``: render each chunk spec read as a line on stdin, loading the scene once; a
-line ``{"probe": PATH}`` is answered like the ``probe`` command.
+``serve [KIND]``: render each chunk spec read as a line on stdin, loading the scene once;
+a line ``{"probe": PATH}`` is answered like the ``probe`` command. KIND ``lottie``: do
+not boot Qt ahead of the first request (a Lottie worker never needs it).
 ``still PATH FRAME OUT.png [WIDTH HEIGHT]``: render one frame to a PNG (previews).
 
 Loading untrusted files happens here, never in the app: a Lottie file that crashes
-rlottie takes down this process only.
+ThorVG takes down this process only, and one that makes it loop forever is stopped by a
+time limit per frame (:mod:`studio_render.worker.watchdog`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from studio_render.worker.frame_range import FrameRange
 from studio_render.worker.heap import reuse_freed_memory
 
 if TYPE_CHECKING:
-    from studio_render.worker.frames import FrameSource
+    from studio_render.worker.source import FrameSource
+    from studio_render.worker.watchdog import Watchdog
 
 EXIT_BAD_INPUT = 2
 EXIT_PARENT_GONE = 3
@@ -61,15 +64,34 @@ def probe(path: Path) -> CompositionInfo:
         from studio_render.compositions.qml import probe_qml
 
         return probe_qml(path)
-    from studio_render.compositions.lottie import LottieFile
+    from studio_render.worker.lottie_frames import LottieSource
 
-    lottie = LottieFile(path)
+    lottie = LottieSource(path, (64, 64), True, "#000000", watchdog=_watchdog())
     try:
-        for frame in sorted({0, lottie.frame_count // 2, lottie.frame_count - 1}):
-            lottie.render_premultiplied(frame, 64, 64)
-        return lottie.info()
+        count = lottie.file.frame_count
+        for frame in sorted({0, count // 2, count - 1}):
+            lottie.frame(frame)
+        return lottie.file.info()
     finally:
         lottie.close()
+
+
+_WATCHDOG: Watchdog | None = None
+
+
+def _watchdog() -> Watchdog:
+    """The process's frame time limit: past it, the worker says why and exits (code 2)."""
+    global _WATCHDOG
+    if _WATCHDOG is None:
+        from studio_render.worker.watchdog import Watchdog
+
+        def expire(problem: str) -> None:
+            _say(json.dumps({"error": problem}))  # the answer to a probe, if one is asked
+            print(f"studio-render worker: {problem}", file=sys.stderr, flush=True)
+            os._exit(EXIT_BAD_INPUT)
+
+        _WATCHDOG = Watchdog(expire)
+    return _WATCHDOG
 
 
 def probe_answer(path: Path) -> dict[str, object]:
@@ -83,16 +105,21 @@ def probe_answer(path: Path) -> dict[str, object]:
 
 
 def _open_source(spec: ChunkSpec) -> FrameSource:
-    from studio_render.worker.frames import LottieSource, QmlSource
-
     size = (spec.width, spec.height)
     if spec.kind == "qml":
         _qt_app()
+        from studio_render.worker.frames import QmlFrames, QmlSource
+
         info = CompositionInfo(
             spec.composition, "qml", spec.native_width, spec.native_height, 30.0, 1
         )
-        return QmlSource(info, size, spec.alpha, spec.background)
-    return LottieSource(Path(spec.composition), size, spec.alpha, spec.background)
+        return QmlFrames(QmlSource(info, size, spec.alpha, spec.background))
+    from studio_render.worker.lottie_frames import LottieSource
+
+    return LottieSource(
+        Path(spec.composition), size, spec.alpha, spec.background, spec.time_scale,
+        unpack_dir=spec.work_folder, watchdog=_watchdog(),
+    )  # fmt: skip
 
 
 def _watch_stdin(on_line: Callable[[str], None] = lambda line: None) -> None:
@@ -122,13 +149,10 @@ def _widen_pipe(fd: int) -> None:
 
 
 class _SourceCache:
-    """The frame source of the last chunk, reused while chunks share composition and look.
-
-    QML scenes only: rlottie keeps state from the frame it drew last, so a frame drawn
-    after a jump (the end of one chunk, then the start of another) can differ from the
-    same frame drawn in sequence (seen in the corpus: frame 28 after frame 20). A fresh
-    animation per chunk draws its first frame as a sequential render does; loading one
-    takes milliseconds.
+    """The frame source of the last chunk, reused while chunks share composition and look:
+    a worker loads the scene (or the Lottie file) once, not once per chunk. ThorVG draws
+    a frame the same after any jump (checked on the whole corpus by the tests), so a
+    chunk's first frame does not depend on what the worker drew before.
     """
 
     def __init__(self) -> None:
@@ -137,8 +161,9 @@ class _SourceCache:
 
     def get(self, spec: ChunkSpec) -> FrameSource:
         key = (spec.composition, spec.kind, spec.width, spec.height, spec.native_width,
-               spec.native_height, spec.alpha, spec.background)  # fmt: skip
-        if self._source is None or key != self._key or spec.kind != "qml":
+               spec.native_height, spec.alpha, spec.background, spec.time_scale,
+               spec.work_folder)  # fmt: skip
+        if self._source is None or key != self._key:
             self.close()
             self._source, self._key = _open_source(spec), key
         return self._source
@@ -170,8 +195,9 @@ class _Current:
             _say(cut_line(start, frames.cut(at)))
 
 
-def serve() -> NoReturn:
-    """Render chunk after chunk as their specs arrive on stdin, until stdin ends."""
+def serve(kind: str = "qml") -> NoReturn:
+    """Render chunk after chunk as their specs arrive on stdin, until stdin ends.
+    ``kind``: what the render is expected to hold; only QML boots Qt ahead of time."""
     specs: queue.Queue[str] = queue.Queue()
     current = _Current()
 
@@ -183,9 +209,12 @@ def serve() -> NoReturn:
             specs.put(line)
 
     _watch_stdin(on_line)
-    _qt_app()  # boot Qt and the QML engine's modules while no spec has come yet
-    import studio_render.compositions.qml
-    import studio_render.worker.frames  # noqa: F401
+    if kind == "lottie":
+        import studio_render.worker.lottie_frames
+    else:
+        _qt_app()  # boot Qt and the QML engine's modules while no spec has come yet
+        import studio_render.compositions.qml
+        import studio_render.worker.frames  # noqa: F401
 
     sources = _SourceCache()
     while True:
@@ -204,8 +233,6 @@ def render_chunk(spec: ChunkSpec, source: FrameSource, frames: FrameRange | None
     """Draw the chunk's frames and pipe them into the encoder command of ``spec``; the
     caller says "done" after. ``frames``: the range to draw, which may be cut short
     meanwhile (default: the spec's)."""
-    from studio_render.worker.frames import frame_bytes
-
     frames = frames or FrameRange(spec.start, spec.end)
     encoded = 0
     rendered = 0
@@ -230,8 +257,7 @@ def render_chunk(spec: ChunkSpec, source: FrameSource, frames: FrameRange | None
     reader.start()
     try:
         while (frame := frames.claim()) is not None:
-            image = source.frame(frame)  # keeps the pixels alive while they are written
-            encoder.stdin.write(frame_bytes(image))
+            encoder.stdin.write(source.frame(frame))  # the frame's own buffer, no copy
             rendered += 1
             report()
         encoder.stdin.close()
@@ -271,8 +297,8 @@ def main(argv: list[str] | None = None) -> int:
                 source.close()
             _say(DONE)
             return 0
-        if args == ["serve"]:
-            serve()
+        if args[:1] == ["serve"] and len(args) <= 2:
+            serve(*args[1:])
         if len(args) in (4, 6) and args[0] == "still":
             return _still(args[1:])
     except StudioRenderError as exc:
@@ -282,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     print(
-        "usage: worker probe PATH | chunk SPEC_JSON | serve | still PATH FRAME OUT [W H]",
+        "usage: worker probe PATH | chunk SPEC_JSON | serve [KIND] | still PATH FRAME OUT [W H]",
         file=sys.stderr,
     )
     return EXIT_BAD_INPUT
@@ -299,9 +325,12 @@ def _still(args: list[str]) -> int:
     )  # fmt: skip
     source = _open_source(spec)
     try:
-        image = source.frame(min(max(frame, 0), info.frame_count - 1)).copy()
+        pixels = bytes(source.frame(min(max(frame, 0), info.frame_count - 1)))
     finally:
         source.close()
+    from PySide6.QtGui import QImage
+
+    image = QImage(pixels, *size, size[0] * 4, QImage.Format.Format_ARGB32)
     if not image.save(out, "PNG"):  # type: ignore[call-overload]  # stubs say bytes
         raise BadInput(f"cannot write {out}")
     return 0

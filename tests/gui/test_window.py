@@ -130,3 +130,22 @@ def test_settings_are_remembered(
     assert again.settings.recent_files == [str(composition)]
     assert again.settings.open_dir == str(composition.parent)
     assert not (tmp_path / "env-settings.ini").exists()  # nothing went to the default place
+
+
+def test_a_lottie_output_frame_rate_shows_both_rates(window: MainWindow, corpus: Path):
+    from studio_render.compositions.info import CompositionInfo
+    from studio_render.gui.render_queue import settings_from_json, settings_to_json
+
+    form = window.form
+    lottie = CompositionInfo(str(corpus / "heart.json"), "lottie", 100, 100, 30.0, 24)
+    form.set_composition(lottie)
+    assert form.fps_spin.isEnabled() and form.fps_spin.text() == "Native"
+    form.fps_spin.setValue(60)
+    assert form.last_frame.maximum() == 47  # 24 frames at 30 fps are 48 at 60
+    assert "48 frames at 60 fps (the animation: 30 fps)" in form.summary.text()
+    form.output_edit.setText(str(corpus.parent / "out.mp4"))
+    settings = form.settings()
+    assert settings.fps == 60 and settings.frames is None
+    assert settings_from_json(settings_to_json(settings)).fps == 60
+    form.set_composition(CompositionInfo("/x/scene.qml", "qml", 64, 64, 30.0, 10))
+    assert not form.fps_spin.isEnabled() and form.settings().fps is None

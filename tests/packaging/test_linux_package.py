@@ -224,13 +224,13 @@ def test_licences_bundled(unpacked: Unpacked) -> None:
     version = re.search(r"ffmpeg version (\S+)", build_info)
     assert version and version[1] in third_party, "THIRD_PARTY.md must name the bundled ffmpeg"
     assert "--enable-gpl" in build_info
-    for name in ("GPL-3.0.txt", "LGPL-3.0.txt", "rlottie/MIT.txt", "Python/LICENSE.txt",
+    for name in ("GPL-3.0.txt", "LGPL-3.0.txt", "thorvg/MIT.txt", "Python/LICENSE.txt",
                  "PYTHON-PACKAGES.txt", "system/SYSTEM-LIBRARIES.txt"):  # fmt: skip
         assert (licences / name).is_file(), name
     packages = (licences / "PYTHON-PACKAGES.txt").read_text(encoding="utf-8")
-    for dist in ("PySide6_Essentials", "shiboken6", "rlottie-python", "imageio-ffmpeg", "tqdm"):
+    for dist in ("PySide6_Essentials", "shiboken6", "thorvg-python", "imageio-ffmpeg", "tqdm"):
         assert dist in packages
-    assert any((licences / "python").glob("rlottie-python-*/*"))
+    assert any((licences / "python").glob("thorvg-python-*/*"))
 
 
 def test_qt_is_trimmed_but_complete(unpacked: Unpacked) -> None:

@@ -1,0 +1,229 @@
+"""Lottie speed: milliseconds per frame by renderer, and whole renders against one process.
+
+Per frame (1920x1080, the animation scaled in and centred): rlottie (rlottie-python,
+single thread), ThorVG through thorvg-python with no extra threads and with one per core,
+and ThorVG through thorvg-cython. Each renderer runs in a process of its own (ThorVG fixes
+its thread count once per process); the median of ``--repeat`` passes over up to 60
+frames (``--frames-per-pass``) is shown.
+
+Whole renders (H.264 at ``--speed``, 1920x1080): ``studio-render render`` at -j 1 and -j 2
+against the best single process a user could write: one renderer (whichever of ThorVG and
+rlottie draws that file faster) drawing every frame and piping it into one ffmpeg with the
+same encoder arguments. Wall and CPU seconds (all processes), the median of ``--repeat``
+interleaved runs, and the 2-core limit (that process's CPU seconds / cores).
+
+    python benchmarks/lottie_bench.py [--repeat 3] [--speed veryfast] [--files a.json ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus" / "lottie"
+SIZE = (1920, 1080)
+PER_FRAME_FILES = ["A Shapes_All_01_1920x1080.json", "confetti.json", "like.json",
+                   "loading.json", "tractor.json", "worm.json", "marker.json"]  # fmt: skip
+RENDER_FILES = ["A Shapes_All_01_1920x1080.json", "confetti.json", "worm.json",
+                "tractor.json"]  # fmt: skip
+RENDERERS = ["rlottie", "thorvg-python", "thorvg-python threads", "thorvg-cython"]
+
+
+def _fit(native: tuple[int, int]) -> tuple[int, int, int, int]:
+    from studio_render.compositions.info import fit_rect
+
+    return fit_rect(native, SIZE)
+
+
+def _draw_rlottie(path: Path) -> tuple[int, object]:
+    from rlottie_python.rlottie_wrapper import LottieAnimation
+
+    animation = LottieAnimation.from_file(str(path))
+    _, _, w, h = _fit(animation.lottie_animation_get_size())
+    count = animation.lottie_animation_get_totalframe()
+
+    def draw(i: int) -> bytes:
+        return animation.lottie_animation_render(frame_num=i, width=w, height=h)
+
+    return count, draw
+
+
+def _draw_thorvg_python(path: Path, threads: int) -> tuple[int, object]:
+    from studio_render.compositions.lottie import LottieCanvas, LottieFile, engine
+
+    engine(threads)
+    file = LottieFile(path)
+    canvas = LottieCanvas(file, SIZE, False, "#ffffff")
+    return file.frame_count, canvas.render
+
+
+def _draw_thorvg_cython(path: Path) -> tuple[int, object]:
+    import thorvg_cython as tvc
+
+    engine = tvc.Engine(threads=0)
+    animation = tvc.LottieAnimation()
+    picture = animation.get_picture()
+    picture.load(str(path))
+    _, nw, nh = picture.get_size()
+    x, y, w, h = _fit((round(nw), round(nh)))
+    picture.set_size(w, h)
+    picture.translate(x, y)
+    canvas = tvc.SwCanvas(*SIZE, cs=tvc.Colorspace.ARGB8888)
+    fill = tvc.Shape()
+    fill.append_rect(0, 0, *SIZE, 0, 0, True)
+    fill.set_fill_color(255, 255, 255, 255)
+    canvas.add(fill)
+    canvas.add(picture)
+    _, total = animation.get_total_frame()
+    view = memoryview(canvas)
+
+    def draw(i: int) -> memoryview:
+        animation.set_frame(i)
+        canvas.update()
+        canvas.draw(False)
+        canvas.sync()
+        return view
+
+    draw.engine = engine  # type: ignore[attr-defined]  # keep it alive
+    return round(total), draw
+
+
+def per_frame_ms(renderer: str, path: Path, repeat: int, frames_per_pass: int) -> float:
+    """Run in a process of its own: the median milliseconds per frame of ``renderer``."""
+    if renderer == "rlottie":
+        count, draw = _draw_rlottie(path)
+    elif renderer == "thorvg-cython":
+        count, draw = _draw_thorvg_cython(path)
+    else:
+        threads = (os.cpu_count() or 1) if renderer.endswith("threads") else 0
+        count, draw = _draw_thorvg_python(path, threads)
+    frames = list(range(min(count, frames_per_pass)))
+    draw(0)  # type: ignore[operator]  # warm up (first frame builds caches)
+    passes = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for i in frames:
+            draw(i)  # type: ignore[operator]
+        passes.append((time.perf_counter() - start) / len(frames) * 1000)
+    return statistics.median(passes)
+
+
+def _rlottie_pipe(path: Path, encoder: list[str]) -> None:
+    """The single-process baseline with rlottie: draw every frame, pipe it to ffmpeg."""
+    count, draw = _draw_rlottie(path)
+    ffmpeg = subprocess.Popen(encoder, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    assert ffmpeg.stdin is not None
+    for i in range(count - 1):  # rlottie counts the out point as a frame
+        ffmpeg.stdin.write(draw(i))  # type: ignore[operator]
+    ffmpeg.stdin.close()
+    sys.exit(ffmpeg.wait())
+
+
+def frames_table(
+    files: list[str], repeat: int, frames_per_pass: int
+) -> dict[str, dict[str, float]]:
+    results: dict[str, dict[str, float]] = {}
+    print(f"\nms per frame at {SIZE[0]}x{SIZE[1]} (median of {repeat} passes over the first "
+          f"{frames_per_pass} frames)")  # fmt: skip
+    print(f"| file | {' | '.join(RENDERERS)} |\n|---|{'---|' * len(RENDERERS)}")
+    for name in files:
+        row = {}
+        for renderer in RENDERERS:
+            done = subprocess.run(
+                [sys.executable, __file__, "_frames", renderer, str(CORPUS / name), str(repeat),
+                 str(frames_per_pass)],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            row[renderer] = float(done.stdout.strip())
+        results[name] = row
+        print(f"| {name} | " + " | ".join(f"{row[r]:.2f}" for r in RENDERERS) + " |", flush=True)
+    return results
+
+
+def renders_table(files: list[str], speeds: dict[str, dict[str, float]], repeat: int,
+                  speed: str) -> None:  # fmt: skip
+    sys.path.insert(0, str(Path(__file__).parent))
+    from render_bench import baseline_argv, measure, median_run
+
+    from studio_render.compositions.probe import probe_composition
+    from studio_render.core.job import RenderSettings, prepare_job
+
+    cores = os.cpu_count() or 1
+    print(f"\nwhole renders, H.264 {speed}, {SIZE[0]}x{SIZE[1]}, {cores} cores, median of "
+          f"{repeat} interleaved runs (wall range)")  # fmt: skip
+    print("| file | frames | run | wall s (range) | CPU s | wall / 2-core limit | wall / single |"
+          "\n|---|---|---|---|---|---|---|")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in files:
+            path = CORPUS / name
+            info = probe_composition(path)
+            size = f"{SIZE[0]}x{SIZE[1]}"
+            job = prepare_job(info, RenderSettings(
+                output=Path(tmp) / "single.mp4", speed=speed, size=SIZE,
+                chunk_frames=info.frame_count, concurrency=1,
+            ))  # fmt: skip
+            row = speeds.get(name, {})
+            rlottie_faster = row and row["rlottie"] < row["thorvg-python"]
+            if rlottie_faster:
+                encoder = job.chunk_spec(job.chunks[0], _ffmpeg()).encoder
+                single = [sys.executable, __file__, "_rlottie_pipe", str(path), json.dumps(
+                    [*encoder[:-1], str(job.output)])]  # fmt: skip
+            else:
+                single = baseline_argv(job, with_audio=False)
+            configs = {f"single process ({'rlottie' if rlottie_faster else 'ThorVG'})": single}
+            for j in (1, 2):
+                configs[f"-j {j}"] = [
+                    sys.executable, "-m", "studio_render", "render", str(path), "-o",
+                    str(Path(tmp) / f"j{j}.mp4"), "-j", str(j), "--size", size,
+                    "--speed", speed, "--progress", "json",
+                ]  # fmt: skip
+            runs: dict[str, list] = {label: [] for label in configs}  # type: ignore[type-arg]
+            for _ in range(repeat):
+                for label, argv in configs.items():
+                    runs[label].append(measure(label, argv, info.frame_count))
+            job.remove_work_dir()
+            single_run, _ = median_run(runs[next(iter(configs))])
+            limit = single_run.cpu_s / cores  # the single process's work spread over the cores
+            for label in configs:
+                run, spread = median_run(runs[label])
+                print(f"| {name} | {info.frame_count} | {label} | {run.wall_s:.2f} ({spread}) | "
+                      f"{run.cpu_s:.2f} | {run.wall_s / limit:.2f} (limit {limit:.2f} s) | "
+                      f"{run.wall_s / single_run.wall_s:.2f} |", flush=True)  # fmt: skip
+
+
+def _ffmpeg() -> str:
+    from studio_render.core.ffmpeg import find_ffmpeg
+
+    return find_ffmpeg()
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["_frames"]:
+        print(per_frame_ms(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])))
+        return
+    if sys.argv[1:2] == ["_rlottie_pipe"]:
+        _rlottie_pipe(Path(sys.argv[2]), json.loads(sys.argv[3]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--speed", default="veryfast")
+    parser.add_argument("--files", nargs="*", help="corpus files for the whole renders")
+    parser.add_argument("--skip-frames", action="store_true", help="whole renders only")
+    parser.add_argument("--frames-per-pass", type=int, default=60, help="frames timed per pass")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    speeds = {} if args.skip_frames else frames_table(PER_FRAME_FILES, args.repeat,
+                                                      args.frames_per_pass)  # fmt: skip
+    renders_table(args.files or RENDER_FILES, speeds, args.repeat, args.speed)
+
+
+if __name__ == "__main__":
+    main()
