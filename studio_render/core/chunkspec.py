@@ -23,6 +23,7 @@ class ChunkSpec:
     background: str  # "#rrggbb"
     encoder: list[str]  # full ffmpeg command reading raw RGBA on stdin
     output: str  # the chunk file (or image pattern) the encoder writes
+    renderer: str = "auto"  # QML: "auto", "software" or "gpu"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -40,6 +40,7 @@ class RenderSettings:
     alpha: bool = False
     background: str = "#ffffff"
     retries: int = DEFAULT_RETRIES
+    renderer: str = "auto"  # QML: "auto", "software" or "gpu"
 
 
 def parse_frames(text: str, frame_count: int | None = None) -> tuple[int, int]:
@@ -108,6 +109,7 @@ class RenderJob:
         key = "|".join(
             map(str, (self.info, self.preset.name, self.width, self.height, self.alpha,
                       self.settings.crf, self.settings.speed, self.settings.background,
+                      self.settings.renderer,
                       chunk.start, chunk.end))
         )  # fmt: skip
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -142,6 +144,7 @@ class RenderJob:
             background=self.settings.background,
             encoder=encoder,
             output=str(out),
+            renderer=self.settings.renderer,
         )
 
     def remove_work_dir(self) -> None:

@@ -1,9 +1,10 @@
 """Entry point of the worker process.
 
-``probe PATH``: print the composition's info as JSON (or ``{"error": ...}``, exit 2).
+``probe PATH [RENDERER]``: print the composition's info as JSON (or ``{"error": ...}``,
+exit 2); with the scene graph backend the process chose for it (QML).
 ``chunk SPEC_JSON``: render one chunk into ffmpeg, reporting progress lines on stdout.
 ``serve``: render each chunk spec read as a line on stdin, loading the scene once; a
-line ``{"probe": PATH}`` is answered like the ``probe`` command.
+line ``{"probe": PATH, "renderer": RENDERER}`` is answered like the ``probe`` command.
 ``still PATH FRAME OUT.png [WIDTH HEIGHT]``: render one frame to a PNG (previews).
 
 Loading untrusted files happens here, never in the app: a Lottie file that crashes
@@ -43,39 +44,48 @@ EXIT_PARENT_GONE = 3
 
 
 def _qt_app() -> object:
-    """A QGuiApplication on the offscreen platform with the software scene graph."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("QT_QUICK_BACKEND", "software")
-    os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+    """A QGuiApplication on a platform where QML scenes can render with OpenGL headless
+    (see :mod:`studio_render.compositions.qml_platform`); each scene picks its backend."""
     from PySide6.QtGui import QGuiApplication
 
-    return QGuiApplication.instance() or QGuiApplication(["studio-render-worker"])
+    app = QGuiApplication.instance()
+    if app is None:
+        from studio_render.compositions.qml_platform import choose_platform
+
+        os.environ.update(choose_platform())
+        os.environ.pop("QT_QUICK_BACKEND", None)
+        os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+        app = QGuiApplication(["studio-render-worker"])
+    return app
 
 
-def probe(path: Path) -> CompositionInfo:
-    """Read a composition's facts; for Lottie, also draw a few frames to catch crashes here."""
+def probe(path: Path, renderer: str = "auto") -> tuple[CompositionInfo, str | None]:
+    """Read a composition's facts; for Lottie, also draw a few frames to catch crashes here.
+    Also the QML scene graph backend this process now has (None for Lottie)."""
     if not path.is_file():
         raise BadInput(f"{path}: file not found")
     if kind_for_path(path) == "qml":
         _qt_app()
         from studio_render.compositions.qml import probe_qml
 
-        return probe_qml(path)
+        return probe_qml(path, renderer)
     from studio_render.compositions.lottie import LottieFile
 
     lottie = LottieFile(path)
     try:
         for frame in sorted({0, lottie.frame_count // 2, lottie.frame_count - 1}):
             lottie.render_premultiplied(frame, 64, 64)
-        return lottie.info()
+        return lottie.info(), None
     finally:
         lottie.close()
 
 
-def probe_answer(path: Path) -> dict[str, object]:
-    """``{"info": ...}``, or ``{"error": ...}`` for bad input, or ``{"failed": ...}``."""
+def probe_answer(path: Path, renderer: str = "auto") -> dict[str, object]:
+    """``{"info": ..., "backend": ...}``, or ``{"error": ...}`` for bad input, or
+    ``{"failed": ...}``."""
     try:
-        return {"info": probe(path).to_json()}
+        info, backend = probe(path, renderer)
+        return {"info": info.to_json(), "backend": backend}
     except StudioRenderError as exc:
         return {"error": str(exc)}
     except Exception as exc:  # a bug or an odd file: one line, and the worker lives on
@@ -91,7 +101,7 @@ def _open_source(spec: ChunkSpec) -> FrameSource:
         info = CompositionInfo(
             spec.composition, "qml", spec.native_width, spec.native_height, 30.0, 1
         )
-        return QmlSource(info, size, spec.alpha, spec.background)
+        return QmlSource(info, size, spec.alpha, spec.background, spec.renderer)
     return LottieSource(Path(spec.composition), size, spec.alpha, spec.background)
 
 
@@ -137,7 +147,7 @@ class _SourceCache:
 
     def get(self, spec: ChunkSpec) -> FrameSource:
         key = (spec.composition, spec.kind, spec.width, spec.height, spec.native_width,
-               spec.native_height, spec.alpha, spec.background)  # fmt: skip
+               spec.native_height, spec.alpha, spec.background, spec.renderer)  # fmt: skip
         if self._source is None or key != self._key or spec.kind != "qml":
             self.close()
             self._source, self._key = _open_source(spec), key
@@ -191,7 +201,8 @@ def serve() -> NoReturn:
     while True:
         request = json.loads(specs.get())
         if "probe" in request:
-            _say(json.dumps(probe_answer(Path(request["probe"]))))
+            answer = probe_answer(Path(request["probe"]), request.get("renderer", "auto"))
+            _say(json.dumps(answer))
             continue
         spec = ChunkSpec(**request)
         current.frames = FrameRange(spec.start, spec.end)
@@ -253,8 +264,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     reuse_freed_memory()
     try:
-        if len(args) == 2 and args[0] == "probe":
-            answer = probe_answer(Path(args[1]))
+        if len(args) in (2, 3) and args[0] == "probe":
+            answer = probe_answer(Path(args[1]), *args[2:])
             print(json.dumps(answer), flush=True)
             if "info" in answer:
                 return 0
@@ -282,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     print(
-        "usage: worker probe PATH | chunk SPEC_JSON | serve | still PATH FRAME OUT [W H]",
+        "usage: worker probe PATH [RENDERER] | chunk SPEC_JSON | serve | still PATH FRAME OUT [W H]",
         file=sys.stderr,
     )
     return EXIT_BAD_INPUT
@@ -291,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
 def _still(args: list[str]) -> int:
     """Render one frame to a PNG file, flattened on nothing (alpha kept)."""
     path, frame, out = Path(args[0]), int(args[1]), args[2]
-    info = probe(path)
+    info, _backend = probe(path)
     size = (int(args[3]), int(args[4])) if len(args) == 5 else (info.width, info.height)
     spec = ChunkSpec(
         info.path, info.kind, frame, frame + 1, *size, info.width, info.height,
