@@ -11,7 +11,6 @@ OpenGL; others with the (faster) software scene graph. A QGuiApplication must ex
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 from PySide6.QtCore import Q_ARG, QEventLoop, QMetaObject, QObject, QSize, Qt, QUrl
@@ -231,12 +230,16 @@ class QmlScene:
             self._close_scene()
             self._load()
         while self.timed and self.at < frame:
-            self.root.setProperty("frame", self.at)
-            self.settler.settle(self.at)
+            self._set_frame(self.at)
             self.clock.step()
             self.at += 1
         self.at = frame
+        self._set_frame(frame)
+
+    def _set_frame(self, frame: int) -> None:
         self.root.setProperty("frame", frame)
+        if self.timed:
+            _run_posted_events()  # animations start (Behavior) in queued calls
         self.settler.settle(frame)
 
     def grab(self, frame: int) -> QImage:
@@ -246,7 +249,7 @@ class QmlScene:
 
     def _close_scene(self) -> None:
         self.target.close()
-        self.holder.setParentItem(None)
+        self.holder.setParentItem(None)  # type: ignore[arg-type]  # stubs lack None
         self.holder.deleteLater()
         self.window.deleteLater()
         self.control.deleteLater()
@@ -260,7 +263,8 @@ class QmlScene:
 
 
 def choose_renderer(path: Path, requested: str, needs_gpu: list[str]) -> str:
-    """"software" or "gpu" for a scene; :class:`BadInput` if it cannot be drawn as asked."""
+    """The backend for a scene, "software" or "gpu"; :class:`BadInput` if it cannot be
+    drawn as asked."""
     if requested == "software" and needs_gpu:
         raise BadInput(
             f"{path.name}: {needs_gpu[0]} needs the GPU renderer; the software renderer "

@@ -103,10 +103,10 @@ def frame_clock() -> FrameClock | WallClock:
     """This process's clock, installed on first use (before any scene loads)."""
     if not _clock:
         try:
-            clock: FrameClock | WallClock = FrameClock()
-            clock.install()
+            frames = FrameClock()
+            frames.install()
+            _clock.append(frames)
         except ClockError as exc:
             print(f"studio-render: animations follow the wall clock: {exc}", file=sys.stderr)
-            clock = WallClock()
-        _clock.append(clock)
+            _clock.append(WallClock())
     return _clock[0]

@@ -51,7 +51,9 @@ def _is_a(obj: QObject, names: tuple[str, ...]) -> str | None:
 
 def describe(obj: QObject) -> str:
     """``MultiEffect 'shadow'``: the QML type and, if it has one, the id."""
-    qt_class = next((c for c in _classes(obj) if c.startswith("QQuick")), obj.metaObject().className())
+    qt_class = next(
+        (c for c in _classes(obj) if c.startswith("QQuick")), obj.metaObject().className()
+    )
     kind = qt_class.removeprefix("QQuick").removesuffix("Base")
     context = QQmlEngine.contextForObject(obj)
     name = context.nameForObject(obj) if context is not None else ""
@@ -109,7 +111,10 @@ def _sources(path: Path) -> list[Path]:
     """The scene's file and the files beside it that it names (components, scripts)."""
     text = path.read_text(errors="replace")
     beside = [*path.parent.glob("*.qml"), *path.parent.glob("*.js")]
-    return [path, *sorted(p for p in beside if p != path and re.search(rf"\b{re.escape(p.stem)}\b", text))]
+    return [
+        path,
+        *sorted(p for p in beside if p != path and re.search(rf"\b{re.escape(p.stem)}\b", text)),
+    ]
 
 
 def gpu_in_source(path: Path) -> str | None:

@@ -293,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     print(
-        "usage: worker probe PATH [RENDERER] | chunk SPEC_JSON | serve | still PATH FRAME OUT [W H]",
+        "usage: worker probe PATH [RENDERER] | chunk SPEC_JSON | serve"
+        " | still PATH FRAME OUT [W H]",
         file=sys.stderr,
     )
     return EXIT_BAD_INPUT

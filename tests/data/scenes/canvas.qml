@@ -3,7 +3,7 @@ import QtQuick
 
 Rectangle {
     id: root
-    width: 320; height: 180
+    width: 640; height: 360
     color: "#22223b"
     property int frame: 0
     property real fps: 30

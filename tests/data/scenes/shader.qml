@@ -4,7 +4,7 @@ import QtQuick
 
 Rectangle {
     id: root
-    width: 320; height: 180
+    width: 640; height: 360
     color: "#14213d"
     property int frame: 0
     property real fps: 30

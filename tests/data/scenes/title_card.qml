@@ -5,7 +5,7 @@ import QtQuick.Effects
 
 Rectangle {
     id: root
-    width: 320; height: 180
+    width: 640; height: 360
     color: "#101820"
     property int frame: 0
     property real fps: 30
