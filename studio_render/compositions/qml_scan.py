@@ -117,10 +117,19 @@ def _sources(path: Path) -> list[Path]:
     ]
 
 
+def _code_lines(source: Path) -> list[tuple[int, str]]:
+    """Numbered lines of a QML or JavaScript file, less ``//`` comments."""
+    try:
+        text = source.read_text(errors="replace")
+    except OSError:
+        return []
+    return [(n, line.split("//", 1)[0]) for n, line in enumerate(text.splitlines(), 1)]
+
+
 def gpu_in_source(path: Path) -> str | None:
     """The first item only the GPU renderer draws that the scene's source names, and where."""
     for source in _sources(path):
-        for number, line in enumerate(source.read_text(errors="replace").splitlines(), 1):
+        for number, line in _code_lines(source):
             if match := _GPU_ONLY_SOURCE.search(line):
                 return f"{match[0]} ({source.name}:{number})"
     return None
@@ -131,11 +140,7 @@ def unrepeatable(path: Path, objects: list[QObject]) -> list[str]:
     found = [f"{describe(o)}: particles use random numbers Qt cannot seed"
              for o in objects if _is_a(o, _UNREPEATABLE)]  # fmt: skip
     for source in _sources(path):
-        try:
-            text = source.read_text(errors="replace")
-        except OSError:
-            continue
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in _code_lines(source):
             match = _WALL_CLOCK.search(line)
             if match:
                 what = match[0].rstrip("({ ").strip()
