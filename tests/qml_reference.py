@@ -96,8 +96,10 @@ def _pixels(path: Path) -> np.ndarray:
 
     image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGBA8888)
     data = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), -1)
-    return data[:, : image.width() * 4].reshape(image.height(), image.width(), 4)[..., :3].astype(
-        np.float64
+    return (
+        data[:, : image.width() * 4]
+        .reshape(image.height(), image.width(), 4)[..., :3]
+        .astype(np.float64)
     )
 
 

@@ -14,10 +14,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.cli import studio_render
-from tests.conftest import ROOT
+from tests.conftest import EXPECTED_CHILDREN, ROOT
 from tests.media import framemd5
 from tests.qml_reference import compare, grab_reference, xvfb
 
@@ -30,8 +31,14 @@ CHECKED_FRAMES = [0, 7, 13, 23]
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
+    """A private X server for the references, kept for the module (not a leak)."""
     with xvfb() as name:
-        yield name
+        server = [p for p in psutil.Process().children() if p.name() == "Xvfb"]
+        EXPECTED_CHILDREN.append(lambda proc: proc in server)
+        try:
+            yield name
+        finally:
+            EXPECTED_CHILDREN.pop()
 
 
 def render(scene: Path, out: Path, *args: str) -> None:

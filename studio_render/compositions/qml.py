@@ -238,8 +238,7 @@ class QmlScene:
 
     def _set_frame(self, frame: int) -> None:
         self.root.setProperty("frame", frame)
-        if self.timed:
-            _run_posted_events()  # animations start (Behavior) in queued calls
+        _run_posted_events()  # queued work: animations starting, effects updating
         self.settler.settle(frame)
 
     def grab(self, frame: int) -> QImage:

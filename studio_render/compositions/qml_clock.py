@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import PySide6
+from PySide6.QtCore import QVariantAnimation
 
 _CORE = Path(PySide6.__file__).parent / "Qt" / "lib" / "libQt6Core.so.6"
 _OBJECT_SIZE = 64  # QAnimationDriver is a QObject: a vtable and a d-pointer (16 bytes)
@@ -97,6 +98,20 @@ class WallClock:
 
 
 _clock: list[FrameClock | WallClock] = []
+_keeper: list[QVariantAnimation] = []
+
+
+def _keep_running() -> None:
+    """Start an endless animation, so Qt's animation timer never stops the driver: while
+    stopped, Qt counts time by the wall clock, and animations started after would begin
+    at a moment that depends on how long frames took."""
+    keeper = QVariantAnimation()
+    keeper.setStartValue(0.0)
+    keeper.setEndValue(1.0)
+    keeper.setDuration(1000)
+    keeper.setLoopCount(-1)
+    keeper.start()
+    _keeper.append(keeper)
 
 
 def frame_clock() -> FrameClock | WallClock:
@@ -106,6 +121,7 @@ def frame_clock() -> FrameClock | WallClock:
             frames = FrameClock()
             frames.install()
             _clock.append(frames)
+            _keep_running()
         except ClockError as exc:
             print(f"studio-render: animations follow the wall clock: {exc}", file=sys.stderr)
             _clock.append(WallClock())

@@ -67,9 +67,15 @@ def surfaceless_egl_works() -> bool:
         return False
 
 
+#: Qt's hash tables iterate in an order seeded at random per process; glyph atlases are
+#: filled in that order, which moves text by a shade between processes. Seeded, frames
+#: are the same whichever worker draws them.
+_REPEATABLE = {"QT_HASH_SEED": "0"}
+
+
 def choose_platform() -> dict[str, str]:
-    """The environment for a worker's QGuiApplication: eglfs headless where it works."""
+    """The environment for a worker's Qt: eglfs headless where it works, repeatable."""
     forced = os.environ.get(PLATFORM_ENV)
     if forced == "eglfs" or (not forced and surfaceless_egl_works()):
-        return dict(_EGLFS_HEADLESS)
-    return {"QT_QPA_PLATFORM": forced or "offscreen"}
+        return {**_EGLFS_HEADLESS, **_REPEATABLE}
+    return {"QT_QPA_PLATFORM": forced or "offscreen", **_REPEATABLE}

@@ -46,14 +46,15 @@ EXIT_PARENT_GONE = 3
 def _qt_app() -> object:
     """A QGuiApplication on a platform where QML scenes can render with OpenGL headless
     (see :mod:`studio_render.compositions.qml_platform`); each scene picks its backend."""
-    from PySide6.QtGui import QGuiApplication
-
-    app = QGuiApplication.instance()
-    if app is None:
+    if "PySide6.QtGui" not in sys.modules:  # before Qt reads its environment
         from studio_render.compositions.qml_platform import choose_platform
 
         os.environ.update(choose_platform())
         os.environ.pop("QT_QUICK_BACKEND", None)
+    from PySide6.QtGui import QGuiApplication
+
+    app = QGuiApplication.instance()
+    if app is None:
         os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
         app = QGuiApplication(["studio-render-worker"])
     return app

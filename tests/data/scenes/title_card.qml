@@ -50,7 +50,6 @@ Rectangle {
     MultiEffect {
         source: title
         anchors.fill: title
-        paddingRect: Qt.rect(-20, -20, 40, 40)
         shadowEnabled: true
         shadowBlur: 1.0
         shadowHorizontalOffset: 0
