@@ -18,6 +18,7 @@ import ctypes
 import ctypes.util
 import os
 import sys
+from pathlib import Path
 
 #: Set to a Qt platform name to override the choice (tests, odd machines).
 PLATFORM_ENV = "STUDIO_RENDER_QPA"
@@ -38,9 +39,16 @@ _EGLFS_HEADLESS = {
 _EGL_PLATFORM_SURFACELESS_MESA = 0x31DD
 
 
+def _eglfs_plugin_present() -> bool:
+    import PySide6  # the package only: Qt itself is not loaded
+
+    platforms = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms"
+    return any(platforms.glob("*qeglfs*"))
+
+
 def surfaceless_egl_works() -> bool:
     """Whether Mesa's surfaceless EGL display opens here (no display server needed)."""
-    if not sys.platform.startswith("linux"):
+    if not sys.platform.startswith("linux") or not _eglfs_plugin_present():
         return False
     name = ctypes.util.find_library("EGL") or "libEGL.so.1"
     try:
