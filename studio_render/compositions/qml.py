@@ -186,10 +186,20 @@ class QmlScene:
         self.size = size
         self.requested = renderer
         self.clock = frame_clock()
-        self._load()
+        self.control: QQuickRenderControl | None = None
+        self._load_content()
+        control = self.control = QQuickRenderControl()
+        self.window = QQuickWindow(control)
+        self.window.setColor(self.background)
+        self.window.resize(int(self.root.width()), int(self.root.height()))
+        self.holder.setParentItem(self.window.contentItem())
+        scale = self.size[0] / max(1.0, self.root.width())
+        target_class = GlTarget if self.backend == "gpu" else SoftwareTarget
+        self.target = target_class(control, self.window, QSize(*self.size), scale)
 
-    def _load(self) -> None:
-        """Create the scene, choose its backend, settle frame 0 (done again to restart)."""
+    def _load_content(self) -> None:
+        """Create the scene's items (again, to go back in time), check that the backend
+        draws them, settle frame 0. The window and its render target stay."""
         self.clock.restart()
         backend = prepare_backend(self.path, self.requested)
         self.engine = QQmlEngine()
@@ -198,6 +208,8 @@ class QmlScene:
             forbid_network(self.engine)
         self.holder = QQuickItem()
         self.root = _create_releasing_gil(self.engine, self.path, self.holder)
+        if self.control is not None:
+            self.holder.setParentItem(self.window.contentItem())
         self.clock.fps = _fps(self.root)
         self.settler = Settler(self.root, self._polish)
         self.settler.settle(0)
@@ -209,26 +221,26 @@ class QmlScene:
                 f"{self.path.name}: {self.needs_gpu[0]} needs the GPU renderer, which its "
                 "source does not show (render with --renderer gpu)"
             )
-        self.control = QQuickRenderControl()
-        self.window = QQuickWindow(self.control)
-        self.window.setColor(self.background)
-        self.window.resize(int(self.root.width()), int(self.root.height()))
-        self.holder.setParentItem(self.window.contentItem())
-        scale = self.size[0] / max(1.0, self.root.width())
-        target_class = GlTarget if self.backend == "gpu" else SoftwareTarget
-        self.target = target_class(self.control, self.window, QSize(*self.size), scale)
         self.timed = uses_clock(self.objects)
         self.at = 0  # the frame the clock shows
 
+    def _unload_content(self) -> None:
+        self.holder.setParentItem(None)  # type: ignore[arg-type]  # stubs lack None
+        self.holder.deleteLater()
+        self.engine.deleteLater()
+        # Delete the engine now, not at exit: with the network forbidden its threads hold
+        # managers made by the (Python) factory, which must go while Python still runs.
+        _run_posted_events()
+
     def _polish(self) -> None:
-        if getattr(self, "control", None) is not None:
+        if self.control is not None:  # else the scene is not in its window yet
             self.control.polishItems()
 
     def _show(self, frame: int) -> None:
         """Bring the scene to ``frame``: step the clock there (pre-roll), then settle."""
         if self.timed and frame < self.at:
-            self._close_scene()
-            self._load()
+            self._unload_content()
+            self._load_content()
         while self.timed and self.at < frame:
             self._set_frame(self.at)
             self.clock.step()
@@ -246,19 +258,14 @@ class QmlScene:
         self._show(frame)
         return self.target.render()
 
-    def _close_scene(self) -> None:
-        self.target.close()
-        self.holder.setParentItem(None)  # type: ignore[arg-type]  # stubs lack None
-        self.holder.deleteLater()
-        self.window.deleteLater()
-        self.control.deleteLater()
-        self.engine.deleteLater()
-        # Delete the engine now, not at exit: with the network forbidden its threads hold
-        # managers made by the (Python) factory, which must go while Python still runs.
-        _run_posted_events()
-
     def close(self) -> None:
-        self._close_scene()
+        self._unload_content()
+        self.target.close()
+        self.window.deleteLater()
+        if self.control is not None:
+            self.control.deleteLater()
+            self.control = None
+        _run_posted_events()
 
 
 def choose_renderer(path: Path, requested: str, needs_gpu: list[str]) -> str:

@@ -47,7 +47,7 @@ class SoftwareTarget:
         self.control = control
         self.image = QImage(size, _PREMULTIPLIED)
         self.image.setDevicePixelRatio(scale)
-        control.initialize()  # returns False for software (no RHI): nothing to start
+        # No control.initialize(): the software scene graph has no RHI to start.
         target = QQuickRenderTarget.fromPaintDevice(self.image)
         target.setDevicePixelRatio(scale)
         window.setRenderTarget(target)
