@@ -28,8 +28,14 @@ _GPU_ONLY_SOURCE = re.compile(
 #: Classes with a ``status`` that is ``Loading`` (2) until their content is there.
 _LOADING_STATUS = 2
 _LOADS = ("QQuickImageBase", "QQuickLoader", "QQuickFontLoader")
-#: Particles: their emitters draw from Qt's own random numbers, which cannot be seeded.
-_UNREPEATABLE = ("QQuickParticleSystem",)
+#: Why these classes cannot repeat their frames: particles draw from Qt's own random
+#: numbers, which cannot be seeded; animated images and sprites play on Qt's timers.
+_UNREPEATABLE = {
+    "QQuickParticleSystem": "particles use random numbers Qt cannot seed",
+    "QQuickAnimatedImage": "animated images play on the wall clock",
+    "QQuickSpriteSequence": "sprites play on the wall clock",
+    "QQuickAnimatedSprite": "sprites play on the wall clock",
+}
 #: Code in a scene that reads the wall clock or unseeded random numbers.
 _WALL_CLOCK = re.compile(r"\bDate\.now\s*\(|\bnew\s+Date\s*\(|\bMath\.random\s*\(|\bTimer\s*\{")
 
@@ -137,8 +143,11 @@ def gpu_in_source(path: Path) -> str | None:
 
 def unrepeatable(path: Path, objects: list[QObject]) -> list[str]:
     """Why frames of this scene may differ between renders (wall clock, random numbers)."""
-    found = [f"{describe(o)}: particles use random numbers Qt cannot seed"
-             for o in objects if _is_a(o, _UNREPEATABLE)]  # fmt: skip
+    found = []
+    for obj in objects:
+        reason = _is_a(obj, tuple(_UNREPEATABLE))
+        if reason:
+            found.append(f"{describe(obj)}: {_UNREPEATABLE[reason]}")
     for source in _sources(path):
         for number, line in _code_lines(source):
             match = _WALL_CLOCK.search(line)

@@ -9,7 +9,7 @@ Rectangle {
     property int durationInFrames: 30
 
     ParticleSystem { id: particles }
-    ImageParticle { system: particles; source: "qrc:///particleresources/glowdot.png"; color: "orange" }
+    ImageParticle { system: particles; source: "assets/photo.png"; color: "orange" }
     Emitter {
         system: particles
         anchors.centerIn: parent
