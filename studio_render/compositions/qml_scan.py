@@ -115,7 +115,7 @@ def may_load(objects: list[QObject]) -> bool:
 
 def _sources(path: Path) -> list[Path]:
     """The scene's file and the files beside it that it names (components, scripts)."""
-    text = path.read_text(errors="replace")
+    text = "\n".join(line for _, line in _code_lines(path))
     beside = [*path.parent.glob("*.qml"), *path.parent.glob("*.js")]
     return [
         path,

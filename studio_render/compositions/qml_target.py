@@ -7,6 +7,8 @@ made: :func:`choose_backend` must run before that, and a process keeps its backe
 
 from __future__ import annotations
 
+import ctypes
+
 from PySide6.QtCore import QSize
 from PySide6.QtGui import QImage, QOffscreenSurface, QOpenGLContext, QSurfaceFormat
 from PySide6.QtOpenGL import QOpenGLFramebufferObject
@@ -21,6 +23,7 @@ from PySide6.QtQuick import (
 from studio_render.core.errors import StudioRenderError
 
 _PREMULTIPLIED = QImage.Format.Format_ARGB32_Premultiplied
+_GL_BGRA, _GL_UNSIGNED_BYTE = 0x80E1, 0x1401
 _API = QSGRendererInterface.GraphicsApi
 _chosen: list[str] = []  # the backend this process uses, once chosen
 
@@ -91,7 +94,14 @@ class GlTarget:
         self.fbo = QOpenGLFramebufferObject(size, attachment)
         target = QQuickRenderTarget.fromOpenGLTexture(self.fbo.texture(), size)
         target.setDevicePixelRatio(scale)
+        # Desktop OpenGL reads back in the frames' own byte order (B, G, R, A), top row
+        # first when the scene is drawn mirrored: no conversion, no flip. OpenGL ES lacks
+        # that order; there the framebuffer object converts.
+        self.direct = not self.context.isOpenGLES()
+        target.setMirrorVertically(self.direct)
         window.setRenderTarget(target)
+        self.frame = QImage(size, _PREMULTIPLIED)
+        self._address = ctypes.addressof(ctypes.c_char.from_buffer(self.frame.bits()))
 
     def render(self) -> QImage:
         self.context.makeCurrent(self.surface)
@@ -99,7 +109,15 @@ class GlTarget:
         self.control.sync()
         self.control.render()
         self.control.endFrame()
-        return self.fbo.toImage().convertToFormat(_PREMULTIPLIED)
+        if not self.direct:
+            return self.fbo.toImage().convertToFormat(_PREMULTIPLIED)
+        self.fbo.bind()
+        width, height = self.frame.width(), self.frame.height()
+        self.context.functions().glReadPixels(
+            0, 0, width, height, _GL_BGRA, _GL_UNSIGNED_BYTE, self._address
+        )
+        self.fbo.release()
+        return self.frame.copy()  # the next frame is read into self.frame
 
     def close(self) -> None:
         self.context.makeCurrent(self.surface)
