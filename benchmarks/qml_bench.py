@@ -35,7 +35,7 @@ from studio_render.compositions.info import CompositionInfo
 from studio_render.compositions.qml import probe_qml
 from studio_render.worker.frames import QmlSource
 path, renderer, frames = sys.argv[1], sys.argv[2], int(sys.argv[3])
-info, backend = probe_qml(__import__("pathlib").Path(path), renderer)
+info = probe_qml(__import__("pathlib").Path(path), renderer)
 source = QmlSource(info, (1920, 1080), False, "#000000", renderer)
 for frame in range(5):
     source.frame(frame % info.frame_count)
@@ -44,7 +44,7 @@ for frame in range(frames):
     source.frame((5 + frame) % info.frame_count)
 elapsed = time.perf_counter() - start
 source.close()
-print(json.dumps({"fps": frames / elapsed, "backend": backend}))
+print(json.dumps({"fps": frames / elapsed, "backend": source.scene.backend}))
 """
 
 

@@ -81,7 +81,7 @@ from studio_render.worker.main import _qt_app
 _qt_app()
 from studio_render.compositions.qml import probe_qml
 from studio_render.worker.frames import QmlSource
-info, _ = probe_qml(Path(sys.argv[1]))
+info = probe_qml(Path(sys.argv[1]))
 source = QmlSource(info, (info.width, info.height), False, "#000000")
 for frame in map(int, sys.argv[2:]):
     image = source.frame(frame)  # referenced while its pixels are read
@@ -114,6 +114,7 @@ def test_a_worker_going_back_draws_what_a_fresh_one_does(name: str) -> None:
         ("title_card", "Enabled: true", "Enabled: false"),  # no blur, no shadow, no glow
         ("canvas", "onFrameChanged: canvas.requestPaint()", ""),  # painted once only
         ("async_assets", 'source: "assets/photo.png"', 'source: ""'),  # no images
+        ("async_assets", "font.family: mono.name", ""),  # the default font, not the file's
     ],
 )
 def test_comparison_fails_without_the_content(

@@ -131,10 +131,10 @@ def prepare_backend(path: Path, requested: str) -> str:
     return backend
 
 
-def probe_qml(path: Path, requested: str = "auto") -> tuple[CompositionInfo, str]:
-    """Load the scene without a window and read its contract properties; also the backend
-    this process now has ("software" or "gpu")."""
-    backend = prepare_backend(path, requested)
+def probe_qml(path: Path, requested: str = "auto") -> CompositionInfo:
+    """Load the scene without a window and read its contract properties (this settles the
+    process's scene graph backend: see :func:`prepare_backend`)."""
+    prepare_backend(path, requested)
     engine = QQmlEngine()
     component = QQmlComponent(engine, QUrl.fromLocalFile(str(path.resolve())))
     if component.isError():
@@ -163,7 +163,7 @@ def probe_qml(path: Path, requested: str = "auto") -> tuple[CompositionInfo, str
             warnings=tuple(unrepeatable(path, objects)),
         )
         choose_renderer(path, requested, list(info.gpu_items))  # refuse what it cannot draw
-        return info, backend
+        return info
     finally:
         root.deleteLater()
 

@@ -77,7 +77,7 @@ def surfaceless_egl_works() -> bool:
 
 #: Qt's hash tables iterate in an order seeded at random per process; glyph atlases are
 #: filled in that order, which moves text by a shade between processes. Seeded, frames
-#: are the same whichever worker draws them.
+#: are the same whichever worker draws them. (The worker sets it before Qt loads.)
 _REPEATABLE = {"QT_HASH_SEED": "0"}
 
 

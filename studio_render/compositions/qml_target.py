@@ -42,6 +42,11 @@ def choose_backend(backend: str) -> None:
         _chosen.append(backend)
 
 
+def chosen_backend() -> str | None:
+    """The backend this process uses, once chosen."""
+    return _chosen[0] if _chosen else None
+
+
 class SoftwareTarget:
     """The software scene graph paints straight into one image, frame after frame."""
 

@@ -41,28 +41,30 @@ if TYPE_CHECKING:
 
 EXIT_BAD_INPUT = 2
 EXIT_PARENT_GONE = 3
+# Before Qt is loaded: seeded hashing, so glyph atlases fill alike in every worker and
+# frames do not depend on which process drew them (see compositions/qml_platform.py).
+os.environ["QT_HASH_SEED"] = "0"
 
 
 def _qt_app() -> object:
     """A QGuiApplication on a platform where QML scenes can render with OpenGL headless
     (see :mod:`studio_render.compositions.qml_platform`); each scene picks its backend."""
-    if "PySide6.QtGui" not in sys.modules:  # before Qt reads its environment
-        from studio_render.compositions.qml_platform import choose_platform
-
-        os.environ.update(choose_platform())
-        os.environ.pop("QT_QUICK_BACKEND", None)
     from PySide6.QtGui import QGuiApplication
 
     app = QGuiApplication.instance()
     if app is None:
+        from studio_render.compositions.qml_platform import choose_platform
+
+        os.environ.update(choose_platform())
+        os.environ.pop("QT_QUICK_BACKEND", None)
         os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
         app = QGuiApplication(["studio-render-worker"])
     return app
 
 
-def probe(path: Path, renderer: str = "auto") -> tuple[CompositionInfo, str | None]:
+def probe(path: Path, renderer: str = "auto") -> CompositionInfo:
     """Read a composition's facts; for Lottie, also draw a few frames to catch crashes here.
-    Also the QML scene graph backend this process now has (None for Lottie)."""
+    A QML scene also settles this process's scene graph backend (:func:`chosen_backend`)."""
     if not path.is_file():
         raise BadInput(f"{path}: file not found")
     if kind_for_path(path) == "qml":
@@ -76,17 +78,26 @@ def probe(path: Path, renderer: str = "auto") -> tuple[CompositionInfo, str | No
     try:
         for frame in sorted({0, lottie.frame_count // 2, lottie.frame_count - 1}):
             lottie.render_premultiplied(frame, 64, 64)
-        return lottie.info(), None
+        return lottie.info()
     finally:
         lottie.close()
+
+
+def _chosen_backend() -> str | None:
+    """The QML scene graph backend this process has settled on, if any yet."""
+    if "studio_render.compositions.qml_target" not in sys.modules:
+        return None
+    from studio_render.compositions.qml_target import chosen_backend
+
+    return chosen_backend()
 
 
 def probe_answer(path: Path, renderer: str = "auto") -> dict[str, object]:
     """``{"info": ..., "backend": ...}``, or ``{"error": ...}`` for bad input, or
     ``{"failed": ...}``."""
     try:
-        info, backend = probe(path, renderer)
-        return {"info": info.to_json(), "backend": backend}
+        info = probe(path, renderer)
+        return {"info": info.to_json(), "backend": _chosen_backend()}
     except StudioRenderError as exc:
         return {"error": str(exc)}
     except Exception as exc:  # a bug or an odd file: one line, and the worker lives on
@@ -304,7 +315,7 @@ def main(argv: list[str] | None = None) -> int:
 def _still(args: list[str]) -> int:
     """Render one frame to a PNG file, flattened on nothing (alpha kept)."""
     path, frame, out = Path(args[0]), int(args[1]), args[2]
-    info, _backend = probe(path)
+    info = probe(path)
     size = (int(args[3]), int(args[4])) if len(args) == 5 else (info.width, info.height)
     spec = ChunkSpec(
         info.path, info.kind, frame, frame + 1, *size, info.width, info.height,
