@@ -51,9 +51,16 @@ class _NoNetworkFactory(QQmlNetworkAccessManagerFactory):
     manager overrides nothing in Python, so requests themselves run no Python code.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.made: list[QNetworkAccessManager] = []
+
     def create(self, parent: QObject) -> QNetworkAccessManager:
         manager = QNetworkAccessManager(parent)
         manager.setProxy(QNetworkProxy(QNetworkProxy.ProxyType.HttpProxy, "", 0))
+        # Referenced here: Python must never collect (and so delete) a manager Qt's
+        # loader threads still use; Qt deletes it with its parent.
+        self.made.append(manager)
         return manager
 
 

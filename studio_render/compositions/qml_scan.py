@@ -66,6 +66,9 @@ def describe(obj: QObject) -> str:
     return f"{kind} '{name}'" if name else kind
 
 
+_ITEM = QQuickItem.staticMetaObject
+
+
 def all_objects(root: QObject) -> list[QObject]:
     """``root``, its children, and the items under it (a Loader's item, a delegate)."""
     seen: dict[int, QObject] = {}
@@ -76,7 +79,10 @@ def all_objects(root: QObject) -> list[QObject]:
             continue
         seen[id(obj)] = obj
         pending.extend(obj.children())
-        if isinstance(obj, QQuickItem):
+        # Ask the object itself: a wrapper can outlive its object, and a new object at
+        # the same address (a Loader's failed item replaced) would get it, wrong type
+        # and all.
+        if isinstance(obj, QQuickItem) and obj.metaObject().inherits(_ITEM):
             pending.extend(obj.childItems())
     return list(seen.values())
 

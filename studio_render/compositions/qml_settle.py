@@ -43,7 +43,6 @@ class Settler:
         self.polish = polish
         self.limit_s = float(os.environ.get(SETTLE_LIMIT_ENV) or DEFAULT_SETTLE_LIMIT_S)
         self.dynamic = True  # until the scene is known to load nothing
-        self._objects: list[QObject] = []
 
     def settle(self, frame: int) -> None:
         """Return when frame ``frame`` is complete; :class:`FrameNotSettled` after the limit."""
@@ -65,6 +64,7 @@ class Settler:
         self.polish()
 
     def _scan(self) -> list[QObject]:
-        self._objects = all_objects(self.root)
-        self.dynamic = may_load(self._objects)
-        return self._objects
+        """The scene's objects now (never kept: Loaders replace theirs)."""
+        objects = all_objects(self.root)
+        self.dynamic = may_load(objects)
+        return objects
