@@ -66,7 +66,7 @@ def describe(obj: QObject) -> str:
     return f"{kind} '{name}'" if name else kind
 
 
-_ITEM = QQuickItem.staticMetaObject
+_ITEM = QQuickItem.staticMetaObject  # type: ignore[attr-defined]  # missing from stubs
 
 
 def all_objects(root: QObject) -> list[QObject]:
