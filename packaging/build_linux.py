@@ -175,7 +175,7 @@ def check_libraries(app: Path) -> list[str]:
         elif package == "libstdc++6" and glibcxx in _GLIBCXX_TO_GCC:
             package += f" (>= {_GLIBCXX_TO_GCC[glibcxx]})"
         depends.add(package)
-    return sorted(depends)
+    return sorted(depends | set(bs.RUNTIME_PACKAGES))
 
 
 def _dpkg_package(path: Path) -> str | None:

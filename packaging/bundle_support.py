@@ -48,10 +48,13 @@ DROPPED_PLUGIN_TYPES = frozenset({
 
 #: Plugin types of which only these plugins are kept (names without ``lib`` and suffix).
 KEPT_PLUGINS = {
-    # offscreen for rendering; xcb and wayland on Linux desktops; the native ones elsewhere
+    # offscreen and eglfs (OpenGL without a display: studio_render/compositions/
+    # qml_platform.py) for rendering; xcb and wayland on Linux desktops; the native ones
+    # elsewhere
     "platforms": frozenset(
         {
             "qoffscreen",
+            "qeglfs",
             "qxcb",
             "qwayland",
             "qwayland-egl",
@@ -151,6 +154,11 @@ SYSTEM_LIBRARIES = {
     "libwayland-cursor.so.0": "libwayland-cursor0",
     "libwayland-egl.so.1": "libwayland-egl1",
 }
+
+
+#: Debian packages the app loads at run time without linking them: Mesa's EGL and its
+#: drivers (llvmpipe where there is no GPU), through which QML effects render headless.
+RUNTIME_PACKAGES = ("libegl-mesa0", "libgl1-mesa-dri")
 
 
 def is_system_library(dest: str) -> bool:

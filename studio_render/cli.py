@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from studio_render import __version__
-from studio_render.compositions.info import MAX_FPS
+from studio_render.compositions.info import MAX_FPS, RENDERERS
 from studio_render.core.errors import BadInput, StudioRenderError
 from studio_render.core.presets import PRESETS, SPEEDS
 
@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     render.add_argument("--retries", type=int, default=2, help="retries of a failed chunk")
     _add_fps_option(render)
+    _add_renderer_option(render)
     render.add_argument("--progress", choices=("bar", "json", "none"), default="bar")
     render.add_argument(
         "--cluster", metavar="ADDRESS", help="render on a Dask cluster (tcp:// or tls://HOST:PORT)"
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("composition", type=Path)
     info.add_argument("--json", action="store_true")
     _add_fps_option(info)
+    _add_renderer_option(info)
 
     gui = sub.add_parser("gui", help="open the desktop window")
     gui.add_argument("composition", type=Path, nargs="?")
@@ -131,6 +133,16 @@ def _add_fps_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_renderer_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--renderer",
+        choices=RENDERERS,
+        default="auto",
+        help="QML: software scene graph, GPU (OpenGL; Mesa's llvmpipe without a GPU), or "
+        "auto: the GPU only for scenes with effects, shaders or particles (default)",
+    )
+
+
 def _add_tls_options(parser: argparse.ArgumentParser) -> None:
     tls = parser.add_argument_group("TLS (for tls:// addresses; PEM files)")
     tls.add_argument("--tls-ca-file", help="certificate authority that signed every machine")
@@ -141,20 +153,24 @@ def _add_tls_options(parser: argparse.ArgumentParser) -> None:
 def cmd_info(args: argparse.Namespace) -> int:
     from studio_render.compositions.probe import probe_composition
 
-    info = probe_composition(args.composition)
+    info = probe_composition(args.composition, renderer=args.renderer)
+    renderer, why = info.renderer(args.renderer)
     fps = args.fps
     if fps is not None and info.kind != "lottie":
         raise BadInput("--fps: only Lottie animations render at another frame rate")
     if args.json:
         output = {"fps": fps, "frame_count": info.frame_count_at(fps)} if fps else None
-        print(json.dumps({**info.to_json(), **({"output": output} if output else {})}))
+        print(json.dumps({**info.to_json(), "renderer": renderer, "renderer_reason": why,
+                          **({"output": output} if output else {})}))  # fmt: skip
     else:
         rate = f"{info.fps:g}" + (f" (rendered at {fps:g}: {info.frame_count_at(fps)} "
                                   "frames)" if fps else "")  # fmt: skip
         print(f"{Path(info.path).name}\n  kind:      {info.kind}\n"
               f"  size:      {info.width}x{info.height}\n  fps:       {rate}\n"
               f"  frames:    {info.frame_count}\n  duration:  {info.duration_s:.3f} s\n"
-              f"  audio:     {info.audio or 'none'}")  # fmt: skip
+              f"  audio:     {info.audio or 'none'}\n  renderer:  {renderer} ({why})")  # fmt: skip
+        for warning in info.warnings:
+            print(f"  warning:   {warning}")
     return EXIT_OK
 
 

@@ -37,6 +37,7 @@ def settings_from_args(args: argparse.Namespace, frame_count: int) -> RenderSett
         background=args.background,
         retries=args.retries,
         fps=args.fps,
+        renderer=args.renderer,
     )
 
 
@@ -146,7 +147,9 @@ def run_render(args: argparse.Namespace) -> int:
     try:
         if workers is not None:  # one probes the composition while the others boot
             workers.prestart(min(args.concurrency or default_concurrency(), os.cpu_count() or 1))
-        info = probe_composition(args.composition, workers=workers)
+        info = probe_composition(args.composition, workers=workers, renderer=args.renderer)
+        for warning in info.warnings:
+            print(f"studio-render: warning: {warning}", file=sys.stderr)
         settings = settings_from_args(args, info.frame_count_at(args.fps))
         session = _cluster_session(args) if args.cluster else None
         return _render(args, session, info, settings, workers)

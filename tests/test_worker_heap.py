@@ -46,5 +46,8 @@ def _page_faults(mode: str) -> int:
 def test_worker_reuses_freed_frames_instead_of_faulting_in_new_pages() -> None:
     pages_per_frame = 1920 * 1080 * 4 // 4096
     default, tuned = _page_faults("default"), _page_faults("worker")
-    assert default > 10 * pages_per_frame  # glibc's defaults: fresh pages, frame after frame
+    # glibc's defaults: fresh pages for many frames (QML frames are drawn into one reused
+    # image since the render-control renderer, so glibc's adaptive threshold catches up
+    # after a few frames: 3 to 9 frames' worth seen here, against 2 when tuned).
+    assert default > tuned
     assert tuned < 5 * pages_per_frame  # tuned: the first few buffers, then reuse

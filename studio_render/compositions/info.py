@@ -10,6 +10,8 @@ from typing import Any, Literal
 from studio_render.core.errors import BadInput
 
 Kind = Literal["qml", "lottie"]
+#: How QML scenes may be rendered: chosen by their content, or forced.
+RENDERERS = ("auto", "software", "gpu")
 
 #: File types, by suffix, and the kind of composition they hold.
 SUFFIXES: dict[str, Kind] = {
@@ -36,6 +38,10 @@ class CompositionInfo:
     fps: float
     frame_count: int
     audio: str | None = None  # absolute path or URL
+    #: QML: items only the GPU renderer draws (effects, shaders, particles), named.
+    gpu_items: tuple[str, ...] = ()
+    #: Why frames may differ between renders (wall clock, random numbers).
+    warnings: tuple[str, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -52,8 +58,21 @@ class CompositionInfo:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CompositionInfo:
-        fields = {k: data[k] for k in cls.__dataclass_fields__}
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        for name in ("gpu_items", "warnings"):
+            fields[name] = tuple(fields.get(name, ()))
         return cls(**fields)
+
+    def renderer(self, requested: str = "auto") -> tuple[str, str]:
+        """The renderer a QML scene gets ("software" or "gpu") and why, in words."""
+        if self.kind != "qml":
+            return "rlottie", "Lottie animations render through rlottie"
+        if requested != "auto":
+            return requested, f"asked for with --renderer {requested}"
+        if self.gpu_items:
+            more = f" and {len(self.gpu_items) - 1} more" if len(self.gpu_items) > 1 else ""
+            return "gpu", f"{self.gpu_items[0]}{more} need the GPU renderer"
+        return "software", "nothing in the scene needs the GPU renderer (software is faster)"
 
     def check_sane(self) -> None:
         """Raise :class:`BadInput` for a size, rate or length no render should attempt."""

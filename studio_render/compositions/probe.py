@@ -18,12 +18,17 @@ PROBE_TIMEOUT_S = 30.0
 
 
 def probe_composition(
-    path: Path, timeout: float = PROBE_TIMEOUT_S, workers: WorkerPool | None = None
+    path: Path,
+    timeout: float = PROBE_TIMEOUT_S,
+    workers: WorkerPool | None = None,
+    renderer: str = "auto",
 ) -> CompositionInfo:
-    """The composition's info; :class:`BadInput` for anything that cannot be rendered.
+    """The composition's info; :class:`BadInput` for anything that cannot be rendered,
+    a QML scene that ``renderer`` cannot draw included.
 
-    ``workers``: probe in one of these (it then stays for the render), not in a process
-    of its own. A worker that could not load the file is stopped.
+    ``workers``: probe in one of these (it then stays for the render, if its QML scene
+    graph backend is the one the render needs), not in a process of its own. A worker
+    that could not load the file is stopped.
     """
     path = Path(path)
     if not path.exists():
@@ -37,21 +42,24 @@ def probe_composition(
         raise BadInput(f"{path}: cannot read file ({exc.strerror})") from None
     kind_for_path(path)
     if workers is None:
-        return _probe_alone(path, timeout)
+        return _probe_alone(path, timeout, renderer)[0]
     worker = workers.take()
     try:
-        info = _probe_in(worker, path, timeout)
+        info, backend = _probe_in(worker, path, timeout, renderer)
     except BaseException:
         worker.stop()
         raise
-    workers.put_back(worker)
+    if backend in (None, info.renderer(renderer)[0]):
+        workers.put_back(worker)
+    else:  # the scene showed what its source did not: this process has the other backend
+        worker.stop()
     return info
 
 
-def _probe_alone(path: Path, timeout: float) -> CompositionInfo:
+def _probe_alone(path: Path, timeout: float, renderer: str) -> tuple[CompositionInfo, object]:
     try:
         done = subprocess.run(
-            worker_command("probe", str(path.resolve())),
+            worker_command("probe", str(path.resolve()), renderer),
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -62,10 +70,13 @@ def _probe_alone(path: Path, timeout: float) -> CompositionInfo:
     return _info_from(path, _last_json(done.stdout), done.returncode, done.stderr)
 
 
-def _probe_in(worker: SupervisedProcess, path: Path, timeout: float) -> CompositionInfo:
+def _probe_in(
+    worker: SupervisedProcess, path: Path, timeout: float, renderer: str
+) -> tuple[CompositionInfo, object]:
     """Ask a serving worker; it answers one JSON line, or dies trying."""
     deadline = time.monotonic() + timeout
-    if worker.send_line(json.dumps({"probe": str(path.resolve())})):
+    request = {"probe": str(path.resolve()), "renderer": renderer}
+    if worker.send_line(json.dumps(request)):
         while not (worker.output_ended and worker.poll() is not None):
             if time.monotonic() > deadline:
                 raise BadInput(f"{path.name}: loading took longer than {timeout:g} s")
@@ -75,8 +86,11 @@ def _probe_in(worker: SupervisedProcess, path: Path, timeout: float) -> Composit
     return _info_from(path, {}, worker.wait(), worker.tail)
 
 
-def _info_from(path: Path, answer: dict[str, object], code: int, stderr: str) -> CompositionInfo:
-    """The info in a worker's answer, or the reason it has none as :class:`BadInput`."""
+def _info_from(
+    path: Path, answer: dict[str, object], code: int, stderr: str
+) -> tuple[CompositionInfo, object]:
+    """The info in a worker's answer and the QML backend it chose, or the reason it has
+    none as :class:`BadInput`."""
     if "error" in answer:
         raise BadInput(str(answer["error"]))
     if "failed" in answer:
@@ -89,7 +103,7 @@ def _info_from(path: Path, answer: dict[str, object], code: int, stderr: str) ->
         raise BadInput(f"{path.name}: cannot load the composition ({last[0]})")
     info = CompositionInfo.from_json(cast(dict[str, Any], answer["info"]))
     info.check_sane()
-    return info
+    return info, answer.get("backend")
 
 
 def _last_json(stdout: str) -> dict[str, object]:

@@ -1,18 +1,19 @@
-"""QML scenes rendered offscreen with ``QQuickView`` and the software scene graph.
+"""QML scenes rendered offscreen through ``QQuickRenderControl``, never in a window.
 
 The contract: the root item gives ``width`` and ``height`` and declares ``property int
 frame``; optional root properties ``fps`` (default 30), ``durationInFrames`` and
-``audio`` (a path or URL relative to the QML file). Every frame is a pure function of
-``frame``, so a chunk can start anywhere. A QGuiApplication must exist before use.
+``audio`` (a path or URL relative to the QML file). Frames are functions of ``frame`` and
+of a clock that advances exactly one frame per frame (Qt Quick animations), so a chunk
+can start anywhere. Scenes with effects, shaders or particles render through Qt's RHI on
+OpenGL; others with the (faster) software scene graph. A QGuiApplication must exist.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
-from PySide6.QtCore import Q_ARG, QEventLoop, QMetaObject, QObject, Qt, QTimer, QUrl
+from PySide6.QtCore import Q_ARG, QEventLoop, QMetaObject, QObject, QSize, Qt, QUrl
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkProxy
 from PySide6.QtQml import (
@@ -21,16 +22,24 @@ from PySide6.QtQml import (
     QQmlError,
     QQmlNetworkAccessManagerFactory,
 )
-from PySide6.QtQuick import QQuickItem, QQuickView
+from PySide6.QtQuick import QQuickItem, QQuickRenderControl, QQuickWindow
 
 from studio_render.compositions.info import CompositionInfo, check_size
+from studio_render.compositions.qml_clock import frame_clock
+from studio_render.compositions.qml_scan import (
+    all_objects,
+    gpu_in_source,
+    gpu_items,
+    unrepeatable,
+    uses_clock,
+)
+from studio_render.compositions.qml_settle import Settler
+from studio_render.compositions.qml_target import GlTarget, SoftwareTarget, choose_backend
 from studio_render.core.errors import BadInput
 
 DEFAULT_FPS = 30.0
 #: Set (to 1) on cluster workers: the scene may read local files only, never the network.
 NO_NETWORK_ENV = "STUDIO_RENDER_NO_NETWORK"
-#: How long a scene may stay "loading" (remote parts, refused) before it counts as failed.
-_LOAD_TIMEOUT_S = 30.0
 
 
 class _NoNetworkFactory(QQmlNetworkAccessManagerFactory):
@@ -42,9 +51,16 @@ class _NoNetworkFactory(QQmlNetworkAccessManagerFactory):
     manager overrides nothing in Python, so requests themselves run no Python code.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.made: list[QNetworkAccessManager] = []
+
     def create(self, parent: QObject) -> QNetworkAccessManager:
         manager = QNetworkAccessManager(parent)
         manager.setProxy(QNetworkProxy(QNetworkProxy.ProxyType.HttpProxy, "", 0))
+        # Referenced here: Python must never collect (and so delete) a manager Qt's
+        # loader threads still use; Qt deletes it with its parent.
+        self.made.append(manager)
         return manager
 
 
@@ -69,18 +85,6 @@ def _run_posted_events() -> None:
     loop = QEventLoop()
     QMetaObject.invokeMethod(loop, "quit", Qt.ConnectionType.QueuedConnection)
     loop.exec()
-
-
-def _load_releasing_gil(view: QQuickView, url: QUrl) -> None:
-    """``view.setSource(url)`` run by the event loop, with the GIL released meanwhile."""
-    QMetaObject.invokeMethod(view, "setSource", Qt.ConnectionType.QueuedConnection,
-                             Q_ARG(QUrl, url))  # fmt: skip
-    _run_posted_events()
-    deadline = time.monotonic() + _LOAD_TIMEOUT_S
-    while view.status() == QQuickView.Status.Loading and time.monotonic() < deadline:
-        loop = QEventLoop()
-        QTimer.singleShot(50, loop.quit)
-        loop.exec()
 
 
 def _describe(path: Path, errors: list[QQmlError]) -> str:
@@ -122,8 +126,22 @@ def _audio(path: Path, root: QObject) -> str | None:
     return str(audio)
 
 
-def probe_qml(path: Path) -> CompositionInfo:
-    """Load the scene without a window and read its contract properties."""
+def prepare_backend(path: Path, requested: str) -> str:
+    """Choose this process's scene graph backend for a scene, before any item is made.
+
+    Items such as ``Shape`` settle on the backend when they are created, so the choice is
+    made from the scene's source; the items themselves are checked once made.
+    """
+    named = gpu_in_source(path)
+    backend = choose_renderer(path, requested, [named] if named else [])
+    choose_backend(backend)
+    return backend
+
+
+def probe_qml(path: Path, requested: str = "auto") -> CompositionInfo:
+    """Load the scene without a window and read its contract properties (this settles the
+    process's scene graph backend: see :func:`prepare_backend`)."""
+    prepare_backend(path, requested)
     engine = QQmlEngine()
     component = QQmlComponent(engine, QUrl.fromLocalFile(str(path.resolve())))
     if component.isError():
@@ -138,8 +156,9 @@ def probe_qml(path: Path) -> CompositionInfo:
             raise BadInput(f"{path.name}: the root item must declare 'property int frame'")
         width, height = int(root.width()), int(root.height())
         check_size(width, height, what=f"{path.name}: canvas")
-        fps = float(root.property("fps")) if _has_property(root, "fps") else DEFAULT_FPS
-        return CompositionInfo(
+        fps = _fps(root)
+        objects = all_objects(root)
+        info = CompositionInfo(
             path=str(path.resolve()),
             kind="qml",
             width=width,
@@ -147,40 +166,141 @@ def probe_qml(path: Path) -> CompositionInfo:
             fps=fps,
             frame_count=_frame_count(root, fps),
             audio=_audio(path, root),
+            gpu_items=tuple(gpu_items(objects)),
+            warnings=tuple(unrepeatable(path, objects)),
         )
+        choose_renderer(path, requested, list(info.gpu_items))  # refuse what it cannot draw
+        return info
     finally:
         root.deleteLater()
 
 
 class QmlScene:
-    """A QML scene in an offscreen window; ``grab(frame)`` sets ``frame`` and renders."""
+    """A QML scene rendered offscreen through ``QQuickRenderControl``, frame by frame.
 
-    def __init__(self, info: CompositionInfo, background: QColor) -> None:
-        self.view = QQuickView()
-        self.view.setColor(background)
-        self.view.setResizeMode(QQuickView.ResizeMode.SizeViewToRootObject)
+    ``size``: the pixels to draw (the scene is laid out at its own size and drawn at
+    this scale, text and edges included). ``renderer``: "auto" (the software scene graph
+    unless the scene holds items only the GPU path draws), "software" or "gpu".
+    Animations run on a :class:`FrameClock`: frame ``n`` is shown after exactly ``n``
+    clock steps from load, whether the frames before it were drawn or only stepped.
+    """
+
+    def __init__(self, info: CompositionInfo, background: QColor, size: tuple[int, int],
+                 renderer: str = "auto") -> None:  # fmt: skip
+        self.info = info
+        self.path = Path(info.path)
+        self.background = background
+        self.size = size
+        self.requested = renderer
+        self.clock = frame_clock()
+        self.control: QQuickRenderControl | None = None
+        self._load_content()
+        control = self.control = QQuickRenderControl()
+        self.window = QQuickWindow(control)
+        self.window.setColor(self.background)
+        self.window.resize(int(self.root.width()), int(self.root.height()))
+        self.holder.setParentItem(self.window.contentItem())
+        scale = self.size[0] / max(1.0, self.root.width())
+        target_class = GlTarget if self.backend == "gpu" else SoftwareTarget
+        self.target = target_class(control, self.window, QSize(*self.size), scale)
+
+    def _load_content(self) -> None:
+        """Create the scene's items (again, to go back in time), check that the backend
+        draws them, settle frame 0. The window and its render target stay."""
+        self.clock.restart()
+        backend = prepare_backend(self.path, self.requested)
+        self.engine = QQmlEngine()
         self._no_network = os.environ.get(NO_NETWORK_ENV) == "1"
         if self._no_network:
-            forbid_network(self.view.engine())
-            _load_releasing_gil(self.view, QUrl.fromLocalFile(info.path))
-        else:
-            self.view.setSource(QUrl.fromLocalFile(info.path))
-        if self.view.status() != QQuickView.Status.Ready:
-            raise BadInput(_describe(Path(info.path), self.view.errors()))
-        self.view.resize(info.width, info.height)
-        self.view.show()
-        root = self.view.rootObject()
-        assert root is not None
-        self.root = root
+            forbid_network(self.engine)
+        self.holder = QQuickItem()
+        self.root = _create_releasing_gil(self.engine, self.path, self.holder)
+        if self.control is not None:
+            self.holder.setParentItem(self.window.contentItem())
+        self.clock.fps = _fps(self.root)
+        self.settler = Settler(self.root, self._polish)
+        self.settler.settle(0)
+        self.objects = all_objects(self.root)
+        self.needs_gpu = gpu_items(self.objects)
+        self.backend = choose_renderer(self.path, self.requested, self.needs_gpu)
+        if self.backend != backend:
+            raise BadInput(
+                f"{self.path.name}: {self.needs_gpu[0]} needs the GPU renderer, which its "
+                "source does not show (render with --renderer gpu)"
+            )
+        self.timed = uses_clock(self.objects)
+        self.at = 0  # the frame the clock shows
+
+    def _unload_content(self) -> None:
+        self.holder.setParentItem(None)  # type: ignore[arg-type]  # stubs lack None
+        self.holder.deleteLater()
+        self.engine.deleteLater()
+        # Delete the engine now, not at exit: with the network forbidden its threads hold
+        # managers made by the (Python) factory, which must go while Python still runs.
+        _run_posted_events()
+
+    def _polish(self) -> None:
+        if self.control is not None:  # else the scene is not in its window yet
+            self.control.polishItems()
+
+    def _show(self, frame: int) -> None:
+        """Bring the scene to ``frame``: step the clock there (pre-roll), then settle."""
+        if self.timed and frame < self.at:
+            self._unload_content()
+            self._load_content()
+        while self.timed and self.at < frame:
+            self._set_frame(self.at)
+            self.clock.step()
+            self.at += 1
+        self.at = frame
+        self._set_frame(frame)
+
+    def _set_frame(self, frame: int) -> None:
+        self.root.setProperty("frame", frame)
+        _run_posted_events()  # queued work: animations starting, effects updating
+        self.settler.settle(frame)
 
     def grab(self, frame: int) -> QImage:
-        self.root.setProperty("frame", frame)
-        return self.view.grabWindow()
+        """Frame ``frame`` at ``size``, premultiplied."""
+        self._show(frame)
+        return self.target.render()
 
     def close(self) -> None:
-        self.view.close()
-        self.view.deleteLater()
-        if self._no_network:
-            # Delete the engine now, not at exit: its threads hold managers made by the
-            # (Python) factory, which must go while Python still runs, GIL released.
-            _run_posted_events()
+        self._unload_content()
+        self.target.close()
+        self.window.deleteLater()
+        if self.control is not None:
+            self.control.deleteLater()
+            self.control = None
+        _run_posted_events()
+
+
+def choose_renderer(path: Path, requested: str, needs_gpu: list[str]) -> str:
+    """The backend for a scene, "software" or "gpu"; :class:`BadInput` if it cannot be
+    drawn as asked."""
+    if requested == "software" and needs_gpu:
+        raise BadInput(
+            f"{path.name}: {needs_gpu[0]} needs the GPU renderer; the software renderer "
+            "would leave it out (use --renderer auto or gpu)"
+        )
+    if requested == "gpu" or (requested == "auto" and needs_gpu):
+        return "gpu"
+    return "software"
+
+
+def _fps(root: QObject) -> float:
+    return float(root.property("fps")) if _has_property(root, "fps") else DEFAULT_FPS
+
+
+def _create_releasing_gil(engine: QQmlEngine, path: Path, holder: QQuickItem) -> QQuickItem:
+    """The scene's root item, made under ``holder`` by the event loop (GIL released)."""
+    component = QQmlComponent(engine, QUrl.fromLocalFile(str(path)))
+    if component.isError():
+        raise BadInput(_describe(path, component.errors()))
+    QMetaObject.invokeMethod(component, "createObject", Qt.ConnectionType.QueuedConnection,
+                             Q_ARG(QObject, holder))  # fmt: skip
+    _run_posted_events()
+    items = holder.childItems()
+    if component.isError() or not items:
+        raise BadInput(_describe(path, component.errors()))
+    return items[0]

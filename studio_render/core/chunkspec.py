@@ -25,6 +25,7 @@ class ChunkSpec:
     encoder: list[str]  # full ffmpeg command reading raw RGBA on stdin
     output: str  # the chunk file (or image pattern) the encoder writes
     time_scale: float = 1.0  # composition frames per output frame (Lottie at another rate)
+    renderer: str = "auto"  # QML: "auto", "software" or "gpu"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -41,6 +41,7 @@ class RenderSettings:
     background: str = "#ffffff"
     retries: int = DEFAULT_RETRIES
     fps: float | None = None  # output frame rate (Lottie only); None: the composition's
+    renderer: str = "auto"  # QML: "auto", "software" or "gpu"
 
 
 def parse_frames(text: str, frame_count: int | None = None) -> tuple[int, int]:
@@ -114,6 +115,7 @@ class RenderJob:
         key = "|".join(
             map(str, (self.info, self.fps, self.preset.name, self.width, self.height, self.alpha,
                       self.settings.crf, self.settings.speed, self.settings.background,
+                      self.settings.renderer,
                       chunk.start, chunk.end))
         )  # fmt: skip
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -151,6 +153,7 @@ class RenderJob:
             encoder=encoder,
             output=str(out),
             time_scale=self.info.fps / self.fps,
+            renderer=self.settings.renderer,
         )
 
     def remove_work_dir(self) -> None:

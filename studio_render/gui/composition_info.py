@@ -1,4 +1,5 @@
-"""The loaded composition's facts: kind, size, frame rate, frames, duration, audio."""
+"""The loaded composition's facts: kind, size, frame rate, frames, duration, audio; for
+QML, the renderer it gets and why, and why its frames may not repeat."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ _FIELDS = (
     ("duration", "Duration"),
     ("audio", "Audio"),
 )
+#: Full-width rows under the grid (long texts).
+_WIDE = (("renderer", "Renderer"), ("warnings", "Warnings"))
 
 
 def describe(info: CompositionInfo) -> dict[str, str]:
@@ -29,6 +32,8 @@ def describe(info: CompositionInfo) -> dict[str, str]:
         "frames": f"{info.frame_count}",
         "duration": f"{info.duration_s:.2f} s",
         "audio": Path(info.audio).name if info.audio else "none",
+        "renderer": "{} ({})".format(*info.renderer()),
+        "warnings": "\n".join(info.warnings) or "none",
     }
 
 
@@ -51,6 +56,17 @@ class CompositionInfoView(QWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             grid.addWidget(name, row, col * 2)
             grid.addWidget(value, row, col * 2 + 1)
+            self.values[key] = value
+        for n, (key, title) in enumerate(_WIDE):
+            name = QLabel(f"{title}:")
+            name.setEnabled(False)
+            value = QLabel("–")
+            value.setObjectName(f"info_{key}")
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            row = (len(_FIELDS) + 1) // 2 + n
+            grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(value, row, 1, 1, 3)
             self.values[key] = value
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)

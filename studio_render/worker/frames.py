@@ -48,17 +48,24 @@ class _Canvas:
 
 
 class QmlSource:
+    """A QML scene drawn at the size it takes on the output canvas (vector, not scaled)."""
+
     def __init__(
-        self, info: CompositionInfo, size: tuple[int, int], alpha: bool, background: str
+        self,
+        info: CompositionInfo,
+        size: tuple[int, int],
+        alpha: bool,
+        background: str,
+        renderer: str = "auto",
     ) -> None:
         from studio_render.compositions.qml import QmlScene
 
         self.canvas = _Canvas(size, (info.width, info.height), alpha, background)
-        self.scene = QmlScene(info, self.canvas.background)
+        draw = (self.canvas.rect.width(), self.canvas.rect.height())
+        self.scene = QmlScene(info, self.canvas.background, draw, renderer)
 
     def frame(self, index: int) -> QImage:
-        grabbed = self.scene.grab(index).convertToFormat(_PREMULTIPLIED)  # a no-op normally
-        return self.canvas.place(grabbed, opaque=not self.canvas.alpha)
+        return self.canvas.place(self.scene.grab(index), opaque=not self.canvas.alpha)
 
     def close(self) -> None:
         self.scene.close()

@@ -1,10 +1,11 @@
 """Entry point of the worker process.
 
-``probe PATH``: print the composition's info as JSON (or ``{"error": ...}``, exit 2).
+``probe PATH [RENDERER]``: print the composition's info as JSON (or ``{"error": ...}``,
+exit 2); with the scene graph backend the process chose for it (QML).
 ``chunk SPEC_JSON``: render one chunk into ffmpeg, reporting progress lines on stdout.
 ``serve [KIND]``: render each chunk spec read as a line on stdin, loading the scene once;
-a line ``{"probe": PATH}`` is answered like the ``probe`` command. KIND ``lottie``: do
-not boot Qt ahead of the first request (a Lottie worker never needs it).
+a line ``{"probe": PATH, "renderer": RENDERER}`` is answered like the ``probe`` command.
+KIND ``lottie``: do not boot Qt ahead of the first request (a Lottie worker never needs it).
 ``still PATH FRAME OUT.png [WIDTH HEIGHT]``: render one frame to a PNG (previews).
 
 Loading untrusted files happens here, never in the app: a Lottie file that crashes
@@ -43,27 +44,43 @@ if TYPE_CHECKING:
 
 EXIT_BAD_INPUT = 2
 EXIT_PARENT_GONE = 3
+# Before Qt is loaded: seeded hashing, so glyph atlases fill alike in every worker and
+# frames do not depend on which process drew them (see compositions/qml_platform.py).
+os.environ["QT_HASH_SEED"] = "0"
+# Before PySide6 is loaded: a worker that refuses the network (compositions/qml.py) has
+# Qt's loader threads call a Python factory, and PySide6's lazy type loading is not safe
+# from those threads (SIGSEGV in Shiboken::Module::get, about one render in ten): load
+# every type up front there (about 0.3 s more start-up).
+if os.environ.get("STUDIO_RENDER_NO_NETWORK") == "1":
+    os.environ.setdefault("PYSIDE6_OPTION_LAZY", "0")
 
 
 def _qt_app() -> object:
-    """A QGuiApplication on the offscreen platform with the software scene graph."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("QT_QUICK_BACKEND", "software")
-    os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+    """A QGuiApplication on a platform where QML scenes can render with OpenGL headless
+    (see :mod:`studio_render.compositions.qml_platform`); each scene picks its backend."""
     from PySide6.QtGui import QGuiApplication
 
-    return QGuiApplication.instance() or QGuiApplication(["studio-render-worker"])
+    app = QGuiApplication.instance()
+    if app is None:
+        from studio_render.compositions.qml_platform import choose_platform
+
+        os.environ.update(choose_platform())
+        os.environ.pop("QT_QUICK_BACKEND", None)
+        os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+        app = QGuiApplication(["studio-render-worker"])
+    return app
 
 
-def probe(path: Path) -> CompositionInfo:
-    """Read a composition's facts; for Lottie, also draw a few frames to catch crashes here."""
+def probe(path: Path, renderer: str = "auto") -> CompositionInfo:
+    """Read a composition's facts; for Lottie, also draw a few frames to catch crashes here.
+    A QML scene also settles this process's scene graph backend (:func:`chosen_backend`)."""
     if not path.is_file():
         raise BadInput(f"{path}: file not found")
     if kind_for_path(path) == "qml":
         _qt_app()
         from studio_render.compositions.qml import probe_qml
 
-        return probe_qml(path)
+        return probe_qml(path, renderer)
     from studio_render.worker.lottie_frames import LottieSource
 
     lottie = LottieSource(path, (64, 64), True, "#000000", watchdog=_watchdog())
@@ -94,10 +111,21 @@ def _watchdog() -> Watchdog:
     return _WATCHDOG
 
 
-def probe_answer(path: Path) -> dict[str, object]:
-    """``{"info": ...}``, or ``{"error": ...}`` for bad input, or ``{"failed": ...}``."""
+def _chosen_backend() -> str | None:
+    """The QML scene graph backend this process has settled on, if any yet."""
+    if "studio_render.compositions.qml_target" not in sys.modules:
+        return None
+    from studio_render.compositions.qml_target import chosen_backend
+
+    return chosen_backend()
+
+
+def probe_answer(path: Path, renderer: str = "auto") -> dict[str, object]:
+    """``{"info": ..., "backend": ...}``, or ``{"error": ...}`` for bad input, or
+    ``{"failed": ...}``."""
     try:
-        return {"info": probe(path).to_json()}
+        info = probe(path, renderer)
+        return {"info": info.to_json(), "backend": _chosen_backend()}
     except StudioRenderError as exc:
         return {"error": str(exc)}
     except Exception as exc:  # a bug or an odd file: one line, and the worker lives on
@@ -113,7 +141,7 @@ def _open_source(spec: ChunkSpec) -> FrameSource:
         info = CompositionInfo(
             spec.composition, "qml", spec.native_width, spec.native_height, 30.0, 1
         )
-        return QmlFrames(QmlSource(info, size, spec.alpha, spec.background))
+        return QmlFrames(QmlSource(info, size, spec.alpha, spec.background, spec.renderer))
     from studio_render.worker.lottie_frames import LottieSource
 
     return LottieSource(
@@ -162,7 +190,7 @@ class _SourceCache:
     def get(self, spec: ChunkSpec) -> FrameSource:
         key = (spec.composition, spec.kind, spec.width, spec.height, spec.native_width,
                spec.native_height, spec.alpha, spec.background, spec.time_scale,
-               spec.work_folder)  # fmt: skip
+               spec.work_folder, spec.renderer)  # fmt: skip
         if self._source is None or key != self._key:
             self.close()
             self._source, self._key = _open_source(spec), key
@@ -220,7 +248,8 @@ def serve(kind: str = "qml") -> NoReturn:
     while True:
         request = json.loads(specs.get())
         if "probe" in request:
-            _say(json.dumps(probe_answer(Path(request["probe"]))))
+            answer = probe_answer(Path(request["probe"]), request.get("renderer", "auto"))
+            _say(json.dumps(answer))
             continue
         spec = ChunkSpec(**request)
         current.frames = FrameRange(spec.start, spec.end)
@@ -279,8 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     reuse_freed_memory()
     try:
-        if len(args) == 2 and args[0] == "probe":
-            answer = probe_answer(Path(args[1]))
+        if len(args) in (2, 3) and args[0] == "probe":
+            answer = probe_answer(Path(args[1]), *args[2:])
             print(json.dumps(answer), flush=True)
             if "info" in answer:
                 return 0
@@ -308,7 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     print(
-        "usage: worker probe PATH | chunk SPEC_JSON | serve [KIND] | still PATH FRAME OUT [W H]",
+        "usage: worker probe PATH [RENDERER] | chunk SPEC_JSON | serve [KIND]"
+        " | still PATH FRAME OUT [W H]",
         file=sys.stderr,
     )
     return EXIT_BAD_INPUT

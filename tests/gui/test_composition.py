@@ -37,6 +37,8 @@ def test_loading_shows_the_facts_and_a_default_output(window: MainWindow, compos
     assert values["kind"] in ("QML scene", "Lottie animation")
     assert values["fps"].endswith("fps") and values["duration"].endswith(" s")
     assert values["audio"] == "none"
+    assert values["renderer"] == "{} ({})".format(*info.renderer())
+    assert values["warnings"] == "none"
     assert window.form.output_edit.text() == str(composition.with_suffix(".mp4"))
     assert window.form.last_frame.value() == info.frame_count - 1
     assert window.render_button.isEnabled()
@@ -140,3 +142,15 @@ def test_recent_files_menu_reopens(qtbot: QtBot, make_window: WindowFactory, com
     assert composition.name in entries and "Clear List" in entries
     with qtbot.waitSignal(window.compositionLoaded, timeout=LOAD_TIMEOUT_MS):
         entries[composition.name].trigger()
+
+
+def test_window_says_which_renderer_and_why_and_warns(qtbot: QtBot, make_window: WindowFactory):
+    window = make_window()
+    scenes = Path(__file__).resolve().parents[1] / "data" / "scenes"
+    values = window.composition.info_view.values
+    with qtbot.waitSignal(window.compositionLoaded, timeout=LOAD_TIMEOUT_MS):
+        window.load_composition(scenes / "title_card.qml")
+    assert values["renderer"].text().startswith("gpu (MultiEffect"), values["renderer"].text()
+    with qtbot.waitSignal(window.compositionLoaded, timeout=LOAD_TIMEOUT_MS):
+        window.load_composition(scenes / "particles.qml")
+    assert "particles use random numbers Qt cannot seed" in values["warnings"].text()

@@ -182,6 +182,7 @@ def test_deb_metadata(unpacked: Unpacked) -> None:
     assert "Package: studio-render\n" in fields
     assert f"Version: {version}\n" in fields
     assert re.search(r"Depends: .*libc6 \(>= [\d.]+\)", fields), fields
+    assert "libegl-mesa0" in fields and "libgl1-mesa-dri" in fields, fields
 
 
 def test_deb_layout(unpacked: Unpacked) -> None:
@@ -238,7 +239,7 @@ def test_qt_is_trimmed_but_complete(unpacked: Unpacked) -> None:
     assert not (qt / "translations").exists()
     assert not (qt / "qml" / "QtQuick" / "Controls").exists()
     platforms = {p.name for p in (qt / "plugins" / "platforms").iterdir()}
-    assert {"libqoffscreen.so", "libqxcb.so"} <= platforms
+    assert {"libqoffscreen.so", "libqeglfs.so", "libqxcb.so"} <= platforms
     for module in ("QtQuick", "QtQuick/Timeline", "QtQuick/Shapes"):
         assert (qt / "qml" / module / "qmldir").is_file(), module
     assert any((qt / "plugins" / "imageformats").glob("libqsvg.so"))

@@ -1,0 +1,182 @@
+"""What a loaded QML scene holds: items only a GPU scene graph draws, items still loading,
+and code that makes frames unrepeatable."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtQml import QQmlEngine, QQmlExpression, QQmlProperty
+from PySide6.QtQuick import QQuickItem
+
+#: Qt Quick classes the software scene graph skips (draws nothing, or hides the item).
+_GPU_ONLY = (
+    "QQuickMultiEffect",
+    "QQuickShaderEffect",
+    "QQuickParticleSystem",
+    "QQuickImageParticle",
+    "QQuickItemParticle",
+    "QQuickParticlePainter",
+)
+#: The same, as written in QML source (read before anything is made: see qml_target).
+_GPU_ONLY_SOURCE = re.compile(
+    r"\b(MultiEffect|ShaderEffect|ParticleSystem|ImageParticle|ItemParticle|layer\.effect"
+    r"|GraphicalEffects)\b"
+)
+#: Classes with a ``status`` that is ``Loading`` (2) until their content is there.
+_LOADING_STATUS = 2
+_LOADS = ("QQuickImageBase", "QQuickLoader", "QQuickFontLoader")
+#: Why these classes cannot repeat their frames: particles draw from Qt's own random
+#: numbers, which cannot be seeded; animated images and sprites play on Qt's timers.
+_UNREPEATABLE = {
+    "QQuickParticleSystem": "particles use random numbers Qt cannot seed",
+    "QQuickAnimatedImage": "animated images play on the wall clock",
+    "QQuickSpriteSequence": "sprites play on the wall clock",
+    "QQuickAnimatedSprite": "sprites play on the wall clock",
+}
+#: Code in a scene that reads the wall clock or unseeded random numbers.
+_WALL_CLOCK = re.compile(r"\bDate\.now\s*\(|\bnew\s+Date\s*\(|\bMath\.random\s*\(|\bTimer\s*\{")
+
+
+def _classes(obj: QObject) -> Iterator[str]:
+    meta = obj.metaObject()
+    while meta is not None:
+        yield meta.className()
+        meta = meta.superClass()
+
+
+def _is_a(obj: QObject, names: tuple[str, ...]) -> str | None:
+    """The first of ``names`` that ``obj``'s class is or derives from."""
+    for name in _classes(obj):
+        if name in names:
+            return name
+    return None
+
+
+def describe(obj: QObject) -> str:
+    """``MultiEffect 'shadow'``: the QML type and, if it has one, the id."""
+    qt_class = next(
+        (c for c in _classes(obj) if c.startswith("QQuick")), obj.metaObject().className()
+    )
+    kind = qt_class.removeprefix("QQuick").removesuffix("Base")
+    context = QQmlEngine.contextForObject(obj)
+    name = context.nameForObject(obj) if context is not None else ""
+    return f"{kind} '{name}'" if name else kind
+
+
+_ITEM = QQuickItem.staticMetaObject  # type: ignore[attr-defined]  # missing from stubs
+
+
+def all_objects(root: QObject) -> list[QObject]:
+    """``root``, its children, and the items under it (a Loader's item, a delegate)."""
+    seen: dict[int, QObject] = {}
+    pending = [root]
+    while pending:
+        obj = pending.pop()
+        if id(obj) in seen:
+            continue
+        seen[id(obj)] = obj
+        pending.extend(obj.children())
+        # Ask the object itself: a wrapper can outlive its object, and a new object at
+        # the same address (a Loader's failed item replaced) would get it, wrong type
+        # and all.
+        if isinstance(obj, QQuickItem) and obj.metaObject().inherits(_ITEM):
+            pending.extend(obj.childItems())
+    return list(seen.values())
+
+
+def gpu_items(objects: list[QObject]) -> list[str]:
+    """Items the software scene graph would leave out, named; empty for plain scenes."""
+    found = []
+    for obj in objects:
+        if _is_a(obj, _GPU_ONLY):
+            found.append(describe(obj))
+        elif isinstance(obj, QQuickItem) and _layer_effect(obj):
+            found.append(f"{describe(obj)} (layer.effect)")
+    return found
+
+
+def _layer_effect(item: QQuickItem) -> bool:
+    """Whether ``item`` has a ``layer.effect`` (made only once its layer is enabled)."""
+    return QQmlProperty.read(item, "layer.effect") is not None
+
+
+def loading(objects: list[QObject]) -> list[QObject]:
+    """The objects among ``objects`` whose content is still loading."""
+    return [o for o in objects if _is_a(o, _LOADS) and _status(o) == _LOADING_STATUS]
+
+
+def _status(obj: QObject) -> object:
+    """``obj.status`` as a number (PySide6 cannot convert these enums, QML can)."""
+    value, _undefined = QQmlExpression(QQmlEngine.contextForObject(obj), obj, "status").evaluate()
+    return value
+
+
+def may_load(objects: list[QObject]) -> bool:
+    """Whether anything in the scene loads content or paints in script (needs settling)."""
+    return any(_is_a(o, (*_LOADS, "QQuickCanvasItem", "QQuickRepeater")) for o in objects)
+
+
+def _sources(path: Path) -> list[Path]:
+    """The scene's file and the files beside it that it names (components, scripts)."""
+    text = "\n".join(line for _, line in _code_lines(path))
+    beside = [*path.parent.glob("*.qml"), *path.parent.glob("*.js")]
+    return [
+        path,
+        *sorted(p for p in beside if p != path and re.search(rf"\b{re.escape(p.stem)}\b", text)),
+    ]
+
+
+def _code_lines(source: Path) -> list[tuple[int, str]]:
+    """Numbered lines of a QML or JavaScript file, less ``//`` comments."""
+    try:
+        text = source.read_text(errors="replace")
+    except OSError:
+        return []
+    return [(n, line.split("//", 1)[0]) for n, line in enumerate(text.splitlines(), 1)]
+
+
+def gpu_in_source(path: Path) -> str | None:
+    """The first item only the GPU renderer draws that the scene's source names, and where."""
+    for source in _sources(path):
+        for number, line in _code_lines(source):
+            if match := _GPU_ONLY_SOURCE.search(line):
+                return f"{match[0]} ({source.name}:{number})"
+    return None
+
+
+def unrepeatable(path: Path, objects: list[QObject]) -> list[str]:
+    """Why frames of this scene may differ between renders (wall clock, random numbers)."""
+    found = []
+    for obj in objects:
+        reason = _is_a(obj, tuple(_UNREPEATABLE))
+        if reason:
+            found.append(f"{describe(obj)}: {_UNREPEATABLE[reason]}")
+    for source in _sources(path):
+        for number, line in _code_lines(source):
+            match = _WALL_CLOCK.search(line)
+            if match:
+                what = match[0].rstrip("({ ").strip()
+                found.append(f"{source.name}:{number}: {what} reads the wall clock or "
+                             "random numbers; frames will differ between renders")  # fmt: skip
+    return found
+
+
+#: Classes that move with time rather than with ``frame``.
+_TIMED = (
+    "QQuickAbstractAnimation",
+    "QQuickBehavior",
+    "QQuickTransition",
+    "QQuickAnimatedImage",
+    "QQuickSpriteSequence",
+    "QQuickAnimatedSprite",
+    "QQuickParticleSystem",
+    "QQmlTimer",
+)
+
+
+def uses_clock(objects: list[QObject]) -> bool:
+    """Whether anything in the scene moves with time (then chunks pre-roll the clock)."""
+    return any(_is_a(o, _TIMED) for o in objects)

@@ -1,0 +1,240 @@
+"""QML frames as Qt draws them on screen: effects, shaders, Canvas, asynchronous assets,
+animations; chunks that start mid-animation; text laid out at the output size.
+
+References come from a real ``QQuickView`` on a private Xvfb, drawn by Qt's own render
+loop with OpenGL (tests/qml_reference.py). Renders go through the command line.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.cli import studio_render
+from tests.conftest import EXPECTED_CHILDREN, ROOT
+from tests.media import framemd5
+from tests.qml_reference import compare, grab_reference, xvfb
+
+SCENES = ROOT / "tests" / "data" / "scenes"
+#: Scenes with what the software scene graph leaves out, or what arrives late, or moves
+#: with time; 24 frames or more each.
+FIDELITY = ["title_card", "shader", "canvas", "async_assets", "animations"]
+CHECKED_FRAMES = [0, 7, 13, 23]
+
+
+@pytest.fixture(scope="module")
+def display() -> Iterator[str]:
+    """A private X server for the references, kept for the module (not a leak)."""
+    with xvfb() as name:
+        server = [p for p in psutil.Process().children() if p.name() == "Xvfb"]
+        EXPECTED_CHILDREN.append(lambda proc: proc in server)
+        try:
+            yield name
+        finally:
+            EXPECTED_CHILDREN.pop()
+
+
+def render(scene: Path, out: Path, *args: str) -> None:
+    done = studio_render("render", scene, "-o", out, "--progress", "none", *args, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+def assert_like_reference(reference: Path, rendered: Path) -> None:
+    for frame in CHECKED_FRAMES:
+        name = f"frame_{frame:06d}.png"
+        ssim, off = compare(reference / name, rendered / name)
+        assert ssim >= 0.98 and off <= 0.005, f"{name}: SSIM {ssim:.4f}, {off:.2%} pixels off"
+
+
+@pytest.mark.parametrize("name", FIDELITY)
+def test_frames_match_qt_on_screen(display: str, tmp_path: Path, name: str) -> None:
+    scene = SCENES / f"{name}.qml"
+    grab_reference(scene, tmp_path / "reference", CHECKED_FRAMES, display)
+    render(scene, tmp_path / "frames", "--preset", "png", "-j", "2")
+    assert_like_reference(tmp_path / "reference", tmp_path / "frames")
+
+
+@pytest.mark.parametrize("name", FIDELITY)
+def test_chunks_identical_to_one_sequence(tmp_path: Path, name: str) -> None:
+    """Seams mid-animation: every chunk pre-rolls the clock from frame 0."""
+    scene = SCENES / f"{name}.qml"
+    render(scene, tmp_path / "one.mkv", "--preset", "ffv1", "-j", "1", "--chunk-frames", "1000")
+    render(scene, tmp_path / "three.mkv", "--preset", "ffv1", "-j", "3", "--chunk-frames", "5")
+    one, three = framemd5(tmp_path / "one.mkv"), framemd5(tmp_path / "three.mkv")
+    assert len(one) >= 24
+    assert one == three
+
+
+_FRAMES_IN_ORDER = """
+import hashlib, sys
+from pathlib import Path
+from studio_render.worker.main import _qt_app
+_qt_app()
+from studio_render.compositions.qml import probe_qml
+from studio_render.worker.frames import QmlSource
+info = probe_qml(Path(sys.argv[1]))
+source = QmlSource(info, (info.width, info.height), False, "#000000")
+for frame in map(int, sys.argv[2:]):
+    image = source.frame(frame)  # referenced while its pixels are read
+    print(frame, hashlib.md5(bytes(image.constBits())).hexdigest())
+source.close()
+"""
+
+
+def frame_hashes(scene: Path, order: list[int]) -> list[list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", _FRAMES_IN_ORDER, str(scene), *map(str, order)],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return [line.split() for line in done.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("name", ["animations", "title_card"])
+def test_a_worker_going_back_draws_what_a_fresh_one_does(name: str) -> None:
+    """A worker may take an earlier chunk after a later one: the clock starts over."""
+    scene = SCENES / f"{name}.qml"
+    jumped = frame_hashes(scene, [12, 13, 3, 4])
+    assert jumped[2:] == frame_hashes(scene, [3, 4])
+    assert jumped[0][1] != jumped[2][1]
+
+
+@pytest.mark.parametrize(
+    ("name", "remove", "keep"),
+    [
+        ("title_card", "Enabled: true", "Enabled: false"),  # no blur, no shadow, no glow
+        ("canvas", "onFrameChanged: canvas.requestPaint()", ""),  # painted once only
+        ("async_assets", 'source: "assets/photo.png"', 'source: ""'),  # no images
+        ("async_assets", "font.family: mono.name", ""),  # the default font, not the file's
+    ],
+)
+def test_comparison_fails_without_the_content(
+    display: str, tmp_path: Path, name: str, remove: str, keep: str
+) -> None:
+    """The comparison above sees a missing effect, canvas drawing or image."""
+    scene = SCENES / f"{name}.qml"
+    grab_reference(scene, tmp_path / "reference", CHECKED_FRAMES, display)
+    without = SCENES / f"without_{name}.qml"  # beside the assets it names
+    try:
+        text = scene.read_text()
+        assert remove in text
+        without.write_text(text.replace(remove, keep))
+        render(without, tmp_path / "frames", "--preset", "png", "-j", "2")
+    finally:
+        without.unlink(missing_ok=True)
+    with pytest.raises(AssertionError, match="pixels off"):
+        assert_like_reference(tmp_path / "reference", tmp_path / "frames")
+
+
+def test_software_renderer_refuses_effects(tmp_path: Path) -> None:
+    scene = SCENES / "title_card.qml"
+    for command in (["render", scene, "-o", tmp_path / "out.mp4"], ["info", scene]):
+        done = studio_render(*command, "--renderer", "software")
+        assert done.returncode == 2, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+        assert "MultiEffect" in lines[0] and "GPU renderer" in lines[0]
+    assert not (tmp_path / "out.mp4").exists()
+
+
+def test_info_names_the_renderer_and_why() -> None:
+    effects = studio_render("info", SCENES / "title_card.qml")
+    assert "renderer:  gpu (MultiEffect" in effects.stdout, effects.stdout + effects.stderr
+    plain = studio_render("info", SCENES / "text_1x.qml")
+    assert "renderer:  software (nothing in the scene needs" in plain.stdout, plain.stderr
+    forced = studio_render("info", SCENES / "text_1x.qml", "--renderer", "gpu")
+    assert "renderer:  gpu (asked for with --renderer gpu)" in forced.stdout, forced.stderr
+
+
+def test_unrepeatable_scenes_are_warned_about(tmp_path: Path) -> None:
+    particles = studio_render("info", SCENES / "particles.qml")
+    assert "warning:   ParticleSystem 'particles': particles use random numbers" in (
+        particles.stdout
+    ), particles.stdout + particles.stderr
+    clock = tmp_path / "clock.qml"
+    clock.write_text(
+        "import QtQuick\nRectangle { width: 64; height: 64; property int frame\n"
+        "  property int durationInFrames: 3\n  color: Qt.hsla(Math.random(), 1, 0.5, 1) }\n"
+    )
+    done = studio_render("info", clock)
+    assert "clock.qml:4: Math.random reads the wall clock or random numbers" in done.stdout
+    rendered = studio_render("render", clock, "-o", tmp_path / "clock.mkv", "--preset", "ffv1",
+                             "--progress", "none")  # fmt: skip
+    assert rendered.returncode == 0, rendered.stderr
+    assert "warning: clock.qml:4: Math.random" in rendered.stderr
+
+
+@pytest.mark.parametrize("renderer", ["software", "gpu"])
+def test_larger_size_lays_the_scene_out_at_that_size(tmp_path: Path, renderer: str) -> None:
+    """Text rendered at twice the size is sharp: like the scene written at twice the size,
+    unlike the native frame scaled up."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage
+
+    args = ("--preset", "png", "-j", "1", "--renderer", renderer, "--frames", "1:2")
+    render(SCENES / "text_1x.qml", tmp_path / "scaled", "--size", "640x360", *args)
+    render(SCENES / "text_2x.qml", tmp_path / "written", *args)
+    render(SCENES / "text_1x.qml", tmp_path / "native", *args)
+    name = "frame_000001.png"
+    upscaled = tmp_path / "upscaled.png"
+    native = QImage(str(tmp_path / "native" / name))
+    assert native.width() == 320
+    smooth = Qt.TransformationMode.SmoothTransformation
+    native.scaled(640, 360, Qt.AspectRatioMode.IgnoreAspectRatio, smooth).save(str(upscaled))
+    sharp, _ = compare(tmp_path / "scaled" / name, tmp_path / "written" / name)
+    soft, _ = compare(upscaled, tmp_path / "written" / name)
+    assert sharp >= 0.99, sharp
+    assert soft < 0.98 and sharp - soft > 0.02, (sharp, soft)
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """A local HTTP port that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_scene_stuck_loading_fails_naming_the_item(tmp_path: Path, silent_server: int) -> None:
+    scene = tmp_path / "stuck.qml"
+    scene.write_text(
+        "import QtQuick\nRectangle { width: 64; height: 64; property int frame\n"
+        "  property int durationInFrames: 4\n"
+        f"  Image {{ id: slowPicture; source: 'http://127.0.0.1:{silent_server}/a.png' }} }}\n"
+    )
+    env = {**os.environ, "STUDIO_RENDER_SETTLE_LIMIT_S": "2"}
+    started = time.monotonic()
+    done = studio_render("render", scene, "-o", tmp_path / "out.mkv", "--preset", "ffv1",
+                         "--retries", "0", env=env)  # fmt: skip
+    assert time.monotonic() - started < 60
+    assert done.returncode == 1, done.stderr
+    assert "frame 0: Image 'slowPicture' still loading after 2 s" in done.stderr
+    assert not (tmp_path / "out.mkv").exists()
