@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from studio_render import __version__
+from studio_render.core import interrupts
 from studio_render.core.errors import BadInput, StudioRenderError
 from studio_render.core.presets import PRESETS, SPEEDS
 
@@ -122,6 +123,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from studio_render.compositions.probe import probe_composition
 
     info = probe_composition(args.composition)
+    interrupts.check()
     if args.json:
         print(json.dumps(info.to_json()))
     else:
@@ -177,8 +179,11 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_cluster(args)
         if args.command == "gui":
             return gui_main([str(args.composition)] if args.composition else [])
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # main() called in a process without our signal handlers
         return EXIT_CANCELLED
+    except interrupts.Interrupted as exc:
+        print(f"studio-render: stopped by {exc}", file=sys.stderr)
+        return exc.exit_code
     except BadInput as exc:
         if getattr(args, "progress", None) == "json":
             print(json.dumps({"event": "error", "message": str(exc)}), flush=True)
@@ -191,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
 def gui_main(argv: list[str] | None = None) -> int:
     from studio_render.gui.app import run_app
 
+    interrupts.check()  # a signal while Qt was loading: no window
     return run_app(sys.argv[1:] if argv is None else argv)
 
 

@@ -9,13 +9,14 @@ import signal
 import sys
 from typing import TYPE_CHECKING, Any, Protocol
 
-from studio_render.core.errors import BadInput
+from studio_render.core import interrupts
+from studio_render.core.errors import BadInput, StudioRenderError
 from studio_render.core.job import RenderSettings, default_concurrency, parse_frames
 from studio_render.core.progress import ProgressSnapshot
 
 if TYPE_CHECKING:
     from studio_render.cluster.client import ClusterSession
-    from studio_render.compositions.info import CompositionInfo
+    from studio_render.core.job import RenderJob
     from studio_render.core.worker_pool import WorkerPool
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -54,7 +55,12 @@ class _Display(Protocol):
     def update(self, snap: ProgressSnapshot) -> None: ...
     def done(self, output: str) -> None: ...
     def error(self, message: str, details: str) -> None: ...
-    def cancelled(self) -> None: ...
+    def cancelled(self, signum: int) -> None: ...
+
+
+def _say_cancelled(signum: int) -> None:
+    """The one line on stderr of a render stopped by a signal (Ctrl-C: SIGINT)."""
+    print(f"Render cancelled ({interrupts.signal_name(signum)}).", file=sys.stderr, flush=True)
 
 
 class _JsonDisplay:
@@ -74,8 +80,9 @@ class _JsonDisplay:
     def error(self, message: str, details: str) -> None:
         self._print({"event": "error", "message": message})
 
-    def cancelled(self) -> None:
+    def cancelled(self, signum: int) -> None:
         self._print({"event": "cancelled"})
+        _say_cancelled(signum)
 
 
 class _BarDisplay:
@@ -111,9 +118,9 @@ class _BarDisplay:
         if details:
             print("  " + details.replace("\n", "\n  "), file=sys.stderr)
 
-    def cancelled(self) -> None:
+    def cancelled(self, signum: int) -> None:
         self.bar.close()
-        print("Render cancelled.", file=sys.stderr)
+        _say_cancelled(signum)
 
 
 class _QuietDisplay(_BarDisplay):
@@ -129,29 +136,63 @@ class _QuietDisplay(_BarDisplay):
     def error(self, message: str, details: str) -> None:
         print(f"studio-render: render failed: {message}", file=sys.stderr)
 
-    def cancelled(self) -> None:
-        pass
+    def cancelled(self, signum: int) -> None:
+        _say_cancelled(signum)
 
 
 def run_render(args: argparse.Namespace) -> int:
-    """Probe, check, render; returns the exit code. Raises BadInput before any work."""
-    from studio_render.compositions.probe import probe_composition
-    from studio_render.core.worker_pool import WorkerPool
+    """Probe, check, render; returns the exit code. Raises BadInput before any work.
 
-    session = None
-    workers = None if args.cluster else WorkerPool()
+    A signal before the engine runs kills the worker processes at once and ends here
+    (see ``core/interrupts.py``); once the engine runs, it cancels the engine.
+    """
+    from studio_render.core.procs import kill_all_groups
+
+    session = workers = job = None
     try:
-        if workers is not None:  # one probes the composition while the others boot
-            workers.prestart(min(args.concurrency or default_concurrency(), os.cpu_count() or 1))
-        info = probe_composition(args.composition, workers=workers)
-        settings = settings_from_args(args, info.frame_count)
-        session = _cluster_session(args) if args.cluster else None
-        return _render(args, session, info, settings, workers)
+        with interrupts.acting(kill_all_groups):
+            from studio_render.compositions.probe import probe_composition
+            from studio_render.core.job import prepare_job
+            from studio_render.core.worker_pool import WorkerPool
+
+            interrupts.check()  # a signal came while this was being imported
+            workers = None if args.cluster else WorkerPool()
+            if workers is not None:  # one probes the composition while the others boot
+                count = min(args.concurrency or default_concurrency(), os.cpu_count() or 1)
+                workers.prestart(count)
+            interrupts.check()  # a signal killed the first ones while others were started
+            info = probe_composition(args.composition, workers=workers)
+            settings = settings_from_args(args, info.frame_count)
+            interrupts.check()
+            session = _cluster_session(args) if args.cluster else None
+            if session is not None:
+                job = session.prepare_job(info, settings, concurrency=args.concurrency)
+            else:
+                job = prepare_job(info, settings)
+        return _render(args, session, job, workers)
+    except interrupts.Interrupted as exc:
+        return _report_cancelled(args, exc.signum)
+    except StudioRenderError:
+        signum = interrupts.received()
+        if signum is None:
+            raise
+        return _report_cancelled(args, signum)  # a worker the signal stopped failed the probe
     finally:
         if workers is not None:
             workers.close()  # after the render the engine has let them go already
         if session is not None:
             session.close()
+        if job is not None:
+            job.remove_work_dir()  # the engine removes it; not if it never started
+
+
+def _report_cancelled(args: argparse.Namespace, signum: int) -> int:
+    """Before the engine ran: the same one line (or JSON event) as a cancelled render."""
+    if args.progress == "json":
+        _JsonDisplay().cancelled(signum)
+    else:
+        _say_cancelled(signum)
+    return interrupts.exit_code(signum)
 
 
 def _cluster_session(args: argparse.Namespace) -> ClusterSession:
@@ -169,58 +210,55 @@ def _cluster_session(args: argparse.Namespace) -> ClusterSession:
 def _render(
     args: argparse.Namespace,
     session: ClusterSession | None,
-    info: CompositionInfo,
-    settings: RenderSettings,
+    job: RenderJob,
     workers: WorkerPool | None,
 ) -> int:
     """Render locally, or on the cluster of ``session`` (same engine, other chunk attempts)."""
-    from studio_render.core.job import prepare_job
+    from studio_render.core.procs import kill_all_groups
 
-    if session is not None:
-        job = session.prepare_job(info, settings, concurrency=args.concurrency)
-    else:
-        job = prepare_job(info, settings)
+    with interrupts.acting(kill_all_groups):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtCore import QCoreApplication, QTimer
 
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QCoreApplication, QTimer
+        from studio_render.qt.engine import RenderEngine
 
-    from studio_render.qt.engine import RenderEngine
+        app = QCoreApplication.instance() or QCoreApplication(["studio-render"])
+        displays: dict[str, type[_Display]] = {
+            "json": _JsonDisplay, "bar": _BarDisplay, "none": _QuietDisplay
+        }  # fmt: skip
+        display = displays[args.progress]()
+        engine = RenderEngine(chunk_attempt=session.chunk_attempt) if session else RenderEngine()
+        result = {"code": EXIT_FAILED}
 
-    app = QCoreApplication.instance() or QCoreApplication(["studio-render"])
-    displays: dict[str, type[_Display]] = {
-        "json": _JsonDisplay, "bar": _BarDisplay, "none": _QuietDisplay
-    }  # fmt: skip
-    display = displays[args.progress]()
-    engine = RenderEngine(chunk_attempt=session.chunk_attempt) if session else RenderEngine()
-    result = {"code": EXIT_FAILED}
+        def on_done(output: str) -> None:
+            display.done(output)
+            result["code"] = EXIT_OK
 
-    def on_done(output: str) -> None:
-        display.done(output)
-        result["code"] = EXIT_OK
+        def on_failed(message: str, details: str) -> None:
+            display.error(message, details)
+            result["code"] = EXIT_FAILED
 
-    def on_failed(message: str, details: str) -> None:
-        display.error(message, details)
-        result["code"] = EXIT_FAILED
+        def on_cancelled() -> None:
+            signum = interrupts.received() or signal.SIGINT
+            display.cancelled(signum)
+            result["code"] = interrupts.exit_code(signum)
 
-    def on_cancelled() -> None:
-        display.cancelled()
-        result["code"] = EXIT_CANCELLED
-
-    engine.aggregator.snapshotChanged.connect(display.update)
-    engine.finished.connect(on_done)
-    engine.failed.connect(on_failed)
-    engine.cancelled.connect(on_cancelled)
-    engine.ended.connect(app.quit)
-
-    previous = signal.signal(signal.SIGINT, lambda *_: engine.cancel())
-    # Python runs signal handlers only between bytecodes: wake the interpreter regularly.
-    ticker = QTimer()
-    ticker.timeout.connect(lambda: None)
-    ticker.start(100)
+        engine.aggregator.snapshotChanged.connect(display.update)
+        engine.finished.connect(on_done)
+        engine.failed.connect(on_failed)
+        engine.cancelled.connect(on_cancelled)
+        engine.ended.connect(app.quit)
+        # Python runs signal handlers only between bytecodes: wake the interpreter regularly.
+        ticker = QTimer()
+        ticker.timeout.connect(lambda: None)
+        ticker.start(100)
+        interrupts.check()
     try:
-        engine.start(job, workers)
-        app.exec()
+        with interrupts.acting(engine.cancel):
+            engine.start(job, workers)
+            if interrupts.received() is not None:  # came after the check, before the start
+                engine.cancel()
+            app.exec()
     finally:
-        signal.signal(signal.SIGINT, previous)
         ticker.stop()
     return result["code"]

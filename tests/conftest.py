@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -53,13 +54,33 @@ def live_children() -> list[psutil.Process]:
         return []
 
 
-def worker_processes() -> list[psutil.Process]:
-    """Studio Render worker processes alive anywhere on this machine, orphans included."""
+#: Every process this test run starts inherits this tag in its environment, so orphans of
+#: this run are found and other runs on the same machine are not.
+TAG = "STUDIO_RENDER_TEST_TAG"
+os.environ[TAG] = uuid.uuid4().hex
+
+
+def tagged_processes(tag: str) -> list[psutil.Process]:
+    """Live processes, orphans included, whose environment carries ``tag``."""
     found = []
-    for proc in psutil.process_iter(["cmdline", "status"]):
-        cmdline = " ".join(proc.info["cmdline"] or [])
-        if "studio_render.worker" in cmdline and proc.info["status"] != psutil.STATUS_ZOMBIE:
-            found.append(proc)
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get(TAG) == tag and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+def worker_processes() -> list[psutil.Process]:
+    """Studio Render worker processes of this test run still alive, orphans included."""
+    found = []
+    for proc in tagged_processes(os.environ[TAG]):
+        try:
+            if "studio_render.worker" in " ".join(proc.cmdline()):
+                found.append(proc)
+        except psutil.Error:
+            continue
     return [p for p in found if not _expected(p)]
 
 

@@ -21,6 +21,9 @@ from collections.abc import Sequence
 #: interrupt, then terminate, then kill; well inside a second in all.
 STOP_STEP_S = 0.15
 _EOF = object()
+#: Process groups of the supervised processes not waited for yet (keys; a dict keeps
+#: additions from other threads safe while a signal handler reads it).
+_LIVE_GROUPS: dict[int, None] = {}
 
 
 def worker_command(*args: str) -> list[str]:
@@ -28,6 +31,19 @@ def worker_command(*args: str) -> list[str]:
     if getattr(sys, "frozen", False):
         return [sys.executable, "--worker", *args]
     return [sys.executable, "-m", "studio_render.worker", *args]
+
+
+def kill_all_groups() -> None:
+    """Kill every supervised process group at once (a signal before the render started).
+
+    Safe in a signal handler: no lock, no waiting; their supervisors reap them.
+    """
+    for pid in list(_LIVE_GROUPS):
+        with contextlib.suppress(OSError):
+            if os.name == "posix":
+                os.killpg(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGTERM)
 
 
 class SupervisedProcess:
@@ -53,6 +69,7 @@ class SupervisedProcess:
             **kwargs,  # type: ignore[call-overload]
         )
         self.pid = self.proc.pid
+        _LIVE_GROUPS[self.pid] = None
         self._readers = [
             threading.Thread(target=self._read_stdout, daemon=True, name=f"out-{self.pid}"),
             threading.Thread(target=self._read_stderr, daemon=True, name=f"err-{self.pid}"),
@@ -92,6 +109,7 @@ class SupervisedProcess:
     def wait(self, timeout: float | None = None) -> int:
         """Wait for the exit code; also waits for the output readers to finish."""
         code = self.proc.wait(timeout)
+        _LIVE_GROUPS.pop(self.pid, None)
         for reader in self._readers:
             reader.join(timeout=2)
         return code
