@@ -123,6 +123,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     from studio_render.compositions.probe import probe_composition
 
     info = probe_composition(args.composition)
+    if info.audio:
+        from studio_render.core.ffmpeg import find_ffmpeg
+        from studio_render.core.preflight import check_audio
+
+        check_audio(find_ffmpeg(), info.audio)
     interrupts.check()
     if args.json:
         print(json.dumps(info.to_json()))

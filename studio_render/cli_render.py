@@ -58,6 +58,13 @@ class _Display(Protocol):
     def cancelled(self, signum: int) -> None: ...
 
 
+def _say_failed(message: str, details: str) -> None:
+    """One line saying why, then the details (the worker's or ffmpeg's last lines)."""
+    print(f"studio-render: render failed: {message}", file=sys.stderr)
+    if details:
+        print("  " + details.replace("\n", "\n  "), file=sys.stderr)
+
+
 def _say_cancelled(signum: int) -> None:
     """The one line on stderr of a render stopped by a signal (Ctrl-C: SIGINT)."""
     print(f"Render cancelled ({interrupts.signal_name(signum)}).", file=sys.stderr, flush=True)
@@ -114,9 +121,7 @@ class _BarDisplay:
 
     def error(self, message: str, details: str) -> None:
         self.bar.close()
-        print(f"studio-render: render failed: {message}", file=sys.stderr)
-        if details:
-            print("  " + details.replace("\n", "\n  "), file=sys.stderr)
+        _say_failed(message, details)
 
     def cancelled(self, signum: int) -> None:
         self.bar.close()
@@ -134,7 +139,7 @@ class _QuietDisplay(_BarDisplay):
         pass
 
     def error(self, message: str, details: str) -> None:
-        print(f"studio-render: render failed: {message}", file=sys.stderr)
+        _say_failed(message, details)
 
     def cancelled(self, signum: int) -> None:
         _say_cancelled(signum)

@@ -16,6 +16,7 @@ from studio_render.core.chunkspec import (
     ChunkSpec,
     cut_line,
     parse_cut_line,
+    parse_failed_line,
     parse_worker_line,
 )
 from studio_render.core.ffmpeg import parse_progress_line
@@ -35,6 +36,15 @@ class Outcome:
     cancelled: bool = False
     reason: str = ""
     tail: str = ""
+
+
+#: What the system says, in ffmpeg's lines or ours, when the disk is full.
+NO_SPACE = "No space left on device"
+
+
+def disk_full(reason: str, tail: str) -> bool:
+    """Whether a failure came from a full disk (retrying cannot help)."""
+    return NO_SPACE in reason or NO_SPACE in tail
 
 
 def _describe_exit(code: int, who: str) -> str:
@@ -131,13 +141,16 @@ def run_chunk_attempt(
     chunk file behind, and its worker is stopped.
     """
     finished = False
+    failure = ""  # the worker's own one-line reason, if it gave one
 
     def on_line(line: str) -> None:
-        nonlocal finished
+        nonlocal finished, failure
         if line == DONE:
             finished = True
         elif (counts := parse_worker_line(line)) is not None:
             on_progress(*counts)
+        elif (message := parse_failed_line(line)) is not None:
+            failure = message
         elif (cut := parse_cut_line(line)) and cut[0] == spec.start and splitter is not None:
             splitter.on_cut(cut[1])
 
@@ -162,6 +175,8 @@ def run_chunk_attempt(
             proc.stop()
     if outcome.ok and not finished:
         outcome = Outcome(False, reason="the worker ended without finishing", tail=outcome.tail)
+    if failure and not outcome.ok and not outcome.cancelled:
+        outcome = Outcome(False, reason=failure, tail=outcome.tail)
     if not outcome.ok and not spec.output.endswith(".png"):
         Path(spec.output).unlink(missing_ok=True)
     return outcome

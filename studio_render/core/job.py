@@ -13,8 +13,9 @@ from pathlib import Path
 from studio_render.compositions.info import CompositionInfo, check_size, fit_size
 from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.errors import BadInput
-from studio_render.core.ffmpeg import encode_chunk_command
+from studio_render.core.ffmpeg import encode_chunk_command, find_ffmpeg
 from studio_render.core.plan import Chunk, plan_render
+from studio_render.core.preflight import check_audio, check_encoder_size, check_output_name
 from studio_render.core.presets import SPEEDS, Join, Preset, get_preset
 
 MAX_CONCURRENCY = 64
@@ -150,6 +151,9 @@ class RenderJob:
 
 def _check_output(settings: RenderSettings, preset: Preset) -> Path:
     output = Path(settings.output).expanduser().absolute()
+    if not output.parent.is_dir():
+        raise BadInput(f"output folder {output.parent} does not exist")
+    check_output_name(output)
     if preset.join is Join.NONE:
         if output.suffix:
             raise BadInput(
@@ -165,15 +169,12 @@ def _check_output(settings: RenderSettings, preset: Preset) -> Path:
             )
         if output.is_dir():
             raise BadInput(f"output {output} is a folder")
-    parent = output.parent
-    if not parent.is_dir():
-        raise BadInput(f"output folder {parent} does not exist")
     return output
 
 
 def _make_work_dir(output: Path) -> Path:
     try:
-        return Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".studio-render",
+        return Path(tempfile.mkdtemp(prefix=f".{output.name[:40]}.", suffix=".studio-render",
                                      dir=output.parent))  # fmt: skip
     except OSError as exc:
         raise BadInput(f"cannot write to output folder {output.parent} ({exc.strerror})") from None
@@ -211,6 +212,11 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
     width, height = fit_size((info.width, info.height), settings.size)
     check_size(width, height, what="output")
     output = _check_output(settings, preset)
+    ffmpeg = find_ffmpeg()
+    alpha = preset.keeps_alpha(settings.alpha)
+    check_encoder_size(ffmpeg, preset, width, height, alpha)
+    if info.audio and preset.audio_args is not None:
+        check_audio(ffmpeg, info.audio)
     chunks = tuple(plan_render(start, end, settings.concurrency, settings.chunk_frames))
     job = RenderJob(
         info=info,
@@ -221,7 +227,7 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
         end=end,
         width=width,
         height=height,
-        alpha=preset.keeps_alpha(settings.alpha),
+        alpha=alpha,
         chunks=chunks,
         work_dir=_make_work_dir(output),
     )

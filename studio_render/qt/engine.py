@@ -7,6 +7,7 @@ once; everything after happens in the pool and arrives as signals in the owner's
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import weakref
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
-from studio_render.core.chunk_run import Outcome, run_chunk_attempt, run_ffmpeg_step
+from studio_render.core.chunk_run import Outcome, disk_full, run_chunk_attempt, run_ffmpeg_step
 from studio_render.core.errors import RenderFailed
 from studio_render.core.ffmpeg import (
     concat_list,
@@ -303,9 +304,25 @@ class RenderEngine(QObject):
 
     def _fail(self, message: str, tail: str) -> None:
         if self._failure is None and not self._cancel.is_set():
+            if disk_full(message, tail):
+                message = self._no_space_message()
             self._failure = (message, tail)
             self._cancel.set()  # stop the other chunks
             self.aggregator.stop()
+
+    def _no_space_message(self) -> str:
+        """How full the output's disk is, and about how much the render needs there: the
+        bytes written per frame so far, for every frame, twice (chunks, then the output)."""
+        assert self.job is not None
+        free = shutil.disk_usage(self.job.output.parent).free
+        written = sum(f.stat().st_size for f in self.job.work_dir.rglob("*") if f.is_file())
+        model = self.aggregator.model
+        frames = model.snapshot().frames_done if model is not None else 0
+        needed = ""
+        if written and frames:
+            estimate = written / frames * self.job.frame_count * 2
+            needed = f", about {max(estimate, free + 1) / 1e6:.0f} MB needed"
+        return f"no space left on the output's disk ({free / 1e6:.0f} MB free{needed})"
 
     def _on_runnable_finished(self, index: int) -> None:
         self._alive = {r for r in self._alive if getattr(r, "index", None) != index}

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
-from studio_render.core.chunk_run import ChunkSplitter, Outcome, run_chunk_attempt
+from studio_render.core.chunk_run import ChunkSplitter, Outcome, disk_full, run_chunk_attempt
 from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.plan import Chunk
 
@@ -96,7 +96,7 @@ class ChunkRunnable(QRunnable):
                 return
             if outcome.cancelled or self.cancelled.is_set():
                 return
-            if attempt <= self.retries:
+            if attempt <= self.retries and not disk_full(outcome.reason, outcome.tail):
                 self.signals.retrying.emit(i, attempt + 1, outcome.reason)
             else:
                 tries = f" after {attempt} attempts" if attempt > 1 else ""
