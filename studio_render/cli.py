@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 from studio_render import __version__
 from studio_render.core import interrupts
 from studio_render.core.errors import BadInput, StudioRenderError
+from studio_render.core.frame_watch import FRAME_TIMEOUT_S
 from studio_render.core.presets import PRESETS, SPEEDS
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -76,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="colour behind transparent parts in formats without alpha",
     )
     render.add_argument("--retries", type=int, default=2, help="retries of a failed chunk")
+    render.add_argument(
+        "--frame-timeout",
+        type=float,
+        default=FRAME_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"longest one frame may take before it counts as hung (default {FRAME_TIMEOUT_S:g})",
+    )
     render.add_argument("--progress", choices=("bar", "json", "none"), default="bar")
     render.add_argument(
         "--cluster", metavar="ADDRESS", help="render on a Dask cluster (tcp:// or tls://HOST:PORT)"

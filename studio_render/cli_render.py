@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import sys
+import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from studio_render.core import interrupts
@@ -37,6 +38,7 @@ def settings_from_args(args: argparse.Namespace, frame_count: int) -> RenderSett
         alpha=args.alpha,
         background=args.background,
         retries=args.retries,
+        frame_timeout=args.frame_timeout,
     )
 
 
@@ -53,6 +55,7 @@ def _format_eta(seconds: float | None) -> str:
 
 class _Display(Protocol):
     def update(self, snap: ProgressSnapshot) -> None: ...
+    def waiting(self, index: int, frame: int, seconds: float) -> None: ...
     def done(self, output: str) -> None: ...
     def error(self, message: str, details: str) -> None: ...
     def cancelled(self, signum: int) -> None: ...
@@ -81,6 +84,9 @@ class _JsonDisplay:
             "eta_s": None if snap.eta_s is None else round(snap.eta_s, 2),
         })  # fmt: skip
 
+    def waiting(self, index: int, frame: int, seconds: float) -> None:
+        self._print({"event": "waiting", "frame": frame, "seconds": round(seconds, 1)})
+
     def done(self, output: str) -> None:
         self._print({"event": "done", "output": output})
 
@@ -105,15 +111,27 @@ class _BarDisplay:
             bar_format="{percentage:5.1f}%|{bar}| {desc}",
         )  # fmt: skip
         self.maximum = BAR_MAXIMUM
+        self.snap: ProgressSnapshot | None = None
+        self.note = ""  # a frame that is taking long, while it does
+        self.note_until = 0.0
 
     def update(self, snap: ProgressSnapshot) -> None:
+        self.snap = snap
         fps = f"{snap.fps:.0f} fps" if snap.fps else "-- fps"
+        note = f", {self.note}" if time.monotonic() < self.note_until else ""
         self.bar.set_description_str(
             f"{str(snap.stage).capitalize()}: {snap.frames_done}/{snap.frames_total} frames, "
-            f"{fps}, {_format_eta(snap.eta_s)}",
+            f"{fps}, {_format_eta(snap.eta_s)}{note}",
             refresh=False,
         )
         self.bar.update(round(snap.progress * self.maximum) - self.bar.n)
+
+    def waiting(self, index: int, frame: int, seconds: float) -> None:
+        self.note = f"frame {frame} has taken {seconds:.0f} s"
+        self.note_until = time.monotonic() + 1.0  # renewed twice a second while it waits
+        if self.snap is not None:
+            self.update(self.snap)
+            self.bar.refresh()
 
     def done(self, output: str) -> None:
         self.bar.close()
@@ -133,6 +151,9 @@ class _QuietDisplay(_BarDisplay):
         pass
 
     def update(self, snap: ProgressSnapshot) -> None:
+        pass
+
+    def waiting(self, index: int, frame: int, seconds: float) -> None:
         pass
 
     def done(self, output: str) -> None:
@@ -249,6 +270,7 @@ def _render(
             result["code"] = interrupts.exit_code(signum)
 
         engine.aggregator.snapshotChanged.connect(display.update)
+        engine.frameWaiting.connect(display.waiting)
         engine.finished.connect(on_done)
         engine.failed.connect(on_failed)
         engine.cancelled.connect(on_cancelled)

@@ -19,6 +19,7 @@ QT_FREE = [
     "studio_render.core.worker_pool",
     "studio_render.core.interrupts",
     "studio_render.core.preflight",
+    "studio_render.core.frame_watch",
     "studio_render.compositions.info",
     "studio_render.compositions.lottie",
     "studio_render.compositions.probe",

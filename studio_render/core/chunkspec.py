@@ -23,6 +23,7 @@ class ChunkSpec:
     background: str  # "#rrggbb"
     encoder: list[str]  # full ffmpeg command reading raw RGBA on stdin
     output: str  # the chunk file (or image pattern) the encoder writes
+    frame_timeout: float = 30.0  # seconds one frame may take (see core/frame_watch.py)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

@@ -14,6 +14,7 @@ from studio_render.compositions.info import CompositionInfo, check_size, fit_siz
 from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import encode_chunk_command, find_ffmpeg
+from studio_render.core.frame_watch import FRAME_TIMEOUT_S
 from studio_render.core.plan import Chunk, plan_render
 from studio_render.core.preflight import check_audio, check_encoder_size, check_output_name
 from studio_render.core.presets import SPEEDS, Join, Preset, get_preset
@@ -41,6 +42,7 @@ class RenderSettings:
     alpha: bool = False
     background: str = "#ffffff"
     retries: int = DEFAULT_RETRIES
+    frame_timeout: float = FRAME_TIMEOUT_S  # seconds one frame may take at most
 
 
 def parse_frames(text: str, frame_count: int | None = None) -> tuple[int, int]:
@@ -143,6 +145,7 @@ class RenderJob:
             background=self.settings.background,
             encoder=encoder,
             output=str(out),
+            frame_timeout=self.settings.frame_timeout,
         )
 
     def remove_work_dir(self) -> None:
@@ -188,6 +191,8 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
         raise BadInput(f"concurrency {settings.concurrency} is outside 1-{MAX_CONCURRENCY}")
     if settings.retries < 0:
         raise BadInput("retries cannot be negative")
+    if not settings.frame_timeout > 0:
+        raise BadInput(f"frame timeout {settings.frame_timeout:g} s must be more than 0")
     start, end = settings.frames or (0, info.frame_count)
     if not 0 <= start < end <= info.frame_count:
         raise BadInput(

@@ -78,6 +78,7 @@ class RenderEngine(QObject):
 
     chunkStateChanged = Signal(int, str, float)  # index, ChunkState, fraction of the chunk
     chunkStarted = Signal(int, int, int)  # index, worker pid, attempt
+    frameWaiting = Signal(int, int, float)  # index, a frame taking long, seconds so far
     finished = Signal(str)  # output path
     failed = Signal(str, str)  # one-line message, details (worker's last lines)
     cancelled = Signal()
@@ -115,6 +116,7 @@ class RenderEngine(QObject):
         self._chunk_signals.started.connect(self._on_started)
         self._chunk_signals.progress.connect(self._on_progress)
         self._chunk_signals.cut.connect(self._on_cut)
+        self._chunk_signals.waiting.connect(self.frameWaiting)
         self._chunk_signals.retrying.connect(self._on_retrying)
         self._chunk_signals.done.connect(self._on_done)
         self._chunk_signals.failed.connect(self._on_failed)
