@@ -84,11 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"longest one frame may take before it counts as hung (default {FRAME_TIMEOUT_S:g})",
     )
+    render.add_argument(
+        "--fresh",
+        action="store_true",
+        help="render every frame, not reusing what a killed render of the same job finished",
+    )
     render.add_argument("--progress", choices=("bar", "json", "none"), default="bar")
     render.add_argument(
         "--cluster", metavar="ADDRESS", help="render on a Dask cluster (tcp:// or tls://HOST:PORT)"
     )
     _add_tls_options(render)
+
+    clean = sub.add_parser("clean", help="list and remove work folders killed renders left")
+    clean.add_argument("folders", type=Path, nargs="*", help="where outputs go (default: .)")
+    clean.add_argument("--dry-run", action="store_true", help="list them only")
 
     info = sub.add_parser("info", help="describe a composition")
     info.add_argument("composition", type=Path)
@@ -147,6 +156,28 @@ def cmd_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_clean(args: argparse.Namespace) -> int:
+    """List the work folders in the given folders and remove those not in use."""
+    import shutil
+
+    from studio_render.core.resume import work_folders
+
+    found = 0
+    for folder in args.folders or [Path(".")]:
+        if not folder.is_dir():
+            raise BadInput(f"{folder} is not a folder")
+        for work in work_folders(folder):
+            found += 1
+            what = "in use, kept" if work.in_use else "kept" if args.dry_run else "removed"
+            print(f"{work.path}  {work.size / 1e6:.1f} MB, {work.age_s / 3600:.1f} h old, "
+                  f"for {work.output or 'an unknown output'}: {what}")  # fmt: skip
+            if not work.in_use and not args.dry_run:
+                shutil.rmtree(work.path, ignore_errors=True)
+    if not found:
+        print("No work folders.")
+    return EXIT_OK
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from studio_render.cli_render import run_render
 
@@ -188,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_info(args)
         if args.command == "render":
             return cmd_render(args)
+        if args.command == "clean":
+            return cmd_clean(args)
         if args.command in ("scheduler", "worker"):
             return cmd_cluster(args)
         if args.command == "gui":

@@ -39,6 +39,7 @@ def settings_from_args(args: argparse.Namespace, frame_count: int) -> RenderSett
         background=args.background,
         retries=args.retries,
         frame_timeout=args.frame_timeout,
+        fresh=args.fresh,
     )
 
 
@@ -74,8 +75,15 @@ def _say_cancelled(signum: int) -> None:
 
 
 class _JsonDisplay:
+    closed = False  # whoever read stdout has gone (``| head``): the render goes on
+
     def _print(self, obj: dict[str, Any]) -> None:
-        print(json.dumps(obj), flush=True)
+        if self.closed:
+            return
+        try:
+            print(json.dumps(obj), flush=True)
+        except OSError:  # BrokenPipeError, mostly
+            self.closed = True
 
     def update(self, snap: ProgressSnapshot) -> None:
         self._print({
@@ -269,6 +277,13 @@ def _render(
             display.cancelled(signum)
             result["code"] = interrupts.exit_code(signum)
 
+        if job.reused:
+            reused = sum(segment.frame_count for segment in job.reused)
+            if args.progress == "json":
+                print(json.dumps({"event": "resumed", "frames_reused": reused}), flush=True)
+            elif args.progress == "bar":
+                note = f"Resuming: {reused} of {job.frame_count} frames were rendered by an "
+                print(note + "interrupted render (--fresh: render them again)", file=sys.stderr)
         engine.aggregator.snapshotChanged.connect(display.update)
         engine.frameWaiting.connect(display.waiting)
         engine.finished.connect(on_done)

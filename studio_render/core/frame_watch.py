@@ -3,7 +3,8 @@
 A worker reports after every frame. A frame is hung when it has taken ``HANG_FACTOR``
 times as long as the frames before it (and at least ``MIN_HANG_S``), or in any case longer
 than the user's limit (the first frame of an attempt, which loads the scene, only that). A
-worker that stops reporting (stopped, swapping, deadlocked) looks the same. While a frame
+worker that stops reporting (stopped, swapping, deadlocked) looks the same. Once all its
+frames are drawn, the encoder's lines show the worker alive, within the limit. While a frame
 is slow, ``on_waiting(frame, seconds)`` says so about twice a second.
 """
 
@@ -66,7 +67,7 @@ class FrameWatch:
 
     def threshold_s(self) -> float:
         typical = self.typical_s()
-        if typical is None:
+        if typical is None or self.rendered >= self.frames:  # loading, or flushing the encoder
             return self.limit_s
         return min(self.limit_s, max(MIN_HANG_S, HANG_FACTOR * typical))
 

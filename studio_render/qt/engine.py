@@ -38,6 +38,7 @@ from studio_render.core.progress import (
     ProgressModel,
     Stage,
 )
+from studio_render.core.resume import Segment, record_finished, remove_other_work_dirs
 from studio_render.core.worker_pool import WorkerPool
 from studio_render.qt.aggregator import ProgressAggregator
 from studio_render.qt.runnables import ChunkRunnable, ChunkSignals, FunctionRunnable, StepSignals
@@ -63,13 +64,20 @@ class ChunkState(StrEnum):
     CANCELLED = "cancelled"
 
 
+def reused_chunks(job: RenderJob) -> list[Chunk]:
+    """The chunks a killed render of the job finished, numbered after the job's chunks."""
+    return [Chunk(len(job.chunks) + n, s.start, s.end) for n, s in enumerate(job.reused)]
+
+
 def progress_model_for(job: RenderJob) -> ProgressModel:
     """The progress arithmetic for a job, with weight reserved for its later stages."""
     join_cost = {Join.COPY: COPY_JOIN_COST, Join.GIF: TRANSCODE_JOIN_COST, Join.NONE: 0.0}
+    reused = reused_chunks(job)
     return ProgressModel(
-        {c.index: c.frame_count for c in job.chunks},
+        {c.index: c.frame_count for c in (*job.chunks, *reused)},
         join_cost=join_cost[job.preset.join],
         audio_cost=AUDIO_COST if job.audio else 0.0,
+        done=[c.index for c in reused],
     )
 
 
@@ -173,6 +181,11 @@ class RenderEngine(QObject):
         self.pool.setMaxThreadCount(job.settings.concurrency)
         _POOLS.add(self.pool)
         self.aggregator.begin(progress_model_for(job))
+        for chunk in reused_chunks(job):  # done from the start
+            self._chunks[chunk.index] = chunk
+            self._started.add(chunk.index)
+            self._done.add(chunk.index)
+            self.chunkStateChanged.emit(chunk.index, ChunkState.DONE, 1.0)
         self.workers = workers
         if self.chunk_attempt is not None:
             self._release_workers()  # booted ahead, but the chunks run elsewhere
@@ -241,6 +254,9 @@ class RenderEngine(QObject):
         self.chunkStateChanged.emit(index, ChunkState.RETRYING, 0.0)
 
     def _on_done(self, index: int) -> None:
+        if self.job is not None:  # kept for a render of the same job, should this one die
+            spec = self._runnables[index].spec
+            record_finished(self.job.work_dir, Segment(spec.start, spec.end, Path(spec.output)))
         self._chunk_over(index)
         self._done.add(index)
         self.aggregator.onChunkDone(index)
@@ -380,8 +396,9 @@ class RenderEngine(QObject):
         assert job is not None
         if job.preset.join is not Join.NONE:
             listing = job.work_dir / "chunks.txt"
-            ordered = sorted(self._runnables.values(), key=lambda r: r.spec.start)
-            listing.write_text(concat_list([Path(r.spec.output) for r in ordered]))
+            files = [(r.spec.start, Path(r.spec.output)) for r in self._runnables.values()]
+            files += [(segment.start, segment.path) for segment in job.reused]
+            listing.write_text(concat_list([path for _, path in sorted(files)]))
             command = join_command(
                 self._ffmpeg, listing, job.partial_output, job.preset.final_args,
                 job.preset.join is Join.GIF, job.audio_track if job.audio else None,
@@ -425,7 +442,8 @@ class RenderEngine(QObject):
         self._release_workers()
         job.remove_work_dir()
         self.job = None
-        if self._complete:
+        if self._complete:  # what killed renders of this output left is of no use now
+            remove_other_work_dirs(job.output.parent, job.work_dir, job.output)
             self.aggregator.finish()
             self.finished.emit(str(job.output))
         else:
