@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,6 +15,16 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
+
+#: TMPDIR for the whole run, this process and every process it starts: empty at the end
+#: (pytest's own tmp_path folders aside), or the run fails.
+SESSION_TMP = Path(tempfile.mkdtemp(prefix="studio-render-tests-"))
+os.environ["TMPDIR"] = str(SESSION_TMP)
+tempfile.tempdir = None
+#: The test cluster's Dask processes keep their scratch space (dask-scratch-space) apart:
+#: it is Dask's, made by a scheduler and workers that live for the whole run.
+DASK_TMP = Path(tempfile.mkdtemp(prefix="studio-render-tests-dask-", dir=SESSION_TMP.parent))
+os.environ["DASK_TEMPORARY_DIRECTORY"] = str(DASK_TMP)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESOURCES = ROOT / "resources"
@@ -82,6 +94,16 @@ def worker_processes() -> list[psutil.Process]:
         except psutil.Error:
             continue
     return [p for p in found if not _expected(p)]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_in_tmpdir() -> Iterator[None]:
+    """Fail the run if anything it started left files in TMPDIR."""
+    yield
+    left = sorted(p.name for p in SESSION_TMP.iterdir() if not p.name.startswith("pytest-of-"))
+    shutil.rmtree(DASK_TMP, ignore_errors=True)
+    assert not left, f"left in TMPDIR: {left}"
+    shutil.rmtree(SESSION_TMP, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
