@@ -195,6 +195,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         raise BadInput("cluster commands need the cluster extra: "
                        "pip install 'studio-render[cluster]'") from None  # fmt: skip
     tls = TlsFiles(args.tls_ca_file, args.tls_cert, args.tls_key)
+    interrupts.uninstall()  # Dask stops on SIGINT and SIGTERM itself
     if args.command == "scheduler":
         return commands.run_scheduler(
             commands.scheduler_args(args.host, args.port, tls, args.dashboard_port)
@@ -243,6 +244,7 @@ def gui_main(argv: list[str] | None = None) -> int:
     from studio_render.gui.app import run_app
 
     interrupts.check()  # a signal while Qt was loading: no window
+    interrupts.uninstall()  # the window closes on SIGINT and SIGTERM itself
     return run_app(sys.argv[1:] if argv is None else argv)
 
 

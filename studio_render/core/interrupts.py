@@ -23,6 +23,7 @@ SIGNALS: tuple[int, ...] = tuple(
 
 _received: list[int] = []  # the first signal, once one came
 _action: list[Callable[[], None]] = []  # what a signal does now, besides being noted
+_installed: list[bool] = []
 
 
 class Interrupted(BaseException):
@@ -53,6 +54,20 @@ def install() -> None:
     """Handle the signals in :data:`SIGNALS` from now to the end of the process."""
     for signum in SIGNALS:
         signal.signal(signum, _handle)
+    _installed.append(True)
+
+
+def uninstall() -> None:
+    """Python's defaults again, for commands that handle signals their own way (the
+    window, Dask's scheduler and worker). A signal that came meanwhile is acted on."""
+    if not _installed:  # called in a process that never installed them (tests)
+        return
+    _installed.clear()
+    for signum in SIGNALS:
+        default = signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
+        signal.signal(signum, default)
+    if _received:
+        signal.raise_signal(_received[0])
 
 
 def _handle(signum: int, frame: FrameType | None) -> None:
