@@ -56,9 +56,10 @@ class Segment:
 def job_digest(composition: Path, audio: str | None, output: Path, key: Sequence[object]) -> str:
     """A hash of the composition, the files it uses, the audio, the output and ``key``
     (the settings that change the pictures, and the frame range)."""
-    digest = hashlib.sha256()
-    digest.update(composition.read_bytes())
-    for path in _used_files(composition):
+    digest = hashlib.sha256(str(composition).encode())
+    with contextlib.suppress(OSError):  # gone since it was probed: the render will say so
+        digest.update(composition.read_bytes())
+    for path in _used_files(composition) if composition.is_file() else []:
         with contextlib.suppress(OSError):
             stat = path.stat()
             digest.update(f"{path}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
