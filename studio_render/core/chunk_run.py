@@ -69,8 +69,9 @@ def supervise(
     who: str = "the worker",
     watch: FrameWatch | None = None,
 ) -> Outcome:
-    """Run ``argv`` in its own process group until it ends, is cancelled or stalls."""
-    proc = SupervisedProcess(argv)
+    """Run ``argv`` in its own process group until it ends, is cancelled or stalls.
+    A worker (with a ``watch``) gets a TMPDIR of its own, removed after it."""
+    proc = SupervisedProcess(argv, own_tmp=watch is not None)
     on_start(proc.pid)
     return follow(proc, cancelled, on_line, who=who, watch=watch)
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -21,6 +23,8 @@ from collections.abc import Sequence
 #: interrupt, then terminate, then kill; well inside a second in all.
 STOP_STEP_S = 0.15
 _EOF = object()
+#: Names a worker's own TMPDIR (see ``SupervisedProcess(own_tmp=True)``).
+OWN_TMP_ENV = "STUDIO_RENDER_OWN_TMP"
 #: Process groups of the supervised processes not waited for yet (keys; a dict keeps
 #: additions from other threads safe while a signal handler reads it).
 _LIVE_GROUPS: dict[int, None] = {}
@@ -50,9 +54,20 @@ class SupervisedProcess:
     """A child process whose stdout lines are queued and whose last stderr lines are kept."""
 
     def __init__(
-        self, argv: Sequence[str], env: dict[str, str] | None = None, tail_lines: int = 20
+        self,
+        argv: Sequence[str],
+        env: dict[str, str] | None = None,
+        tail_lines: int = 20,
+        own_tmp: bool = False,
     ) -> None:
+        """``own_tmp``: the process gets a TMPDIR of its own, removed once it has exited
+        however it ended (a worker's unpacked dotLottie files, say)."""
         kwargs: dict[str, object] = {}
+        self._tmp: str | None = None
+        if own_tmp:
+            self._tmp = tempfile.mkdtemp(prefix="studio-render-worker-")
+            env = {**(os.environ if env is None else env), "TMPDIR": self._tmp,
+                   OWN_TMP_ENV: self._tmp}  # fmt: skip
         if os.name == "posix":
             kwargs["start_new_session"] = True  # own process group: stop takes its children
         else:
@@ -110,6 +125,8 @@ class SupervisedProcess:
         """Wait for the exit code; also waits for the output readers to finish."""
         code = self.proc.wait(timeout)
         _LIVE_GROUPS.pop(self.pid, None)
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
         for reader in self._readers:
             reader.join(timeout=2)
         return code

@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import queue
+import shutil
 
 try:
     import fcntl
@@ -39,6 +40,7 @@ from studio_render.core.chunkspec import (
 )
 from studio_render.core.errors import BadInput, StudioRenderError
 from studio_render.core.ffmpeg import parse_progress_line
+from studio_render.core.procs import OWN_TMP_ENV
 from studio_render.worker.frame_range import FrameRange
 from studio_render.worker.heap import reuse_freed_memory
 
@@ -115,6 +117,9 @@ def _watch_stdin(on_line: Callable[[str], None] = lambda line: None) -> None:
                     on_line(line.decode())
         except OSError:
             pass
+        own_tmp = os.environ.get(OWN_TMP_ENV)  # exiting at once: nothing else removes it
+        if own_tmp:
+            shutil.rmtree(own_tmp, ignore_errors=True)
         os._exit(EXIT_PARENT_GONE)
 
     threading.Thread(target=watch, daemon=True, name="stdin-watch").start()
