@@ -2,6 +2,6 @@
 
 import sys
 
-from studio_render.cli import main
+from studio_render.launch import main
 
 sys.exit(main())

@@ -10,7 +10,9 @@ from typing import Any, NoReturn
 
 from studio_render import __version__
 from studio_render.compositions.info import MAX_FPS, RENDERERS
+from studio_render.core import interrupts
 from studio_render.core.errors import BadInput, StudioRenderError
+from studio_render.core.frame_watch import FRAME_TIMEOUT_S
 from studio_render.core.presets import PRESETS, SPEEDS
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -79,11 +81,27 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--retries", type=int, default=2, help="retries of a failed chunk")
     _add_fps_option(render)
     _add_renderer_option(render)
+    render.add_argument(
+        "--frame-timeout",
+        type=float,
+        default=FRAME_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"longest one frame may take before it counts as hung (default {FRAME_TIMEOUT_S:g})",
+    )
+    render.add_argument(
+        "--fresh",
+        action="store_true",
+        help="render every frame, not reusing what a killed render of the same job finished",
+    )
     render.add_argument("--progress", choices=("bar", "json", "none"), default="bar")
     render.add_argument(
         "--cluster", metavar="ADDRESS", help="render on a Dask cluster (tcp:// or tls://HOST:PORT)"
     )
     _add_tls_options(render)
+
+    clean = sub.add_parser("clean", help="list and remove work folders killed renders left")
+    clean.add_argument("folders", type=Path, nargs="*", help="where outputs go (default: .)")
+    clean.add_argument("--dry-run", action="store_true", help="list them only")
 
     info = sub.add_parser("info", help="describe a composition")
     info.add_argument("composition", type=Path)
@@ -158,6 +176,12 @@ def cmd_info(args: argparse.Namespace) -> int:
     fps = args.fps
     if fps is not None and info.kind != "lottie":
         raise BadInput("--fps: only Lottie animations render at another frame rate")
+    if info.audio:
+        from studio_render.core.ffmpeg import find_ffmpeg
+        from studio_render.core.preflight import check_audio
+
+        check_audio(find_ffmpeg(), info.audio)
+    interrupts.check()
     if args.json:
         output = {"fps": fps, "frame_count": info.frame_count_at(fps)} if fps else None
         print(json.dumps({**info.to_json(), "renderer": renderer, "renderer_reason": why,
@@ -171,6 +195,28 @@ def cmd_info(args: argparse.Namespace) -> int:
               f"  audio:     {info.audio or 'none'}\n  renderer:  {renderer} ({why})")  # fmt: skip
         for warning in info.warnings:
             print(f"  warning:   {warning}")
+    return EXIT_OK
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    """List the work folders in the given folders and remove those not in use."""
+    import shutil
+
+    from studio_render.core.resume import work_folders
+
+    found = 0
+    for folder in args.folders or [Path(".")]:
+        if not folder.is_dir():
+            raise BadInput(f"{folder} is not a folder")
+        for work in work_folders(folder):
+            found += 1
+            what = "in use, kept" if work.in_use else "kept" if args.dry_run else "removed"
+            print(f"{work.path}  {work.size / 1e6:.1f} MB, {work.age_s / 3600:.1f} h old, "
+                  f"for {work.output or 'an unknown output'}: {what}")  # fmt: skip
+            if not work.in_use and not args.dry_run:
+                shutil.rmtree(work.path, ignore_errors=True)
+    if not found:
+        print("No work folders.")
     return EXIT_OK
 
 
@@ -191,6 +237,7 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         raise BadInput("cluster commands need the cluster extra: "
                        "pip install 'studio-render[cluster]'") from None  # fmt: skip
     tls = TlsFiles(args.tls_ca_file, args.tls_cert, args.tls_key)
+    interrupts.uninstall()  # Dask stops on SIGINT and SIGTERM itself
     if args.command == "scheduler":
         return commands.run_scheduler(
             commands.scheduler_args(args.host, args.port, tls, args.dashboard_port)
@@ -215,12 +262,17 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_info(args)
         if args.command == "render":
             return cmd_render(args)
+        if args.command == "clean":
+            return cmd_clean(args)
         if args.command in ("scheduler", "worker"):
             return cmd_cluster(args)
         if args.command == "gui":
             return gui_main([str(args.composition)] if args.composition else [])
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # main() called in a process without our signal handlers
         return EXIT_CANCELLED
+    except interrupts.Interrupted as exc:
+        print(f"studio-render: stopped by {exc}", file=sys.stderr)
+        return exc.exit_code
     except BadInput as exc:
         if getattr(args, "progress", None) == "json":
             print(json.dumps({"event": "error", "message": str(exc)}), flush=True)
@@ -233,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
 def gui_main(argv: list[str] | None = None) -> int:
     from studio_render.gui.app import run_app
 
+    interrupts.check()  # a signal while Qt was loading: no window
+    interrupts.uninstall()  # the window closes on SIGINT and SIGTERM itself
     return run_app(sys.argv[1:] if argv is None else argv)
 
 

@@ -7,15 +7,17 @@ import json
 import os
 import signal
 import sys
+import time
 from typing import TYPE_CHECKING, Any, Protocol
 
-from studio_render.core.errors import BadInput
+from studio_render.core import interrupts
+from studio_render.core.errors import BadInput, StudioRenderError
 from studio_render.core.job import RenderSettings, default_concurrency, parse_frames
 from studio_render.core.progress import ProgressSnapshot
 
 if TYPE_CHECKING:
     from studio_render.cluster.client import ClusterSession
-    from studio_render.compositions.info import CompositionInfo
+    from studio_render.core.job import RenderJob
     from studio_render.core.worker_pool import WorkerPool
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -38,6 +40,8 @@ def settings_from_args(args: argparse.Namespace, frame_count: int) -> RenderSett
         retries=args.retries,
         fps=args.fps,
         renderer=args.renderer,
+        frame_timeout=args.frame_timeout,
+        fresh=args.fresh,
     )
 
 
@@ -54,14 +58,34 @@ def _format_eta(seconds: float | None) -> str:
 
 class _Display(Protocol):
     def update(self, snap: ProgressSnapshot) -> None: ...
+    def waiting(self, index: int, frame: int, seconds: float) -> None: ...
     def done(self, output: str) -> None: ...
     def error(self, message: str, details: str) -> None: ...
-    def cancelled(self) -> None: ...
+    def cancelled(self, signum: int) -> None: ...
+
+
+def _say_failed(message: str, details: str) -> None:
+    """One line saying why, then the details (the worker's or ffmpeg's last lines)."""
+    print(f"studio-render: render failed: {message}", file=sys.stderr)
+    if details:
+        print("  " + details.replace("\n", "\n  "), file=sys.stderr)
+
+
+def _say_cancelled(signum: int) -> None:
+    """The one line on stderr of a render stopped by a signal (Ctrl-C: SIGINT)."""
+    print(f"Render cancelled ({interrupts.signal_name(signum)}).", file=sys.stderr, flush=True)
 
 
 class _JsonDisplay:
+    closed = False  # whoever read stdout has gone (``| head``): the render goes on
+
     def _print(self, obj: dict[str, Any]) -> None:
-        print(json.dumps(obj), flush=True)
+        if self.closed:
+            return
+        try:
+            print(json.dumps(obj), flush=True)
+        except OSError:  # BrokenPipeError, mostly
+            self.closed = True
 
     def update(self, snap: ProgressSnapshot) -> None:
         self._print({
@@ -70,14 +94,18 @@ class _JsonDisplay:
             "eta_s": None if snap.eta_s is None else round(snap.eta_s, 2),
         })  # fmt: skip
 
+    def waiting(self, index: int, frame: int, seconds: float) -> None:
+        self._print({"event": "waiting", "frame": frame, "seconds": round(seconds, 1)})
+
     def done(self, output: str) -> None:
         self._print({"event": "done", "output": output})
 
     def error(self, message: str, details: str) -> None:
         self._print({"event": "error", "message": message})
 
-    def cancelled(self) -> None:
+    def cancelled(self, signum: int) -> None:
         self._print({"event": "cancelled"})
+        _say_cancelled(signum)
 
 
 class _BarDisplay:
@@ -93,15 +121,27 @@ class _BarDisplay:
             bar_format="{percentage:5.1f}%|{bar}| {desc}",
         )  # fmt: skip
         self.maximum = BAR_MAXIMUM
+        self.snap: ProgressSnapshot | None = None
+        self.note = ""  # a frame that is taking long, while it does
+        self.note_until = 0.0
 
     def update(self, snap: ProgressSnapshot) -> None:
+        self.snap = snap
         fps = f"{snap.fps:.0f} fps" if snap.fps else "-- fps"
+        note = f", {self.note}" if time.monotonic() < self.note_until else ""
         self.bar.set_description_str(
             f"{str(snap.stage).capitalize()}: {snap.frames_done}/{snap.frames_total} frames, "
-            f"{fps}, {_format_eta(snap.eta_s)}",
+            f"{fps}, {_format_eta(snap.eta_s)}{note}",
             refresh=False,
         )
         self.bar.update(round(snap.progress * self.maximum) - self.bar.n)
+
+    def waiting(self, index: int, frame: int, seconds: float) -> None:
+        self.note = f"frame {frame} has taken {seconds:.0f} s"
+        self.note_until = time.monotonic() + 1.0  # renewed twice a second while it waits
+        if self.snap is not None:
+            self.update(self.snap)
+            self.bar.refresh()
 
     def done(self, output: str) -> None:
         self.bar.close()
@@ -109,13 +149,11 @@ class _BarDisplay:
 
     def error(self, message: str, details: str) -> None:
         self.bar.close()
-        print(f"studio-render: render failed: {message}", file=sys.stderr)
-        if details:
-            print("  " + details.replace("\n", "\n  "), file=sys.stderr)
+        _say_failed(message, details)
 
-    def cancelled(self) -> None:
+    def cancelled(self, signum: int) -> None:
         self.bar.close()
-        print("Render cancelled.", file=sys.stderr)
+        _say_cancelled(signum)
 
 
 class _QuietDisplay(_BarDisplay):
@@ -125,39 +163,76 @@ class _QuietDisplay(_BarDisplay):
     def update(self, snap: ProgressSnapshot) -> None:
         pass
 
+    def waiting(self, index: int, frame: int, seconds: float) -> None:
+        pass
+
     def done(self, output: str) -> None:
         pass
 
     def error(self, message: str, details: str) -> None:
-        print(f"studio-render: render failed: {message}", file=sys.stderr)
+        _say_failed(message, details)
 
-    def cancelled(self) -> None:
-        pass
+    def cancelled(self, signum: int) -> None:
+        _say_cancelled(signum)
 
 
 def run_render(args: argparse.Namespace) -> int:
-    """Probe, check, render; returns the exit code. Raises BadInput before any work."""
-    from studio_render.compositions.info import SUFFIXES
-    from studio_render.compositions.probe import probe_composition
-    from studio_render.core.worker_pool import WorkerPool
+    """Probe, check, render; returns the exit code. Raises BadInput before any work.
 
-    session = None
-    kind = SUFFIXES.get(args.composition.suffix.lower(), "qml")
-    workers = None if args.cluster else WorkerPool(kind)
+    A signal before the engine runs kills the worker processes at once and ends here
+    (see ``core/interrupts.py``); once the engine runs, it cancels the engine.
+    """
+    from studio_render.core.procs import kill_all_groups
+
+    session = workers = job = None
     try:
-        if workers is not None:  # one probes the composition while the others boot
-            workers.prestart(min(args.concurrency or default_concurrency(), os.cpu_count() or 1))
-        info = probe_composition(args.composition, workers=workers, renderer=args.renderer)
-        for warning in info.warnings:
-            print(f"studio-render: warning: {warning}", file=sys.stderr)
-        settings = settings_from_args(args, info.frame_count_at(args.fps))
-        session = _cluster_session(args) if args.cluster else None
-        return _render(args, session, info, settings, workers)
+        with interrupts.acting(kill_all_groups):
+            from studio_render.compositions.info import SUFFIXES
+            from studio_render.compositions.probe import probe_composition
+            from studio_render.core.job import prepare_job
+            from studio_render.core.worker_pool import WorkerPool
+
+            interrupts.check()  # a signal came while this was being imported
+            kind = SUFFIXES.get(args.composition.suffix.lower(), "qml")
+            workers = None if args.cluster else WorkerPool(kind)
+            if workers is not None:  # one probes the composition while the others boot
+                count = min(args.concurrency or default_concurrency(), os.cpu_count() or 1)
+                workers.prestart(count)
+            interrupts.check()  # a signal killed the first ones while others were started
+            info = probe_composition(args.composition, workers=workers, renderer=args.renderer)
+            for warning in info.warnings:
+                print(f"studio-render: warning: {warning}", file=sys.stderr)
+            settings = settings_from_args(args, info.frame_count_at(args.fps))
+            interrupts.check()
+            session = _cluster_session(args) if args.cluster else None
+            if session is not None:
+                job = session.prepare_job(info, settings, concurrency=args.concurrency)
+            else:
+                job = prepare_job(info, settings)
+        return _render(args, session, job, workers)
+    except interrupts.Interrupted as exc:
+        return _report_cancelled(args, exc.signum)
+    except StudioRenderError:
+        signum = interrupts.received()
+        if signum is None:
+            raise
+        return _report_cancelled(args, signum)  # a worker the signal stopped failed the probe
     finally:
         if workers is not None:
             workers.close()  # after the render the engine has let them go already
         if session is not None:
             session.close()
+        if job is not None:
+            job.remove_work_dir()  # the engine removes it; not if it never started
+
+
+def _report_cancelled(args: argparse.Namespace, signum: int) -> int:
+    """Before the engine ran: the same one line (or JSON event) as a cancelled render."""
+    if args.progress == "json":
+        _JsonDisplay().cancelled(signum)
+    else:
+        _say_cancelled(signum)
+    return interrupts.exit_code(signum)
 
 
 def _cluster_session(args: argparse.Namespace) -> ClusterSession:
@@ -175,58 +250,63 @@ def _cluster_session(args: argparse.Namespace) -> ClusterSession:
 def _render(
     args: argparse.Namespace,
     session: ClusterSession | None,
-    info: CompositionInfo,
-    settings: RenderSettings,
+    job: RenderJob,
     workers: WorkerPool | None,
 ) -> int:
     """Render locally, or on the cluster of ``session`` (same engine, other chunk attempts)."""
-    from studio_render.core.job import prepare_job
+    from studio_render.core.procs import kill_all_groups
 
-    if session is not None:
-        job = session.prepare_job(info, settings, concurrency=args.concurrency)
-    else:
-        job = prepare_job(info, settings)
+    with interrupts.acting(kill_all_groups):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtCore import QCoreApplication, QTimer
 
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QCoreApplication, QTimer
+        from studio_render.qt.engine import RenderEngine
 
-    from studio_render.qt.engine import RenderEngine
+        app = QCoreApplication.instance() or QCoreApplication(["studio-render"])
+        displays: dict[str, type[_Display]] = {
+            "json": _JsonDisplay, "bar": _BarDisplay, "none": _QuietDisplay
+        }  # fmt: skip
+        display = displays[args.progress]()
+        engine = RenderEngine(chunk_attempt=session.chunk_attempt) if session else RenderEngine()
+        result = {"code": EXIT_FAILED}
 
-    app = QCoreApplication.instance() or QCoreApplication(["studio-render"])
-    displays: dict[str, type[_Display]] = {
-        "json": _JsonDisplay, "bar": _BarDisplay, "none": _QuietDisplay
-    }  # fmt: skip
-    display = displays[args.progress]()
-    engine = RenderEngine(chunk_attempt=session.chunk_attempt) if session else RenderEngine()
-    result = {"code": EXIT_FAILED}
+        def on_done(output: str) -> None:
+            display.done(output)
+            result["code"] = EXIT_OK
 
-    def on_done(output: str) -> None:
-        display.done(output)
-        result["code"] = EXIT_OK
+        def on_failed(message: str, details: str) -> None:
+            display.error(message, details)
+            result["code"] = EXIT_FAILED
 
-    def on_failed(message: str, details: str) -> None:
-        display.error(message, details)
-        result["code"] = EXIT_FAILED
+        def on_cancelled() -> None:
+            signum = interrupts.received() or signal.SIGINT
+            display.cancelled(signum)
+            result["code"] = interrupts.exit_code(signum)
 
-    def on_cancelled() -> None:
-        display.cancelled()
-        result["code"] = EXIT_CANCELLED
-
-    engine.aggregator.snapshotChanged.connect(display.update)
-    engine.finished.connect(on_done)
-    engine.failed.connect(on_failed)
-    engine.cancelled.connect(on_cancelled)
-    engine.ended.connect(app.quit)
-
-    previous = signal.signal(signal.SIGINT, lambda *_: engine.cancel())
-    # Python runs signal handlers only between bytecodes: wake the interpreter regularly.
-    ticker = QTimer()
-    ticker.timeout.connect(lambda: None)
-    ticker.start(100)
+        if job.reused:
+            reused = sum(segment.frame_count for segment in job.reused)
+            if args.progress == "json":
+                print(json.dumps({"event": "resumed", "frames_reused": reused}), flush=True)
+            elif args.progress == "bar":
+                note = f"Resuming: {reused} of {job.frame_count} frames were rendered by an "
+                print(note + "interrupted render (--fresh: render them again)", file=sys.stderr)
+        engine.aggregator.snapshotChanged.connect(display.update)
+        engine.frameWaiting.connect(display.waiting)
+        engine.finished.connect(on_done)
+        engine.failed.connect(on_failed)
+        engine.cancelled.connect(on_cancelled)
+        engine.ended.connect(app.quit)
+        # Python runs signal handlers only between bytecodes: wake the interpreter regularly.
+        ticker = QTimer()
+        ticker.timeout.connect(lambda: None)
+        ticker.start(100)
+        interrupts.check()
     try:
-        engine.start(job, workers)
-        app.exec()
+        with interrupts.acting(engine.cancel):
+            engine.start(job, workers)
+            if interrupts.received() is not None:  # came after the check, before the start
+                engine.cancel()
+            app.exec()
     finally:
-        signal.signal(signal.SIGINT, previous)
         ticker.stop()
     return result["code"]

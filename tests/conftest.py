@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-import sys
+import shutil
+import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +15,16 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
+
+#: TMPDIR for the whole run, this process and every process it starts: empty at the end
+#: (pytest's own tmp_path folders aside), or the run fails.
+SESSION_TMP = Path(tempfile.mkdtemp(prefix="studio-render-tests-"))
+os.environ["TMPDIR"] = str(SESSION_TMP)
+tempfile.tempdir = None
+#: The test cluster's Dask processes keep their scratch space (dask-scratch-space) apart:
+#: it is Dask's, made by a scheduler and workers that live for the whole run.
+DASK_TMP = Path(tempfile.mkdtemp(prefix="studio-render-tests-dask-", dir=SESSION_TMP.parent))
+os.environ["DASK_TEMPORARY_DIRECTORY"] = str(DASK_TMP)
 
 ROOT = Path(__file__).resolve().parents[1]
 RESOURCES = ROOT / "resources"
@@ -54,21 +66,44 @@ def live_children() -> list[psutil.Process]:
         return []
 
 
-def worker_processes() -> list[psutil.Process]:
-    """Studio Render worker processes of this checkout (run by this Python) alive anywhere
-    on this machine, orphans included; other checkouts' tests may run at the same time."""
+#: Every process this test run starts inherits this tag in its environment, so orphans of
+#: this run are found and other runs on the same machine are not.
+TAG = "STUDIO_RENDER_TEST_TAG"
+os.environ[TAG] = uuid.uuid4().hex
+
+
+def tagged_processes(tag: str) -> list[psutil.Process]:
+    """Live processes, orphans included, whose environment carries ``tag``."""
     found = []
-    for proc in psutil.process_iter(["cmdline", "status"]):
-        argv = proc.info["cmdline"] or []
-        cmdline = " ".join(argv)
-        ours = bool(argv) and argv[0] == sys.executable
-        if (
-            ours
-            and "studio_render.worker" in cmdline
-            and proc.info["status"] != psutil.STATUS_ZOMBIE
-        ):
-            found.append(proc)
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get(TAG) == tag and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc)
+        except psutil.Error:
+            continue
+    return found
+
+
+def worker_processes() -> list[psutil.Process]:
+    """Studio Render worker processes of this test run still alive, orphans included."""
+    found = []
+    for proc in tagged_processes(os.environ[TAG]):
+        try:
+            if "studio_render.worker" in " ".join(proc.cmdline()):
+                found.append(proc)
+        except psutil.Error:
+            continue
     return [p for p in found if not _expected(p)]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_left_in_tmpdir() -> Iterator[None]:
+    """Fail the run if anything it started left files in TMPDIR."""
+    yield
+    left = sorted(p.name for p in SESSION_TMP.iterdir() if not p.name.startswith("pytest-of-"))
+    shutil.rmtree(DASK_TMP, ignore_errors=True)
+    assert not left, f"left in TMPDIR: {left}"
+    shutil.rmtree(SESSION_TMP, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,8 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from studio_render.compositions.probe import probe_composition
+from studio_render.core.errors import BadInput
+from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.job import RenderJob, RenderSettings, prepare_job
 from studio_render.core.plan import Chunk
 from studio_render.qt.engine import ChunkState, RenderEngine
@@ -181,11 +183,18 @@ def test_a_worker_process_renders_chunk_after_chunk(qtbot: QtBot, tmp_path: Path
 
 
 def test_audio_that_cannot_be_encoded_fails_the_render(qtbot: QtBot, tmp_path: Path) -> None:
-    (tmp_path / "tone.wav").write_bytes(b"this is not audio\n" * 200)
+    """Audio that is not audio is refused before work (tests/test_preflight.py); this one
+    is replaced after the checks, so it fails only when the engine encodes it."""
+    tone = tmp_path / "tone.wav"
+    subprocess.run([find_ffmpeg(), "-v", "error", "-f", "lavfi", "-i", "sine=d=2", str(tone)],
+                   check=True)  # fmt: skip
     scene = scene_with_audio(MOVING, tmp_path, "tone.wav")
     out = tmp_path / "out.mp4"
     engine = RenderEngine()
     job = prepare_job(probe_composition(scene), RenderSettings(output=out, concurrency=2))
+    tone.write_bytes(b"this is not audio\n" * 200)
+    with pytest.raises(BadInput, match=r"tone\.wav: ffmpeg cannot decode it"):
+        prepare_job(probe_composition(scene), RenderSettings(output=out, concurrency=2))
     with qtbot.waitSignal(engine.failed, timeout=30000) as blocker:
         engine.start(job)
     message, details = blocker.args

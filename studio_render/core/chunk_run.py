@@ -16,13 +16,16 @@ from studio_render.core.chunkspec import (
     ChunkSpec,
     cut_line,
     parse_cut_line,
+    parse_failed_line,
     parse_worker_line,
 )
 from studio_render.core.ffmpeg import parse_progress_line
+from studio_render.core.frame_watch import FrameWatch
 from studio_render.core.procs import SupervisedProcess, worker_command
 from studio_render.core.worker_pool import WorkerPool
 
-#: A worker that writes nothing for this long is taken as hung and stopped.
+#: An ffmpeg step that writes nothing for this long is taken as hung and stopped (chunk
+#: workers are watched frame by frame: core/frame_watch.py).
 STALL_TIMEOUT_S = 120.0
 _POLL_S = 0.05
 
@@ -35,6 +38,16 @@ class Outcome:
     cancelled: bool = False
     reason: str = ""
     tail: str = ""
+    hung_frame: int | None = None  # the frame a hung worker was drawing
+
+
+#: What the system says, in ffmpeg's lines or ours, when the disk is full.
+NO_SPACE = "No space left on device"
+
+
+def disk_full(reason: str, tail: str) -> bool:
+    """Whether a failure came from a full disk (retrying cannot help)."""
+    return NO_SPACE in reason or NO_SPACE in tail
 
 
 def _describe_exit(code: int, who: str) -> str:
@@ -54,11 +67,13 @@ def supervise(
     on_line: Callable[[str], None],
     on_start: Callable[[int], None] = lambda pid: None,
     who: str = "the worker",
+    watch: FrameWatch | None = None,
 ) -> Outcome:
-    """Run ``argv`` in its own process group until it ends, is cancelled or stalls."""
-    proc = SupervisedProcess(argv)
+    """Run ``argv`` in its own process group until it ends, is cancelled or stalls.
+    A worker (with a ``watch``) gets a TMPDIR of its own, removed after it."""
+    proc = SupervisedProcess(argv, own_tmp=watch is not None)
     on_start(proc.pid)
-    return follow(proc, cancelled, on_line, who=who)
+    return follow(proc, cancelled, on_line, who=who, watch=watch)
 
 
 def follow(
@@ -68,10 +83,13 @@ def follow(
     finished: Callable[[], bool] = lambda: False,
     who: str = "the worker",
     stall_timeout: float = STALL_TIMEOUT_S,
+    watch: FrameWatch | None = None,
 ) -> Outcome:
     """Pass ``proc``'s output lines to ``on_line`` until it exits, or ``finished()`` turns
     true after a line (the process lives on), or a cancel or a stall stops its group.
-    ``who`` names the process in reasons: "the worker exited with code 1"."""
+    ``who`` names the process in reasons: "the worker exited with code 1". With a
+    ``watch`` (a chunk's worker), a stall is a frame that takes too long; ``on_line``
+    tells the watch of each frame."""
     last_output = time.monotonic()
     while True:
         if cancelled.is_set():
@@ -86,7 +104,11 @@ def follow(
             continue
         if proc.output_ended and proc.poll() is not None:
             break
-        if time.monotonic() - last_output > stall_timeout:
+        if watch is not None:
+            if (hang := watch.check()) is not None:
+                proc.stop()
+                return Outcome(False, reason=hang, tail=proc.tail, hung_frame=watch.hung_frame)
+        elif time.monotonic() - last_output > stall_timeout:
             proc.stop()
             return Outcome(False, reason=f"no progress for {stall_timeout:g} s", tail=proc.tail)
     code = proc.wait()
@@ -124,25 +146,36 @@ def run_chunk_attempt(
     on_start: Callable[[int], None] = lambda pid: None,
     workers: WorkerPool | None = None,
     splitter: ChunkSplitter | None = None,
+    on_waiting: Callable[[int, float], None] = lambda frame, seconds: None,
 ) -> Outcome:
     """Render one chunk once: in a worker from ``workers``, else in a worker of its own.
 
     With ``workers``, a ``splitter`` may end the chunk early. A failed attempt leaves no
-    chunk file behind, and its worker is stopped.
+    chunk file behind, and its worker is stopped. A frame that takes far too long stops
+    the attempt (``Outcome.hung_frame``); ``on_waiting(frame, seconds)`` while it is slow.
     """
+    watch = FrameWatch(spec.start, spec.frame_count, spec.frame_timeout, on_waiting)
     finished = False
+    failure = ""  # the worker's own one-line reason, if it gave one
 
     def on_line(line: str) -> None:
-        nonlocal finished
+        nonlocal finished, failure
         if line == DONE:
             finished = True
         elif (counts := parse_worker_line(line)) is not None:
+            watch.line(counts[0])
             on_progress(*counts)
+            return
+        elif (message := parse_failed_line(line)) is not None:
+            failure = message
         elif (cut := parse_cut_line(line)) and cut[0] == spec.start and splitter is not None:
+            watch.frames = min(watch.frames, cut[1] - spec.start)
             splitter.on_cut(cut[1])
+        watch.line()
 
     if workers is None:
-        outcome = supervise(worker_command("chunk", spec.to_json()), cancelled, on_line, on_start)
+        argv = worker_command("chunk", spec.to_json())
+        outcome = supervise(argv, cancelled, on_line, on_start, watch=watch)
     else:
         proc = workers.take()
         on_start(proc.pid)
@@ -150,7 +183,7 @@ def run_chunk_attempt(
             if splitter is not None:
                 splitter.attach(proc, spec.start)
             try:
-                outcome = follow(proc, cancelled, on_line, finished=lambda: finished)
+                outcome = follow(proc, cancelled, on_line, lambda: finished, watch=watch)
             finally:
                 if splitter is not None:
                     splitter.attach(None)
@@ -162,6 +195,8 @@ def run_chunk_attempt(
             proc.stop()
     if outcome.ok and not finished:
         outcome = Outcome(False, reason="the worker ended without finishing", tail=outcome.tail)
+    if failure and not outcome.ok and not outcome.cancelled:
+        outcome = Outcome(False, reason=failure, tail=outcome.tail)
     if not outcome.ok and not spec.output.endswith(".png"):
         Path(spec.output).unlink(missing_ok=True)
     return outcome

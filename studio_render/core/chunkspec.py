@@ -26,6 +26,7 @@ class ChunkSpec:
     output: str  # the chunk file (or image pattern) the encoder writes
     time_scale: float = 1.0  # composition frames per output frame (Lottie at another rate)
     renderer: str = "auto"  # QML: "auto", "software" or "gpu"
+    frame_timeout: float = 30.0  # seconds one frame may take (see core/frame_watch.py)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -52,12 +53,14 @@ class ChunkSpec:
 #   "progress <rendered> <encoded>"  frames of this chunk drawn / encoded so far
 #   "cut <start> <end>"              the chunk starting at <start> now ends at <end>
 #   "done"                           the chunk file is complete
+#   "failed <message>"               the chunk cannot be rendered, in one line (then exit)
 # Lines a serving worker reads on stdin, besides chunk specs (JSON):
 #   "cut <start> <at>"               end the chunk starting at <start> at frame <at>, or
 #                                    at the first frame not drawn yet if that is later
 PROGRESS = "progress"
 CUT = "cut"
 DONE = "done"
+FAILED = "failed"
 
 
 def cut_line(start: int, frame: int) -> str:
@@ -79,3 +82,9 @@ def parse_worker_line(line: str) -> tuple[int, int] | None:
     if len(parts) == 3 and parts[0] == PROGRESS:
         return int(parts[1]), int(parts[2])
     return None
+
+
+def parse_failed_line(line: str) -> str | None:
+    """The message of a "failed" line, else None."""
+    head, _, message = line.partition(" ")
+    return message if head == FAILED and message else None

@@ -5,17 +5,26 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from studio_render.compositions.info import MAX_FPS, CompositionInfo, check_size, fit_size
 from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.errors import BadInput
-from studio_render.core.ffmpeg import encode_chunk_command
+from studio_render.core.ffmpeg import encode_chunk_command, find_ffmpeg
+from studio_render.core.frame_watch import FRAME_TIMEOUT_S
 from studio_render.core.plan import Chunk, plan_render
+from studio_render.core.preflight import check_audio, check_encoder_size, check_output_name
 from studio_render.core.presets import SPEEDS, Join, Preset, get_preset
+from studio_render.core.resume import (
+    Segment,
+    finished_segments,
+    job_digest,
+    open_work_dir,
+    remove_other_work_dirs,
+    remove_work_dir,
+    work_dir_for,
+)
 
 MAX_CONCURRENCY = 64
 DEFAULT_RETRIES = 2
@@ -42,6 +51,8 @@ class RenderSettings:
     retries: int = DEFAULT_RETRIES
     fps: float | None = None  # output frame rate (Lottie only); None: the composition's
     renderer: str = "auto"  # QML: "auto", "software" or "gpu"
+    frame_timeout: float = FRAME_TIMEOUT_S  # seconds one frame may take at most
+    fresh: bool = False  # ignore the finished chunks of a killed render of the same job
 
 
 def parse_frames(text: str, frame_count: int | None = None) -> tuple[int, int]:
@@ -72,8 +83,9 @@ class RenderJob:
     width: int
     height: int
     alpha: bool
-    chunks: tuple[Chunk, ...]
-    work_dir: Path  # next to the output, removed when the job ends
+    chunks: tuple[Chunk, ...]  # to render; with ``reused``, they cover start-end
+    work_dir: Path  # next to the output, named from the job, removed when the job ends
+    reused: tuple[Segment, ...] = ()  # chunks a killed render of this job finished
 
     @property
     def fps(self) -> float:
@@ -154,14 +166,18 @@ class RenderJob:
             output=str(out),
             time_scale=self.info.fps / self.fps,
             renderer=self.settings.renderer,
+            frame_timeout=self.settings.frame_timeout,
         )
 
     def remove_work_dir(self) -> None:
-        shutil.rmtree(self.work_dir, ignore_errors=True)
+        remove_work_dir(self.work_dir)
 
 
 def _check_output(settings: RenderSettings, preset: Preset) -> Path:
     output = Path(settings.output).expanduser().absolute()
+    if not output.parent.is_dir():
+        raise BadInput(f"output folder {output.parent} does not exist")
+    check_output_name(output)
     if preset.join is Join.NONE:
         if output.suffix:
             raise BadInput(
@@ -177,18 +193,7 @@ def _check_output(settings: RenderSettings, preset: Preset) -> Path:
             )
         if output.is_dir():
             raise BadInput(f"output {output} is a folder")
-    parent = output.parent
-    if not parent.is_dir():
-        raise BadInput(f"output folder {parent} does not exist")
     return output
-
-
-def _make_work_dir(output: Path) -> Path:
-    try:
-        return Path(tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".studio-render",
-                                     dir=output.parent))  # fmt: skip
-    except OSError as exc:
-        raise BadInput(f"cannot write to output folder {output.parent} ({exc.strerror})") from None
 
 
 def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
@@ -199,6 +204,8 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
         raise BadInput(f"concurrency {settings.concurrency} is outside 1-{MAX_CONCURRENCY}")
     if settings.retries < 0:
         raise BadInput("retries cannot be negative")
+    if not settings.frame_timeout > 0:
+        raise BadInput(f"frame timeout {settings.frame_timeout:g} s must be more than 0")
     if settings.fps is not None:
         if info.kind != "lottie":
             raise BadInput("--fps: only Lottie animations render at another frame rate "
@@ -228,7 +235,27 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
     width, height = fit_size((info.width, info.height), settings.size)
     check_size(width, height, what="output")
     output = _check_output(settings, preset)
-    chunks = tuple(plan_render(start, end, settings.concurrency, settings.chunk_frames))
+    ffmpeg = find_ffmpeg()
+    alpha = preset.keeps_alpha(settings.alpha)
+    check_encoder_size(ffmpeg, preset, width, height, alpha)
+    audio = info.audio if preset.audio_args is not None else None
+    if audio:
+        check_audio(ffmpeg, audio)
+    looks = (preset.name, width, height, alpha, settings.crf, settings.speed,
+             settings.background, info.fps, settings.fps, settings.renderer,
+             start, end)  # fmt: skip
+    work_dir = work_dir_for(output, job_digest(Path(info.path), audio, output, looks))
+    open_work_dir(work_dir, output, settings.fresh)
+    remove_other_work_dirs(output.parent, keep=work_dir)  # a week old
+    reused: list[Segment] = []
+    if preset.join is not Join.NONE:
+        stored = (width + width % 2, height + height % 2) if preset.even_size else (width, height)
+        codec = preset.video_args(None, None)[1]
+        reused = finished_segments(work_dir, ffmpeg, start, end, stored, _CODECS.get(codec, codec))
+    chunks: list[Chunk] = []
+    for gap_start, gap_end in _gaps(start, end, reused):
+        for chunk in plan_render(gap_start, gap_end, settings.concurrency, settings.chunk_frames):
+            chunks.append(Chunk(len(chunks), chunk.start, chunk.end))
     job = RenderJob(
         info=info,
         settings=settings,
@@ -238,10 +265,27 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
         end=end,
         width=width,
         height=height,
-        alpha=preset.keeps_alpha(settings.alpha),
-        chunks=chunks,
-        work_dir=_make_work_dir(output),
+        alpha=alpha,
+        chunks=tuple(chunks),
+        work_dir=work_dir,
+        reused=tuple(reused),
     )
     if preset.join is Join.NONE:
-        job.partial_output.mkdir()  # chunks write their frames straight into it
+        job.partial_output.mkdir(exist_ok=True)  # chunks write their frames straight into it
     return job
+
+
+#: The codec ffmpeg names in a stream, for an encoder that is named otherwise.
+_CODECS = {"libx264": "h264", "libx265": "hevc", "libvpx-vp9": "vp9", "prores_ks": "prores"}
+
+
+def _gaps(start: int, end: int, done: list[Segment]) -> list[tuple[int, int]]:
+    """The frame ranges of ``start``-``end`` that ``done`` (sorted, apart) leaves out."""
+    gaps, at = [], start
+    for segment in done:
+        if segment.start > at:
+            gaps.append((at, segment.start))
+        at = segment.end
+    if at < end:
+        gaps.append((at, end))
+    return gaps

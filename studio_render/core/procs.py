@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -21,6 +23,11 @@ from collections.abc import Sequence
 #: interrupt, then terminate, then kill; well inside a second in all.
 STOP_STEP_S = 0.15
 _EOF = object()
+#: Names a worker's own TMPDIR (see ``SupervisedProcess(own_tmp=True)``).
+OWN_TMP_ENV = "STUDIO_RENDER_OWN_TMP"
+#: Process groups of the supervised processes not waited for yet (keys; a dict keeps
+#: additions from other threads safe while a signal handler reads it).
+_LIVE_GROUPS: dict[int, None] = {}
 
 
 def worker_command(*args: str) -> list[str]:
@@ -30,13 +37,37 @@ def worker_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "studio_render.worker", *args]
 
 
+def kill_all_groups() -> None:
+    """Kill every supervised process group at once (a signal before the render started).
+
+    Safe in a signal handler: no lock, no waiting; their supervisors reap them.
+    """
+    for pid in list(_LIVE_GROUPS):
+        with contextlib.suppress(OSError):
+            if os.name == "posix":
+                os.killpg(pid, signal.SIGKILL)
+            else:
+                os.kill(pid, signal.SIGTERM)
+
+
 class SupervisedProcess:
     """A child process whose stdout lines are queued and whose last stderr lines are kept."""
 
     def __init__(
-        self, argv: Sequence[str], env: dict[str, str] | None = None, tail_lines: int = 20
+        self,
+        argv: Sequence[str],
+        env: dict[str, str] | None = None,
+        tail_lines: int = 20,
+        own_tmp: bool = False,
     ) -> None:
+        """``own_tmp``: the process gets a TMPDIR of its own, removed once it has exited
+        however it ended (a worker's unpacked dotLottie files, say)."""
         kwargs: dict[str, object] = {}
+        self._tmp: str | None = None
+        if own_tmp:
+            self._tmp = tempfile.mkdtemp(prefix="studio-render-worker-")
+            env = {**(os.environ if env is None else env), "TMPDIR": self._tmp,
+                   OWN_TMP_ENV: self._tmp}  # fmt: skip
         if os.name == "posix":
             kwargs["start_new_session"] = True  # own process group: stop takes its children
         else:
@@ -53,6 +84,7 @@ class SupervisedProcess:
             **kwargs,  # type: ignore[call-overload]
         )
         self.pid = self.proc.pid
+        _LIVE_GROUPS[self.pid] = None
         self._readers = [
             threading.Thread(target=self._read_stdout, daemon=True, name=f"out-{self.pid}"),
             threading.Thread(target=self._read_stderr, daemon=True, name=f"err-{self.pid}"),
@@ -92,6 +124,9 @@ class SupervisedProcess:
     def wait(self, timeout: float | None = None) -> int:
         """Wait for the exit code; also waits for the output readers to finish."""
         code = self.proc.wait(timeout)
+        _LIVE_GROUPS.pop(self.pid, None)
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
         for reader in self._readers:
             reader.join(timeout=2)
         return code

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -59,6 +59,7 @@ class ProgressModel:
 
     ``chunk_frames`` maps each chunk index to its frame count. ``join_cost`` and
     ``audio_cost`` are the per-frame costs of the stages after rendering (0 to skip one).
+    ``done``: chunks complete from the start (reused), not counted in the speed.
     """
 
     def __init__(
@@ -67,6 +68,7 @@ class ProgressModel:
         join_cost: float = COPY_JOIN_COST,
         audio_cost: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
+        done: Collection[int] = (),
     ) -> None:
         if not chunk_frames or any(n <= 0 for n in chunk_frames.values()):
             raise ValueError("every chunk needs at least one frame")
@@ -86,6 +88,10 @@ class ProgressModel:
         self._work_ever = 0.0  # work done including work later lost to retries
         self._samples: deque[tuple[float, float, float]] = deque()  # (t, work_ever, frames)
         self._frames_ever = 0.0
+        for index in done:  # finished by an earlier, killed render: not work of this one
+            self._rendered[index] = self._encoded[index] = self._frames[index]
+            self._done.add(index)
+            self._stage = Stage.RENDERING
         self._sample()
 
     # -- reports -------------------------------------------------------------------------

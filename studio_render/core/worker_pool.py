@@ -30,7 +30,7 @@ class WorkerPool:
     def _spawn(self) -> SupervisedProcess:
         with self._lock:
             self.started += 1
-        return SupervisedProcess(worker_command("serve", self.kind))
+        return SupervisedProcess(worker_command("serve", self.kind), own_tmp=True)
 
     def prestart(self, count: int) -> None:
         """Start ``count`` workers now, so they boot while other work (a probe) runs."""

@@ -7,6 +7,7 @@ once; everything after happens in the pool and arrives as signals in the owner's
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 import weakref
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
-from studio_render.core.chunk_run import Outcome, run_chunk_attempt, run_ffmpeg_step
+from studio_render.core.chunk_run import Outcome, disk_full, run_chunk_attempt, run_ffmpeg_step
 from studio_render.core.errors import RenderFailed
 from studio_render.core.ffmpeg import (
     concat_list,
@@ -37,6 +38,7 @@ from studio_render.core.progress import (
     ProgressModel,
     Stage,
 )
+from studio_render.core.resume import Segment, record_finished, remove_other_work_dirs
 from studio_render.core.worker_pool import WorkerPool
 from studio_render.qt.aggregator import ProgressAggregator
 from studio_render.qt.runnables import ChunkRunnable, ChunkSignals, FunctionRunnable, StepSignals
@@ -62,13 +64,20 @@ class ChunkState(StrEnum):
     CANCELLED = "cancelled"
 
 
+def reused_chunks(job: RenderJob) -> list[Chunk]:
+    """The chunks a killed render of the job finished, numbered after the job's chunks."""
+    return [Chunk(len(job.chunks) + n, s.start, s.end) for n, s in enumerate(job.reused)]
+
+
 def progress_model_for(job: RenderJob) -> ProgressModel:
     """The progress arithmetic for a job, with weight reserved for its later stages."""
     join_cost = {Join.COPY: COPY_JOIN_COST, Join.GIF: TRANSCODE_JOIN_COST, Join.NONE: 0.0}
+    reused = reused_chunks(job)
     return ProgressModel(
-        {c.index: c.frame_count for c in job.chunks},
+        {c.index: c.frame_count for c in (*job.chunks, *reused)},
         join_cost=join_cost[job.preset.join],
         audio_cost=AUDIO_COST if job.audio else 0.0,
+        done=[c.index for c in reused],
     )
 
 
@@ -77,6 +86,7 @@ class RenderEngine(QObject):
 
     chunkStateChanged = Signal(int, str, float)  # index, ChunkState, fraction of the chunk
     chunkStarted = Signal(int, int, int)  # index, worker pid, attempt
+    frameWaiting = Signal(int, int, float)  # index, a frame taking long, seconds so far
     finished = Signal(str)  # output path
     failed = Signal(str, str)  # one-line message, details (worker's last lines)
     cancelled = Signal()
@@ -114,6 +124,7 @@ class RenderEngine(QObject):
         self._chunk_signals.started.connect(self._on_started)
         self._chunk_signals.progress.connect(self._on_progress)
         self._chunk_signals.cut.connect(self._on_cut)
+        self._chunk_signals.waiting.connect(self.frameWaiting)
         self._chunk_signals.retrying.connect(self._on_retrying)
         self._chunk_signals.done.connect(self._on_done)
         self._chunk_signals.failed.connect(self._on_failed)
@@ -170,6 +181,11 @@ class RenderEngine(QObject):
         self.pool.setMaxThreadCount(job.settings.concurrency)
         _POOLS.add(self.pool)
         self.aggregator.begin(progress_model_for(job))
+        for chunk in reused_chunks(job):  # done from the start
+            self._chunks[chunk.index] = chunk
+            self._started.add(chunk.index)
+            self._done.add(chunk.index)
+            self.chunkStateChanged.emit(chunk.index, ChunkState.DONE, 1.0)
         self.workers = workers
         if self.chunk_attempt is not None:
             self._release_workers()  # booted ahead, but the chunks run elsewhere
@@ -238,6 +254,9 @@ class RenderEngine(QObject):
         self.chunkStateChanged.emit(index, ChunkState.RETRYING, 0.0)
 
     def _on_done(self, index: int) -> None:
+        if self.job is not None:  # kept for a render of the same job, should this one die
+            spec = self._runnables[index].spec
+            record_finished(self.job.work_dir, Segment(spec.start, spec.end, Path(spec.output)))
         self._chunk_over(index)
         self._done.add(index)
         self.aggregator.onChunkDone(index)
@@ -303,9 +322,25 @@ class RenderEngine(QObject):
 
     def _fail(self, message: str, tail: str) -> None:
         if self._failure is None and not self._cancel.is_set():
+            if disk_full(message, tail):
+                message = self._no_space_message()
             self._failure = (message, tail)
             self._cancel.set()  # stop the other chunks
             self.aggregator.stop()
+
+    def _no_space_message(self) -> str:
+        """How full the output's disk is, and about how much the render needs there: the
+        bytes written per frame so far, for every frame, twice (chunks, then the output)."""
+        assert self.job is not None
+        free = shutil.disk_usage(self.job.output.parent).free
+        written = sum(f.stat().st_size for f in self.job.work_dir.rglob("*") if f.is_file())
+        model = self.aggregator.model
+        frames = model.snapshot().frames_done if model is not None else 0
+        needed = ""
+        if written and frames:
+            estimate = written / frames * self.job.frame_count * 2
+            needed = f", about {max(estimate, free + 1) / 1e6:.0f} MB needed"
+        return f"no space left on the output's disk ({free / 1e6:.0f} MB free{needed})"
 
     def _on_runnable_finished(self, index: int) -> None:
         self._alive = {r for r in self._alive if getattr(r, "index", None) != index}
@@ -361,8 +396,9 @@ class RenderEngine(QObject):
         assert job is not None
         if job.preset.join is not Join.NONE:
             listing = job.work_dir / "chunks.txt"
-            ordered = sorted(self._runnables.values(), key=lambda r: r.spec.start)
-            listing.write_text(concat_list([Path(r.spec.output) for r in ordered]))
+            files = [(r.spec.start, Path(r.spec.output)) for r in self._runnables.values()]
+            files += [(segment.start, segment.path) for segment in job.reused]
+            listing.write_text(concat_list([path for _, path in sorted(files)]))
             command = join_command(
                 self._ffmpeg, listing, job.partial_output, job.preset.final_args,
                 job.preset.join is Join.GIF, job.audio_track if job.audio else None,
@@ -406,7 +442,8 @@ class RenderEngine(QObject):
         self._release_workers()
         job.remove_work_dir()
         self.job = None
-        if self._complete:
+        if self._complete:  # what killed renders of this output left is of no use now
+            remove_other_work_dirs(job.output.parent, job.work_dir, job.output)
             self.aggregator.finish()
             self.finished.emit(str(job.output))
         else:

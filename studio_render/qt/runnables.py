@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
-from studio_render.core.chunk_run import ChunkSplitter, Outcome, run_chunk_attempt
+from studio_render.core.chunk_run import ChunkSplitter, Outcome, disk_full, run_chunk_attempt
 from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.plan import Chunk
 
@@ -25,6 +25,7 @@ class ChunkSignals(QObject):
     started = Signal(int, int, int)  # index, worker pid, attempt (1-based)
     progress = Signal(int, int, int)  # index, frames rendered, frames encoded
     cut = Signal(int, int)  # index, the frame where the chunk now ends
+    waiting = Signal(int, int, float)  # index, a frame taking long, seconds so far
     retrying = Signal(int, int, str)  # index, next attempt, why the last one failed
     done = Signal(int)
     failed = Signal(int, str, str)  # index, message, worker's last lines
@@ -80,10 +81,14 @@ class ChunkRunnable(QRunnable):
 
     def _run(self) -> None:
         i = self.index
+        hung_at: int | None = None
         for attempt in range(1, self.retries + 2):
             if self.cancelled.is_set():
                 return
-            extra = {"splitter": self.splitter} if self.splitter else {}
+            extra: dict[str, object] = {}
+            if self.splitter:  # a local worker
+                extra["splitter"] = self.splitter
+                extra["on_waiting"] = lambda f, s: self.signals.waiting.emit(i, f, s)
             outcome = self._attempt(
                 self.spec,
                 self.cancelled,
@@ -96,12 +101,26 @@ class ChunkRunnable(QRunnable):
                 return
             if outcome.cancelled or self.cancelled.is_set():
                 return
-            if attempt <= self.retries:
+            if outcome.hung_frame is not None and outcome.hung_frame == hung_at:
+                self.signals.failed.emit(i, hang_message(outcome.hung_frame, outcome.reason),
+                                         outcome.tail)  # fmt: skip
+                return
+            hung_at = outcome.hung_frame
+            if attempt <= self.retries and not disk_full(outcome.reason, outcome.tail):
                 self.signals.retrying.emit(i, attempt + 1, outcome.reason)
             else:
                 tries = f" after {attempt} attempts" if attempt > 1 else ""
                 message = f"{self.describe} failed{tries}: {outcome.reason}".replace("  ", " ")
                 self.signals.failed.emit(i, message, outcome.tail)
+
+
+def hang_message(frame: int, reason: str) -> str:
+    """A frame hung on two attempts: retrying again would only wait again."""
+    return (
+        f"frame {frame} hangs: {reason.removeprefix(f'frame {frame} ')}, on two attempts; "
+        "the scene never finishes drawing it (look for a binding loop or a script that does "
+        "not return at that frame)"
+    )
 
 
 class StepSignals(QObject):

@@ -19,6 +19,7 @@ import contextlib
 import json
 import os
 import queue
+import shutil
 
 try:
     import fcntl
@@ -27,14 +28,22 @@ except ImportError:  # Windows
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from studio_render.compositions.info import CompositionInfo, kind_for_path
-from studio_render.core.chunkspec import DONE, PROGRESS, ChunkSpec, cut_line, parse_cut_line
+from studio_render.core.chunkspec import (
+    DONE,
+    FAILED,
+    PROGRESS,
+    ChunkSpec,
+    cut_line,
+    parse_cut_line,
+)
 from studio_render.core.errors import BadInput, StudioRenderError
 from studio_render.core.ffmpeg import parse_progress_line
+from studio_render.core.procs import OWN_TMP_ENV
 from studio_render.worker.frame_range import FrameRange
 from studio_render.worker.heap import reuse_freed_memory
 
@@ -163,6 +172,9 @@ def _watch_stdin(on_line: Callable[[str], None] = lambda line: None) -> None:
                     on_line(line.decode())
         except OSError:
             pass
+        own_tmp = os.environ.get(OWN_TMP_ENV)  # exiting at once: nothing else removes it
+        if own_tmp:
+            shutil.rmtree(own_tmp, ignore_errors=True)
         os._exit(EXIT_PARENT_GONE)
 
     threading.Thread(target=watch, daemon=True, name="stdin-watch").start()
@@ -253,9 +265,31 @@ def serve(kind: str = "qml") -> NoReturn:
             continue
         spec = ChunkSpec(**request)
         current.frames = FrameRange(spec.start, spec.end)
-        render_chunk(spec, sources.get(spec), current.frames)
+        with _one_line_errors():
+            render_chunk(spec, sources.get(spec), current.frames)
         current.frames = None  # before "done": a late cut request gets no answer
         _say(DONE)
+
+
+class EncoderFailed(Exception):
+    """The chunk's ffmpeg exited with an error (its own lines are on stderr above)."""
+
+
+@contextlib.contextmanager
+def _one_line_errors() -> Iterator[None]:
+    """A chunk that fails ends this worker with one "failed" line, never a traceback: the
+    supervisor shows the line, and the encoder's lines on stderr as details."""
+    try:
+        yield
+    except Exception as exc:
+        if isinstance(exc, StudioRenderError | EncoderFailed):
+            message = str(exc)
+        else:
+            message = f"{type(exc).__name__}: {exc}"
+        message = " ".join(message.split())  # one line
+        print(f"studio-render worker: {message}", file=sys.stderr, flush=True)
+        _say(f"{FAILED} {message}")
+        os._exit(1)
 
 
 def render_chunk(spec: ChunkSpec, source: FrameSource, frames: FrameRange | None = None) -> None:
@@ -299,7 +333,7 @@ def render_chunk(spec: ChunkSpec, source: FrameSource, frames: FrameRange | None
     code = encoder.wait()
     reader.join()
     if code != 0:
-        raise RuntimeError(f"ffmpeg exited with code {code}")
+        raise EncoderFailed(f"the encoder (ffmpeg) exited with code {code}")
     encoded = frames.count
     report()
 
@@ -319,11 +353,12 @@ def main(argv: list[str] | None = None) -> int:
         if len(args) == 2 and args[0] == "chunk":
             _watch_stdin()
             spec = ChunkSpec.from_json(args[1])
-            source = _open_source(spec)
-            try:
-                render_chunk(spec, source)
-            finally:
-                source.close()
+            with _one_line_errors():
+                source = _open_source(spec)
+                try:
+                    render_chunk(spec, source)
+                finally:
+                    source.close()
             _say(DONE)
             return 0
         if args[:1] == ["serve"] and len(args) <= 2:

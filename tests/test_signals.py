@@ -1,0 +1,177 @@
+"""SIGINT, SIGTERM and SIGHUP sent to a command-line render at any moment.
+
+Every try must end the same way: exit 128 + the signal's number with one line on stderr
+(or 0 if the signal came once the new output was in place), no process of the render left,
+no work folder, nothing in TMPDIR, and the earlier file at the output path untouched.
+The render's processes are found by an environment tag they inherit (a tag of each try's
+own), so renders of other tests and test runs on the machine do not count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.cli import leftovers
+from tests.conftest import MOVING, TAG, tagged_processes
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def handlers_installed(pid: int) -> bool:
+    """Whether the process catches SIGTERM yet (Linux: SigCgt in /proc/PID/status)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught.split()[1], 16) >> (signal.SIGTERM - 1) & 1)
+
+
+@dataclass
+class Lines:
+    """A process's stdout lines as they come, with the moment each came."""
+
+    lines: list[tuple[float, str]] = field(default_factory=list)
+    changed: threading.Condition = field(default_factory=threading.Condition)
+
+    def read(self, stream: object) -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            with self.changed:
+                self.lines.append((time.monotonic(), line.rstrip("\n")))
+                self.changed.notify_all()
+        with self.changed:
+            self.lines.append((time.monotonic(), ""))  # end of output
+            self.changed.notify_all()
+
+    def wait_for(self, moment: Callable[[str], bool], timeout: float = 30) -> bool:
+        """Wait for a line for which ``moment`` is true; False if output ended first."""
+        with self.changed:
+            self.changed.wait_for(
+                lambda: (
+                    any(moment(text) for _, text in self.lines)
+                    or (bool(self.lines) and self.lines[-1][1] == "")
+                ),
+                timeout,
+            )
+            return any(moment(text) for _, text in self.lines)
+
+
+def signal_a_render(tmp_path: Path, signum: int, delay: float = 0.0, after: str = "") -> float:
+    """Start a render over an earlier output; send ``signum`` ``delay`` s after its
+    handlers are in place, or after the moment ``after`` (a key of MOMENTS). Checks the
+    ending and returns how long after the signal the last of its processes was gone."""
+    out_dir = tmp_path / "out"
+    temp = tmp_path / "tmp"
+    out_dir.mkdir(parents=True)
+    temp.mkdir(parents=True)
+    out = out_dir / "out.mp4"
+    out.write_bytes(b"an earlier render")
+    before = hashlib.sha256(out.read_bytes()).hexdigest()
+    tag = uuid.uuid4().hex
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "studio_render", "render", str(MOVING), "-o", str(out),
+         "-j", "2", "--chunk-frames", "8", "--progress", "json"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, TAG: tag, "TMPDIR": str(temp)},
+    )  # fmt: skip
+    lines = Lines()
+    reader = threading.Thread(target=lines.read, args=(proc.stdout,), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 10
+    while not handlers_installed(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    if after:
+        assert lines.wait_for(MOMENTS[after]), lines.lines
+    time.sleep(delay)
+    sent = time.monotonic()
+    proc.send_signal(signum)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        pytest.fail(f"{signal.Signals(signum).name} after {delay} s / {after!r}: no exit")
+    reader.join(5)
+    assert proc.stderr is not None
+    stderr = proc.stderr.read()
+    proc.stderr.close()
+    while tagged_processes(tag) and time.monotonic() - sent < 5:
+        time.sleep(0.01)
+    gone = time.monotonic() - sent
+    what = f"{signal.Signals(signum).name} {delay:.2f} s after {after or 'start'}"
+    assert tagged_processes(tag) == [], what
+    assert leftovers(out_dir) == [], what
+    assert list(temp.iterdir()) == [], what
+    assert "Traceback" not in stderr, (what, stderr)
+    stdout = [text for _, text in lines.lines if text]
+    if proc.returncode == 0:  # the signal came as the output was being put in place
+        assert stdout[-1].startswith('{"event": "done"'), (what, stdout[-3:])
+        assert out.stat().st_size > 1000, what
+    else:
+        assert proc.returncode == 128 + signum, (what, proc.returncode, stderr)
+        assert stderr.strip().splitlines() == [
+            f"Render cancelled ({signal.Signals(signum).name})."
+        ], (what, stderr)
+        assert stdout[-1:] == ['{"event": "cancelled"}'], (what, stdout[-3:])
+        assert hashlib.sha256(out.read_bytes()).hexdigest() == before, what
+    return gone
+
+
+def _event(line: str) -> dict[str, object]:
+    return json.loads(line) if line.startswith("{") else {}  # type: ignore[no-any-return]
+
+
+def _all_drawn(line: str) -> bool:
+    event = _event(line)
+    return event.get("frames_done") == event.get("frames_total") != None  # noqa: E711
+
+
+#: Moments in a render's life, seen in its JSON lines.
+MOMENTS: dict[str, Callable[[str], bool]] = {
+    "engine started": lambda line: '"stage": "starting"' in line,
+    "rendering": lambda line: '"stage": "rendering"' in line,
+    "half done": lambda line: float(_event(line).get("progress", 0)) >= 0.5,  # type: ignore[arg-type]
+    "all drawn": _all_drawn,  # then the chunks are joined
+}
+EARLY = [0.0, 0.05, 0.15, 0.3, 0.45, 0.6, 0.8, 1.0, 1.3, 1.6, 2.0]
+STAGES = list(MOMENTS)
+
+
+def test_a_signal_at_each_stage_ends_the_render_cleanly(tmp_path: Path) -> None:
+    tries = [(0.0, ""), (0.4, ""), (0.0, STAGES[1]), (0.0, STAGES[2])]
+    for n, (delay, after) in enumerate(tries):
+        for m, signum in enumerate(SIGNALS):
+            if (n + m) % 2 == 0:  # each signal at half the moments: 6 tries, ~12 s
+                signal_a_render(tmp_path / f"{n}-{m}", signum, delay, after)
+
+
+@pytest.mark.slow
+def test_a_hundred_signals_at_every_moment(tmp_path: Path) -> None:
+    tries = [(delay, "") for delay in EARLY for _ in range(6)]  # 66 in the first 2 s
+    tries += [(0.0, stage) for stage in STAGES for _ in range(6)]  # 24 at stages
+    tries += [(0.01 * n, STAGES[3]) for n in range(10)]  # 10 while joining, or after
+    gone = {
+        (n, SIGNALS[n % 3].name, delay, after): signal_a_render(
+            tmp_path / str(n), SIGNALS[n % 3], delay, after
+        )
+        for n, (delay, after) in enumerate(tries)
+    }
+    times = sorted(gone.values())
+    slowest = sorted(gone.items(), key=lambda item: -item[1])[:5]
+    print(f"\n{len(gone)} tries; processes gone after the signal: median "
+          f"{times[len(times) // 2]:.2f} s, max {times[-1]:.2f} s; slowest: {slowest}")  # fmt: skip
+    assert len(gone) >= 100
+    assert times[-1] < 2.0  # a second is the aim; a shared 2-core machine gets slack
