@@ -11,6 +11,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtQml import QQmlEngine, QQmlExpression, QQmlProperty
 from PySide6.QtQuick import QQuickItem
 
+from studio_render.compositions.qml_playback import played_by_clock
+
 #: Qt Quick classes the software scene graph skips (draws nothing, or hides the item).
 _GPU_ONLY = (
     "QQuickMultiEffect",
@@ -29,12 +31,14 @@ _GPU_ONLY_SOURCE = re.compile(
 _LOADING_STATUS = 2
 _LOADS = ("QQuickImageBase", "QQuickLoader", "QQuickFontLoader")
 #: Why these classes cannot repeat their frames: particles draw from Qt's own random
-#: numbers, which cannot be seeded; animated images and sprites play on Qt's timers.
+#: numbers, which cannot be seeded; a SpriteSequence reads its own QElapsedTimer
+#: (``QQuickSpriteSequence::prepareNextFrame``) and has no frame or time to set; an
+#: AnimatedImage with a remote source has no file to read its frame delays from.
+#: AnimatedSprites and local AnimatedImages follow the frame clock (qml_playback).
 _UNREPEATABLE = {
     "QQuickParticleSystem": "particles use random numbers Qt cannot seed",
-    "QQuickAnimatedImage": "animated images play on the wall clock",
-    "QQuickSpriteSequence": "sprites play on the wall clock",
-    "QQuickAnimatedSprite": "sprites play on the wall clock",
+    "QQuickAnimatedImage": "animated images from the network play on the wall clock",
+    "QQuickSpriteSequence": "sprite sequences play on the wall clock",
 }
 #: Code in a scene that reads the wall clock or unseeded random numbers.
 _WALL_CLOCK = re.compile(r"\bDate\.now\s*\(|\bnew\s+Date\s*\(|\bMath\.random\s*\(|\bTimer\s*\{")
@@ -152,7 +156,7 @@ def unrepeatable(path: Path, objects: list[QObject]) -> list[str]:
     found = []
     for obj in objects:
         reason = _is_a(obj, tuple(_UNREPEATABLE))
-        if reason:
+        if reason and not played_by_clock(obj):
             found.append(f"{describe(obj)}: {_UNREPEATABLE[reason]}")
     for source in _sources(path):
         for number, line in _code_lines(source):
@@ -169,9 +173,7 @@ _TIMED = (
     "QQuickAbstractAnimation",
     "QQuickBehavior",
     "QQuickTransition",
-    "QQuickAnimatedImage",
     "QQuickSpriteSequence",
-    "QQuickAnimatedSprite",
     "QQuickParticleSystem",
     "QQmlTimer",
 )

@@ -1,0 +1,133 @@
+"""``AnimatedImage`` and ``AnimatedSprite`` shown at the composition's time, not Qt's.
+
+Qt plays them on its own clocks: an ``AnimatedImage`` is a ``QMovie`` stepped by a
+``QTimer`` (``QMovie::nextFrameDelay``), an ``AnimatedSprite`` reads a ``QElapsedTimer``
+in ``prepareNextFrame`` — neither follows the animation driver. Both show a frame of
+their choosing while paused (``currentFrame``), so :class:`Playback` pauses every one
+the scene plays and sets its frame from the time of the frame being drawn, ``frame /
+fps`` seconds: an image from its file's frame delays (read with ``QImageReader``, as
+``QMovie`` reads them) and ``speed``, a sprite from ``frameRate`` (else
+``frameDuration``) and ``loops``. A frame's picture then depends only on its number.
+
+``SpriteSequence`` offers neither a frame nor a time to set (see qml_scan), and an
+``AnimatedImage`` with a remote source has no file to read delays from: both are left to
+Qt and warned about.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from PySide6.QtCore import QObject, QUrl
+from PySide6.QtGui import QImageReader
+from PySide6.QtQml import QQmlEngine
+
+#: Set on an item this module plays, so a later scan knows its ``paused`` is ours.
+_PLAYED = "_studioRenderPlayed"
+_IMAGE = "QQuickAnimatedImage"
+_SPRITE = "QQuickAnimatedSprite"
+#: AnimatedSprite.finishBehavior: FinishAtInitialFrame (the default), FinishAtFinalFrame.
+_FINISH_AT_FINAL = 1
+
+
+def _class_names(obj: QObject) -> set[str]:
+    names = set()
+    meta = obj.metaObject()
+    while meta is not None:
+        names.add(meta.className())
+        meta = meta.superClass()
+    return names
+
+
+def played_by_clock(obj: QObject) -> bool:
+    """Whether :class:`Playback` can drive ``obj`` (an AnimatedImage with a local file,
+    or an AnimatedSprite)."""
+    names = _class_names(obj)
+    if _SPRITE in names:
+        return True
+    return _IMAGE in names and local_file(obj) is not None
+
+
+def local_file(image: QObject) -> str | None:
+    """The local file an image's ``source`` names, relative to its QML file."""
+    source = image.property("source")
+    url = source if isinstance(source, QUrl) else QUrl(str(source or ""))
+    context = QQmlEngine.contextForObject(image)
+    if context is not None:
+        url = context.resolvedUrl(url)
+    if url.isLocalFile():
+        return url.toLocalFile()
+    return None
+
+
+@cache
+def frame_delays_ms(path: str) -> tuple[int, ...]:
+    """The delay after each frame of an animated image file, as ``QMovie`` would wait."""
+    reader = QImageReader(path)
+    delays = []
+    while not reader.read().isNull():
+        delays.append(max(0, reader.nextImageDelay()))
+    return tuple(delays)
+
+
+def image_frame(delays: tuple[int, ...], time_ms: float, speed: float) -> int:
+    """The frame an image with these delays shows ``time_ms`` after it started (looping)."""
+    cycle = sum(delays)
+    if not delays or cycle <= 0:
+        return 0
+    at = (time_ms * speed) % cycle
+    for index, delay in enumerate(delays):
+        if at < delay:
+            return index
+        at -= delay
+    return len(delays) - 1
+
+
+def sprite_frame(sprite: QObject, time_ms: float) -> int:
+    """The frame an AnimatedSprite shows ``time_ms`` after it started."""
+    count = int(sprite.property("frameCount") or 0)
+    rate = float(sprite.property("frameRate") or 0)
+    per_frame = 1000 / rate if rate > 0 else float(sprite.property("frameDuration") or 0)
+    if count <= 0 or per_frame <= 0:
+        return 0
+    shown = int(time_ms / per_frame + 1e-6)
+    loops = int(sprite.property("loops"))
+    if loops > 0 and shown >= loops * count:
+        final = int(sprite.property("finishBehavior")) == _FINISH_AT_FINAL
+        return count - 1 if final else 0
+    return shown % count
+
+
+class Playback:
+    """Drives the AnimatedImages and AnimatedSprites of one scene from the frame number."""
+
+    def __init__(self, fps: float) -> None:
+        self.fps = fps
+
+    def show(self, objects: list[QObject], frame: int) -> None:
+        """Set every played image and sprite among ``objects`` to its frame at ``frame``."""
+        time_ms = frame * 1000 / self.fps
+        for obj in objects:
+            if not self._take(obj):
+                continue
+            if _IMAGE in _class_names(obj):
+                path = local_file(obj)
+                delays = frame_delays_ms(path) if path else ()
+                speed = float(obj.property("speed") or 1.0)
+                obj.setProperty("currentFrame", image_frame(delays, time_ms, speed))
+            else:
+                obj.setProperty("currentFrame", sprite_frame(obj, time_ms))
+
+    @staticmethod
+    def _take(obj: QObject) -> bool:
+        """Whether this module plays ``obj``: one the scene plays, paused here for good."""
+        if obj.property(_PLAYED):
+            return True
+        if not played_by_clock(obj):
+            return False
+        running = "playing" if _IMAGE in _class_names(obj) else "running"
+        if not obj.property(running) or obj.property("paused"):
+            return False  # the scene shows a still frame of its choosing
+        obj.setProperty("paused", True)
+        obj.setProperty(_PLAYED, True)
+        return True

@@ -1,0 +1,28 @@
+// AnimatedImage (a 10 fps GIF: six colours, 100 ms each) and AnimatedSprite (a sheet of
+// four 16 px frames, 10 frames a second) played on the frame clock.
+import QtQuick
+
+Rectangle {
+    id: root
+    width: 320; height: 180
+    color: "#202020"
+    property int frame: 0
+    property real fps: 30
+    property int durationInFrames: 40
+
+    AnimatedImage {
+        id: gif
+        x: 20; y: 20; width: 96; height: 96
+        source: "assets/six_colours.gif"
+        smooth: false
+    }
+    AnimatedSprite {
+        id: sprite
+        x: 180; y: 20; width: 96; height: 96
+        source: "assets/sprite_sheet.png"
+        frameWidth: 16; frameHeight: 16; frameCount: 4
+        frameRate: 10
+        smooth: false
+        interpolate: false
+    }
+}
