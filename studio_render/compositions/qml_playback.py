@@ -6,7 +6,7 @@ in ``prepareNextFrame`` — neither follows the animation driver. Both show a fr
 their choosing while paused (``currentFrame``), so :class:`Playback` pauses every one
 the scene plays and sets its frame from the time of the frame being drawn, ``frame /
 fps`` seconds: an image from its file's frame delays (read with ``QImageReader``, as
-``QMovie`` reads them) and ``speed``, a sprite from ``frameRate`` (else
+``QMovie`` reads them), loop count and ``speed``, a sprite from ``frameRate`` (else
 ``frameDuration``) and ``loops``. A frame's picture then depends only on its number.
 
 ``SpriteSequence`` offers neither a frame nor a time to set (see qml_scan), and an
@@ -61,21 +61,27 @@ def local_file(image: QObject) -> str | None:
 
 
 @cache
-def frame_delays_ms(path: str) -> tuple[int, ...]:
-    """The delay after each frame of an animated image file, as ``QMovie`` would wait."""
+def movie_timing(path: str) -> tuple[tuple[int, ...], int]:
+    """The delay after each frame of an animated image file, as ``QMovie`` waits, and its
+    loop count (-1: forever)."""
     reader = QImageReader(path)
+    loops = reader.loopCount()
     delays = []
     while not reader.read().isNull():
         delays.append(max(0, reader.nextImageDelay()))
-    return tuple(delays)
+    return tuple(delays), loops
 
 
-def image_frame(delays: tuple[int, ...], time_ms: float, speed: float) -> int:
-    """The frame an image with these delays shows ``time_ms`` after it started (looping)."""
+def image_frame(delays: tuple[int, ...], loops: int, time_ms: float, speed: float) -> int:
+    """The frame an image shows ``time_ms`` after it started. Like ``QMovie``: it plays
+    ``1 + loops`` times (forever if ``loops`` is -1), then holds its last frame."""
     cycle = sum(delays)
     if not delays or cycle <= 0:
         return 0
-    at = (time_ms * speed) % cycle
+    played = time_ms * speed
+    if loops >= 0 and played >= (1 + loops) * cycle:
+        return len(delays) - 1
+    at = played % cycle
     for index, delay in enumerate(delays):
         if at < delay:
             return index
@@ -112,9 +118,9 @@ class Playback:
                 continue
             if _IMAGE in _class_names(obj):
                 path = local_file(obj)
-                delays = frame_delays_ms(path) if path else ()
+                delays, loops = movie_timing(path) if path else ((), -1)
                 speed = float(obj.property("speed") or 1.0)
-                obj.setProperty("currentFrame", image_frame(delays, time_ms, speed))
+                obj.setProperty("currentFrame", image_frame(delays, loops, time_ms, speed))
             else:
                 obj.setProperty("currentFrame", sprite_frame(obj, time_ms))
 
