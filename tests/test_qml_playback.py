@@ -3,7 +3,8 @@ in sequence or first in a chunk, and the frame of the GIF or sheet for that time
 
 The scene (tests/data/scenes/animated_media.qml) shows a 10 fps GIF of six solid colours
 and a 10 frames-a-second sprite sheet of four at 30 fps: frame ``k`` shows GIF frame
-``k // 3 % 6`` and sprite frame ``k // 3 % 4``.
+``k // 3 % 6`` and sprite frame ``k // 3 % 4``; the GIF made to play once, at speed 2,
+shows frame ``2 * k // 3`` up to its last, then holds it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ SCENES = ROOT / "tests" / "data" / "scenes"
 SCENE = SCENES / "animated_media.qml"
 GIF_COLOURS = ["#ff0000", "#00ff00", "#0000ff", "#ffff00", "#ff00ff", "#00ffff"]
 SHEET_COLOURS = ["#ff8000", "#8000ff", "#00ff80", "#ffffff"]
-GIF_CENTRE, SPRITE_CENTRE = (68, 68), (228, 68)
+GIF_CENTRE, SPRITE_CENTRE, ONCE_CENTRE = (68, 68), (228, 68), (40, 150)
+
+
+def expected(k: int) -> tuple[str, str, str]:
+    """The colours of the GIF, the sprite and the once-played GIF at frame ``k``."""
+    return GIF_COLOURS[k // 3 % 6], SHEET_COLOURS[k // 3 % 4], GIF_COLOURS[min(2 * k // 3, 5)]
 
 
 def render(out: Path, *args: str) -> None:
@@ -41,7 +47,7 @@ def test_chunks_identical_to_one_sequence(tmp_path: Path) -> None:
     one, three = framemd5(tmp_path / "one.mkv"), framemd5(tmp_path / "three.mkv")
     assert len(one) == 40
     assert one == three
-    assert len(set(one)) == 12  # lcm(6, 4) GIF/sprite pairs: frames advance, and repeat
+    assert len(set(one)) == len({expected(k) for k in range(40)})  # advance, and repeat
 
 
 def test_frames_show_the_animation_at_their_time(tmp_path: Path) -> None:
@@ -49,8 +55,8 @@ def test_frames_show_the_animation_at_their_time(tmp_path: Path) -> None:
     previous: QImage | None = None
     for k in range(40):
         image = QImage(str(tmp_path / "frames" / f"frame_{k:06d}.png"))
-        assert colour_at(image, GIF_CENTRE) == GIF_COLOURS[k // 3 % 6], f"frame {k}"
-        assert colour_at(image, SPRITE_CENTRE) == SHEET_COLOURS[k // 3 % 4], f"frame {k}"
+        shown = tuple(colour_at(image, p) for p in (GIF_CENTRE, SPRITE_CENTRE, ONCE_CENTRE))
+        assert shown == expected(k), f"frame {k}"
         if previous is not None:
             changed = colour_at(image, GIF_CENTRE) != colour_at(previous, GIF_CENTRE)
             assert changed == (k % 3 == 0), f"frame {k}: GIF frame changed {changed}"

@@ -1,5 +1,6 @@
 // AnimatedImage (a 10 fps GIF: six colours, 100 ms each) and AnimatedSprite (a sheet of
-// four 16 px frames, 10 frames a second) played on the frame clock.
+// four 16 px frames, 10 frames a second) played on the frame clock; the same GIF made to
+// play once, at twice its speed.
 import QtQuick
 
 Rectangle {
@@ -14,6 +15,13 @@ Rectangle {
         id: gif
         x: 20; y: 20; width: 96; height: 96
         source: "assets/six_colours.gif"
+        smooth: false
+    }
+    AnimatedImage {
+        id: once
+        x: 20; y: 130; width: 40; height: 40
+        source: "assets/six_colours_once.gif"
+        speed: 2
         smooth: false
     }
     AnimatedSprite {
