@@ -4,7 +4,8 @@ in sequence or first in a chunk, and the frame of the GIF or sheet for that time
 The scene (tests/data/scenes/animated_media.qml) shows a 10 fps GIF of six solid colours
 and a 10 frames-a-second sprite sheet of four at 30 fps: frame ``k`` shows GIF frame
 ``k // 3 % 6`` and sprite frame ``k // 3 % 4``; the GIF made to play once, at speed 2,
-shows frame ``2 * k // 3`` up to its last, then holds it.
+shows frame ``2 * k // 3`` up to its last, then holds it; the sheet played once shows
+``k // 3`` up to its last and rests there; the frame-synced sheet shows ``k % 4``.
 """
 
 from __future__ import annotations
@@ -22,12 +23,19 @@ SCENES = ROOT / "tests" / "data" / "scenes"
 SCENE = SCENES / "animated_media.qml"
 GIF_COLOURS = ["#ff0000", "#00ff00", "#0000ff", "#ffff00", "#ff00ff", "#00ffff"]
 SHEET_COLOURS = ["#ff8000", "#8000ff", "#00ff80", "#ffffff"]
-GIF_CENTRE, SPRITE_CENTRE, ONCE_CENTRE = (68, 68), (228, 68), (40, 150)
+CENTRES = [(68, 68), (228, 68), (40, 150), (120, 150), (180, 150)]
 
 
-def expected(k: int) -> tuple[str, str, str]:
-    """The colours of the GIF, the sprite and the once-played GIF at frame ``k``."""
-    return GIF_COLOURS[k // 3 % 6], SHEET_COLOURS[k // 3 % 4], GIF_COLOURS[min(2 * k // 3, 5)]
+def expected(k: int) -> tuple[str, ...]:
+    """The colours of the GIF, the sprite, the once-played GIF, the once-played sprite and
+    the frame-synced sprite at frame ``k``."""
+    return (
+        GIF_COLOURS[k // 3 % 6],
+        SHEET_COLOURS[k // 3 % 4],
+        GIF_COLOURS[min(2 * k // 3, 5)],
+        SHEET_COLOURS[min(k // 3, 3)],
+        SHEET_COLOURS[k % 4],
+    )
 
 
 def render(out: Path, *args: str) -> None:
@@ -55,10 +63,10 @@ def test_frames_show_the_animation_at_their_time(tmp_path: Path) -> None:
     previous: QImage | None = None
     for k in range(40):
         image = QImage(str(tmp_path / "frames" / f"frame_{k:06d}.png"))
-        shown = tuple(colour_at(image, p) for p in (GIF_CENTRE, SPRITE_CENTRE, ONCE_CENTRE))
+        shown = tuple(colour_at(image, centre) for centre in CENTRES)
         assert shown == expected(k), f"frame {k}"
         if previous is not None:
-            changed = colour_at(image, GIF_CENTRE) != colour_at(previous, GIF_CENTRE)
+            changed = colour_at(image, CENTRES[0]) != colour_at(previous, CENTRES[0])
             assert changed == (k % 3 == 0), f"frame {k}: GIF frame changed {changed}"
         previous = image
 

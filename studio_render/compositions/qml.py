@@ -26,11 +26,12 @@ from PySide6.QtQuick import QQuickItem, QQuickRenderControl, QQuickWindow
 
 from studio_render.compositions.info import CompositionInfo, check_size
 from studio_render.compositions.qml_clock import frame_clock
-from studio_render.compositions.qml_playback import Playback, played_by_clock
+from studio_render.compositions.qml_playback import Playback
 from studio_render.compositions.qml_scan import (
     all_objects,
     gpu_in_source,
     gpu_items,
+    played_by_clock,
     unrepeatable,
     uses_clock,
 )

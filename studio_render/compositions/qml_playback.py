@@ -6,8 +6,9 @@ in ``prepareNextFrame`` — neither follows the animation driver. Both show a fr
 their choosing while paused (``currentFrame``), so :class:`Playback` pauses every one
 the scene plays and sets its frame from the time of the frame being drawn, ``frame /
 fps`` seconds: an image from its file's frame delays (read with ``QImageReader``, as
-``QMovie`` reads them), loop count and ``speed``, a sprite from ``frameRate`` (else
-``frameDuration``) and ``loops``. A frame's picture then depends only on its number.
+``QMovie`` reads them), loop count and ``speed``; a sprite from ``frameRate`` (else
+``frameDuration``; one a frame with ``frameSync``), ``loops`` and ``finishBehavior``.
+A frame's picture then depends only on its number.
 
 ``SpriteSequence`` offers neither a frame nor a time to set (see qml_scan), and an
 ``AnimatedImage`` with a remote source has no file to read delays from: both are left to
@@ -18,46 +19,16 @@ from __future__ import annotations
 
 from functools import cache
 
-from PySide6.QtCore import QObject, QUrl
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QImageReader
-from PySide6.QtQml import QQmlEngine
+
+from studio_render.compositions.qml_scan import is_a, local_file, played_by_clock, qml_value
 
 #: Set on an item this module plays, so a later scan knows its ``paused`` is ours.
 _PLAYED = "_studioRenderPlayed"
 _IMAGE = "QQuickAnimatedImage"
-_SPRITE = "QQuickAnimatedSprite"
 #: AnimatedSprite.finishBehavior: FinishAtInitialFrame (the default), FinishAtFinalFrame.
 _FINISH_AT_FINAL = 1
-
-
-def _class_names(obj: QObject) -> set[str]:
-    names = set()
-    meta = obj.metaObject()
-    while meta is not None:
-        names.add(meta.className())
-        meta = meta.superClass()
-    return names
-
-
-def played_by_clock(obj: QObject) -> bool:
-    """Whether :class:`Playback` can drive ``obj`` (an AnimatedImage with a local file,
-    or an AnimatedSprite)."""
-    names = _class_names(obj)
-    if _SPRITE in names:
-        return True
-    return _IMAGE in names and local_file(obj) is not None
-
-
-def local_file(image: QObject) -> str | None:
-    """The local file an image's ``source`` names, relative to its QML file."""
-    source = image.property("source")
-    url = source if isinstance(source, QUrl) else QUrl(str(source or ""))
-    context = QQmlEngine.contextForObject(image)
-    if context is not None:
-        url = context.resolvedUrl(url)
-    if url.isLocalFile():
-        return url.toLocalFile()
-    return None
 
 
 @cache
@@ -89,17 +60,19 @@ def image_frame(delays: tuple[int, ...], loops: int, time_ms: float, speed: floa
     return len(delays) - 1
 
 
-def sprite_frame(sprite: QObject, time_ms: float) -> int:
-    """The frame an AnimatedSprite shows ``time_ms`` after it started."""
+def sprite_frame(sprite: QObject, frame: int, fps: float) -> int:
+    """The frame an AnimatedSprite shows at composition frame ``frame``: one a drawn frame
+    with ``frameSync`` (Qt: one a screen refresh), else by its frame rate or duration."""
     count = int(sprite.property("frameCount") or 0)
     rate = float(sprite.property("frameRate") or 0)
     per_frame = 1000 / rate if rate > 0 else float(sprite.property("frameDuration") or 0)
-    if count <= 0 or per_frame <= 0:
+    synced = bool(sprite.property("frameSync"))
+    if count <= 0 or (per_frame <= 0 and not synced):
         return 0
-    shown = int(time_ms / per_frame + 1e-6)
+    shown = frame if synced else int(frame * 1000 / fps / per_frame + 1e-6)
     loops = int(sprite.property("loops"))
     if loops > 0 and shown >= loops * count:
-        final = int(sprite.property("finishBehavior")) == _FINISH_AT_FINAL
+        final = qml_value(sprite, "finishBehavior") == _FINISH_AT_FINAL
         return count - 1 if final else 0
     return shown % count
 
@@ -116,13 +89,13 @@ class Playback:
         for obj in objects:
             if not self._take(obj):
                 continue
-            if _IMAGE in _class_names(obj):
+            if is_a(obj, (_IMAGE,)):
                 path = local_file(obj)
                 delays, loops = movie_timing(path) if path else ((), -1)
                 speed = float(obj.property("speed") or 1.0)
                 obj.setProperty("currentFrame", image_frame(delays, loops, time_ms, speed))
             else:
-                obj.setProperty("currentFrame", sprite_frame(obj, time_ms))
+                obj.setProperty("currentFrame", sprite_frame(obj, frame, self.fps))
 
     @staticmethod
     def _take(obj: QObject) -> bool:
@@ -131,7 +104,7 @@ class Playback:
             return True
         if not played_by_clock(obj):
             return False
-        running = "playing" if _IMAGE in _class_names(obj) else "running"
+        running = "playing" if is_a(obj, (_IMAGE,)) else "running"
         if not obj.property(running) or obj.property("paused"):
             return False  # the scene shows a still frame of its choosing
         obj.setProperty("paused", True)
