@@ -18,6 +18,7 @@ from studio_render.compositions.qml_playback import image_frame
 from tests.cli import studio_render
 from tests.conftest import ROOT
 from tests.media import framemd5
+from tests.test_qml_fidelity import frame_hashes
 
 SCENES = ROOT / "tests" / "data" / "scenes"
 SCENE = SCENES / "animated_media.qml"
@@ -100,3 +101,11 @@ def test_sprite_sequences_are_still_warned_about(tmp_path: Path) -> None:
     plain = studio_render("info", SCENE)
     assert plain.returncode == 0, plain.stderr
     assert "warning" not in plain.stdout, plain.stdout
+
+
+def test_a_worker_going_back_draws_what_a_fresh_one_does() -> None:
+    """Earlier frames after later ones (a worker taking an earlier chunk): no clock to
+    rewind, the pictures follow the frame number."""
+    jumped = frame_hashes(SCENE, [12, 13, 3, 4])
+    assert jumped[2:] == frame_hashes(SCENE, [3, 4])
+    assert jumped[0][1] != jumped[2][1]
