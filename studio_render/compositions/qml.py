@@ -26,10 +26,12 @@ from PySide6.QtQuick import QQuickItem, QQuickRenderControl, QQuickWindow
 
 from studio_render.compositions.info import CompositionInfo, check_size
 from studio_render.compositions.qml_clock import frame_clock
+from studio_render.compositions.qml_playback import Playback
 from studio_render.compositions.qml_scan import (
     all_objects,
     gpu_in_source,
     gpu_items,
+    played_by_clock,
     unrepeatable,
     uses_clock,
 )
@@ -229,6 +231,9 @@ class QmlScene:
                 "source does not show (render with --renderer gpu)"
             )
         self.timed = uses_clock(self.objects)
+        self.playback = (
+            Playback(self.clock.fps) if any(map(played_by_clock, self.objects)) else None
+        )
         self.at = 0  # the frame the clock shows
 
     def _unload_content(self) -> None:
@@ -259,6 +264,8 @@ class QmlScene:
         self.root.setProperty("frame", frame)
         _run_posted_events()  # queued work: animations starting, effects updating
         self.settler.settle(frame)
+        if self.playback is not None:  # animated images and sprites at this frame's time
+            self.playback.show(all_objects(self.root), frame)
 
     def grab(self, frame: int) -> QImage:
         """Frame ``frame`` at ``size``, premultiplied."""

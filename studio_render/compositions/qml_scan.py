@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QUrl
 from PySide6.QtQml import QQmlEngine, QQmlExpression, QQmlProperty
 from PySide6.QtQuick import QQuickItem
 
@@ -29,12 +29,14 @@ _GPU_ONLY_SOURCE = re.compile(
 _LOADING_STATUS = 2
 _LOADS = ("QQuickImageBase", "QQuickLoader", "QQuickFontLoader")
 #: Why these classes cannot repeat their frames: particles draw from Qt's own random
-#: numbers, which cannot be seeded; animated images and sprites play on Qt's timers.
+#: numbers, which cannot be seeded; a SpriteSequence reads its own QElapsedTimer
+#: (``QQuickSpriteSequence::prepareNextFrame``) and has no frame or time to set; an
+#: AnimatedImage with a remote source has no file to read its frame delays from.
+#: AnimatedSprites and local AnimatedImages follow the frame clock (qml_playback).
 _UNREPEATABLE = {
     "QQuickParticleSystem": "particles use random numbers Qt cannot seed",
-    "QQuickAnimatedImage": "animated images play on the wall clock",
-    "QQuickSpriteSequence": "sprites play on the wall clock",
-    "QQuickAnimatedSprite": "sprites play on the wall clock",
+    "QQuickAnimatedImage": "animated images from the network play on the wall clock",
+    "QQuickSpriteSequence": "sprite sequences play on the wall clock",
 }
 #: Code in a scene that reads the wall clock or unseeded random numbers.
 _WALL_CLOCK = re.compile(r"\bDate\.now\s*\(|\bnew\s+Date\s*\(|\bMath\.random\s*\(|\bTimer\s*\{")
@@ -47,7 +49,7 @@ def _classes(obj: QObject) -> Iterator[str]:
         meta = meta.superClass()
 
 
-def _is_a(obj: QObject, names: tuple[str, ...]) -> str | None:
+def is_a(obj: QObject, names: tuple[str, ...]) -> str | None:
     """The first of ``names`` that ``obj``'s class is or derives from."""
     for name in _classes(obj):
         if name in names:
@@ -91,7 +93,7 @@ def gpu_items(objects: list[QObject]) -> list[str]:
     """Items the software scene graph would leave out, named; empty for plain scenes."""
     found = []
     for obj in objects:
-        if _is_a(obj, _GPU_ONLY):
+        if is_a(obj, _GPU_ONLY):
             found.append(describe(obj))
         elif isinstance(obj, QQuickItem) and _layer_effect(obj):
             found.append(f"{describe(obj)} (layer.effect)")
@@ -105,18 +107,41 @@ def _layer_effect(item: QQuickItem) -> bool:
 
 def loading(objects: list[QObject]) -> list[QObject]:
     """The objects among ``objects`` whose content is still loading."""
-    return [o for o in objects if _is_a(o, _LOADS) and _status(o) == _LOADING_STATUS]
+    return [o for o in objects if is_a(o, _LOADS) and _status(o) == _LOADING_STATUS]
 
 
 def _status(obj: QObject) -> object:
-    """``obj.status`` as a number (PySide6 cannot convert these enums, QML can)."""
-    value, _undefined = QQmlExpression(QQmlEngine.contextForObject(obj), obj, "status").evaluate()
+    return qml_value(obj, "status")
+
+
+def qml_value(obj: QObject, name: str) -> object:
+    """``obj.<name>`` as QML reads it: enums as numbers (PySide6 cannot convert Qt
+    Quick's enums, QML can)."""
+    value, _undefined = QQmlExpression(QQmlEngine.contextForObject(obj), obj, name).evaluate()
     return value
+
+
+def played_by_clock(obj: QObject) -> bool:
+    """Whether the frame clock drives ``obj`` (see qml_playback): an AnimatedSprite, or an
+    AnimatedImage showing a local file."""
+    if is_a(obj, ("QQuickAnimatedSprite",)):
+        return True
+    return is_a(obj, ("QQuickAnimatedImage",)) is not None and local_file(obj) is not None
+
+
+def local_file(image: QObject) -> str | None:
+    """The local file an image's ``source`` names, relative to its QML file."""
+    source = image.property("source")
+    url = source if isinstance(source, QUrl) else QUrl(str(source or ""))
+    context = QQmlEngine.contextForObject(image)
+    if context is not None:
+        url = context.resolvedUrl(url)
+    return url.toLocalFile() if url.isLocalFile() else None
 
 
 def may_load(objects: list[QObject]) -> bool:
     """Whether anything in the scene loads content or paints in script (needs settling)."""
-    return any(_is_a(o, (*_LOADS, "QQuickCanvasItem", "QQuickRepeater")) for o in objects)
+    return any(is_a(o, (*_LOADS, "QQuickCanvasItem", "QQuickRepeater")) for o in objects)
 
 
 def _sources(path: Path) -> list[Path]:
@@ -151,8 +176,8 @@ def unrepeatable(path: Path, objects: list[QObject]) -> list[str]:
     """Why frames of this scene may differ between renders (wall clock, random numbers)."""
     found = []
     for obj in objects:
-        reason = _is_a(obj, tuple(_UNREPEATABLE))
-        if reason:
+        reason = is_a(obj, tuple(_UNREPEATABLE))
+        if reason and not played_by_clock(obj):
             found.append(f"{describe(obj)}: {_UNREPEATABLE[reason]}")
     for source in _sources(path):
         for number, line in _code_lines(source):
@@ -169,9 +194,7 @@ _TIMED = (
     "QQuickAbstractAnimation",
     "QQuickBehavior",
     "QQuickTransition",
-    "QQuickAnimatedImage",
     "QQuickSpriteSequence",
-    "QQuickAnimatedSprite",
     "QQuickParticleSystem",
     "QQmlTimer",
 )
@@ -179,4 +202,4 @@ _TIMED = (
 
 def uses_clock(objects: list[QObject]) -> bool:
     """Whether anything in the scene moves with time (then chunks pre-roll the clock)."""
-    return any(_is_a(o, _TIMED) for o in objects)
+    return any(is_a(o, _TIMED) for o in objects)
