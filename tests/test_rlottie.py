@@ -185,3 +185,26 @@ def test_a_bad_file_renders_or_fails_with_one_line(corpus: Path, tmp_path: Path,
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and name in lines[0] and "Traceback" not in done.stderr
     assert leftovers(tmp_path) == []
+
+
+def test_a_frame_over_the_time_limit_is_named(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rlottie frames are timed like ThorVG's: a frame that never finishes expires the
+    watchdog (which ends the worker) with a message naming the file and frame."""
+    import threading
+
+    from studio_render.worker.rlottie_frames import RlottieSource
+    from studio_render.worker.watchdog import Watchdog
+
+    expired: list[str] = []
+    done = threading.Event()
+    watchdog = Watchdog(lambda what: (expired.append(what), done.set()), limit_s=0.2)
+    source = RlottieSource(corpus / "like.json", (80, 60), False, "#ffffff", watchdog=watchdog)
+    try:
+        source.frame(3)  # in time
+        monkeypatch.setattr(source, "_draw", lambda index: done.wait(10))  # a frame that hangs
+        source.frame(7)
+    finally:
+        source.close()
+    assert expired == ["like.json: frame 7 took longer than 0.2 s"]
