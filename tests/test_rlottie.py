@@ -199,7 +199,12 @@ def test_a_frame_over_the_time_limit_is_named(
 
     expired: list[str] = []
     done = threading.Event()
-    watchdog = Watchdog(lambda what: (expired.append(what), done.set()), limit_s=0.2)
+
+    def expire(what: str) -> None:
+        expired.append(what)
+        done.set()
+
+    watchdog = Watchdog(expire, limit_s=0.2)
     source = RlottieSource(corpus / "like.json", (80, 60), False, "#ffffff", watchdog=watchdog)
     try:
         source.frame(3)  # in time
