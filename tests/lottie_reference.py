@@ -4,8 +4,9 @@
 lottie-web on white at native size (``frames.json`` lists them). A file matches when every
 one of its frames matches (see :mod:`tests.image_compare`).
 
-``python -m tests.lottie_reference [OUT_DIR]`` prints the table for every file and writes
-side-by-side pictures (reference | ours) of the frames that do not match into OUT_DIR.
+``python -m tests.lottie_reference [--renderer rlottie] [OUT_DIR]`` prints the table for
+every file and writes side-by-side pictures (reference | ours) of the frames that do not
+match into OUT_DIR.
 """
 
 from __future__ import annotations
@@ -58,14 +59,16 @@ class FileResult:
         return f"| {self.name} | {verdict} | {self.worst_ssim:.4f} | {self.worst_off_share:.3%} |"
 
 
-def render_and_compare(name: str, out: Path, sbs_dir: Path | None = None) -> FileResult:
+def render_and_compare(
+    name: str, out: Path, sbs_dir: Path | None = None, renderer: str = "auto"
+) -> FileResult:
     """Render the reference frames of corpus file ``name`` into ``out`` (one command-line
-    render, ``--preset png``, frames first..last) and compare each, put on white as the
-    reference is, with lottie-web's."""
+    render, ``--preset png``, frames first..last, through ``renderer``) and compare each,
+    put on white as the reference is, with lottie-web's."""
     frames = reference_frames()[name]
     done = studio_render(
         "render", CORPUS / name, "-o", out, "--preset", "png", "--progress", "none",
-        "--frames", f"{min(frames)}:{max(frames) + 1}", "-j", "2",
+        "--frames", f"{min(frames)}:{max(frames) + 1}", "-j", "2", "--renderer", renderer,
     )  # fmt: skip
     if done.returncode != 0:
         raise AssertionError(f"render of {name} failed: {done.stderr.strip()}")
@@ -81,14 +84,18 @@ def render_and_compare(name: str, out: Path, sbs_dir: Path | None = None) -> Fil
 
 
 def main() -> None:
-    sbs_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else None
+    args = sys.argv[1:]
+    renderer = "auto"
+    if args[:1] == ["--renderer"] and len(args) > 1:
+        renderer, args = args[1], args[2:]
+    sbs_dir = Path(args[0]) if args else None
     if sbs_dir:
         sbs_dir.mkdir(parents=True, exist_ok=True)
     print("| file | match | worst SSIM | worst pixels off |\n|---|---|---|---|")
     matched = 0
     with tempfile.TemporaryDirectory() as tmp:
         for i, name in enumerate(reference_frames()):
-            result = render_and_compare(name, Path(tmp) / str(i), sbs_dir)
+            result = render_and_compare(name, Path(tmp) / str(i), sbs_dir, renderer)
             matched += result.matches
             print(result.row(), flush=True)
     print(f"\n{matched} of {len(reference_frames())} files match")

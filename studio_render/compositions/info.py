@@ -11,7 +11,12 @@ from studio_render.core.errors import BadInput
 
 Kind = Literal["qml", "lottie"]
 #: How QML scenes may be rendered: chosen by their content, or forced.
-RENDERERS = ("auto", "software", "gpu")
+RENDERERS = ("auto", "software", "gpu", "thorvg", "rlottie")
+#: The renderers each kind takes ("auto" included).
+KIND_RENDERERS: dict[str, tuple[str, ...]] = {
+    "qml": ("auto", "software", "gpu"),
+    "lottie": ("auto", "thorvg", "rlottie"),
+}
 
 #: File types, by suffix, and the kind of composition they hold.
 SUFFIXES: dict[str, Kind] = {
@@ -64,9 +69,13 @@ class CompositionInfo:
         return cls(**fields)
 
     def renderer(self, requested: str = "auto") -> tuple[str, str]:
-        """The renderer a QML scene gets ("software" or "gpu") and why, in words."""
-        if self.kind != "qml":
-            return "rlottie", "Lottie animations render through rlottie"
+        """The renderer this composition gets and why, in words: "software" or "gpu" for
+        a QML scene, "thorvg" or "rlottie" for a Lottie animation."""
+        check_renderer(self.kind, requested, Path(self.path).name)
+        if self.kind == "lottie":
+            if requested == "rlottie":
+                return "rlottie", "asked for with --renderer rlottie"
+            return "thorvg", "Lottie animations render through ThorVG unless asked otherwise"
         if requested != "auto":
             return requested, f"asked for with --renderer {requested}"
         if self.gpu_items:
@@ -128,6 +137,14 @@ def fit_size(
         h = max(1, round(nh * w / nw))
     assert w is not None and h is not None
     return w, h
+
+
+def check_renderer(kind: str, requested: str, name: str) -> None:
+    """:class:`BadInput` unless ``requested`` is a renderer for compositions of ``kind``."""
+    if requested not in KIND_RENDERERS[kind]:
+        what = "a QML scene" if kind == "qml" else "a Lottie animation"
+        raise BadInput(f"{name}: --renderer {requested} does not draw {what} (choose from "
+                       f"{', '.join(KIND_RENDERERS[kind])})")  # fmt: skip
 
 
 def fit_rect(native: tuple[int, int], canvas: tuple[int, int]) -> tuple[int, int, int, int]:

@@ -45,16 +45,8 @@ class LottieFile:
 
     def __init__(self, path: Path, unpack_dir: Path | None = None) -> None:
         self.path = path
-        self._tmp: Path | None = None
         name = path.name
-        try:
-            json_path = self._json_path(unpack_dir)
-        except BadInput:
-            self.close()
-            raise
-        except (OSError, UnicodeDecodeError, zipfile.BadZipFile, EOFError, ValueError) as exc:
-            self.close()
-            raise BadInput(f"{name}: cannot read Lottie file ({exc})") from None
+        json_path, self._tmp = unpack_lottie(path, unpack_dir)
         self.animation = LottieAnimation(engine())
         self._animation_alive = True
         self.picture = self.animation.get_picture()
@@ -93,49 +85,60 @@ class LottieFile:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 
-    def _json_path(self, unpack_dir: Path | None) -> Path:
-        """The Lottie JSON to load: the file itself, or what it unpacks to."""
-        suffix = self.path.suffix.lower()
-        if suffix not in (".lottie", ".tgs"):
-            return self.path
-        self._tmp = Path(tempfile.mkdtemp(prefix=".lottie-", dir=unpack_dir))
+
+def unpack_lottie(path: Path, unpack_dir: Path | None) -> tuple[Path, Path | None]:
+    """The Lottie JSON to load for ``path`` and the folder it was unpacked into, if any
+    (a fresh folder inside ``unpack_dir``, for the caller to remove); :class:`BadInput`
+    for an archive or sticker that cannot be read."""
+    suffix = path.suffix.lower()
+    if suffix not in (".lottie", ".tgs"):
+        return path, None
+    folder = Path(tempfile.mkdtemp(prefix=".lottie-", dir=unpack_dir))
+    try:
         if suffix == ".tgs":
-            with gzip.open(self.path) as f:
+            with gzip.open(path) as f:
                 data = f.read(_MAX_UNPACKED + 1)
             if len(data) > _MAX_UNPACKED:
-                raise BadInput(f"{self.path.name}: sticker unpacks to more than 512 MB")
-            target = self._tmp / "sticker.json"
+                raise BadInput(f"{path.name}: sticker unpacks to more than 512 MB")
+            target = folder / "sticker.json"
             target.write_bytes(data)
-            return target
-        return self._unpack_dotlottie(self._tmp)
+            return target, folder
+        return _unpack_dotlottie(path, folder), folder
+    except BadInput:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    except (OSError, UnicodeDecodeError, zipfile.BadZipFile, EOFError, ValueError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise BadInput(f"{path.name}: cannot read Lottie file ({exc})") from None
 
-    def _unpack_dotlottie(self, folder: Path) -> Path:
-        """Extract the first animation of a dotLottie archive and its images into ``folder``."""
-        with zipfile.ZipFile(self.path) as archive:
-            if sum(i.file_size for i in archive.infolist()) > _MAX_UNPACKED:
-                raise BadInput(f"{self.path.name}: archive unpacks to more than 512 MB")
-            names = archive.namelist()
-            animation = None
-            if "manifest.json" in names:
-                manifest = json.loads(archive.read("manifest.json"))
-                first = (manifest.get("animations") or [{}])[0].get("id")
-                for candidate in (f"animations/{first}.json", f"a/{first}.json"):
-                    if first and candidate in names:
-                        animation = candidate
-            if animation is None:
-                jsons = [n for n in names if n.startswith(("animations/", "a/"))]
-                jsons = [n for n in jsons if n.endswith(".json")]
-                if not jsons:
-                    raise BadInput(f"{self.path.name}: dotLottie archive holds no animation")
-                animation = sorted(jsons)[0]
-            for member in names:
-                target = PurePosixPath(member)
-                if target.is_absolute() or ".." in target.parts or member.endswith("/"):
-                    continue  # never write outside the folder
-                out = folder.joinpath(*target.parts)
-                out.parent.mkdir(parents=True, exist_ok=True)
-                out.write_bytes(archive.read(member))
-            return folder.joinpath(*PurePosixPath(animation).parts)
+
+def _unpack_dotlottie(path: Path, folder: Path) -> Path:
+    """Extract the first animation of a dotLottie archive and its images into ``folder``."""
+    with zipfile.ZipFile(path) as archive:
+        if sum(i.file_size for i in archive.infolist()) > _MAX_UNPACKED:
+            raise BadInput(f"{path.name}: archive unpacks to more than 512 MB")
+        names = archive.namelist()
+        animation = None
+        if "manifest.json" in names:
+            manifest = json.loads(archive.read("manifest.json"))
+            first = (manifest.get("animations") or [{}])[0].get("id")
+            for candidate in (f"animations/{first}.json", f"a/{first}.json"):
+                if first and candidate in names:
+                    animation = candidate
+        if animation is None:
+            jsons = [n for n in names if n.startswith(("animations/", "a/"))]
+            jsons = [n for n in jsons if n.endswith(".json")]
+            if not jsons:
+                raise BadInput(f"{path.name}: dotLottie archive holds no animation")
+            animation = sorted(jsons)[0]
+        for member in names:
+            target = PurePosixPath(member)
+            if target.is_absolute() or ".." in target.parts or member.endswith("/"):
+                continue  # never write outside the folder
+            out = folder.joinpath(*target.parts)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(archive.read(member))
+        return folder.joinpath(*PurePosixPath(animation).parts)
 
 
 def _why_unreadable(json_path: Path) -> str:

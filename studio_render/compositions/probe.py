@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any, cast
 
-from studio_render.compositions.info import CompositionInfo, kind_for_path
+from studio_render.compositions.info import CompositionInfo, check_renderer, kind_for_path
 from studio_render.core.errors import BadInput
 from studio_render.core.procs import SupervisedProcess, worker_command
 from studio_render.core.worker_pool import WorkerPool
@@ -40,7 +40,7 @@ def probe_composition(
             f.read(1)
     except OSError as exc:
         raise BadInput(f"{path}: cannot read file ({exc.strerror})") from None
-    kind_for_path(path)
+    check_renderer(kind_for_path(path), renderer, path.name)
     if workers is None:
         return _probe_alone(path, timeout, renderer)[0]
     worker = workers.take()

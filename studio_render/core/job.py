@@ -50,7 +50,7 @@ class RenderSettings:
     background: str = "#ffffff"
     retries: int = DEFAULT_RETRIES
     fps: float | None = None  # output frame rate (Lottie only); None: the composition's
-    renderer: str = "auto"  # QML: "auto", "software" or "gpu"
+    renderer: str = "auto"  # QML: "auto", "software" or "gpu"; Lottie: "auto", "thorvg", "rlottie"
     frame_timeout: float = FRAME_TIMEOUT_S  # seconds one frame may take at most
     fresh: bool = False  # ignore the finished chunks of a killed render of the same job
 
@@ -196,6 +196,14 @@ def _check_output(settings: RenderSettings, preset: Preset) -> Path:
     return output
 
 
+def check_fps_for_renderer(renderer: str, fps: float, output_fps: float | None) -> None:
+    """:class:`BadInput` for an output rate ``renderer`` cannot draw (rlottie: whole
+    frames only, so the animation's own rate ``fps``)."""
+    if renderer == "rlottie" and output_fps is not None and output_fps != fps:
+        raise BadInput(f"--fps {output_fps:g}: rlottie draws whole frames only, at the "
+                       f"animation's {fps:g} fps (use --renderer thorvg)")  # fmt: skip
+
+
 def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
     """Check every setting against the composition; create the work folder last."""
     info.check_sane()
@@ -212,6 +220,8 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
                            "(a QML composition sets its own fps)")  # fmt: skip
         if not 0 < settings.fps <= MAX_FPS:
             raise BadInput(f"frame rate {settings.fps:g} is outside 0-{MAX_FPS:g} fps")
+    renderer = info.renderer(settings.renderer)[0]
+    check_fps_for_renderer(renderer, info.fps, settings.fps)
     frame_count = info.frame_count_at(settings.fps)
     start, end = settings.frames or (0, frame_count)
     if not 0 <= start < end <= frame_count:

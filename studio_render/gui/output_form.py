@@ -112,6 +112,16 @@ class OutputForm(QWidget):
         )
         self.fps_spin.valueChanged.connect(self._on_fps_changed)
 
+        self.lottie_renderer = QComboBox()
+        self.lottie_renderer.setObjectName("lottieRendererCombo")
+        self.lottie_renderer.addItem("ThorVG", "thorvg")
+        self.lottie_renderer.addItem("rlottie (whole frames only)", "rlottie")
+        self.lottie_renderer.setToolTip(
+            "Lottie: ThorVG matches lottie-web on most files; rlottie on some others "
+            "(it draws whole frames only: no other frame rate)"
+        )
+        self.lottie_renderer.currentIndexChanged.connect(self._on_lottie_renderer_changed)
+
         self.chunk_spin = QSpinBox()
         self.chunk_spin.setObjectName("chunkFramesSpinBox")
         self.chunk_spin.setRange(0, 100_000)
@@ -153,6 +163,7 @@ class OutputForm(QWidget):
             ("Fra&mes:", self.first_frame, frames_row),
             ("Si&ze:", self.size_combo, self.size_combo),
             ("Frame rate:", self.fps_spin, self.fps_spin),  # every fitting letter is taken
+            ("Renderer:", self.lottie_renderer, self.lottie_renderer),
             ("Chun&ks:", self.chunk_spin, self.chunk_spin),
             ("&Workers:", self.concurrency_spin, self.concurrency_spin),
         ]
@@ -172,7 +183,7 @@ class OutputForm(QWidget):
         self._locked: list[QWidget] = [
             self.output_edit, self.save_as_button, self.preset_combo, self.quality_spin,
             self.first_frame, self.last_frame, self.all_frames_button, self.size_combo,
-            self.fps_spin, self.chunk_spin,
+            self.fps_spin, self.lottie_renderer, self.chunk_spin,
         ]  # fmt: skip
         self._on_preset_changed()
         self.set_composition(None)
@@ -200,12 +211,26 @@ class OutputForm(QWidget):
         """Frame range and a default output name for a newly loaded composition."""
         self.info = info
         self.fps_spin.setValue(0)
-        self.fps_spin.setEnabled(info is not None and info.kind == "lottie")
+        lottie = info is not None and info.kind == "lottie"
+        self.lottie_renderer.setEnabled(lottie)
+        self.fps_spin.setEnabled(lottie and self._renderer() != "rlottie")
         self._set_frame_range()
         self._set_frames_enabled(info is not None)
         if info is not None:
             self.output_edit.setText(str(default_output(Path(info.path), self.preset)))
         self._update_summary()
+
+    def _renderer(self) -> str:
+        """The renderer asked for: the Lottie choice, or "auto" (QML decides per scene)."""
+        if self.info is None or self.info.kind != "lottie":
+            return "auto"
+        return str(self.lottie_renderer.currentData())
+
+    def _on_lottie_renderer_changed(self) -> None:
+        if self._renderer() == "rlottie":
+            self.fps_spin.setValue(0)  # rlottie draws the animation's own frames only
+        self.fps_spin.setEnabled(self.info is not None and self.info.kind == "lottie"
+                                 and self._renderer() != "rlottie")  # fmt: skip
 
     def _fps(self) -> float | None:
         """The output frame rate asked for; None: the composition's own."""
@@ -329,4 +354,5 @@ class OutputForm(QWidget):
             size=size,
             crf=self.quality_spin.value() if preset.crf is not None else None,
             fps=self._fps(),
+            renderer=self._renderer(),
         )

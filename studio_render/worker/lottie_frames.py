@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from studio_render.compositions.info import CompositionInfo
 from studio_render.compositions.lottie import LottieCanvas, LottieFile
 from studio_render.worker.watchdog import Watchdog
 
@@ -31,6 +32,9 @@ class LottieSource:
             raise
         self.time_scale = time_scale
         self.watchdog = watchdog
+
+    def info(self) -> CompositionInfo:
+        return self.file.info()
 
     def frame(self, index: int) -> memoryview:
         at = index * self.time_scale

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from studio_render.compositions.info import CompositionInfo, kind_for_path
+from studio_render.compositions.info import CompositionInfo, check_renderer, kind_for_path
 from studio_render.core.chunkspec import (
     DONE,
     FAILED,
@@ -48,6 +48,8 @@ from studio_render.worker.frame_range import FrameRange
 from studio_render.worker.heap import reuse_freed_memory
 
 if TYPE_CHECKING:
+    from studio_render.worker.lottie_frames import LottieSource
+    from studio_render.worker.rlottie_frames import RlottieSource
     from studio_render.worker.source import FrameSource
     from studio_render.worker.watchdog import Watchdog
 
@@ -90,16 +92,31 @@ def probe(path: Path, renderer: str = "auto") -> CompositionInfo:
         from studio_render.compositions.qml import probe_qml
 
         return probe_qml(path, renderer)
-    from studio_render.worker.lottie_frames import LottieSource
-
-    lottie = LottieSource(path, (64, 64), True, "#000000", watchdog=_watchdog())
+    check_renderer("lottie", renderer, path.name)
+    lottie = _lottie_source(path, (64, 64), True, "#000000", renderer)
     try:
-        count = lottie.file.frame_count
-        for frame in sorted({0, count // 2, count - 1}):
+        info = lottie.info()
+        for frame in sorted({0, info.frame_count // 2, info.frame_count - 1}):
             lottie.frame(frame)
-        return lottie.file.info()
+        return info
     finally:
         lottie.close()
+
+
+def _lottie_source(
+    path: Path, size: tuple[int, int], alpha: bool, background: str, renderer: str,
+    time_scale: float = 1.0, unpack_dir: Path | None = None,
+) -> LottieSource | RlottieSource:  # fmt: skip
+    """Frames of a Lottie animation from the renderer asked for (ThorVG unless "rlottie")."""
+    if renderer == "rlottie":
+        from studio_render.worker.rlottie_frames import RlottieSource
+
+        if time_scale != 1.0:
+            raise BadInput(f"{path.name}: rlottie draws whole frames only (no --fps)")
+        return RlottieSource(path, size, alpha, background, unpack_dir, _watchdog())
+    from studio_render.worker.lottie_frames import LottieSource
+
+    return LottieSource(path, size, alpha, background, time_scale, unpack_dir, _watchdog())
 
 
 _WATCHDOG: Watchdog | None = None
@@ -151,12 +168,8 @@ def _open_source(spec: ChunkSpec) -> FrameSource:
             spec.composition, "qml", spec.native_width, spec.native_height, 30.0, 1
         )
         return QmlFrames(QmlSource(info, size, spec.alpha, spec.background, spec.renderer))
-    from studio_render.worker.lottie_frames import LottieSource
-
-    return LottieSource(
-        Path(spec.composition), size, spec.alpha, spec.background, spec.time_scale,
-        unpack_dir=spec.work_folder, watchdog=_watchdog(),
-    )  # fmt: skip
+    return _lottie_source(Path(spec.composition), size, spec.alpha, spec.background,
+                          spec.renderer, spec.time_scale, spec.work_folder)  # fmt: skip
 
 
 def _watch_stdin(on_line: Callable[[str], None] = lambda line: None) -> None:
@@ -192,7 +205,8 @@ class _SourceCache:
     """The frame source of the last chunk, reused while chunks share composition and look:
     a worker loads the scene (or the Lottie file) once, not once per chunk. ThorVG draws
     a frame the same after any jump (checked on the whole corpus by the tests), so a
-    chunk's first frame does not depend on what the worker drew before.
+    chunk's first frame does not depend on what the worker drew before. rlottie keeps
+    state from the frame it drew last: it gets a fresh animation for every chunk.
     """
 
     def __init__(self) -> None:
@@ -203,7 +217,7 @@ class _SourceCache:
         key = (spec.composition, spec.kind, spec.width, spec.height, spec.native_width,
                spec.native_height, spec.alpha, spec.background, spec.time_scale,
                spec.work_folder, spec.renderer)  # fmt: skip
-        if self._source is None or key != self._key:
+        if self._source is None or key != self._key or spec.renderer == "rlottie":
             self.close()
             self._source, self._key = _open_source(spec), key
         return self._source
