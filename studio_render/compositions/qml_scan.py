@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QUrl
 from PySide6.QtQml import QQmlEngine, QQmlExpression, QQmlProperty
 from PySide6.QtQuick import QQuickItem
 
@@ -106,6 +106,21 @@ def _layer_effect(item: QQuickItem) -> bool:
 def loading(objects: list[QObject]) -> list[QObject]:
     """The objects among ``objects`` whose content is still loading."""
     return [o for o in objects if _is_a(o, _LOADS) and _status(o) == _LOADING_STATUS]
+
+
+#: URL schemes that reach the network (others: local files, resources, inline data).
+NETWORK_SCHEMES = ("http", "https", "ftp")
+
+
+def remote_sources(objects: list[QObject]) -> list[str]:
+    """The network URLs that images, Loaders and FontLoaders among ``objects`` load."""
+    found = []
+    for obj in objects:
+        if _is_a(obj, _LOADS):
+            source = QQmlProperty.read(obj, "source")
+            if isinstance(source, QUrl) and source.scheme().lower() in NETWORK_SCHEMES:
+                found.append(source.toString())
+    return found
 
 
 def _status(obj: QObject) -> object:
