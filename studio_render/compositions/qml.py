@@ -72,7 +72,8 @@ class _NoNetworkFactory(QQmlNetworkAccessManagerFactory):
 
     def create(self, parent: QObject) -> QNetworkAccessManager:
         manager: QNetworkAccessManager
-        if QThread.currentThread() is QCoreApplication.instance().thread():
+        app = QCoreApplication.instance()
+        if app is not None and QThread.currentThread() is app.thread():
             self.main_refused = []  # requests from scripts and fonts: recorded
             manager = _RecordingManager(parent, self.main_refused)
         else:  # image and component loader threads: no Python per request
