@@ -240,3 +240,30 @@ def test_screenshot_mid_render(qtbot: QtBot, window: MainWindow, tmp_path: Path)
     if os.environ.get("STUDIO_RENDER_UPDATE_SCREENSHOT") == "1":
         (ROOT / "docs").mkdir(exist_ok=True)
         assert picture.save(str(ROOT / "docs" / "screenshot-main-window.png"))
+
+
+def test_a_stuck_frame_is_named_with_how_long_it_waits(
+    qtbot: QtBot, make_window, tmp_path: Path
+) -> None:
+    """A real worker hangs at frame 40: the panel names the frame and counts the seconds
+    (the engine's frameWaiting), and the line goes once the render has ended."""
+    from tests.gui.conftest import load
+    from tests.test_hangs import HANG, MOVING
+
+    scene = tmp_path / "hang.qml"
+    scene.write_text(MOVING.read_text().replace("    Timeline {", HANG + "    Timeline {", 1))
+    window = make_window()
+    load(qtbot, window, scene)
+    set_render(window, tmp_path / "hang.mp4", frames=(0, 47), chunk_frames=48, workers=1)
+    window.start_render()
+    label = window.progress.waiting_label
+    qtbot.waitUntil(
+        lambda: label.isVisible() and "Frame 40 is stuck" in label.text(), timeout=60_000
+    )
+    first = label.text()
+    qtbot.waitUntil(lambda: label.text() != first, timeout=5_000)  # the seconds count on
+    seconds = [int(t.split("waiting ")[1].split(" s")[0]) for t in (first, label.text())]
+    assert seconds[1] > seconds[0], (first, label.text())
+    with qtbot.waitSignal(window.controller.itemEnded, timeout=RENDER_TIMEOUT_MS):
+        window.cancel_render()
+    assert not label.isVisible()
