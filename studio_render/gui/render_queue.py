@@ -56,6 +56,7 @@ def settings_to_json(settings: RenderSettings) -> dict[str, Any]:
         "background": settings.background,
         "retries": settings.retries,
         "fps": settings.fps,
+        "allow_network": settings.allow_network,
     }
 
 
@@ -75,6 +76,7 @@ def settings_from_json(data: dict[str, Any]) -> RenderSettings:
         background=str(data.get("background", "#ffffff")),
         retries=int(data.get("retries", 2)),
         fps=float(data["fps"]) if data.get("fps") else None,
+        allow_network=bool(data.get("allow_network", False)),
     )
 
 
