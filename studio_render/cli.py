@@ -93,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="render every frame, not reusing what a killed render of the same job finished",
     )
+    render.add_argument(
+        "--allow-network",
+        action="store_true",
+        help="let a QML scene load http(s) URLs (images, components, XMLHttpRequest, fonts);"
+        " by default it reads local files only",
+    )
     render.add_argument("--progress", choices=("bar", "json", "none"), default="bar")
     render.add_argument(
         "--cluster", metavar="ADDRESS", help="render on a Dask cluster (tcp:// or tls://HOST:PORT)"

@@ -42,6 +42,7 @@ def settings_from_args(args: argparse.Namespace, frame_count: int) -> RenderSett
         renderer=args.renderer,
         frame_timeout=args.frame_timeout,
         fresh=args.fresh,
+        allow_network=args.allow_network,
     )
 
 
@@ -193,6 +194,8 @@ def run_render(args: argparse.Namespace) -> int:
             from studio_render.core.worker_pool import WorkerPool
 
             interrupts.check()  # a signal came while this was being imported
+            if args.cluster and args.allow_network:
+                raise BadInput("--allow-network: cluster workers never use the network")
             kind = SUFFIXES.get(args.composition.suffix.lower(), "qml")
             workers = None if args.cluster else WorkerPool(kind)
             if workers is not None:  # one probes the composition while the others boot

@@ -320,3 +320,30 @@ def test_thorvg_draws_every_frame_the_same_after_any_jump(corpus: Path, tmp_path
         finally:
             canvas.close()
             file.close()
+
+
+def test_a_malformed_dotlottie_manifest_is_one_clear_line(corpus: Path, tmp_path: Path) -> None:
+    """Manifests of the wrong shape name the problem (once a raw TypeError)."""
+    import zipfile
+
+    with zipfile.ZipFile(corpus / "1st_animation.lottie") as good:
+        members = {n: good.read(n) for n in good.namelist() if n != "manifest.json"}
+    manifests = {
+        "list.lottie": (b"[1, 2]", "not a JSON object"),
+        "numbers.lottie": (b'{"animations": [1]}', "'animations' is not a list"),
+        "dict.lottie": (b'{"animations": {"id": "x"}}', "'animations' is not a list"),
+        "id.lottie": (b'{"animations": [{"id": 7}]}', "animation id is not a string"),
+        "text.lottie": (b"{not json", "manifest is not JSON"),
+    }
+    for name, (manifest, message) in manifests.items():
+        comp = tmp_path / name
+        with zipfile.ZipFile(comp, "w") as archive:
+            archive.writestr("manifest.json", manifest)
+            for member, data in members.items():
+                archive.writestr(member, data)
+        done = studio_render("render", comp, "-o", tmp_path / "out.mp4", "--progress", "none")
+        assert done.returncode == 2, (name, done.stderr)
+        assert done.stderr.strip().splitlines() == [done.stderr.strip()], done.stderr
+        assert name in done.stderr and message in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and "TypeError" not in done.stderr
+    assert leftovers(tmp_path) == []

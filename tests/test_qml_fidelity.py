@@ -233,7 +233,7 @@ def test_scene_stuck_loading_fails_naming_the_item(tmp_path: Path, silent_server
     env = {**os.environ, "STUDIO_RENDER_SETTLE_LIMIT_S": "2"}
     started = time.monotonic()
     done = studio_render("render", scene, "-o", tmp_path / "out.mkv", "--preset", "ffv1",
-                         "--retries", "0", env=env)  # fmt: skip
+                         "--retries", "0", "--allow-network", env=env)  # fmt: skip
     assert time.monotonic() - started < 60
     assert done.returncode == 1, done.stderr
     assert "frame 0: Image 'slowPicture' still loading after 2 s" in done.stderr

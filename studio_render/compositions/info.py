@@ -32,6 +32,18 @@ MAX_FRAMES = 1_000_000
 MAX_FPS = 240.0
 
 
+#: The policy's words, in every refusal (retrying a refused request cannot help).
+LOCAL_FILES_ONLY = "local renders read local files only"
+
+
+def network_refused(url: str) -> str:
+    """Why a scene that asks for ``url`` is refused (the network policy, in one line)."""
+    return (
+        f"{url}: the scene asks for the network; {LOCAL_FILES_ONLY} "
+        "(render with --allow-network to let it)"
+    )
+
+
 @dataclass(frozen=True)
 class CompositionInfo:
     """The facts about a composition that planning and display need."""
@@ -47,6 +59,8 @@ class CompositionInfo:
     gpu_items: tuple[str, ...] = ()
     #: Why frames may differ between renders (wall clock, random numbers).
     warnings: tuple[str, ...] = ()
+    #: QML: network URLs the scene loads at frame 0 (images, components, fonts).
+    remote: tuple[str, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -64,7 +78,7 @@ class CompositionInfo:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CompositionInfo:
         fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        for name in ("gpu_items", "warnings"):
+        for name in ("gpu_items", "warnings", "remote"):
             fields[name] = tuple(fields.get(name, ()))
         return cls(**fields)
 

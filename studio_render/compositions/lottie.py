@@ -120,8 +120,7 @@ def _unpack_dotlottie(path: Path, folder: Path) -> Path:
         names = archive.namelist()
         animation = None
         if "manifest.json" in names:
-            manifest = json.loads(archive.read("manifest.json"))
-            first = (manifest.get("animations") or [{}])[0].get("id")
+            first = _first_animation_id(path, archive.read("manifest.json"))
             for candidate in (f"animations/{first}.json", f"a/{first}.json"):
                 if first and candidate in names:
                     animation = candidate
@@ -139,6 +138,26 @@ def _unpack_dotlottie(path: Path, folder: Path) -> Path:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(archive.read(member))
         return folder.joinpath(*PurePosixPath(animation).parts)
+
+
+def _first_animation_id(path: Path, data: bytes) -> str | None:
+    """The id of the manifest's first animation (None when it names none);
+    :class:`BadInput` naming the problem when the manifest is malformed."""
+    try:
+        manifest = json.loads(data)
+    except ValueError as exc:
+        raise BadInput(f"{path.name}: dotLottie manifest is not JSON ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise BadInput(f"{path.name}: dotLottie manifest is not a JSON object")
+    animations = manifest.get("animations")
+    if not animations:
+        return None
+    if not isinstance(animations, list) or not isinstance(animations[0], dict):
+        raise BadInput(f"{path.name}: dotLottie manifest's 'animations' is not a list of objects")
+    first = animations[0].get("id")
+    if first is not None and not isinstance(first, str):
+        raise BadInput(f"{path.name}: dotLottie manifest's animation id is not a string")
+    return first
 
 
 def _why_unreadable(json_path: Path) -> str:

@@ -13,9 +13,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Q_ARG, QEventLoop, QMetaObject, QObject, QSize, Qt, QUrl
+from PySide6.QtCore import (
+    Q_ARG,
+    QCoreApplication,
+    QEventLoop,
+    QIODevice,
+    QMetaObject,
+    QObject,
+    QSize,
+    Qt,
+    QThread,
+    QUrl,
+)
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtNetwork import QNetworkAccessManager, QNetworkProxy
+from PySide6.QtNetwork import QNetworkAccessManager, QNetworkProxy, QNetworkReply, QNetworkRequest
 from PySide6.QtQml import (
     QQmlComponent,
     QQmlEngine,
@@ -28,10 +39,12 @@ from studio_render.compositions.info import CompositionInfo, check_size
 from studio_render.compositions.qml_clock import frame_clock
 from studio_render.compositions.qml_playback import Playback
 from studio_render.compositions.qml_scan import (
+    NETWORK_SCHEMES,
     all_objects,
     gpu_in_source,
     gpu_items,
     played_by_clock,
+    remote_sources,
     unrepeatable,
     uses_clock,
 )
@@ -49,16 +62,24 @@ class _NoNetworkFactory(QQmlNetworkAccessManagerFactory):
 
     Its proxy has no host: http(s) requests, loopback included, end with an error before
     any connection is made (``file:``, ``qrc:`` and ``data:`` URLs never use a proxy; an
-    application-wide proxy would not do, Qt never proxies loopback addresses). The
-    manager overrides nothing in Python, so requests themselves run no Python code.
+    application-wide proxy would not do, Qt never proxies loopback addresses). Managers
+    of Qt's loader threads override nothing in Python, so their requests run no Python
+    code; the main thread's records the URLs its scripts and fonts asked for.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self.made: list[QNetworkAccessManager] = []
+        self.main_refused: list[str] = []  # of the main thread's last manager
 
     def create(self, parent: QObject) -> QNetworkAccessManager:
-        manager = QNetworkAccessManager(parent)
+        manager: QNetworkAccessManager
+        app = QCoreApplication.instance()
+        if app is not None and QThread.currentThread() is app.thread():
+            self.main_refused = []  # requests from scripts and fonts: recorded
+            manager = _RecordingManager(parent, self.main_refused)
+        else:  # image and component loader threads: no Python per request
+            manager = QNetworkAccessManager(parent)
         manager.setProxy(QNetworkProxy(QNetworkProxy.ProxyType.HttpProxy, "", 0))
         # Referenced here: Python must never collect (and so delete) a manager Qt's
         # loader threads still use; Qt deletes it with its parent.
@@ -66,20 +87,66 @@ class _NoNetworkFactory(QQmlNetworkAccessManagerFactory):
         return manager
 
 
+class _RecordingManager(QNetworkAccessManager):
+    """The main thread's manager: records the network URLs asked for (then refused)."""
+
+    def __init__(self, parent: QObject, refused: list[str]) -> None:
+        super().__init__(parent)
+        self.refused = refused
+
+    def createRequest(self, op: QNetworkAccessManager.Operation, request: QNetworkRequest,
+                      data: QIODevice | None = None) -> QNetworkReply:  # fmt: skip
+        if request.url().scheme().lower() in NETWORK_SCHEMES:
+            self.refused.append(request.url().toString())
+        return super().createRequest(op, request, data)
+
+
 _factory = _NoNetworkFactory()  # outlives every engine it is installed on
 
 
-def forbid_network(engine: QQmlEngine) -> None:
-    """Make ``engine`` fail every non-local request (call before it loads anything).
+def network_allowed(allow_network: bool) -> bool:
+    """The policy: the network only when asked for, and never on a cluster worker."""
+    return allow_network and os.environ.get(NO_NETWORK_ENV) != "1"
+
+
+def forbid_network(engine: QQmlEngine) -> list[str]:
+    """Make ``engine`` fail every non-local request (call before it loads anything); the
+    list returned fills with the URLs of the requests refused on the main thread
+    (``XMLHttpRequest``, fonts), images and components are seen by their status.
 
     Qt calls the (Python) factory from its loader and image threads under a mutex, and
     they need the GIL for it. The main thread must never wait for that mutex, or for
     those threads, while it holds the GIL: its own manager is made here, at once, the
-    scene is loaded (:func:`_load_releasing_gil`) and the engine deleted
-    (:meth:`QmlScene.close`) from the event loop, which releases the GIL.
+    scene is loaded (:func:`_create_releasing_gil`) and the engine deleted
+    (:meth:`QmlScene.close`) from the event loop, which releases the GIL. The worker
+    loads PySide6's types up front (worker/main.py), as its lazy loading is not safe
+    from those threads.
     """
     engine.setNetworkAccessManagerFactory(_factory)
     engine.networkAccessManager()
+    return _factory.main_refused
+
+
+#: Sets the root's ``frame`` when called from the event loop: the bindings that follow may
+#: load a remote component, and Qt's loader thread may then call the (Python) factory, so
+#: they must run while the GIL is released (see :func:`forbid_network`).
+_FRAME_SETTER = b"""import QtQml
+QtObject {
+    property QtObject target
+    function show(frame) { target.frame = frame }
+}
+"""
+
+
+def _frame_setter(engine: QQmlEngine, root: QQuickItem, holder: QQuickItem) -> QObject:
+    """A :data:`_FRAME_SETTER` for ``root``, deleted with ``holder``."""
+    component = QQmlComponent(engine)
+    component.setData(_FRAME_SETTER, QUrl())
+    setter = component.create()
+    QQmlEngine.setObjectOwnership(setter, QQmlEngine.ObjectOwnership.CppOwnership)
+    setter.setParent(holder)
+    setter.setProperty("target", root)
+    return setter
 
 
 def _run_posted_events() -> None:
@@ -145,13 +212,10 @@ def probe_qml(path: Path, requested: str = "auto") -> CompositionInfo:
     process's scene graph backend: see :func:`prepare_backend`)."""
     prepare_backend(path, requested)
     engine = QQmlEngine()
-    component = QQmlComponent(engine, QUrl.fromLocalFile(str(path.resolve())))
-    if component.isError():
-        raise BadInput(_describe(path, component.errors()))
-    root = component.create()
-    if root is None or component.isError():
-        raise BadInput(_describe(path, component.errors()))
+    forbid_network(engine)  # the probe reads the scene's own properties, never the network
+    holder = QQuickItem()
     try:
+        root = _create_releasing_gil(engine, path.resolve(), holder)
         if not isinstance(root, QQuickItem):
             raise BadInput(f"{path.name}: the root object must be an Item, not {type(root)}")
         if not _has_property(root, "frame"):
@@ -170,11 +234,14 @@ def probe_qml(path: Path, requested: str = "auto") -> CompositionInfo:
             audio=_audio(path, root),
             gpu_items=tuple(gpu_items(objects)),
             warnings=tuple(unrepeatable(path, objects)),
+            remote=tuple(remote_sources(objects)),
         )
         choose_renderer(path, requested, list(info.gpu_items))  # refuse what it cannot draw
         return info
     finally:
-        root.deleteLater()
+        holder.deleteLater()
+        engine.deleteLater()
+        _run_posted_events()  # the engine goes now, its threads while the GIL is released
 
 
 class QmlScene:
@@ -188,8 +255,9 @@ class QmlScene:
     """
 
     def __init__(self, info: CompositionInfo, background: QColor, size: tuple[int, int],
-                 renderer: str = "auto") -> None:  # fmt: skip
+                 renderer: str = "auto", allow_network: bool = False) -> None:  # fmt: skip
         self.info = info
+        self.allow_network = network_allowed(allow_network)
         self.path = Path(info.path)
         self.background = background
         self.size = size
@@ -212,15 +280,14 @@ class QmlScene:
         self.clock.restart()
         backend = prepare_backend(self.path, self.requested)
         self.engine = QQmlEngine()
-        self._no_network = os.environ.get(NO_NETWORK_ENV) == "1"
-        if self._no_network:
-            forbid_network(self.engine)
+        refused = None if self.allow_network else forbid_network(self.engine)
         self.holder = QQuickItem()
         self.root = _create_releasing_gil(self.engine, self.path, self.holder)
         if self.control is not None:
             self.holder.setParentItem(self.window.contentItem())
+        self.frame_setter = _frame_setter(self.engine, self.root, self.holder)
         self.clock.fps = _fps(self.root)
-        self.settler = Settler(self.root, self._polish)
+        self.settler = Settler(self.root, self._polish, refused)
         self.settler.settle(0)
         self.objects = all_objects(self.root)
         self.needs_gpu = gpu_items(self.objects)
@@ -261,7 +328,9 @@ class QmlScene:
         self._set_frame(frame)
 
     def _set_frame(self, frame: int) -> None:
-        self.root.setProperty("frame", frame)
+        QMetaObject.invokeMethod(self.frame_setter, "show", Qt.ConnectionType.QueuedConnection,
+                                 Q_ARG("QVariant", frame))  # fmt: skip
+        _run_posted_events()  # sets it
         _run_posted_events()  # queued work: animations starting, effects updating
         self.settler.settle(frame)
         if self.playback is not None:  # animated images and sprites at this frame's time

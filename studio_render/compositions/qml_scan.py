@@ -110,6 +110,21 @@ def loading(objects: list[QObject]) -> list[QObject]:
     return [o for o in objects if is_a(o, _LOADS) and _status(o) == _LOADING_STATUS]
 
 
+#: URL schemes that reach the network (others: local files, resources, inline data).
+NETWORK_SCHEMES = ("http", "https", "ftp")
+
+
+def remote_sources(objects: list[QObject]) -> list[str]:
+    """The network URLs that images, Loaders and FontLoaders among ``objects`` load."""
+    found = []
+    for obj in objects:
+        if is_a(obj, _LOADS):
+            source = QQmlProperty.read(obj, "source")
+            if isinstance(source, QUrl) and source.scheme().lower() in NETWORK_SCHEMES:
+                found.append(source.toString())
+    return found
+
+
 def _status(obj: QObject) -> object:
     return qml_value(obj, "status")
 

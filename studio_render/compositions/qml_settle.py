@@ -15,7 +15,14 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEventLoop, QObject, QTimer
 
-from studio_render.compositions.qml_scan import all_objects, describe, loading, may_load
+from studio_render.compositions.info import network_refused
+from studio_render.compositions.qml_scan import (
+    all_objects,
+    describe,
+    loading,
+    may_load,
+    remote_sources,
+)
 from studio_render.core.errors import StudioRenderError
 
 #: Seconds a frame may take to settle; override with this environment variable.
@@ -28,6 +35,10 @@ class FrameNotSettled(StudioRenderError):
     """Something in the scene was still loading when the time limit ran out."""
 
 
+class NetworkRefused(StudioRenderError):
+    """The scene asked for a network URL where the network is not allowed."""
+
+
 def _run_events(wait_ms: int) -> None:
     """Run the event loop for ``wait_ms`` (0: what is pending now), GIL released."""
     loop = QEventLoop()
@@ -38,9 +49,14 @@ def _run_events(wait_ms: int) -> None:
 class Settler:
     """Settles the frames of one scene; ``polish`` polishes its items (Canvas paints)."""
 
-    def __init__(self, root: QObject, polish: Callable[[], None]) -> None:
+    def __init__(
+        self, root: QObject, polish: Callable[[], None], refused: list[str] | None = None
+    ) -> None:
         self.root = root
         self.polish = polish
+        #: With the network forbidden: the URLs refused so far (filled by the engine's
+        #: access manager); any remote source or refused request then fails the frame.
+        self.refused = refused
         self.limit_s = float(os.environ.get(SETTLE_LIMIT_ENV) or DEFAULT_SETTLE_LIMIT_S)
         self.dynamic = True  # until the scene is known to load nothing
 
@@ -48,11 +64,14 @@ class Settler:
         """Return when frame ``frame`` is complete; :class:`FrameNotSettled` after the limit."""
         if not self.dynamic:
             self.polish()
+            self._check_network(frame, [])
             return
         deadline = time.monotonic() + self.limit_s
         _run_events(0)
         self.polish()
-        while busy := loading(self._scan()):
+        objects = self._scan()
+        self._check_network(frame, objects)
+        while busy := loading(objects):
             if time.monotonic() > deadline:
                 names = ", ".join(describe(o) for o in busy[:3])
                 raise FrameNotSettled(
@@ -60,8 +79,20 @@ class Settler:
                 )
             _run_events(_POLL_MS)
             self.polish()
+            objects = self._scan()
+            self._check_network(frame, objects)
         _run_events(0)  # what finished loading may have asked for a repaint
         self.polish()
+        self._check_network(frame, self._scan())
+
+    def _check_network(self, frame: int, objects: list[QObject]) -> None:
+        """:class:`NetworkRefused` naming the first URL the scene asked for, if the
+        network is forbidden and it asked for one."""
+        if self.refused is None:
+            return
+        urls = [*remote_sources(objects), *self.refused]
+        if urls:
+            raise NetworkRefused(f"frame {frame}: {network_refused(urls[0])}")
 
     def _scan(self) -> list[QObject]:
         """The scene's objects now (never kept: Loaders replace theirs)."""

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio_render.compositions.info import LOCAL_FILES_ONLY
 from studio_render.core.chunkspec import (
     DONE,
     ChunkSpec,
@@ -48,6 +49,11 @@ NO_SPACE = "No space left on device"
 def disk_full(reason: str, tail: str) -> bool:
     """Whether a failure came from a full disk (retrying cannot help)."""
     return NO_SPACE in reason or NO_SPACE in tail
+
+
+def futile_to_retry(reason: str, tail: str) -> bool:
+    """Whether a failure would only repeat: a full disk, or the network refused."""
+    return disk_full(reason, tail) or LOCAL_FILES_ONLY in reason
 
 
 def _describe_exit(code: int, who: str) -> str:

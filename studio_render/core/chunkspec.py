@@ -27,6 +27,7 @@ class ChunkSpec:
     time_scale: float = 1.0  # composition frames per output frame (Lottie at another rate)
     renderer: str = "auto"  # QML: "auto", "software" or "gpu"
     frame_timeout: float = 30.0  # seconds one frame may take (see core/frame_watch.py)
+    allow_network: bool = False  # QML: may load http(s) URLs (never on a cluster worker)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

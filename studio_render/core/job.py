@@ -8,7 +8,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio_render.compositions.info import MAX_FPS, CompositionInfo, check_size, fit_size
+from studio_render.compositions.info import (
+    MAX_FPS,
+    CompositionInfo,
+    check_size,
+    fit_size,
+    network_refused,
+)
 from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import encode_chunk_command, find_ffmpeg
@@ -53,6 +59,7 @@ class RenderSettings:
     renderer: str = "auto"  # QML: "auto", "software" or "gpu"; Lottie: "auto", "thorvg", "rlottie"
     frame_timeout: float = FRAME_TIMEOUT_S  # seconds one frame may take at most
     fresh: bool = False  # ignore the finished chunks of a killed render of the same job
+    allow_network: bool = False  # QML: may load http(s) URLs; else local files only
 
 
 def parse_frames(text: str, frame_count: int | None = None) -> tuple[int, int]:
@@ -127,7 +134,7 @@ class RenderJob:
         key = "|".join(
             map(str, (self.info, self.fps, self.preset.name, self.width, self.height, self.alpha,
                       self.settings.crf, self.settings.speed, self.settings.background,
-                      self.settings.renderer,
+                      self.settings.renderer, self.settings.allow_network,
                       chunk.start, chunk.end))
         )  # fmt: skip
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -167,6 +174,7 @@ class RenderJob:
             time_scale=self.info.fps / self.fps,
             renderer=self.settings.renderer,
             frame_timeout=self.settings.frame_timeout,
+            allow_network=self.settings.allow_network,
         )
 
     def remove_work_dir(self) -> None:
@@ -214,6 +222,8 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
         raise BadInput("retries cannot be negative")
     if not settings.frame_timeout > 0:
         raise BadInput(f"frame timeout {settings.frame_timeout:g} s must be more than 0")
+    if info.remote and not settings.allow_network:
+        raise BadInput(f"{Path(info.path).name}: {network_refused(info.remote[0])}")
     if settings.fps is not None:
         if info.kind != "lottie":
             raise BadInput("--fps: only Lottie animations render at another frame rate "
@@ -253,7 +263,7 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
         check_audio(ffmpeg, audio)
     looks = (preset.name, width, height, alpha, settings.crf, settings.speed,
              settings.background, info.fps, settings.fps, settings.renderer,
-             start, end)  # fmt: skip
+             settings.allow_network, start, end)  # fmt: skip
     work_dir = work_dir_for(output, job_digest(Path(info.path), audio, output, looks))
     open_work_dir(work_dir, output, settings.fresh)
     remove_other_work_dirs(output.parent, keep=work_dir)  # a week old

@@ -83,7 +83,8 @@ class MainWindow(QMainWindow):
         interrupted = sum(item.status is Status.INTERRUPTED for item in queue)
         if interrupted:
             self.statusBar().showMessage(
-                f"{interrupted} render(s) were interrupted when the app last closed."
+                f"{interrupted} render(s) were interrupted when the app last closed: "
+                "select one in the queue and press Resume."
             )
 
     # -- construction -------------------------------------------------------------------

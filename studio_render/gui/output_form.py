@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
@@ -148,6 +149,13 @@ class OutputForm(QWidget):
         frames_row.addWidget(self.last_frame, 1)
         frames_row.addWidget(self.all_frames_button)
 
+        self.network_check = QCheckBox("Let QML scenes use the &network (http/https)")
+        self.network_check.setObjectName("allowNetworkCheck")
+        self.network_check.setToolTip(
+            "Off: a scene reads local files only, and a render it asks the network of fails "
+            "naming the URL. On: images, components, fonts and XMLHttpRequest may fetch."
+        )
+
         self.summary = QLabel()
         self.summary.setObjectName("outputSummary")
         self.summary.setToolTip("What these settings will render")
@@ -173,6 +181,7 @@ class OutputForm(QWidget):
             form.addRow(label, field)
             if buddy is self.output_edit:
                 form.addRow("", self.hint)
+        form.addRow("", self.network_check)
         form.addRow("", self.summary)
         for signal in (
             self.first_frame.valueChanged, self.last_frame.valueChanged,
@@ -355,4 +364,5 @@ class OutputForm(QWidget):
             crf=self.quality_spin.value() if preset.crf is not None else None,
             fps=self._fps(),
             renderer=self._renderer(),
+            allow_network=self.network_check.isChecked(),
         )

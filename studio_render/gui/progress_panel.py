@@ -77,6 +77,17 @@ class ProgressPanel(QWidget):
         self.eta_label.setObjectName("etaLabel")
         self.eta_label.setToolTip("Time so far, estimated time left, and frames per second")
         self.eta_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.waiting_label = QLabel()
+        self.waiting_label.setObjectName("waitingLabel")
+        self.waiting_label.setToolTip(
+            "A frame taking far longer than those before it: past the frame timeout its "
+            "chunk is stopped and retried, and a frame that hangs twice fails the render"
+        )
+        self.waiting_label.setVisible(False)
+        self._waiting_shown = QTimer(self)  # the engine says it twice a second while it waits
+        self._waiting_shown.setSingleShot(True)
+        self._waiting_shown.setInterval(1500)
+        self._waiting_shown.timeout.connect(self.waiting_label.hide)
 
         self.strip = ChunkStrip()
 
@@ -129,6 +140,7 @@ class ProgressPanel(QWidget):
         layout.addWidget(self.job_label)
         layout.addLayout(bar_row)
         layout.addLayout(stage_row)
+        layout.addWidget(self.waiting_label)
         layout.addWidget(self.strip)
         layout.addWidget(self.details)
         self._show_result_widgets()
@@ -137,6 +149,7 @@ class ProgressPanel(QWidget):
         engine.aggregator.barValueChanged.connect(self.bar.setValue)
         engine.aggregator.snapshotChanged.connect(self._on_snapshot)
         engine.chunkStateChanged.connect(self._on_chunk_state)
+        engine.frameWaiting.connect(self._on_frame_waiting)
 
     @property
     def percent(self) -> float:
@@ -147,6 +160,7 @@ class ProgressPanel(QWidget):
     def begin(self, item: QueueItem, job: RenderJob) -> None:
         """Reset for a new render (before the engine emits its first value)."""
         self.snapshot = None
+        self._hide_waiting()
         self._clock.start()
         self._tick.start()
         self.bar.setValue(0)
@@ -185,6 +199,18 @@ class ProgressPanel(QWidget):
         if self.strip.count(ChunkState.RENDERING) != was and self._tick.isActive():
             self._update_stage()
 
+    def _on_frame_waiting(self, index: int, frame: int, seconds: float) -> None:
+        if self._tick.isActive():
+            self.waiting_label.setText(
+                f"Frame {frame} is stuck: waiting {seconds:.0f} s so far (chunk {index + 1})"
+            )
+            self.waiting_label.show()
+            self._waiting_shown.start()
+
+    def _hide_waiting(self) -> None:
+        self._waiting_shown.stop()
+        self.waiting_label.hide()
+
     def _update_stage(self) -> None:
         if self.snapshot is not None:
             rendering = self.strip.count(ChunkState.RENDERING)
@@ -198,6 +224,7 @@ class ProgressPanel(QWidget):
     def end(self, item: QueueItem) -> None:
         """Say what happened to ``item``; offer what can be done next."""
         self._tick.stop()
+        self._hide_waiting()
         took = format_duration(item.elapsed_s)
         self.eta_label.setText("")
         self.details.setPlainText(item.details)

@@ -171,6 +171,14 @@ class QueuePanel(QWidget):
         self.cancel_button.setEnabled(status in (Status.PENDING, Status.RUNNING))
         self.remove_button.setEnabled(item is not None and status is not Status.RUNNING)
         self.again_button.setEnabled(item is not None and bool(status and status.finished))
+        if status is Status.INTERRUPTED:  # its finished chunks are reused: it resumes
+            self.again_button.setText("Resume")
+            self.again_button.setToolTip(
+                "Finish the interrupted render, reusing the chunks it had finished"
+            )
+        else:
+            self.again_button.setText("Run Again")
+            self.again_button.setToolTip("Render the selected render again")
         self.open_button.setEnabled(
             status is Status.DONE and item is not None and item.output.exists()
         )

@@ -57,6 +57,7 @@ def settings_to_json(settings: RenderSettings) -> dict[str, Any]:
         "retries": settings.retries,
         "fps": settings.fps,
         "renderer": settings.renderer,
+        "allow_network": settings.allow_network,
     }
 
 
@@ -77,6 +78,7 @@ def settings_from_json(data: dict[str, Any]) -> RenderSettings:
         retries=int(data.get("retries", 2)),
         fps=float(data["fps"]) if data.get("fps") else None,
         renderer=str(data.get("renderer", "auto")),
+        allow_network=bool(data.get("allow_network", False)),
     )
 
 

@@ -14,7 +14,12 @@ from dataclasses import replace
 
 from PySide6.QtCore import QObject, QRunnable, Signal
 
-from studio_render.core.chunk_run import ChunkSplitter, Outcome, disk_full, run_chunk_attempt
+from studio_render.core.chunk_run import (
+    ChunkSplitter,
+    Outcome,
+    futile_to_retry,
+    run_chunk_attempt,
+)
 from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.plan import Chunk
 
@@ -106,7 +111,7 @@ class ChunkRunnable(QRunnable):
                                          outcome.tail)  # fmt: skip
                 return
             hung_at = outcome.hung_frame
-            if attempt <= self.retries and not disk_full(outcome.reason, outcome.tail):
+            if attempt <= self.retries and not futile_to_retry(outcome.reason, outcome.tail):
                 self.signals.retrying.emit(i, attempt + 1, outcome.reason)
             else:
                 tries = f" after {attempt} attempts" if attempt > 1 else ""

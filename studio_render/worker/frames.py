@@ -57,12 +57,13 @@ class QmlSource:
         alpha: bool,
         background: str,
         renderer: str = "auto",
+        allow_network: bool = False,
     ) -> None:
         from studio_render.compositions.qml import QmlScene
 
         self.canvas = _Canvas(size, (info.width, info.height), alpha, background)
         draw = (self.canvas.rect.width(), self.canvas.rect.height())
-        self.scene = QmlScene(info, self.canvas.background, draw, renderer)
+        self.scene = QmlScene(info, self.canvas.background, draw, renderer, allow_network)
 
     def frame(self, index: int) -> QImage:
         return self.canvas.place(self.scene.grab(index), opaque=not self.canvas.alpha)

@@ -58,12 +58,11 @@ EXIT_PARENT_GONE = 3
 # Before Qt is loaded: seeded hashing, so glyph atlases fill alike in every worker and
 # frames do not depend on which process drew them (see compositions/qml_platform.py).
 os.environ["QT_HASH_SEED"] = "0"
-# Before PySide6 is loaded: a worker that refuses the network (compositions/qml.py) has
-# Qt's loader threads call a Python factory, and PySide6's lazy type loading is not safe
-# from those threads (SIGSEGV in Shiboken::Module::get, about one render in ten): load
-# every type up front there (about 0.3 s more start-up).
-if os.environ.get("STUDIO_RENDER_NO_NETWORK") == "1":
-    os.environ.setdefault("PYSIDE6_OPTION_LAZY", "0")
+# Before PySide6 is loaded: QML engines refuse the network unless a render allows it
+# (compositions/qml.py), so Qt's loader threads call a Python factory, and PySide6's lazy
+# type loading is not safe from those threads (SIGSEGV in Shiboken::Module::get, about one
+# render in ten): load every type up front (Lottie workers never import Qt).
+os.environ.setdefault("PYSIDE6_OPTION_LAZY", "0")
 
 
 def _qt_app() -> object:
@@ -167,7 +166,8 @@ def _open_source(spec: ChunkSpec) -> FrameSource:
         info = CompositionInfo(
             spec.composition, "qml", spec.native_width, spec.native_height, 30.0, 1
         )
-        return QmlFrames(QmlSource(info, size, spec.alpha, spec.background, spec.renderer))
+        return QmlFrames(QmlSource(info, size, spec.alpha, spec.background, spec.renderer,
+                                   spec.allow_network))  # fmt: skip
     return _lottie_source(Path(spec.composition), size, spec.alpha, spec.background,
                           spec.renderer, spec.time_scale, spec.work_folder)  # fmt: skip
 
@@ -216,7 +216,7 @@ class _SourceCache:
     def get(self, spec: ChunkSpec) -> FrameSource:
         key = (spec.composition, spec.kind, spec.width, spec.height, spec.native_width,
                spec.native_height, spec.alpha, spec.background, spec.time_scale,
-               spec.work_folder, spec.renderer)  # fmt: skip
+               spec.work_folder, spec.renderer, spec.allow_network)  # fmt: skip
         if self._source is None or key != self._key or spec.renderer == "rlottie":
             self.close()
             self._source, self._key = _open_source(spec), key

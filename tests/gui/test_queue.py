@@ -15,6 +15,7 @@ from studio_render.qt.engine import ChunkState
 from tests.conftest import live_children
 from tests.gui.conftest import RENDER_TIMEOUT_MS, WindowFactory, close_window, load, set_render
 from tests.media import frame_count
+from tests.test_engine import long_scene  # noqa: F401  (a fixture)
 
 
 def statuses(window: MainWindow) -> list[Status]:
@@ -131,3 +132,52 @@ def test_queue_panel_cancels_and_removes_waiting_renders(
     assert statuses(window) == [Status.DONE]
     assert panel.again_button.isEnabled() and panel.open_button.isEnabled()
     assert window.queue_model.index(0, 2).data().startswith("Done: ")
+
+
+def test_a_render_killed_with_the_app_resumes_from_its_finished_chunks(
+    qtbot: QtBot,
+    make_window: WindowFactory,
+    tmp_path: Path,
+    long_scene: tuple[Path, list[str]],  # noqa: F811
+) -> None:
+    """The app was killed mid-render (its queue says running, its work folder holds the
+    finished chunks): the item shows as interrupted with Resume, which renders only the
+    rest, with real workers, and gives every frame exactly once."""
+    from studio_render.core.job import RenderSettings
+    from studio_render.gui.render_queue import QueueItem, RenderQueue
+    from tests.media import framemd5
+    from tests.test_resume import finished, kill_at_half
+
+    scene, reference = long_scene
+    out = tmp_path / "out.mkv"
+    work = kill_at_half(scene, out)  # the settings below are the same job
+    done_before = finished(work)
+    assert done_before
+    queue = RenderQueue(tmp_path / "data" / FILE_NAME)
+    settings = RenderSettings(output=out, preset="ffv1", concurrency=2, chunk_frames=30)
+    item = QueueItem(str(scene), settings, status=Status.RUNNING)
+    queue.add(item)
+    queue.save()
+
+    window = make_window()
+    assert window.queue_model.get(item.id).status is Status.INTERRUPTED
+    window.queue_panel.select(item.id)
+    button = window.queue_panel.again_button
+    assert button.text() == "Resume" and button.isEnabled()
+    engine = window.controller.engine
+    jobs = []
+    engine.chunkStarted.connect(lambda *args: jobs.append(engine.job))
+    with qtbot.waitSignal(window.controller.itemEnded, timeout=RENDER_TIMEOUT_MS):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.queue_model.get(item.id).status is Status.DONE
+    job = jobs[0]
+    assert job is not None
+    rendered = {(c.start, c.end) for c in job.chunks}
+    assert sum(e - s for s, e in rendered) == 300 - sum(
+        int(e["end"]) - int(e["start"])  # type: ignore[call-overload]
+        for e in done_before
+    )  # only the rest rendered
+    reused = {(s.start, s.end) for s in job.reused}
+    assert reused == {(int(e["start"]), int(e["end"])) for e in done_before}  # type: ignore[call-overload]
+    assert framemd5(out) == reference
+    assert button.text() == "Run Again"

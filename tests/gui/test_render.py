@@ -21,6 +21,7 @@ from studio_render.qt.engine import ChunkState
 from tests.conftest import live_children
 from tests.gui.conftest import RENDER_TIMEOUT_MS, set_render
 from tests.media import frame_count
+from tests.test_qml_network import server  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -240,3 +241,59 @@ def test_screenshot_mid_render(qtbot: QtBot, window: MainWindow, tmp_path: Path)
     if os.environ.get("STUDIO_RENDER_UPDATE_SCREENSHOT") == "1":
         (ROOT / "docs").mkdir(exist_ok=True)
         assert picture.save(str(ROOT / "docs" / "screenshot-main-window.png"))
+
+
+def test_a_stuck_frame_is_named_with_how_long_it_waits(
+    qtbot: QtBot, make_window, tmp_path: Path
+) -> None:
+    """A real worker hangs at frame 40: the panel names the frame and counts the seconds
+    (the engine's frameWaiting), and the line goes once the render has ended."""
+    from tests.gui.conftest import load
+    from tests.test_hangs import HANG, MOVING
+
+    scene = tmp_path / "hang.qml"
+    scene.write_text(MOVING.read_text().replace("    Timeline {", HANG + "    Timeline {", 1))
+    window = make_window()
+    load(qtbot, window, scene)
+    set_render(window, tmp_path / "hang.mp4", frames=(0, 47), chunk_frames=48, workers=1)
+    window.start_render()
+    label = window.progress.waiting_label
+    qtbot.waitUntil(
+        lambda: label.isVisible() and "Frame 40 is stuck" in label.text(), timeout=60_000
+    )
+    first = label.text()
+    qtbot.waitUntil(lambda: label.text() != first, timeout=5_000)  # the seconds count on
+    seconds = [int(t.split("waiting ")[1].split(" s")[0]) for t in (first, label.text())]
+    assert seconds[1] > seconds[0], (first, label.text())
+    with qtbot.waitSignal(window.controller.itemEnded, timeout=RENDER_TIMEOUT_MS):
+        window.cancel_render()
+    assert not label.isVisible()
+
+
+def test_the_network_checkbox_lets_a_scene_fetch(
+    qtbot: QtBot,
+    make_window,
+    tmp_path: Path,
+    server: tuple[str, list[str]],  # noqa: F811
+) -> None:
+    """Loading the scene fetches nothing; rendered with the box ticked, it fetches (real
+    workers), and the queue keeps the choice."""
+    from studio_render.gui.render_queue import settings_from_json, settings_to_json
+    from tests.gui.conftest import load
+    from tests.test_qml_network import scene
+
+    url, requests = server
+    comp = scene(tmp_path, f'    Image {{ anchors.fill: parent; source: "{url}/image.png" }}')
+    window = make_window()
+    load(qtbot, window, comp)
+    assert requests == []  # the probe reads the scene's own properties only
+    set_render(window, tmp_path / "net.mp4", frames=(0, 7), chunk_frames=8, workers=1)
+    assert window.form.settings().allow_network is False
+    window.form.network_check.setChecked(True)
+    settings = window.form.settings()
+    assert settings_from_json(settings_to_json(settings)).allow_network is True
+    with qtbot.waitSignal(window.controller.itemEnded, timeout=RENDER_TIMEOUT_MS):
+        window.start_render()
+    assert window.queue_model.items()[-1].status is Status.DONE
+    assert "/image.png" in requests
+    assert frame_count(tmp_path / "net.mp4") == 8
