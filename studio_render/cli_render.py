@@ -195,9 +195,11 @@ def run_render(args: argparse.Namespace) -> int:
             interrupts.check()  # a signal came while this was being imported
             kind = SUFFIXES.get(args.composition.suffix.lower(), "qml")
             workers = None if args.cluster else WorkerPool(kind)
+            wanted = min(args.concurrency or default_concurrency(), os.cpu_count() or 1)
             if workers is not None:  # one probes the composition while the others boot
-                count = min(args.concurrency or default_concurrency(), os.cpu_count() or 1)
-                workers.prestart(count)
+                # a Lottie probe is quick and its workers boot without Qt: the others wait
+                # for the plan, which may give a short render one chunk
+                workers.prestart(1 if kind == "lottie" else wanted)
             interrupts.check()  # a signal killed the first ones while others were started
             info = probe_composition(args.composition, workers=workers, renderer=args.renderer)
             for warning in info.warnings:
@@ -209,6 +211,8 @@ def run_render(args: argparse.Namespace) -> int:
                 job = session.prepare_job(info, settings, concurrency=args.concurrency)
             else:
                 job = prepare_job(info, settings)
+            if workers is not None:  # one booting for each chunk that can run at once
+                workers.prestart(max(0, min(wanted, len(job.chunks)) - workers.started))
         return _render(args, session, job, workers)
     except interrupts.Interrupted as exc:
         return _report_cancelled(args, exc.signum)
