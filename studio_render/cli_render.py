@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import signal
@@ -201,6 +202,8 @@ def run_render(args: argparse.Namespace) -> int:
                 # for the plan, which may give a short render one chunk
                 workers.prestart(1 if kind == "lottie" else wanted)
             interrupts.check()  # a signal killed the first ones while others were started
+            # Qt (for the engine) loads here, on this core, while a worker boots on another
+            importlib.import_module("studio_render.qt.engine")
             info = probe_composition(args.composition, workers=workers, renderer=args.renderer)
             for warning in info.warnings:
                 print(f"studio-render: warning: {warning}", file=sys.stderr)
