@@ -143,13 +143,19 @@ class OutputForm(QWidget):
         output_row = QHBoxLayout()
         output_row.addWidget(self.output_edit, 1)
         output_row.addWidget(self.save_as_button)
+        lottie_row = QHBoxLayout()  # one row for both Lottie settings keeps the window short
+        lottie_row.addWidget(self.fps_spin, 1)
+        renderer_label = QLabel("Renderer:")
+        renderer_label.setBuddy(self.lottie_renderer)
+        lottie_row.addWidget(renderer_label)
+        lottie_row.addWidget(self.lottie_renderer, 1)
         frames_row = QHBoxLayout()
         frames_row.addWidget(self.first_frame, 1)
         frames_row.addWidget(QLabel("to"))
         frames_row.addWidget(self.last_frame, 1)
         frames_row.addWidget(self.all_frames_button)
 
-        self.network_check = QCheckBox("Let QML scenes use the &network (http/https)")
+        self.network_check = QCheckBox("Let QML scenes &go online (http/https)")
         self.network_check.setObjectName("allowNetworkCheck")
         self.network_check.setToolTip(
             "Off: a scene reads local files only, and a render it asks the network of fails "
@@ -170,8 +176,7 @@ class OutputForm(QWidget):
             ("&Quality:", self.quality_spin, self.quality_spin),
             ("Fra&mes:", self.first_frame, frames_row),
             ("Si&ze:", self.size_combo, self.size_combo),
-            ("Frame rate:", self.fps_spin, self.fps_spin),  # every fitting letter is taken
-            ("Renderer:", self.lottie_renderer, self.lottie_renderer),
+            ("Frame rate:", self.fps_spin, lottie_row),  # every fitting letter is taken
             ("Chun&ks:", self.chunk_spin, self.chunk_spin),
             ("&Workers:", self.concurrency_spin, self.concurrency_spin),
         ]
