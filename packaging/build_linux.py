@@ -368,8 +368,10 @@ def make_deb(app: Path, project: dict[str, str], depends: list[str]) -> Path:
     deb = DIST / f"{bs.APP_NAME}_{control['Version']}_{arch}.deb"
     deb.unlink(missing_ok=True)
     log(f"dpkg-deb: {deb.name} (icons: {', '.join(sizes)}; Depends: {control['Depends']})")
+    # zstd (dpkg 1.21.18+: Debian 12, Ubuntu 22.04) at level 9: measured on this package,
+    # 17 CPU s for 136 MB, where xz took minutes for 99 MB.
     subprocess.run(
-        ["dpkg-deb", "--root-owner-group", "-Zxz", "--build", str(root), str(deb)],
+        ["dpkg-deb", "--root-owner-group", "-Zzstd", "-z9", "--build", str(root), str(deb)],
         check=True, stdout=subprocess.DEVNULL,
     )  # fmt: skip
     return deb
