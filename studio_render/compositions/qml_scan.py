@@ -28,18 +28,18 @@ _GPU_ONLY_SOURCE = re.compile(
 #: Classes with a ``status`` that is ``Loading`` (2) until their content is there.
 _LOADING_STATUS = 2
 _LOADS = ("QQuickImageBase", "QQuickLoader", "QQuickFontLoader")
-#: Why these classes cannot repeat their frames: particles draw from Qt's own random
-#: numbers, which cannot be seeded; a SpriteSequence reads its own QElapsedTimer
-#: (``QQuickSpriteSequence::prepareNextFrame``) and has no frame or time to set; an
-#: AnimatedImage with a remote source has no file to read its frame delays from.
-#: AnimatedSprites and local AnimatedImages follow the frame clock (qml_playback).
+#: Why these classes cannot repeat their frames: a SpriteSequence reads its own
+#: QElapsedTimer (``QQuickSpriteSequence::prepareNextFrame``) and has no frame or time to
+#: set; an AnimatedImage with a remote source has no file to read its frame delays from.
+#: AnimatedSprites and local AnimatedImages follow the frame clock (qml_playback);
+#: particles and ``Math.random()`` draw from Qt's random generator, seeded the same way
+#: every time a scene loads (qml_random).
 _UNREPEATABLE = {
-    "QQuickParticleSystem": "particles use random numbers Qt cannot seed",
     "QQuickAnimatedImage": "animated images from the network play on the wall clock",
     "QQuickSpriteSequence": "sprite sequences play on the wall clock",
 }
-#: Code in a scene that reads the wall clock or unseeded random numbers.
-_WALL_CLOCK = re.compile(r"\bDate\.now\s*\(|\bnew\s+Date\s*\(|\bMath\.random\s*\(|\bTimer\s*\{")
+#: Code in a scene that reads the wall clock.
+_WALL_CLOCK = re.compile(r"\bDate\.now\s*\(|\bnew\s+Date\s*\(|\bTimer\s*\{")
 
 
 def _classes(obj: QObject) -> Iterator[str]:
@@ -188,7 +188,7 @@ def gpu_in_source(path: Path) -> str | None:
 
 
 def unrepeatable(path: Path, objects: list[QObject]) -> list[str]:
-    """Why frames of this scene may differ between renders (wall clock, random numbers)."""
+    """Why frames of this scene may differ between renders (the wall clock)."""
     found = []
     for obj in objects:
         reason = is_a(obj, tuple(_UNREPEATABLE))
@@ -199,8 +199,8 @@ def unrepeatable(path: Path, objects: list[QObject]) -> list[str]:
             match = _WALL_CLOCK.search(line)
             if match:
                 what = match[0].rstrip("({ ").strip()
-                found.append(f"{source.name}:{number}: {what} reads the wall clock or "
-                             "random numbers; frames will differ between renders")  # fmt: skip
+                found.append(f"{source.name}:{number}: {what} reads the wall clock; "
+                             "frames will differ between renders")  # fmt: skip
     return found
 
 
