@@ -26,8 +26,8 @@ def render(scene: Path, out: Path, *args: str) -> list[str]:
 
 
 def test_items_as_particles_trails_and_math_random_repeat(tmp_path: Path) -> None:
-    """random.qml: ItemParticle delegates coloured with Math.random(), a TrailEmitter, a
-    square moved by Math.random() on every frame change."""
+    """random.qml: ItemParticle delegates coloured with Math.random(), a TrailEmitter of
+    sprite particles, a square moved by Math.random() on every frame change."""
     scene = SCENES / "random.qml"
     one = render(scene, tmp_path / "one.mkv", "-j", "1", "--chunk-frames", "1000")
     three = render(scene, tmp_path / "three.mkv", "-j", "3", "--chunk-frames", "5")
@@ -62,3 +62,20 @@ def test_the_global_generator_restarts_as_a_seeded_one() -> None:
                           timeout=60, cwd=ROOT)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
+
+
+def test_particles_changing_group_are_warned_about(tmp_path: Path) -> None:
+    """Qt times group changes partly by its own QElapsedTimer: not repeatable."""
+    scene = tmp_path / "groups.qml"
+    scene.write_text(
+        "import QtQuick\nimport QtQuick.Particles\n"
+        "Rectangle { width: 64; height: 64; property int frame\n"
+        "  property int durationInFrames: 3\n"
+        '  ParticleSystem { ParticleGroup { name: "seed"; duration: 100; to: { "bloom": 1 } }\n'
+        '    ParticleGroup { name: "bloom" } } }\n'
+    )
+    done = studio_render("info", scene)
+    assert "ParticleGroup seed: particle state changes are timed partly by the wall clock" in (
+        done.stdout
+    ), done.stdout + done.stderr
+    assert "ParticleGroup bloom" not in done.stdout

@@ -38,6 +38,16 @@ _UNREPEATABLE = {
     "QQuickAnimatedImage": "animated images from the network play on the wall clock",
     "QQuickSpriteSequence": "sprite sheets from the network play on the wall clock",
 }
+#: Particles that change group (``ParticleGroup.to``, ``GroupGoal``) or jump to a sprite
+#: (``SpriteGoal { jump: true }``): Qt's particle state engine then restarts states while
+#: its own QElapsedTimer runs (``QQuickStochasticEngine::restart`` adds its ``elapsed()``
+#: once a particle moved group within ``updateSprites``), so their timing takes in the
+#: wall clock between animation steps.
+_WALL_TIMED_PARTICLES = {
+    "QQuickParticleGroup": "to",
+    "QQuickGroupGoalAffector": None,
+    "QQuickSpriteGoalAffector": "jump",
+}
 #: Code in a scene that reads the wall clock.
 _WALL_CLOCK = re.compile(r"\bDate\.now\s*\(|\bnew\s+Date\s*\(|\bTimer\s*\{")
 #: A SpriteSequence property that renders leave as it starts (see qml_sprites).
@@ -206,6 +216,12 @@ def unrepeatable(path: Path, objects: list[QObject]) -> list[str]:
         reason = is_a(obj, tuple(_UNREPEATABLE))
         if reason and not played_by_clock(obj):
             found.append(f"{describe(obj)}: {_UNREPEATABLE[reason]}")
+        kind = is_a(obj, tuple(_WALL_TIMED_PARTICLES))
+        needs = _WALL_TIMED_PARTICLES[kind] if kind else None
+        if kind and (needs is None or obj.property(needs)):
+            group = f" {obj.property('name')}" if kind == "QQuickParticleGroup" else ""
+            found.append(f"{describe(obj)}{group}: particle state changes are timed partly "
+                         "by the wall clock in Qt")  # fmt: skip
     sequences = any(is_a(o, ("QQuickSpriteSequence",)) for o in objects)
     for source in _sources(path):
         for number, line in _code_lines(source):

@@ -1,6 +1,7 @@
-// Random numbers in a scene: items as particles coloured with Math.random(), a trail
-// emitter, and a square that jumps to a random place on every frame. Qt's shared random
-// generator is seeded the same way every time the scene loads: frames repeat.
+// Random numbers in a scene: items as particles coloured with Math.random(), a trail of
+// animated sprite particles (random transitions), and a square that jumps to a random
+// place on every frame. Qt's shared random generator is seeded the same way every time
+// the scene loads: frames repeat.
 import QtQuick
 import QtQuick.Particles
 
@@ -35,12 +36,27 @@ Rectangle {
         emitRate: 20; lifeSpan: 1500
         velocity: PointDirection { y: 60; xVariation: 40 }
     }
-    ImageParticle { system: particles; groups: ["trail"]; source: "assets/photo.png"; color: "white" }
+    ImageParticle {
+        system: particles
+        groups: ["trail"]
+        sprites: [
+            Sprite {
+                name: "warm"; source: "assets/sprite_sheet.png"
+                frameWidth: 16; frameHeight: 16; frameCount: 2; frameDuration: 60
+                to: { "warm": 1, "cool": 1 }
+            },
+            Sprite {
+                name: "cool"; source: "assets/sprite_sheet.png"
+                frameX: 32; frameWidth: 16; frameHeight: 16; frameCount: 2; frameDuration: 90
+                to: { "warm": 1 }
+            }
+        ]
+    }
     TrailEmitter {
         system: particles
         group: "trail"
         follow: "boxes"
-        emitRatePerParticle: 8; lifeSpan: 400; size: 4
+        emitRatePerParticle: 8; lifeSpan: 400; size: 6
         velocity: AngleDirection { angleVariation: 360; magnitude: 15 }
     }
 }
