@@ -255,7 +255,9 @@ class QmlScene:
     this scale, text and edges included). ``renderer``: "auto" (the software scene graph
     unless the scene holds items only the GPU path draws), "software" or "gpu".
     Animations run on a :class:`FrameClock`: frame ``n`` is shown after exactly ``n``
-    clock steps from load, whether the frames before it were drawn or only stepped.
+    clock steps from load, whether the frames before it were drawn or only stepped (and
+    synced, in scenes with particles, whose painters change state when synced). Qt's
+    random numbers are seeded at every load (qml_random).
     """
 
     def __init__(self, info: CompositionInfo, background: QColor, size: tuple[int, int],
