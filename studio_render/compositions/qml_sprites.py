@@ -244,7 +244,7 @@ class SequencePlayer:
         self.at = start_frame - 1  # the last frame told to the timeline
         self.shown = Shown(0, 0, 0, 0.0)
         self.jumps: list[int] = []  # sprites the scene jumped to since the last frame
-        self._own_jump = False
+        self._own_jump: int | None = None  # the sprite this player is putting Qt on
         self.qt_state = -1  # the sprite Qt's own engine is on (not known yet)
         sequence.setFlag(QQuickItem.Flag.ItemHasContents, False)  # Qt draws it no more
         engine = QQmlEngine.contextForObject(sequence).engine()
@@ -269,24 +269,24 @@ class SequencePlayer:
         return item
 
     def _entered(self, index: int) -> None:
-        if not self._own_jump:
-            self.jumps.append(index)  # the scene called jumpTo()
+        if index != self._own_jump:  # the scene called jumpTo() (maybe from onEntered)
+            self.jumps.append(index)
             self.qt_state = index
 
     def _jump_qt(self, index: int) -> None:
         """Put Qt's engine on sprite ``index`` (so that a ``jumpTo()`` from the scene is
         not ignored), firing ``entered`` as Qt does at every change, to the same sprite
         too."""
-        self._own_jump = True
+        self._own_jump = index
         try:
             if index == self.qt_state:
                 QMetaObject.invokeMethod(self.sprites[index], "entered")
             else:
+                self.qt_state = index  # before: a handler of ``entered`` may jump on
                 name = Q_ARG("QString", self.timeline.sprites[index].name)
                 QMetaObject.invokeMethod(self.sequence, "jumpTo", _DIRECT, name)
-                self.qt_state = index
         finally:
-            self._own_jump = False
+            self._own_jump = None
 
     def show(self, frame: int) -> None:
         """Show the sequence at ``frame`` (frames come in order; one again is redrawn)."""
@@ -304,6 +304,8 @@ class SequencePlayer:
             following.setOpacity(shown.progress)
 
     def _tick(self, t: int) -> None:
+        """Tell the timeline frame time ``t``: goal changes and jumps first (a jump made
+        in an ``entered`` handler takes effect at the next frame)."""
         goal = str(self.sequence.property("goalSprite") or "")
         if goal != self.goal:
             self.goal = goal
