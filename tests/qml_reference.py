@@ -126,6 +126,7 @@ def _main(scene: Path, out_dir: Path, frames: list[int]) -> None:
     from PySide6.QtQuick import QQuickView
 
     from studio_render.compositions.qml_clock import frame_clock
+    from studio_render.compositions.qml_random import seed_global_random
     from studio_render.compositions.qml_scan import all_objects, loading
 
     QGuiApplication.setDesktopSettingsAware(False)
@@ -135,6 +136,7 @@ def _main(scene: Path, out_dir: Path, frames: list[int]) -> None:
     app.setFont(font)
     clock = frame_clock()  # installed first: Qt's render loop keeps it
     view = QQuickView()
+    seed_global_random()  # the random numbers the renderer's scenes draw
     view.setSource(QUrl.fromLocalFile(str(scene)))
     view.show()
     root = view.rootObject()

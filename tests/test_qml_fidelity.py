@@ -27,7 +27,7 @@ from tests.qml_reference import compare, grab_reference, xvfb
 SCENES = ROOT / "tests" / "data" / "scenes"
 #: Scenes with what the software scene graph leaves out, or what arrives late, or moves
 #: with time; 24 frames or more each.
-FIDELITY = ["title_card", "shader", "canvas", "async_assets", "animations"]
+FIDELITY = ["title_card", "shader", "canvas", "async_assets", "animations", "particles"]
 CHECKED_FRAMES = [0, 7, 13, 23]
 
 
@@ -115,6 +115,7 @@ def test_a_worker_going_back_draws_what_a_fresh_one_does(name: str) -> None:
         ("canvas", "onFrameChanged: canvas.requestPaint()", ""),  # painted once only
         ("async_assets", 'source: "assets/photo.png"', 'source: ""'),  # no images
         ("async_assets", "font.family: mono.name", ""),  # the default font, not the file's
+        ("particles", "emitRate: 80;", "emitRate: 0;"),  # no sparks
     ],
 )
 def test_comparison_fails_without_the_content(
@@ -153,24 +154,29 @@ def test_info_names_the_renderer_and_why() -> None:
     assert "renderer:  software (nothing in the scene needs" in plain.stdout, plain.stderr
     forced = studio_render("info", SCENES / "text_1x.qml", "--renderer", "gpu")
     assert "renderer:  gpu (asked for with --renderer gpu)" in forced.stdout, forced.stderr
-
-
-def test_unrepeatable_scenes_are_warned_about(tmp_path: Path) -> None:
     particles = studio_render("info", SCENES / "particles.qml")
-    assert "warning:   ParticleSystem 'particles': particles use random numbers" in (
-        particles.stdout
-    ), particles.stdout + particles.stderr
+    assert "renderer:  gpu (ImageParticle" in particles.stdout, particles.stdout + particles.stderr
+
+
+def test_scenes_reading_the_wall_clock_are_warned_about(tmp_path: Path) -> None:
+    """Date.now() is warned about; Math.random() and particles are not: they repeat."""
+    particles = studio_render("info", SCENES / "particles.qml")
+    assert particles.returncode == 0, particles.stderr
+    assert "warning" not in particles.stdout, particles.stdout
     clock = tmp_path / "clock.qml"
     clock.write_text(
         "import QtQuick\nRectangle { width: 64; height: 64; property int frame\n"
-        "  property int durationInFrames: 3\n  color: Qt.hsla(Math.random(), 1, 0.5, 1) }\n"
+        "  property int durationInFrames: 3\n  color: Qt.hsla(Math.random(), 1, 0.5, 1)\n"
+        "  opacity: Date.now() % 2 ? 1 : 0.5 }\n"
     )
     done = studio_render("info", clock)
-    assert "clock.qml:4: Math.random reads the wall clock or random numbers" in done.stdout
+    assert "clock.qml:5: Date.now reads the wall clock" in done.stdout, done.stdout
+    assert "Math.random" not in done.stdout, done.stdout
     rendered = studio_render("render", clock, "-o", tmp_path / "clock.mkv", "--preset", "ffv1",
                              "--progress", "none")  # fmt: skip
     assert rendered.returncode == 0, rendered.stderr
-    assert "warning: clock.qml:4: Math.random" in rendered.stderr
+    assert "warning: clock.qml:5: Date.now" in rendered.stderr
+    assert "Math.random" not in rendered.stderr
 
 
 @pytest.mark.parametrize("renderer", ["software", "gpu"])

@@ -83,26 +83,6 @@ def test_uneven_delays_loops_and_speed() -> None:
     assert image_frame((), -1, 500, 1.0) == 0
 
 
-def test_sprite_sequences_are_still_warned_about(tmp_path: Path) -> None:
-    """Qt's SpriteSequence reads its own QElapsedTimer and has no frame to set."""
-    scene = tmp_path / "sequence.qml"
-    sheet = (SCENES / "assets" / "sprite_sheet.png").as_uri()
-    scene.write_text(
-        "import QtQuick\nRectangle { width: 64; height: 64; property int frame\n"
-        "  property int durationInFrames: 3\n"
-        "  SpriteSequence { id: walker; anchors.fill: parent\n"
-        f'    Sprite {{ name: "walk"; source: "{sheet}"; frameCount: 4; frameWidth: 16;'
-        " frameHeight: 16; frameRate: 10 } } }\n"
-    )
-    done = studio_render("info", scene)
-    assert "SpriteSequence 'walker': sprite sequences play on the wall clock" in done.stdout, (
-        done.stdout + done.stderr
-    )
-    plain = studio_render("info", SCENE)
-    assert plain.returncode == 0, plain.stderr
-    assert "warning" not in plain.stdout, plain.stdout
-
-
 def test_a_worker_going_back_draws_what_a_fresh_one_does() -> None:
     """Earlier frames after later ones (a worker taking an earlier chunk): no clock to
     rewind, the pictures follow the frame number."""

@@ -57,7 +57,7 @@ class CompositionInfo:
     audio: str | None = None  # absolute path or URL
     #: QML: items only the GPU renderer draws (effects, shaders, particles), named.
     gpu_items: tuple[str, ...] = ()
-    #: Why frames may differ between renders (wall clock, random numbers).
+    #: Why frames may differ between renders (the wall clock).
     warnings: tuple[str, ...] = ()
     #: QML: network URLs the scene loads at frame 0 (images, components, fonts).
     remote: tuple[str, ...] = ()

@@ -38,11 +38,13 @@ from PySide6.QtQuick import QQuickItem, QQuickRenderControl, QQuickWindow
 from studio_render.compositions.info import CompositionInfo, check_size
 from studio_render.compositions.qml_clock import frame_clock
 from studio_render.compositions.qml_playback import Playback
+from studio_render.compositions.qml_random import repeat_random
 from studio_render.compositions.qml_scan import (
     NETWORK_SCHEMES,
     all_objects,
     gpu_in_source,
     gpu_items,
+    is_a,
     played_by_clock,
     remote_sources,
     unrepeatable,
@@ -53,6 +55,8 @@ from studio_render.compositions.qml_target import GlTarget, SoftwareTarget, choo
 from studio_render.core.errors import BadInput
 
 DEFAULT_FPS = 30.0
+#: Syncs that ready particle painters before the first frame (see QmlScene._ready_painters).
+_PAINTER_SYNCS = 2
 #: Set (to 1) on cluster workers: the scene may read local files only, never the network.
 NO_NETWORK_ENV = "STUDIO_RENDER_NO_NETWORK"
 
@@ -251,7 +255,9 @@ class QmlScene:
     this scale, text and edges included). ``renderer``: "auto" (the software scene graph
     unless the scene holds items only the GPU path draws), "software" or "gpu".
     Animations run on a :class:`FrameClock`: frame ``n`` is shown after exactly ``n``
-    clock steps from load, whether the frames before it were drawn or only stepped.
+    clock steps from load, whether the frames before it were drawn or only stepped (and
+    synced, in scenes with particles, whose painters change state when synced). Qt's
+    random numbers are seeded at every load (qml_random).
     """
 
     def __init__(self, info: CompositionInfo, background: QColor, size: tuple[int, int],
@@ -282,6 +288,7 @@ class QmlScene:
         self.engine = QQmlEngine()
         refused = None if self.allow_network else forbid_network(self.engine)
         self.holder = QQuickItem()
+        repeat_random()  # particles and Math.random() draw the same numbers at every load
         self.root = _create_releasing_gil(self.engine, self.path, self.holder)
         if self.control is not None:
             self.holder.setParentItem(self.window.contentItem())
@@ -298,10 +305,13 @@ class QmlScene:
                 "source does not show (render with --renderer gpu)"
             )
         self.timed = uses_clock(self.objects)
+        self.syncs = any(is_a(o, ("QQuickParticleSystem",)) for o in self.objects)
         self.playback = (
             Playback(self.clock.fps) if any(map(played_by_clock, self.objects)) else None
         )
         self.at = 0  # the frame the clock shows
+        self.drawn = -1  # the frame last drawn (its scene graph synced)
+        self.painters_ready = not self.syncs
 
     def _unload_content(self) -> None:
         self.holder.setParentItem(None)  # type: ignore[arg-type]  # stubs lack None
@@ -320,12 +330,25 @@ class QmlScene:
         if self.timed and frame < self.at:
             self._unload_content()
             self._load_content()
+        if not self.painters_ready:
+            self._ready_painters()
         while self.timed and self.at < frame:
             self._set_frame(self.at)
+            if self.syncs and self.at != self.drawn:
+                self.target.sync()  # as if drawn: particles change state when synced
             self.clock.step()
             self.at += 1
         self.at = frame
         self._set_frame(frame)
+
+    def _ready_painters(self) -> None:
+        """Sync until particle painters have built their nodes, before the clock first
+        moves: an ``ImageParticle`` builds them over two syncs, loading its image between
+        them, and gives no colour, rotation or sprite to a particle emitted before."""
+        for _ in range(_PAINTER_SYNCS):
+            self.target.sync()
+            _run_posted_events()
+        self.painters_ready = True
 
     def _set_frame(self, frame: int) -> None:
         QMetaObject.invokeMethod(self.frame_setter, "show", Qt.ConnectionType.QueuedConnection,
@@ -339,6 +362,7 @@ class QmlScene:
     def grab(self, frame: int) -> QImage:
         """Frame ``frame`` at ``size``, premultiplied."""
         self._show(frame)
+        self.drawn = frame
         return self.target.render()
 
     def close(self) -> None:

@@ -10,9 +10,10 @@ fps`` seconds: an image from its file's frame delays (read with ``QImageReader``
 ``frameDuration``; one a frame with ``frameSync``), ``loops`` and ``finishBehavior``.
 A frame's picture then depends only on its number.
 
-``SpriteSequence`` offers neither a frame nor a time to set (see qml_scan), and an
-``AnimatedImage`` with a remote source has no file to read delays from: both are left to
-Qt and warned about.
+A ``SpriteSequence`` offers neither a frame nor a time to set: qml_sprites takes it over
+and plays its sprites by Qt's rules at the frame's time. An ``AnimatedImage`` with a remote
+source has no file to read delays from, nor a sequence remote sprite sheets: both are
+left to Qt and warned about (see qml_scan).
 """
 
 from __future__ import annotations
@@ -21,12 +22,17 @@ from functools import cache
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QImageReader
+from PySide6.QtQuick import QQuickItem
 
 from studio_render.compositions.qml_scan import is_a, local_file, played_by_clock, qml_value
+from studio_render.compositions.qml_sprites import SequencePlayer
 
 #: Set on an item this module plays, so a later scan knows its ``paused`` is ours.
 _PLAYED = "_studioRenderPlayed"
+#: Set on a SpriteSequence this module plays: the number of its player.
+_SEQUENCE_PLAYER = "_studioRenderSequence"
 _IMAGE = "QQuickAnimatedImage"
+_SEQUENCE = "QQuickSpriteSequence"
 #: AnimatedSprite.finishBehavior: FinishAtInitialFrame (the default), FinishAtFinalFrame.
 _FINISH_AT_FINAL = 1
 
@@ -78,15 +84,21 @@ def sprite_frame(sprite: QObject, frame: int, fps: float) -> int:
 
 
 class Playback:
-    """Drives the AnimatedImages and AnimatedSprites of one scene from the frame number."""
+    """Drives the AnimatedImages, AnimatedSprites and SpriteSequences of one scene from the
+    frame number."""
 
     def __init__(self, fps: float) -> None:
         self.fps = fps
+        self.sequences: list[SequencePlayer] = []
 
     def show(self, objects: list[QObject], frame: int) -> None:
-        """Set every played image and sprite among ``objects`` to its frame at ``frame``."""
+        """Set every played image and sprite among ``objects`` to its frame at ``frame``
+        (frames in order: sequences remember the frames before)."""
         time_ms = frame * 1000 / self.fps
         for obj in objects:
+            if is_a(obj, (_SEQUENCE,)):
+                self._show_sequence(obj, frame)
+                continue
             if not self._take(obj):
                 continue
             if is_a(obj, (_IMAGE,)):
@@ -96,6 +108,18 @@ class Playback:
                 obj.setProperty("currentFrame", image_frame(delays, loops, time_ms, speed))
             else:
                 obj.setProperty("currentFrame", sprite_frame(obj, frame, self.fps))
+
+    def _show_sequence(self, sequence: QObject, frame: int) -> None:
+        """Play a SpriteSequence (taken over at the first frame it is in, if running)."""
+        number = sequence.property(_SEQUENCE_PLAYER)
+        if number is None:
+            if not played_by_clock(sequence) or not sequence.property("running"):
+                return  # remote sheets are Qt's; a stopped sequence shows what Qt shows
+            assert isinstance(sequence, QQuickItem)
+            number = len(self.sequences)
+            self.sequences.append(SequencePlayer(sequence, frame, self.fps, seed=number))
+            sequence.setProperty(_SEQUENCE_PLAYER, number)
+        self.sequences[int(number)].show(frame)
 
     @staticmethod
     def _take(obj: QObject) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl
-from PySide6.QtQml import QQmlEngine, QQmlExpression, QQmlProperty
+from PySide6.QtQml import QQmlEngine, QQmlExpression, QQmlListReference, QQmlProperty
 from PySide6.QtQuick import QQuickItem
 
 #: Qt Quick classes the software scene graph skips (draws nothing, or hides the item).
@@ -28,18 +28,30 @@ _GPU_ONLY_SOURCE = re.compile(
 #: Classes with a ``status`` that is ``Loading`` (2) until their content is there.
 _LOADING_STATUS = 2
 _LOADS = ("QQuickImageBase", "QQuickLoader", "QQuickFontLoader")
-#: Why these classes cannot repeat their frames: particles draw from Qt's own random
-#: numbers, which cannot be seeded; a SpriteSequence reads its own QElapsedTimer
-#: (``QQuickSpriteSequence::prepareNextFrame``) and has no frame or time to set; an
-#: AnimatedImage with a remote source has no file to read its frame delays from.
-#: AnimatedSprites and local AnimatedImages follow the frame clock (qml_playback).
+#: Why these classes cannot repeat their frames when their images are remote: an
+#: AnimatedImage has no file to read its frame delays from, a SpriteSequence is left to
+#: Qt, which times it with its own QElapsedTimer. With local files they follow the frame
+#: clock (qml_playback, qml_sprites), as AnimatedSprites do; particles and
+#: ``Math.random()`` draw from Qt's random generator, seeded the same way every time a
+#: scene loads (qml_random).
 _UNREPEATABLE = {
-    "QQuickParticleSystem": "particles use random numbers Qt cannot seed",
     "QQuickAnimatedImage": "animated images from the network play on the wall clock",
-    "QQuickSpriteSequence": "sprite sequences play on the wall clock",
+    "QQuickSpriteSequence": "sprite sheets from the network play on the wall clock",
 }
-#: Code in a scene that reads the wall clock or unseeded random numbers.
-_WALL_CLOCK = re.compile(r"\bDate\.now\s*\(|\bnew\s+Date\s*\(|\bMath\.random\s*\(|\bTimer\s*\{")
+#: Particles that change group (``ParticleGroup.to``, ``GroupGoal``) or jump to a sprite
+#: (``SpriteGoal { jump: true }``): Qt's particle state engine then restarts states while
+#: its own QElapsedTimer runs (``QQuickStochasticEngine::restart`` adds its ``elapsed()``
+#: once a particle moved group within ``updateSprites``), so their timing takes in the
+#: wall clock between animation steps.
+_WALL_TIMED_PARTICLES = {
+    "QQuickParticleGroup": "to",
+    "QQuickGroupGoalAffector": None,
+    "QQuickSpriteGoalAffector": "jump",
+}
+#: Code in a scene that reads the wall clock.
+_WALL_CLOCK = re.compile(r"\bDate\.now\s*\(|\bnew\s+Date\s*\(|\bTimer\s*\{")
+#: A SpriteSequence property that renders leave as it starts (see qml_sprites).
+_CURRENT_SPRITE = re.compile(r"\bcurrentSprite\b")
 
 
 def _classes(obj: QObject) -> Iterator[str]:
@@ -137,11 +149,20 @@ def qml_value(obj: QObject, name: str) -> object:
 
 
 def played_by_clock(obj: QObject) -> bool:
-    """Whether the frame clock drives ``obj`` (see qml_playback): an AnimatedSprite, or an
-    AnimatedImage showing a local file."""
+    """Whether the frame clock drives ``obj`` (see qml_playback): an AnimatedSprite, an
+    AnimatedImage showing a local file, a SpriteSequence whose sprites all do."""
     if is_a(obj, ("QQuickAnimatedSprite",)):
         return True
+    if is_a(obj, ("QQuickSpriteSequence",)):
+        sprites = sprites_of(obj)
+        return bool(sprites) and all(local_file(sprite) is not None for sprite in sprites)
     return is_a(obj, ("QQuickAnimatedImage",)) is not None and local_file(obj) is not None
+
+
+def sprites_of(sequence: QObject) -> list[QObject]:
+    """The ``Sprite`` objects of a ``SpriteSequence``, in order."""
+    sprites = QQmlListReference(sequence, "sprites")  # type: ignore[call-overload]  # str works
+    return [sprites.at(i) for i in range(sprites.count())]
 
 
 def local_file(image: QObject) -> str | None:
@@ -188,19 +209,30 @@ def gpu_in_source(path: Path) -> str | None:
 
 
 def unrepeatable(path: Path, objects: list[QObject]) -> list[str]:
-    """Why frames of this scene may differ between renders (wall clock, random numbers)."""
+    """Why frames of this scene may differ between renders (the wall clock), or from
+    what Qt shows (a SpriteSequence's ``currentSprite``)."""
     found = []
     for obj in objects:
         reason = is_a(obj, tuple(_UNREPEATABLE))
         if reason and not played_by_clock(obj):
             found.append(f"{describe(obj)}: {_UNREPEATABLE[reason]}")
+        kind = is_a(obj, tuple(_WALL_TIMED_PARTICLES))
+        needs = _WALL_TIMED_PARTICLES[kind] if kind else None
+        if kind and (needs is None or obj.property(needs)):
+            group = f" {obj.property('name')}" if kind == "QQuickParticleGroup" else ""
+            found.append(f"{describe(obj)}{group}: particle state changes are timed partly "
+                         "by the wall clock in Qt")  # fmt: skip
+    sequences = any(is_a(o, ("QQuickSpriteSequence",)) for o in objects)
     for source in _sources(path):
         for number, line in _code_lines(source):
             match = _WALL_CLOCK.search(line)
             if match:
                 what = match[0].rstrip("({ ").strip()
-                found.append(f"{source.name}:{number}: {what} reads the wall clock or "
-                             "random numbers; frames will differ between renders")  # fmt: skip
+                found.append(f"{source.name}:{number}: {what} reads the wall clock; "
+                             "frames will differ between renders")  # fmt: skip
+            elif sequences and _CURRENT_SPRITE.search(line):
+                found.append(f"{source.name}:{number}: currentSprite is not updated in "
+                             "renders (use the Sprites' entered signals)")  # fmt: skip
     return found
 
 

@@ -60,6 +60,9 @@ class SoftwareTarget:
         target.setDevicePixelRatio(scale)
         window.setRenderTarget(target)
 
+    def sync(self) -> None:
+        self.control.sync()
+
     def render(self) -> QImage:
         self.control.sync()
         self.control.render()
@@ -107,6 +110,13 @@ class GlTarget:
         window.setRenderTarget(target)
         self.frame = QImage(size, _PREMULTIPLIED)
         self._address = ctypes.addressof(ctypes.c_char.from_buffer(self.frame.bits()))
+
+    def sync(self) -> None:
+        """Bring the scene graph up to date without drawing (see QmlScene's pre-roll)."""
+        self.context.makeCurrent(self.surface)
+        self.control.beginFrame()
+        self.control.sync()
+        self.control.endFrame()
 
     def render(self) -> QImage:
         self.context.makeCurrent(self.surface)

@@ -144,13 +144,19 @@ def test_recent_files_menu_reopens(qtbot: QtBot, make_window: WindowFactory, com
         entries[composition.name].trigger()
 
 
-def test_window_says_which_renderer_and_why_and_warns(qtbot: QtBot, make_window: WindowFactory):
+def test_window_says_which_renderer_and_why_and_warns(qtbot: QtBot, make_window: WindowFactory,
+                                                      tmp_path: Path):  # fmt: skip
     window = make_window()
     scenes = Path(__file__).resolve().parents[1] / "data" / "scenes"
     values = window.composition.info_view.values
     with qtbot.waitSignal(window.compositionLoaded, timeout=LOAD_TIMEOUT_MS):
         window.load_composition(scenes / "title_card.qml")
     assert values["renderer"].text().startswith("gpu (MultiEffect"), values["renderer"].text()
+    clock = tmp_path / "clock.qml"
+    clock.write_text(
+        "import QtQuick\nRectangle { width: 64; height: 64; property int frame\n"
+        "  property int durationInFrames: 3\n  opacity: Date.now() % 2 ? 1 : 0.5 }\n"
+    )
     with qtbot.waitSignal(window.compositionLoaded, timeout=LOAD_TIMEOUT_MS):
-        window.load_composition(scenes / "particles.qml")
-    assert "particles use random numbers Qt cannot seed" in values["warnings"].text()
+        window.load_composition(clock)
+    assert "clock.qml:4: Date.now reads the wall clock" in values["warnings"].text()
