@@ -163,6 +163,7 @@ class PreviewPanel(QWidget):
         self.renderer.ready.connect(self._on_ready)
         self.renderer.failed.connect(self._on_failed)
         self.marks: tuple[int, int] | None = None
+        self.shown: int | None = None  # the frame on screen
         self._clock: PlaybackClock | None = None  # while playing
         self._elapsed = QElapsedTimer()
         self._elapsed.start()
@@ -275,6 +276,7 @@ class PreviewPanel(QWidget):
     def _set_info(self, info: CompositionInfo | None) -> None:
         self.pause()
         self.info = info
+        self.shown = None
         self.marks = None
         self.slider.set_marks(None)
         self.slider.setEnabled(info is not None)
@@ -315,6 +317,8 @@ class PreviewPanel(QWidget):
         if self.info is None:
             return
         self.canvas.set_image(image)
+        self.shown = frame
+        self.message.setProperty("error", False)  # a frame again, after a worker failed
         self.stack.setCurrentWidget(self.canvas)
         if self._clock is not None:
             self.meter.shown(self._now())

@@ -26,6 +26,10 @@ from studio_render.core.chunkspec import FAILED, PIXELS, ChunkSpec
 from studio_render.core.procs import worker_command
 
 
+#: How a worker's own messages on stderr begin (worker/main.py).
+_OWN_PREFIX = "studio-render worker: "
+
+
 @dataclass(frozen=True)
 class PreviewLook:
     """What a preview worker process is bound to: another look needs another process."""
@@ -126,7 +130,7 @@ class PreviewWorker(QObject):
         proc = QProcess(self)
         proc.readyReadStandardOutput.connect(lambda p=proc: self._on_output(p))
         proc.readyReadStandardError.connect(lambda p=proc: self._on_stderr(p))
-        proc.finished.connect(lambda code, _status, p=proc: self._on_finished(p, code))
+        proc.finished.connect(lambda code, status, p=proc: self._on_finished(p, code, status))
         proc.errorOccurred.connect(lambda error, p=proc: self._on_error(p, error))
         proc.start(argv[0], argv[1:])
         self.started += 1
@@ -236,9 +240,9 @@ class PreviewWorker(QObject):
 
     def _on_error(self, proc: QProcess, error: QProcess.ProcessError) -> None:
         if error is QProcess.ProcessError.FailedToStart:
-            self._on_finished(proc, -1)
+            self._on_finished(proc, -1, QProcess.ExitStatus.CrashExit)
 
-    def _on_finished(self, proc: QProcess, code: int) -> None:
+    def _on_finished(self, proc: QProcess, code: int, status: QProcess.ExitStatus) -> None:
         if not shiboken6.isValid(self) or not shiboken6.isValid(proc):
             return  # destroyed with its owner (the window closing)
         if proc in self._stopping:
@@ -254,10 +258,13 @@ class PreviewWorker(QObject):
         self._in_flight = self._pending = self._last = None
         self._limit.stop()
         proc.deleteLater()
-        why = self._said or (self._stderr[-1] if self._stderr else f"exit code {code}")
+        own = [line for line in self._stderr if line.startswith(_OWN_PREFIX)]
+        why = self._said or (own[-1].removeprefix(_OWN_PREFIX) if own else None)
+        if why is None:
+            crashed = status is QProcess.ExitStatus.CrashExit
+            why = "it crashed or was killed" if crashed else f"exit code {code}"
         self.failed.emit(
-            f"The preview worker stopped ({why.removeprefix('studio-render worker: ')}); "
-            "the next frame asked for starts a fresh one."
+            f"The preview worker stopped ({why}); the next frame asked for starts a fresh one."
         )
         self._finish_if_idle()
 
