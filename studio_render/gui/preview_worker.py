@@ -25,7 +25,6 @@ from PySide6.QtGui import QImage
 from studio_render.core.chunkspec import FAILED, PIXELS, ChunkSpec
 from studio_render.core.procs import worker_command
 
-
 #: How a worker's own messages on stderr begin (worker/main.py).
 _OWN_PREFIX = "studio-render worker: "
 
