@@ -68,7 +68,7 @@ class PreviewWorker(QObject):
         self._in_flight: FrameRequest | None = None
         self._pending: FrameRequest | None = None
         self._last: FrameRequest | None = None  # the newest request drawn
-        self._loaded = False  # the process has drawn a frame
+        self._loaded: tuple[int, int] | None = None  # the size the process has drawn at
         self._buffer = bytearray()
         self._awaited: tuple[int, int] | None = None  # frame, bytes of the pixels coming
         self._said: str | None = None  # the worker's own last words ({"error": ...})
@@ -133,7 +133,7 @@ class PreviewWorker(QObject):
         proc.errorOccurred.connect(lambda error, p=proc: self._on_error(p, error))
         proc.start(argv[0], argv[1:])
         self.started += 1
-        self._loaded = False
+        self._loaded = None
         self._buffer.clear()
         self._awaited = None
         self._said = None
@@ -164,8 +164,12 @@ class PreviewWorker(QObject):
         )  # fmt: skip
         self._proc.write(json.dumps({"preview": asdict(spec)}).encode() + b"\n")
         self._in_flight = req
-        limit = self.frame_limit_s if self._loaded else self.load_limit_s
-        self._limit.start(round(limit * 1000))
+        self._limit.start(round(self._limit_for(req) * 1000))
+
+    def _limit_for(self, req: FrameRequest) -> float:
+        """A frame's time limit: longer when the scene is loaded first (at a new size)."""
+        loads = self._loaded != (req.width, req.height)
+        return self.load_limit_s if loads else self.frame_limit_s
 
     def _on_output(self, proc: QProcess) -> None:
         if proc is not self._proc:
@@ -213,7 +217,8 @@ class PreviewWorker(QObject):
         """The frame in flight is answered: send the newest request waiting, if any."""
         req, self._in_flight = self._in_flight, None
         self._limit.stop()
-        self._loaded = True
+        if req is not None:
+            self._loaded = (req.width, req.height)
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self._send(pending)
@@ -229,7 +234,7 @@ class PreviewWorker(QObject):
         req = self._in_flight
         if req is None or self._proc is None:
             return
-        limit = self.frame_limit_s if self._loaded else self.load_limit_s
+        limit = self._limit_for(req)
         self._stop_process()
         self._last = None
         self.failed.emit(
