@@ -61,12 +61,17 @@ def _classes(obj: QObject) -> Iterator[str]:
         meta = meta.superClass()
 
 
+#: (class name, names) -> the answer of :func:`is_a`: scenes are scanned on every frame,
+#: and a class's ancestry never changes (QML types get names unique in the process).
+_IS_A: dict[tuple[str, tuple[str, ...]], str | None] = {}
+
+
 def is_a(obj: QObject, names: tuple[str, ...]) -> str | None:
     """The first of ``names`` that ``obj``'s class is or derives from."""
-    for name in _classes(obj):
-        if name in names:
-            return name
-    return None
+    key = (obj.metaObject().className(), names)
+    if key not in _IS_A:
+        _IS_A[key] = next((name for name in _classes(obj) if name in names), None)
+    return _IS_A[key]
 
 
 def describe(obj: QObject) -> str:

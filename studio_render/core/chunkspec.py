@@ -54,7 +54,9 @@ class ChunkSpec:
 #   "progress <rendered> <encoded>"  frames of this chunk drawn / encoded so far
 #   "cut <start> <end>"              the chunk starting at <start> now ends at <end>
 #   "done"                           the chunk file is complete
-#   "failed <message>"               the chunk cannot be rendered, in one line (then exit)
+#   "failed <message>"               the chunk cannot be rendered, in one line (then exit);
+#                                    for a preview request: the frame cannot (worker lives)
+#   "pixels <frame> <nbytes>"        a preview frame: <nbytes> raw bytes (B, G, R, A) follow
 # Lines a serving worker reads on stdin, besides chunk specs (JSON):
 #   "cut <start> <at>"               end the chunk starting at <start> at frame <at>, or
 #                                    at the first frame not drawn yet if that is later
@@ -62,6 +64,7 @@ PROGRESS = "progress"
 CUT = "cut"
 DONE = "done"
 FAILED = "failed"
+PIXELS = "pixels"
 
 
 def cut_line(start: int, frame: int) -> str:

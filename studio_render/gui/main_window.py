@@ -200,6 +200,8 @@ class MainWindow(QMainWindow):
         self.composition.loaded.connect(self._on_loaded)
         self.composition.failed.connect(self._on_load_failed)
         self.form.concurrencyChanged.connect(self.controller.set_concurrency)
+        self.form.lookChanged.connect(self._update_preview_look)
+        self.preview.rangeMarked.connect(self.form.set_frames)
         self.target_form.targetChanged.connect(self._on_target_changed)
 
         c = self.controller
@@ -295,9 +297,14 @@ class MainWindow(QMainWindow):
 
     def _on_loaded(self, info: CompositionInfo) -> None:
         self.form.set_composition(info)
+        self._update_preview_look()
         self.statusBar().showMessage(f"Loaded {Path(info.path).name}", 5000)
         self._update_state()
         self.compositionLoaded.emit(info)
+
+    def _update_preview_look(self) -> None:
+        """The preview draws with the render's renderer and network choice."""
+        self.preview.set_renderer(self.form.renderer(), self.form.network_check.isChecked())
 
     def _on_load_failed(self, message: str) -> None:
         self.statusBar().showMessage("The composition could not be loaded.", 5000)

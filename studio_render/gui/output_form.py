@@ -48,6 +48,8 @@ class OutputForm(QWidget):
     """Edits everything about the output; :meth:`settings` turns it into RenderSettings."""
 
     concurrencyChanged = Signal(int)
+    #: The renderer or the network choice changed: what the preview draws with.
+    lookChanged = Signal()
 
     def __init__(self, concurrency: int, preset: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -161,6 +163,7 @@ class OutputForm(QWidget):
             "Off: a scene reads local files only, and a render it asks the network of fails "
             "naming the URL. On: images, components, fonts and XMLHttpRequest may fetch."
         )
+        self.network_check.toggled.connect(self.lookChanged)
 
         self.summary = QLabel()
         self.summary.setObjectName("outputSummary")
@@ -227,24 +230,25 @@ class OutputForm(QWidget):
         self.fps_spin.setValue(0)
         lottie = info is not None and info.kind == "lottie"
         self.lottie_renderer.setEnabled(lottie)
-        self.fps_spin.setEnabled(lottie and self._renderer() != "rlottie")
+        self.fps_spin.setEnabled(lottie and self.renderer() != "rlottie")
         self._set_frame_range()
         self._set_frames_enabled(info is not None)
         if info is not None:
             self.output_edit.setText(str(default_output(Path(info.path), self.preset)))
         self._update_summary()
 
-    def _renderer(self) -> str:
+    def renderer(self) -> str:
         """The renderer asked for: the Lottie choice, or "auto" (QML decides per scene)."""
         if self.info is None or self.info.kind != "lottie":
             return "auto"
         return str(self.lottie_renderer.currentData())
 
     def _on_lottie_renderer_changed(self) -> None:
-        if self._renderer() == "rlottie":
+        if self.renderer() == "rlottie":
             self.fps_spin.setValue(0)  # rlottie draws the animation's own frames only
         self.fps_spin.setEnabled(self.info is not None and self.info.kind == "lottie"
-                                 and self._renderer() != "rlottie")  # fmt: skip
+                                 and self.renderer() != "rlottie")  # fmt: skip
+        self.lookChanged.emit()
 
     def _fps(self) -> float | None:
         """The output frame rate asked for; None: the composition's own."""
@@ -264,6 +268,16 @@ class OutputForm(QWidget):
     def _on_fps_changed(self) -> None:
         self._set_frame_range()
         self._update_summary()
+
+    def set_frames(self, first: int, last: int) -> None:
+        """The frame range from composition frames ``first``-``last`` (inclusive), counted
+        at the output rate."""
+        info = self.info
+        if info is None:
+            return
+        scale = (self._fps() or info.fps) / info.fps
+        self.first_frame.setValue(round(first * scale))
+        self.last_frame.setValue(round(last * scale))
 
     def _all_frames(self) -> None:
         self.first_frame.setValue(0)
@@ -368,6 +382,6 @@ class OutputForm(QWidget):
             size=size,
             crf=self.quality_spin.value() if preset.crf is not None else None,
             fps=self._fps(),
-            renderer=self._renderer(),
+            renderer=self.renderer(),
             allow_network=self.network_check.isChecked(),
         )

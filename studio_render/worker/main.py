@@ -4,9 +4,10 @@
 exit 2); with the scene graph backend the process chose for it (QML).
 ``chunk SPEC_JSON``: render one chunk into ffmpeg, reporting progress lines on stdout.
 ``serve [KIND]``: render each chunk spec read as a line on stdin, loading the scene once;
-a line ``{"probe": PATH, "renderer": RENDERER}`` is answered like the ``probe`` command.
+a line ``{"probe": PATH, "renderer": RENDERER}`` is answered like the ``probe`` command,
+and ``{"preview": SPEC}`` (a chunk spec without encoder) with frame ``start``'s raw pixels
+(:func:`answer_preview`): the window's warm preview worker.
 KIND ``lottie``: do not boot Qt ahead of the first request (a Lottie worker never needs it).
-``still PATH FRAME OUT.png [WIDTH HEIGHT]``: render one frame to a PNG (previews).
 
 Loading untrusted files happens here, never in the app: a Lottie file that crashes
 ThorVG takes down this process only, and one that makes it loop forever is stopped by a
@@ -36,6 +37,7 @@ from studio_render.compositions.info import CompositionInfo, check_renderer, kin
 from studio_render.core.chunkspec import (
     DONE,
     FAILED,
+    PIXELS,
     PROGRESS,
     ChunkSpec,
     cut_line,
@@ -213,11 +215,12 @@ class _SourceCache:
         self._key: tuple[object, ...] | None = None
         self._source: FrameSource | None = None
 
-    def get(self, spec: ChunkSpec) -> FrameSource:
+    def get(self, spec: ChunkSpec, fresh: bool = False) -> FrameSource:
+        """The source for ``spec``; ``fresh``: a new one even if the last one fits."""
         key = (spec.composition, spec.kind, spec.width, spec.height, spec.native_width,
                spec.native_height, spec.alpha, spec.background, spec.time_scale,
                spec.work_folder, spec.renderer, spec.allow_network)  # fmt: skip
-        if self._source is None or key != self._key or spec.renderer == "rlottie":
+        if self._source is None or key != self._key or fresh:
             self.close()
             self._source, self._key = _open_source(spec), key
         return self._source
@@ -271,18 +274,52 @@ def serve(kind: str = "qml") -> NoReturn:
         import studio_render.worker.frames  # noqa: F401
 
     sources = _SourceCache()
+    previewed = -2  # the frame the last preview request drew
     while True:
         request = json.loads(specs.get())
         if "probe" in request:
             answer = probe_answer(Path(request["probe"]), request.get("renderer", "auto"))
             _say(json.dumps(answer))
             continue
+        if "preview" in request:
+            spec = ChunkSpec(**request["preview"])
+            # rlottie draws a frame after a jump as the first frame of a chunk: afresh
+            fresh = spec.renderer == "rlottie" and spec.start != previewed + 1
+            previewed = spec.start if answer_preview(spec, sources, fresh) else -2
+            continue
         spec = ChunkSpec(**request)
         current.frames = FrameRange(spec.start, spec.end)
         with _one_line_errors():
-            render_chunk(spec, sources.get(spec), current.frames)
+            render_chunk(spec, sources.get(spec, fresh=spec.renderer == "rlottie"), current.frames)
         current.frames = None  # before "done": a late cut request gets no answer
         _say(DONE)
+
+
+def answer_preview(spec: ChunkSpec, sources: _SourceCache, fresh: bool) -> bool:
+    """Draw frame ``spec.start`` as a chunk of ``spec`` would, and answer with a
+    ``pixels FRAME NBYTES`` line followed by its raw bytes; or with one ``failed`` line,
+    the worker living on (True: drawn)."""
+    try:
+        pixels = sources.get(spec, fresh).frame(spec.start)
+    except Exception as exc:
+        sources.close()  # a scene that failed mid-way is not drawn from again
+        _say(f"{FAILED} {one_line(exc)}")
+        return False
+    with _STDOUT:
+        sys.stdout.write(f"{PIXELS} {spec.start} {pixels.nbytes}\n")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(pixels)
+        sys.stdout.buffer.flush()
+    return True
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception in one line: our own errors by their message, others with their type."""
+    if isinstance(exc, StudioRenderError | EncoderFailed):
+        message = str(exc)
+    else:
+        message = f"{type(exc).__name__}: {exc}"
+    return " ".join(message.split())
 
 
 class EncoderFailed(Exception):
@@ -296,11 +333,7 @@ def _one_line_errors() -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        if isinstance(exc, StudioRenderError | EncoderFailed):
-            message = str(exc)
-        else:
-            message = f"{type(exc).__name__}: {exc}"
-        message = " ".join(message.split())  # one line
+        message = one_line(exc)
         print(f"studio-render worker: {message}", file=sys.stderr, flush=True)
         _say(f"{FAILED} {message}")
         os._exit(1)
@@ -377,8 +410,6 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args[:1] == ["serve"] and len(args) <= 2:
             serve(*args[1:])
-        if len(args) in (4, 6) and args[0] == "still":
-            return _still(args[1:])
     except StudioRenderError as exc:
         print(json.dumps({"error": str(exc)}), flush=True)
         print(str(exc), file=sys.stderr)
@@ -386,33 +417,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     print(
-        "usage: worker probe PATH [RENDERER] | chunk SPEC_JSON | serve [KIND]"
-        " | still PATH FRAME OUT [W H]",
+        "usage: worker probe PATH [RENDERER] | chunk SPEC_JSON | serve [KIND]",
         file=sys.stderr,
     )
     return EXIT_BAD_INPUT
-
-
-def _still(args: list[str]) -> int:
-    """Render one frame to a PNG file, flattened on nothing (alpha kept)."""
-    path, frame, out = Path(args[0]), int(args[1]), args[2]
-    info = probe(path)
-    size = (int(args[3]), int(args[4])) if len(args) == 5 else (info.width, info.height)
-    spec = ChunkSpec(
-        info.path, info.kind, frame, frame + 1, *size, info.width, info.height,
-        True, "#000000", [], out,
-    )  # fmt: skip
-    source = _open_source(spec)
-    try:
-        pixels = bytes(source.frame(min(max(frame, 0), info.frame_count - 1)))
-    finally:
-        source.close()
-    from PySide6.QtGui import QImage
-
-    image = QImage(pixels, *size, size[0] * 4, QImage.Format.Format_ARGB32)
-    if not image.save(out, "PNG"):  # type: ignore[call-overload]  # stubs say bytes
-        raise BadInput(f"cannot write {out}")
-    return 0
 
 
 if __name__ == "__main__":
