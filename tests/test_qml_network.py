@@ -91,6 +91,11 @@ def test_a_remote_image_at_load_is_refused_before_work(
     assert f"{url}/image.png" in done.stderr and "--allow-network" in done.stderr
     assert requests == []
     assert not out.exists() and leftovers(tmp_path) == []
+    info = studio_render("info", comp)  # tells, does not refuse
+    assert info.returncode == 0, info.stderr
+    assert (f"  network:   {url}/image.png (refused: local renders read local files only, "
+            "unless network is allowed)") in info.stdout.splitlines(), info.stdout  # fmt: skip
+    assert requests == []
 
 
 @pytest.mark.parametrize(

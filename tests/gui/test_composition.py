@@ -39,10 +39,26 @@ def test_loading_shows_the_facts_and_a_default_output(window: MainWindow, compos
     assert values["audio"] == "none"
     assert values["renderer"] == "{} ({})".format(*info.renderer())
     assert values["warnings"] == "none"
+    assert values["network"] == "none"
     assert window.form.output_edit.text() == str(composition.with_suffix(".mp4"))
     assert window.form.last_frame.value() == info.frame_count - 1
     assert window.render_button.isEnabled()
     assert composition.name in window.windowTitle()
+
+
+def test_the_facts_name_the_urls_the_network_policy_refuses(
+    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path
+) -> None:
+    url = "http://127.0.0.1:9/remote.png"  # refused before any request is made
+    scene = tmp_path / "remote.qml"
+    scene.write_text("import QtQuick\nRectangle { width: 32; height: 32; property int frame: 0\n"
+                     "    property int durationInFrames: 4\n"
+                     f'    Image {{ source: "{url}" }} }}\n')  # fmt: skip
+    window = make_window()
+    load(qtbot, window, scene)
+    shown = window.composition.info_view.values["network"].text()
+    refused = "refused: local renders read local files only, unless network is allowed"
+    assert shown == f"{url} ({refused})", shown
 
 
 def test_open_dialog_is_filtered_and_loads(qtbot: QtBot, make_window: WindowFactory,
