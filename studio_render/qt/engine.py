@@ -44,7 +44,12 @@ from studio_render.core.progress import (
     ProgressModel,
     Stage,
 )
-from studio_render.core.resume import Segment, record_finished, remove_other_work_dirs
+from studio_render.core.resume import (
+    Segment,
+    keep_finished,
+    record_finished,
+    remove_other_work_dirs,
+)
 from studio_render.core.worker_pool import WorkerPool
 from studio_render.qt.aggregator import ProgressAggregator
 from studio_render.qt.runnables import ChunkRunnable, ChunkSignals, FunctionRunnable, StepSignals
@@ -126,6 +131,7 @@ class RenderEngine(QObject):
         self._attempt: Callable[..., Outcome] = run_chunk_attempt
         self._finishing = False
         self._complete = False
+        self._keep_finished = False  # cancelled to be resumed: finished chunks stay
         self._free_at_start = 0  # bytes free on the output's disk when the render began
         self._chunk_signals = ChunkSignals(self)
         self._chunk_signals.started.connect(self._on_started)
@@ -180,7 +186,7 @@ class RenderEngine(QObject):
         self._drawn.clear()
         self._splitting = None
         self._failure = None
-        self._finishing = self._complete = False
+        self._finishing = self._complete = self._keep_finished = False
         self._audio_ready = job.audio is None
         self._free_at_start = shutil.disk_usage(job.output.parent).free
         if self.pool is not None:
@@ -228,10 +234,15 @@ class RenderEngine(QObject):
         self.pool.start(runnable)
 
     @Slot()
-    def cancel(self) -> None:
-        """Stop every process, remove temporary files, leave the output path as it was."""
+    def cancel(self, keep_finished: bool = False) -> None:
+        """Stop every process, remove temporary files, leave the output path as it was.
+
+        ``keep_finished``: the finished chunks stay in the work folder, and the same job
+        started again reuses them (see ``core/resume.py``).
+        """
         if not self.running or self._cancel.is_set():
             return
+        self._keep_finished = keep_finished
         self._cancel.set()
         self.aggregator.stop()
 
@@ -454,7 +465,10 @@ class RenderEngine(QObject):
         self.pool.waitForDone()  # every runnable has signalled; their threads are returning
         self._audio_pool.waitForDone()
         self._release_workers()
-        job.remove_work_dir()
+        if self._keep_finished and not self._complete and self._failure is None:
+            keep_finished(job.work_dir)
+        else:
+            job.remove_work_dir()
         self.job = None
         if self._complete:  # what killed renders of this output left is of no use now
             remove_other_work_dirs(job.output.parent, job.work_dir, job.output)
