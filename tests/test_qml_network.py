@@ -152,6 +152,28 @@ def test_with_allow_network_the_same_scenes_fetch(
     assert (frames[:, SIZE // 2, SIZE // 2] == [255, 0, 0]).all()  # red image, not blue
 
 
+def test_remote_media_cannot_be_asked_for(server: tuple[str, list[str]], tmp_path: Path) -> None:
+    """Media players (QtMultimedia) would fetch with FFmpeg's own network code, past the
+    policy's access manager; the renderer's Qt has no QtMultimedia, so a scene with one is
+    refused at load (exit 2, the module named) and nothing is requested."""
+    url, requests = server
+    body = f'''    MediaPlayer {{ source: "{url}/film.mp4"; videoOutput: screen
+                   Component.onCompleted: play() }}
+    VideoOutput {{ id: screen; anchors.fill: parent }}'''
+    comp = scene(tmp_path, body)
+    comp.write_text(
+        comp.read_text().replace("import QtQuick\n", "import QtQuick\nimport QtMultimedia\n")
+    )
+    out = tmp_path / "out.mkv"
+    done = render(comp, out, "--allow-network")
+    assert done.returncode == 2, done.stderr
+    assert first_line(done) == (
+        'studio-render: error: net.qml:2: module "QtMultimedia" is not installed'
+    ), done.stderr
+    assert requests == []
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
 def test_allow_network_is_refused_on_a_cluster(tmp_path: Path, small_qml: Path) -> None:
     done = render(small_qml, tmp_path / "out.mkv", "--allow-network", "--cluster",
                   "tcp://127.0.0.1:1")  # fmt: skip
