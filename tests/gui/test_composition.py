@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -10,6 +11,8 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
+from studio_render.compositions.info import CompositionInfo
+from studio_render.gui.composition_info import CompositionInfoView
 from studio_render.gui.main_window import MainWindow
 from tests.conftest import ROOT
 from tests.gui.conftest import LOAD_TIMEOUT_MS, WindowFactory, load
@@ -46,19 +49,18 @@ def test_loading_shows_the_facts_and_a_default_output(window: MainWindow, compos
     assert composition.name in window.windowTitle()
 
 
-def test_the_facts_name_the_urls_the_network_policy_refuses(
-    qtbot: QtBot, make_window: WindowFactory, tmp_path: Path
-) -> None:
-    url = "http://127.0.0.1:9/remote.png"  # refused before any request is made
-    scene = tmp_path / "remote.qml"
-    scene.write_text("import QtQuick\nRectangle { width: 32; height: 32; property int frame: 0\n"
-                     "    property int durationInFrames: 4\n"
-                     f'    Image {{ source: "{url}" }} }}\n')  # fmt: skip
-    window = make_window()
-    load(qtbot, window, scene)
-    shown = window.composition.info_view.values["network"].text()
+def test_the_facts_name_the_urls_the_network_policy_refuses(qtbot: QtBot) -> None:
+    """The panel's Network row, fed what the probe found (test_qml_network: the probe
+    finds a remote Image's URL, and ``info`` prints the same note)."""
+    url = "http://127.0.0.1:9/remote.png"
+    info = CompositionInfo("/s/remote.qml", "qml", 32, 32, 30.0, 4, remote=(url,))
+    view = CompositionInfoView()
+    qtbot.addWidget(view)
+    view.set_info(info)
     refused = "refused: local renders read local files only, unless network is allowed"
-    assert shown == f"{url} ({refused})", shown
+    assert view.values["network"].text() == f"{url} ({refused})"
+    view.set_info(replace(info, remote=()))
+    assert view.values["network"].text() == "none"
 
 
 def test_open_dialog_is_filtered_and_loads(qtbot: QtBot, make_window: WindowFactory,
