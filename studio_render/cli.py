@@ -176,6 +176,7 @@ def _add_tls_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from studio_render.compositions.info import network_note
     from studio_render.compositions.probe import probe_composition
     from studio_render.core.job import check_fps_for_renderer
 
@@ -202,6 +203,8 @@ def cmd_info(args: argparse.Namespace) -> int:
               f"  size:      {info.width}x{info.height}\n  fps:       {rate}\n"
               f"  frames:    {info.frame_count}\n  duration:  {info.duration_s:.3f} s\n"
               f"  audio:     {info.audio or 'none'}\n  renderer:  {renderer} ({why})")  # fmt: skip
+        for line in network_note(info.remote).splitlines():
+            print(f"  network:   {line}")
         for warning in info.warnings:
             print(f"  warning:   {warning}")
     return EXIT_OK

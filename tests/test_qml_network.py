@@ -91,6 +91,11 @@ def test_a_remote_image_at_load_is_refused_before_work(
     assert f"{url}/image.png" in done.stderr and "--allow-network" in done.stderr
     assert requests == []
     assert not out.exists() and leftovers(tmp_path) == []
+    info = studio_render("info", comp)  # tells, does not refuse
+    assert info.returncode == 0, info.stderr
+    assert (f"  network:   {url}/image.png (refused: local renders read local files only, "
+            "unless network is allowed)") in info.stdout.splitlines(), info.stdout  # fmt: skip
+    assert requests == []
 
 
 @pytest.mark.parametrize(
@@ -145,6 +150,28 @@ def test_with_allow_network_the_same_scenes_fetch(
     frames = np.frombuffer(decoded, np.uint8).reshape(-1, SIZE, SIZE, 3)
     assert len(frames) == 8
     assert (frames[:, SIZE // 2, SIZE // 2] == [255, 0, 0]).all()  # red image, not blue
+
+
+def test_remote_media_cannot_be_asked_for(server: tuple[str, list[str]], tmp_path: Path) -> None:
+    """Media players (QtMultimedia) would fetch with FFmpeg's own network code, past the
+    policy's access manager; the renderer's Qt has no QtMultimedia, so a scene with one is
+    refused at load (exit 2, the module named) and nothing is requested."""
+    url, requests = server
+    body = f'''    MediaPlayer {{ source: "{url}/film.mp4"; videoOutput: screen
+                   Component.onCompleted: play() }}
+    VideoOutput {{ id: screen; anchors.fill: parent }}'''
+    comp = scene(tmp_path, body)
+    comp.write_text(
+        comp.read_text().replace("import QtQuick\n", "import QtQuick\nimport QtMultimedia\n")
+    )
+    out = tmp_path / "out.mkv"
+    done = render(comp, out, "--allow-network")
+    assert done.returncode == 2, done.stderr
+    assert first_line(done) == (
+        'studio-render: error: net.qml:2: module "QtMultimedia" is not installed'
+    ), done.stderr
+    assert requests == []
+    assert not out.exists() and leftovers(tmp_path) == []
 
 
 def test_allow_network_is_refused_on_a_cluster(tmp_path: Path, small_qml: Path) -> None:

@@ -44,6 +44,15 @@ def network_refused(url: str) -> str:
     )
 
 
+def network_note(remote: tuple[str, ...]) -> str:
+    """The network URLs a scene loads, for ``info`` and the window: "none", else each
+    URL with the policy."""
+    if not remote:
+        return "none"
+    return "\n".join(f"{url} (refused: {LOCAL_FILES_ONLY}, unless network is allowed)"
+                     for url in remote)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class CompositionInfo:
     """The facts about a composition that planning and display need."""

@@ -5,6 +5,7 @@ Qt-free: the Qt runnables (and the cluster tasks) wrap these with their own sign
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -49,6 +50,23 @@ NO_SPACE = "No space left on device"
 def disk_full(reason: str, tail: str) -> bool:
     """Whether a failure came from a full disk (retrying cannot help)."""
     return NO_SPACE in reason or NO_SPACE in tail
+
+
+def no_space_message(free: int, needed: float) -> str:
+    """The one line for a full disk; ``needed`` is an estimate, more than ``free`` (it did
+    not fit)."""
+    needed = max(needed, free + 1)
+    return (f"no space left on the output's disk ({_megabytes(free)} MB free, "
+            f"about {_megabytes(needed, up=True)} MB needed)")  # fmt: skip
+
+
+def _megabytes(size: float, up: bool = False) -> str:
+    """``size`` bytes in MB: one decimal under 10 MB; rounded up when ``up``."""
+    mb = size / 1e6
+    digits = 1 if mb < 10 else 0
+    if up:
+        mb = math.ceil(mb * 10**digits) / 10**digits
+    return f"{mb:.{digits}f}"
 
 
 def futile_to_retry(reason: str, tail: str) -> bool:

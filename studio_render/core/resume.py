@@ -138,6 +138,41 @@ def remove_work_dir(work_dir: Path) -> None:
         os.close(fd)
 
 
+def keep_finished(work_dir: Path) -> None:
+    """A render stopped to be resumed later: leave in ``work_dir`` only what the same job
+    reuses (the chunks listed as finished, the listing, the job file) and let go of its
+    lock; remove the folder if no chunk finished."""
+    listed = _listed_files(work_dir)
+    if not listed:
+        remove_work_dir(work_dir)
+        return
+    for path in work_dir.iterdir():
+        if path.name in {*listed, FINISHED, JOB_FILE, LOCK_FILE}:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    fd = _LOCKS.pop(work_dir, None)
+    if fd is not None:
+        os.close(fd)
+
+
+def _listed_files(work_dir: Path) -> set[str]:
+    """The names of the chunk files listed in ``work_dir``'s finished listing."""
+    try:
+        lines = (work_dir / FINISHED).read_text().splitlines()
+    except OSError:
+        return set()
+    names = set()
+    for line in lines:
+        with contextlib.suppress(ValueError, AttributeError):
+            name = json.loads(line).get("file")
+            if isinstance(name, str) and name and "/" not in name:
+                names.add(name)
+    return names
+
+
 def record_finished(work_dir: Path, segment: Segment) -> None:
     """Note a finished chunk, durably: it survives a kill or a power loss after this."""
     line = json.dumps({"start": segment.start, "end": segment.end, "file": segment.path.name})

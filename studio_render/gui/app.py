@@ -67,8 +67,9 @@ def create_main_window(argv: list[str]) -> MainWindow:
 
 @contextlib.contextmanager
 def close_on_signals(window: MainWindow) -> Iterator[None]:
-    """Ctrl+C and SIGTERM close the window as its Quit does: a render stops, kept as
-    interrupted. The signal wakes the event loop through a socket, so nothing polls.
+    """Ctrl+C and SIGTERM close the window without asking: a render stops, its finished
+    chunks kept, as interrupted. The signal wakes the event loop through a socket, so
+    nothing polls.
     """
     wanted = [s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None)) if s is not None]
     reader, writer = socket.socketpair()
@@ -79,7 +80,7 @@ def close_on_signals(window: MainWindow) -> Iterator[None]:
     def on_signal() -> None:
         with contextlib.suppress(OSError):
             reader.recv(64)
-        window.close()
+        window.close_now(keep_finished=True)
 
     notifier.activated.connect(on_signal)
     previous_fd = signal.set_wakeup_fd(writer.fileno())

@@ -1,5 +1,6 @@
 """The loaded composition's facts: kind, size, frame rate, frames, duration, audio; for
-QML, the renderer it gets and why, and why its frames may not repeat."""
+QML, the renderer it gets and why, the network URLs it loads (refused unless allowed),
+and why its frames may not repeat."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from studio_render.compositions.info import CompositionInfo
+from studio_render.compositions.info import CompositionInfo, network_note
 
 KINDS = {"qml": "QML scene", "lottie": "Lottie animation"}
 _FIELDS = (
@@ -20,7 +21,7 @@ _FIELDS = (
     ("audio", "Audio"),
 )
 #: Full-width rows under the grid (long texts).
-_WIDE = (("renderer", "Renderer"), ("warnings", "Warnings"))
+_WIDE = (("renderer", "Renderer"), ("network", "Network"), ("warnings", "Warnings"))
 
 
 def describe(info: CompositionInfo) -> dict[str, str]:
@@ -33,6 +34,7 @@ def describe(info: CompositionInfo) -> dict[str, str]:
         "duration": f"{info.duration_s:.2f} s",
         "audio": Path(info.audio).name if info.audio else "none",
         "renderer": "{} ({})".format(*info.renderer()),
+        "network": network_note(info.remote),
         "warnings": "\n".join(info.warnings) or "none",
     }
 

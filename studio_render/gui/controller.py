@@ -128,14 +128,17 @@ class RenderController(QObject):
             self._run_next()
         self.stateChanged.emit()
 
-    def cancel_current(self, as_status: Status = Status.CANCELLED) -> None:
-        """Stop the current render at once; the queue stops too."""
+    def cancel_current(
+        self, as_status: Status = Status.CANCELLED, keep_finished: bool = False
+    ) -> None:
+        """Stop the current render at once; the queue stops too. ``keep_finished``: its
+        finished chunks stay for a later render of the same job (Resume)."""
         if not self.busy:
             return
         self.running_queue = False
         self._stop_as = as_status
         if self.engine.running:
-            self.engine.cancel()  # ``ended`` follows within a second
+            self.engine.cancel(keep_finished)  # ``ended`` follows within a second
         else:  # still reading the composition or connecting: nothing to stop
             self._token = self._prep_token = None
             self._end(as_status)
@@ -163,10 +166,12 @@ class RenderController(QObject):
         if self.engine.running and self.engine.pool is not None and self._session is None:
             self.engine.pool.setMaxThreadCount(workers)
 
-    def shutdown(self) -> None:
-        """The app is closing: stop the queue; the current item ends as interrupted."""
+    def shutdown(self, keep_finished: bool) -> None:
+        """The app is closing: stop the queue. The current item ends as interrupted, its
+        finished chunks kept for Resume (``keep_finished``), else as cancelled."""
         self.running_queue = False
-        self.cancel_current(Status.INTERRUPTED)
+        status = Status.INTERRUPTED if keep_finished else Status.CANCELLED
+        self.cancel_current(status, keep_finished)
 
     # -- running one item ---------------------------------------------------------------
 

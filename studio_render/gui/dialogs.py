@@ -39,6 +39,30 @@ def confirm_cancel_box(parent: QWidget, elapsed_s: float) -> QMessageBox:
     return box
 
 
+#: The answers of :func:`close_during_render_box`, by their buttons' object names.
+DISCARD, KEEP, DONT_CLOSE = "discardButton", "keepButton", "dontCloseButton"
+
+
+def close_during_render_box(parent: QWidget, elapsed_s: float) -> QMessageBox:
+    """``closeDuringRenderBox``: closing the window stops the render; discard it, keep its
+    finished chunks to resume later (the default), or do not close."""
+    box = _box(parent, "closeDuringRenderBox", QMessageBox.Icon.Question,
+               f"Close while a render is running ({format_duration(elapsed_s)} so far)?",
+               "Closing stops the render. Its finished chunks can be kept: Resume in the "
+               "queue then renders only the rest.", Button.NoButton)  # fmt: skip
+    roles = QMessageBox.ButtonRole
+    for name, text, role in ((DISCARD, "Cancel Render and &Discard", roles.DestructiveRole),
+                             (KEEP, "&Keep Finished Chunks", roles.AcceptRole),
+                             (DONT_CLOSE, "Do&n't Close", roles.RejectRole)):  # fmt: skip
+        button = box.addButton(text, role)
+        button.setObjectName(name)
+        if name == KEEP:
+            box.setDefaultButton(button)
+        elif name == DONT_CLOSE:
+            box.setEscapeButton(button)
+    return box
+
+
 def about_box(parent: QWidget) -> QMessageBox:
     box = _box(parent, "aboutBox", QMessageBox.Icon.Information,
                f"<b>{APP_NAME}</b> {__version__}",

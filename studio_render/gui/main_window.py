@@ -59,6 +59,9 @@ class MainWindow(QMainWindow):
         self.last_item_id: str | None = None
         self.error_box: QMessageBox | None = None
         self.confirm_box: QMessageBox | None = None
+        self.close_box: QMessageBox | None = None  # asked on closing during a render
+        #: How closing treats a running render: None (ask), keep or discard its chunks.
+        self._keep_finished: bool | None = None
         #: Renders running longer than this ask before they are cancelled.
         self.confirm_cancel_after_s = 60.0
         #: Opens files and folders; tests replace it to see what would be opened.
@@ -427,14 +430,20 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Stop everything first; the window closes once nothing of it runs any more.
 
-        A render stopped this way is stored as interrupted.
+        During a render it asks first (:func:`dialogs.close_during_render_box`): a render
+        whose finished chunks are kept is stored as interrupted (Resume renders the rest),
+        a discarded one as cancelled.
         """
         if not self._closing:
+            if self.controller.busy and self._keep_finished is None:
+                self._ask_before_closing()
+                event.ignore()
+                return
             self._closing = True
             self._save_state()
             if self.controller.busy:
                 self.progress.set_idle_text("Closing: stopping the render…")
-            self.controller.shutdown()
+            self.controller.shutdown(keep_finished=self._keep_finished is not False)
             self.preview.renderer.shutdown()
             self.splitter.setEnabled(False)
             self.menuBar().setEnabled(False)
@@ -446,6 +455,25 @@ class MainWindow(QMainWindow):
             self.closed.emit()
         else:
             event.ignore()
+
+    def close_now(self, keep_finished: bool) -> None:
+        """Close without asking; a running render keeps its finished chunks or not."""
+        self._keep_finished = keep_finished
+        self.close()
+
+    def _ask_before_closing(self) -> None:
+        if self.close_box is not None:
+            self.close_box.raise_()
+            return
+        box = dialogs.close_during_render_box(self, self.controller.elapsed_s())
+        box.buttonClicked.connect(lambda button: self._on_close_answer(button.objectName()))
+        self.close_box = box
+        box.open()
+
+    def _on_close_answer(self, answer: str) -> None:
+        self.close_box = None
+        if answer != dialogs.DONT_CLOSE:
+            self.close_now(keep_finished=answer == dialogs.KEEP)
 
     def _continue_closing(self) -> None:
         if self._closing and not self._closed:

@@ -19,7 +19,13 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
-from studio_render.core.chunk_run import Outcome, disk_full, run_chunk_attempt, run_ffmpeg_step
+from studio_render.core.chunk_run import (
+    Outcome,
+    disk_full,
+    no_space_message,
+    run_chunk_attempt,
+    run_ffmpeg_step,
+)
 from studio_render.core.errors import RenderFailed
 from studio_render.core.ffmpeg import (
     concat_list,
@@ -38,7 +44,12 @@ from studio_render.core.progress import (
     ProgressModel,
     Stage,
 )
-from studio_render.core.resume import Segment, record_finished, remove_other_work_dirs
+from studio_render.core.resume import (
+    Segment,
+    keep_finished,
+    record_finished,
+    remove_other_work_dirs,
+)
 from studio_render.core.worker_pool import WorkerPool
 from studio_render.qt.aggregator import ProgressAggregator
 from studio_render.qt.runnables import ChunkRunnable, ChunkSignals, FunctionRunnable, StepSignals
@@ -120,6 +131,8 @@ class RenderEngine(QObject):
         self._attempt: Callable[..., Outcome] = run_chunk_attempt
         self._finishing = False
         self._complete = False
+        self._keep_finished = False  # cancelled to be resumed: finished chunks stay
+        self._free_at_start = 0  # bytes free on the output's disk when the render began
         self._chunk_signals = ChunkSignals(self)
         self._chunk_signals.started.connect(self._on_started)
         self._chunk_signals.progress.connect(self._on_progress)
@@ -173,8 +186,9 @@ class RenderEngine(QObject):
         self._drawn.clear()
         self._splitting = None
         self._failure = None
-        self._finishing = self._complete = False
+        self._finishing = self._complete = self._keep_finished = False
         self._audio_ready = job.audio is None
+        self._free_at_start = shutil.disk_usage(job.output.parent).free
         if self.pool is not None:
             self.pool.deleteLater()
         self.pool = QThreadPool(self)
@@ -220,10 +234,15 @@ class RenderEngine(QObject):
         self.pool.start(runnable)
 
     @Slot()
-    def cancel(self) -> None:
-        """Stop every process, remove temporary files, leave the output path as it was."""
+    def cancel(self, keep_finished: bool = False) -> None:
+        """Stop every process, remove temporary files, leave the output path as it was.
+
+        ``keep_finished``: the finished chunks stay in the work folder, and the same job
+        started again reuses them (see ``core/resume.py``).
+        """
         if not self.running or self._cancel.is_set():
             return
+        self._keep_finished = keep_finished
         self._cancel.set()
         self.aggregator.stop()
 
@@ -329,18 +348,24 @@ class RenderEngine(QObject):
             self.aggregator.stop()
 
     def _no_space_message(self) -> str:
-        """How full the output's disk is, and about how much the render needs there: the
-        bytes written per frame so far, for every frame, twice (chunks, then the output)."""
-        assert self.job is not None
-        free = shutil.disk_usage(self.job.output.parent).free
-        written = sum(f.stat().st_size for f in self.job.work_dir.rglob("*") if f.is_file())
-        model = self.aggregator.model
-        frames = model.snapshot().frames_done if model is not None else 0
-        needed = ""
-        if written and frames:
-            estimate = written / frames * self.job.frame_count * 2
-            needed = f", about {max(estimate, free + 1) / 1e6:.0f} MB needed"
-        return f"no space left on the output's disk ({free / 1e6:.0f} MB free{needed})"
+        """How much room the render had, and about how much it needs: the bytes per frame
+        of the finished chunks (else of what filled the disk, over the frames encoded so
+        far); a joined render needs its frames twice (chunks, then the output)."""
+        job = self.job
+        assert job is not None
+        done = [(segment.frame_count, _size(segment.path)) for segment in job.reused]
+        done += [(self._chunks[i].frame_count, _size(Path(self._runnables[i].spec.output)))
+                 for i in self._done if i in self._runnables]  # fmt: skip
+        frames, size = sum(n for n, _ in done), sum(b for _, b in done)
+        free = self._free_at_start + sum(_size(segment.path) for segment in job.reused)
+        if frames and size:
+            per_frame = size / frames
+        else:  # no chunk finished: the frames encoded so far filled the disk (or more)
+            model = self.aggregator.model
+            encoded = model.snapshot().frames_done if model is not None else 0
+            per_frame = self._free_at_start / max(encoded, 1)
+        copies = 1 if job.preset.join is Join.NONE else 2
+        return no_space_message(free, per_frame * job.frame_count * copies)
 
     def _on_runnable_finished(self, index: int) -> None:
         self._alive = {r for r in self._alive if getattr(r, "index", None) != index}
@@ -440,7 +465,10 @@ class RenderEngine(QObject):
         self.pool.waitForDone()  # every runnable has signalled; their threads are returning
         self._audio_pool.waitForDone()
         self._release_workers()
-        job.remove_work_dir()
+        if self._keep_finished and not self._complete and self._failure is None:
+            keep_finished(job.work_dir)
+        else:
+            job.remove_work_dir()
         self.job = None
         if self._complete:  # what killed renders of this output left is of no use now
             remove_other_work_dirs(job.output.parent, job.work_dir, job.output)
@@ -459,3 +487,11 @@ class RenderEngine(QObject):
     def result_error(self) -> RenderFailed | None:
         """The failure of the last render, if it failed."""
         return RenderFailed(*self._failure) if self._failure else None
+
+
+def _size(path: Path) -> int:
+    """A file's size in bytes; 0 if it is not there (any more)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -111,12 +111,12 @@ class ChunkRunnable(QRunnable):
                                          outcome.tail)  # fmt: skip
                 return
             hung_at = outcome.hung_frame
-            if attempt <= self.retries and not futile_to_retry(outcome.reason, outcome.tail):
-                self.signals.retrying.emit(i, attempt + 1, outcome.reason)
-            else:
+            if attempt > self.retries or futile_to_retry(outcome.reason, outcome.tail):
                 tries = f" after {attempt} attempts" if attempt > 1 else ""
                 message = f"{self.describe} failed{tries}: {outcome.reason}".replace("  ", " ")
                 self.signals.failed.emit(i, message, outcome.tail)
+                return  # a full disk or a refused URL fails on its first attempt
+            self.signals.retrying.emit(i, attempt + 1, outcome.reason)
 
 
 def hang_message(frame: int, reason: str) -> str:

@@ -43,10 +43,11 @@ def composition(small_qml: Path) -> Path:
 
 
 def close_window(qtbot: QtBot, window: MainWindow) -> None:
-    """Close the window and wait until it has stopped everything it started."""
+    """Close the window (a render still running is discarded, without asking) and wait
+    until it has stopped everything it started."""
     if window.isVisible() or not window._closed:
         with qtbot.waitSignal(window.closed, timeout=10_000):
-            window.close()
+            window.close_now(keep_finished=False)
 
 
 @pytest.fixture

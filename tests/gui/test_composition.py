@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -10,6 +11,8 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
+from studio_render.compositions.info import CompositionInfo
+from studio_render.gui.composition_info import CompositionInfoView
 from studio_render.gui.main_window import MainWindow
 from tests.conftest import ROOT
 from tests.gui.conftest import LOAD_TIMEOUT_MS, WindowFactory, load
@@ -39,10 +42,25 @@ def test_loading_shows_the_facts_and_a_default_output(window: MainWindow, compos
     assert values["audio"] == "none"
     assert values["renderer"] == "{} ({})".format(*info.renderer())
     assert values["warnings"] == "none"
+    assert values["network"] == "none"
     assert window.form.output_edit.text() == str(composition.with_suffix(".mp4"))
     assert window.form.last_frame.value() == info.frame_count - 1
     assert window.render_button.isEnabled()
     assert composition.name in window.windowTitle()
+
+
+def test_the_facts_name_the_urls_the_network_policy_refuses(qtbot: QtBot) -> None:
+    """The panel's Network row, fed what the probe found (test_qml_network: the probe
+    finds a remote Image's URL, and ``info`` prints the same note)."""
+    url = "http://127.0.0.1:9/remote.png"
+    info = CompositionInfo("/s/remote.qml", "qml", 32, 32, 30.0, 4, remote=(url,))
+    view = CompositionInfoView()
+    qtbot.addWidget(view)
+    view.set_info(info)
+    refused = "refused: local renders read local files only, unless network is allowed"
+    assert view.values["network"].text() == f"{url} ({refused})"
+    view.set_info(replace(info, remote=()))
+    assert view.values["network"].text() == "none"
 
 
 def test_open_dialog_is_filtered_and_loads(qtbot: QtBot, make_window: WindowFactory,

@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtWidgets import QAbstractButton
+from PySide6.QtWidgets import QAbstractButton, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from studio_render.core.job import RenderJob
+from studio_render.gui import dialogs
 from studio_render.gui.main_window import MainWindow
 from studio_render.gui.render_queue import FILE_NAME, Status
 from studio_render.qt.engine import ChunkState
@@ -16,6 +18,7 @@ from tests.conftest import live_children
 from tests.gui.conftest import RENDER_TIMEOUT_MS, WindowFactory, close_window, load, set_render
 from tests.media import frame_count
 from tests.test_engine import long_scene  # noqa: F401  (a fixture)
+from tests.test_resume import finished
 
 
 def statuses(window: MainWindow) -> list[Status]:
@@ -69,32 +72,84 @@ def test_queue_renders_in_order_and_survives_a_restart(
     assert [u.toLocalFile() for u in opened_urls] == [str(first)]
 
 
-def test_render_stopped_by_quitting_is_interrupted_after_restart(
-    qtbot: QtBot, make_window: WindowFactory, composition: Path, tmp_path: Path
-):
-    window = make_window()
-    load(qtbot, window, composition)
-    output = tmp_path / "quit.mp4"
-    set_render(window, output, frames=(0, 29), chunk_frames=3)
+def close_mid_render(qtbot: QtBot, window: MainWindow, output: Path) -> None:
+    """Start a render of 30 frames in chunks of 3 and ask to close once a chunk is done."""
+    set_render(window, output, frames=(0, 29), chunk_frames=3, preset="ffv1")
     click(qtbot, window.render_button)
     strip = window.progress.strip
     qtbot.waitUntil(lambda: strip.count(ChunkState.DONE) >= 1, timeout=RENDER_TIMEOUT_MS)
+    window.close()
+    qtbot.waitUntil(lambda: window.close_box is not None and window.close_box.isVisible())
 
-    with qtbot.waitSignal(window.closed, timeout=2000):
-        window.close()
+
+def answer(qtbot: QtBot, window: MainWindow, button_name: str) -> None:
+    box = window.close_box  # the one open (an earlier one may await deletion)
+    assert isinstance(box, QMessageBox) and box.objectName() == "closeDuringRenderBox"
+    button = box.findChild(QAbstractButton, button_name)
+    assert isinstance(button, QAbstractButton), button_name
+    click(qtbot, button)
+
+
+def test_closing_mid_render_keeps_the_finished_chunks_for_resume(
+    qtbot: QtBot, make_window: WindowFactory, composition: Path, tmp_path: Path
+):
+    """Keep: the work folder holds the finished chunks only; after a restart the item is
+    interrupted, and Resume reuses those chunks (real workers) and renders the rest."""
+    window = make_window()
+    load(qtbot, window, composition)
+    output = tmp_path / "quit.mkv"
+    close_mid_render(qtbot, window, output)
+    with qtbot.waitSignal(window.closed, timeout=10_000):
+        answer(qtbot, window, dialogs.KEEP)
     assert not live_children()
-    assert not output.exists() and not list(tmp_path.glob(".*.studio-render"))
+    assert not output.exists()
+    (work,) = tmp_path.glob(".*.studio-render")
+    listed = finished(work)
+    assert listed
+    assert sorted(f.name for f in work.iterdir()) == sorted(
+        [*(str(e["file"]) for e in listed), "finished.jsonl", "job.json", "lock"]
+    )  # no partial chunk, nothing else
 
     again = make_window()
     (item,) = again.queue_model.items()
     assert item.status is Status.INTERRUPTED
     assert again.queue_model.index(0, 2).data() == "Interrupted"
     assert "interrupted" in again.statusBar().currentMessage()
-
     again.queue_panel.select(item.id)
+    assert again.queue_panel.again_button.text() == "Resume"
+    engine = again.controller.engine
+    jobs: list[RenderJob | None] = []
+    engine.chunkStarted.connect(lambda *args: jobs.append(engine.job))
     with qtbot.waitSignal(again.controller.itemEnded, timeout=RENDER_TIMEOUT_MS):
         click(qtbot, again.queue_panel.again_button)
-    assert again.queue_model.get(item.id).status is Status.DONE and output.is_file()
+    assert again.queue_model.get(item.id).status is Status.DONE and frame_count(output) == 30
+    job = jobs[0]
+    assert job is not None
+    reused = {(s.start, s.end) for s in job.reused}
+    assert reused == {(int(str(e["start"])), int(str(e["end"]))) for e in listed}
+    assert sum(c.frame_count for c in job.chunks) == 30 - sum(e - s for s, e in reused)
+    assert not list(tmp_path.glob(".*.studio-render"))
+
+
+def test_closing_mid_render_can_be_called_off_or_discard_the_render(
+    qtbot: QtBot, make_window: WindowFactory, composition: Path, tmp_path: Path
+):
+    """Don't Close: the render goes on. Discard: nothing is left, the item is cancelled."""
+    window = make_window()
+    load(qtbot, window, composition)
+    output = tmp_path / "quit.mkv"
+    close_mid_render(qtbot, window, output)
+    answer(qtbot, window, dialogs.DONT_CLOSE)
+    assert window.close_box is None and window.isVisible() and window.controller.busy
+    window.close()  # asked again
+    qtbot.waitUntil(lambda: window.close_box is not None and window.close_box.isVisible())
+    with qtbot.waitSignal(window.closed, timeout=10_000):
+        answer(qtbot, window, dialogs.DISCARD)
+    assert not live_children()
+    assert not output.exists() and not list(tmp_path.glob(".*.studio-render"))
+    again = make_window()
+    (item,) = again.queue_model.items()
+    assert item.status is Status.CANCELLED
 
 
 def test_a_crash_mid_render_loads_as_interrupted(make_window: WindowFactory, tmp_path: Path):
@@ -146,7 +201,7 @@ def test_a_render_killed_with_the_app_resumes_from_its_finished_chunks(
     from studio_render.core.job import RenderSettings
     from studio_render.gui.render_queue import QueueItem, RenderQueue
     from tests.media import framemd5
-    from tests.test_resume import finished, kill_at_half
+    from tests.test_resume import kill_at_half
 
     scene, reference = long_scene
     out = tmp_path / "out.mkv"
