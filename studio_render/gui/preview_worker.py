@@ -114,10 +114,15 @@ class PreviewWorker(QObject):
             self._in_flight = FrameRequest(-1, 0, 0)  # its answer matches no request
 
     def shutdown(self) -> None:
-        """Stop the worker; ``idle`` follows once it is gone and its files are removed."""
+        """Stop the worker and remove its files now (the window may be gone before ``idle``)."""
         self.set_look(None)
         self._in_flight = None
         self._limit.stop()
+        for proc in list(self._stopping):
+            proc.waitForFinished(2000)  # killed: it goes at once
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
         self._finish_if_idle()
 
     # -- the process --------------------------------------------------------------------
