@@ -158,11 +158,6 @@ class RenderController(QObject):
         if item_id != self.current_id:
             self.model.remove(item_id)
 
-    def set_concurrency(self, workers: int) -> None:
-        """Change the number of workers of the render in progress (chunks not started yet)."""
-        if self.engine.running and self.engine.pool is not None and self._session is None:
-            self.engine.pool.setMaxThreadCount(workers)
-
     def shutdown(self) -> None:
         """The app is closing: stop the queue; the current item ends as interrupted."""
         self.running_queue = False

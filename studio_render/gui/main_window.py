@@ -199,7 +199,7 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(lambda: dialogs.about_box(self).open())
         self.composition.loaded.connect(self._on_loaded)
         self.composition.failed.connect(self._on_load_failed)
-        self.form.concurrencyChanged.connect(self.controller.set_concurrency)
+        self.form.concurrencyChanged.connect(self.controller.engine.set_concurrency)
         self.target_form.targetChanged.connect(self._on_target_changed)
 
         c = self.controller
