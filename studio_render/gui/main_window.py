@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from studio_render.compositions.info import CompositionInfo
 from studio_render.core.errors import BadInput
-from studio_render.core.job import RenderJob, prepare_job
+from studio_render.core.job import RenderJob, check_job
 from studio_render.gui import dialogs
 from studio_render.gui.actions import bind_button, make_action
 from studio_render.gui.composition_panel import CompositionPanel, is_composition_file
@@ -342,14 +342,13 @@ class MainWindow(QMainWindow):
             if self.target_form.on_cluster and not self.target_form.cluster_target().address:
                 raise BadInput("enter the cluster's address first (tcp://HOST:8786)")
             settings = self.form.settings()
-            job: RenderJob = prepare_job(self.info, settings)  # every check the engine makes
+            checked = check_job(self.info, settings)  # every check the engine makes
         except BadInput as exc:
             self.error_box = dialogs.settings_error_box(self, str(exc))
             self.error_box.open()
             return None
-        job.remove_work_dir()
         self.settings.preset = settings.preset
-        self.form.save_dir = str(job.output.parent)
+        self.form.save_dir = str(checked.output.parent)
         return QueueItem(composition=self.info.path, settings=settings)
 
     def cancel_render(self) -> None:
