@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from studio_render import __version__
-from studio_render.compositions.info import MAX_FPS, RENDERERS
+from studio_render.core.composition import MAX_FPS, RENDERERS
 from studio_render.core import interrupts
 from studio_render.core.errors import BadInput, StudioRenderError
 from studio_render.core.frame_watch import FRAME_TIMEOUT_S

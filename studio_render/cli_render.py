@@ -24,7 +24,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 def settings_from_args(args: argparse.Namespace, frame_count: int) -> RenderSettings:
-    from studio_render.compositions.info import parse_size
+    from studio_render.core.composition import parse_size
 
     return RenderSettings(
         output=args.output,
@@ -188,7 +188,7 @@ def run_render(args: argparse.Namespace) -> int:
     session = workers = job = None
     try:
         with interrupts.acting(kill_all_groups):
-            from studio_render.compositions.info import SUFFIXES
+            from studio_render.core.composition import SUFFIXES
             from studio_render.compositions.probe import probe_composition
             from studio_render.core.job import prepare_job
             from studio_render.core.worker_pool import WorkerPool

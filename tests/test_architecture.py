@@ -22,7 +22,7 @@ QT_FREE = [
     "studio_render.core.preflight",
     "studio_render.core.frame_watch",
     "studio_render.core.resume",
-    "studio_render.compositions.info",
+    "studio_render.core.composition",
     "studio_render.compositions.lottie",
     "studio_render.compositions.probe",
 ]

@@ -30,7 +30,7 @@ from studio_render.cluster.pack import pack_composition
 from studio_render.cluster.remote import remove_job
 from studio_render.cluster.versions import from_dask_versions, local_versions, mismatch_message
 from studio_render.cluster.worker_plugin import PLUGIN_NAME, ChunkCancelPlugin
-from studio_render.compositions.info import CompositionInfo
+from studio_render.core.composition import CompositionInfo
 from studio_render.core.errors import BadInput
 from studio_render.core.job import MAX_CONCURRENCY, RenderJob, RenderSettings, prepare_job
 from studio_render.core.plan import default_chunk_frames

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterator
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
-from studio_render.compositions.info import kind_for_path
+from studio_render.core.composition import kind_for_path
 from studio_render.core.errors import BadInput
 
 #: The most a composition's folder may hold to be sent to workers.

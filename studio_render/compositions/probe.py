@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any, cast
 
-from studio_render.compositions.info import CompositionInfo, check_renderer, kind_for_path
+from studio_render.core.composition import CompositionInfo, check_renderer, kind_for_path
 from studio_render.core.errors import BadInput
 from studio_render.core.procs import SupervisedProcess, worker_command
 from studio_render.core.worker_pool import WorkerPool

@@ -35,7 +35,7 @@ from PySide6.QtQml import (
 )
 from PySide6.QtQuick import QQuickItem, QQuickRenderControl, QQuickWindow
 
-from studio_render.compositions.info import CompositionInfo, check_size
+from studio_render.core.composition import CompositionInfo, check_size
 from studio_render.compositions.qml_clock import frame_clock
 from studio_render.compositions.qml_playback import Playback
 from studio_render.compositions.qml_scan import (

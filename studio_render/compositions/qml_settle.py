@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEventLoop, QObject, QTimer
 
-from studio_render.compositions.info import network_refused
+from studio_render.core.composition import network_refused
 from studio_render.compositions.qml_scan import (
     all_objects,
     describe,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio_render.compositions.info import LOCAL_FILES_ONLY
+from studio_render.core.composition import LOCAL_FILES_ONLY
 from studio_render.core.chunkspec import (
     DONE,
     ChunkSpec,

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio_render.compositions.info import (
+from studio_render.core.composition import (
     MAX_FPS,
     CompositionInfo,
     check_size,

@@ -13,7 +13,7 @@ from studio_render.core.errors import BadInput
 
 if TYPE_CHECKING:
     from studio_render.cluster.client import ClusterInfo, ClusterSession, TlsFiles
-    from studio_render.compositions.info import CompositionInfo
+    from studio_render.core.composition import CompositionInfo
     from studio_render.core.job import RenderJob, RenderSettings
 
 NO_EXTRA = "rendering on a cluster needs the cluster extra: pip install 'studio-render[cluster]'"

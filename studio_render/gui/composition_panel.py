@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio_render.compositions.info import SUFFIXES, CompositionInfo
+from studio_render.core.composition import SUFFIXES, CompositionInfo
 from studio_render.gui.actions import bind_button
 from studio_render.gui.composition_info import CompositionInfoView
 from studio_render.gui.loader import CompositionLoader

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio_render.compositions.info import CompositionInfo
+from studio_render.core.composition import CompositionInfo
 from studio_render.core.errors import BadInput
 from studio_render.core.job import RenderJob, check_job
 from studio_render.gui import dialogs

@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from studio_render.compositions.info import CompositionInfo, check_renderer, kind_for_path
+from studio_render.core.composition import CompositionInfo, check_renderer, kind_for_path
 from studio_render.core.chunkspec import (
     DONE,
     FAILED,

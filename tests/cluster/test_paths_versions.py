@@ -8,7 +8,7 @@ import pytest
 
 from studio_render.cluster.paths import is_plain_name, to_remote, to_worker
 from studio_render.cluster.versions import local_versions, mismatch_message
-from studio_render.compositions.info import CompositionInfo
+from studio_render.core.composition import CompositionInfo
 from studio_render.core.job import RenderSettings, prepare_job
 
 

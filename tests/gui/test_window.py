@@ -133,7 +133,7 @@ def test_settings_are_remembered(
 
 
 def test_a_lottie_output_frame_rate_shows_both_rates(window: MainWindow, corpus: Path):
-    from studio_render.compositions.info import CompositionInfo
+    from studio_render.core.composition import CompositionInfo
     from studio_render.gui.render_queue import settings_from_json, settings_to_json
 
     form = window.form
@@ -155,7 +155,7 @@ def test_a_lottie_output_frame_rate_shows_both_rates(window: MainWindow, corpus:
 def test_the_form_renders_lottie_through_rlottie_when_asked(
     window: MainWindow, corpus: Path
 ) -> None:
-    from studio_render.compositions.info import CompositionInfo
+    from studio_render.core.composition import CompositionInfo
     from studio_render.gui.render_queue import settings_from_json, settings_to_json
 
     form = window.form
