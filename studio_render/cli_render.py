@@ -188,19 +188,15 @@ def run_render(args: argparse.Namespace) -> int:
     session = workers = job = None
     try:
         with interrupts.acting(kill_all_groups):
-            from studio_render.core.composition import SUFFIXES
             from studio_render.compositions.probe import probe_composition
             from studio_render.core.job import prepare_job
-            from studio_render.core.worker_pool import WorkerPool
+            from studio_render.core.worker_pool import boot_workers
 
             interrupts.check()  # a signal came while this was being imported
             if args.cluster and args.allow_network:
                 raise BadInput("--allow-network: cluster workers never use the network")
-            kind = SUFFIXES.get(args.composition.suffix.lower(), "qml")
-            workers = None if args.cluster else WorkerPool(kind)
-            if workers is not None:  # one probes the composition while the others boot
-                count = min(args.concurrency or default_concurrency(), os.cpu_count() or 1)
-                workers.prestart(count)
+            if not args.cluster:  # one probes the composition while the others boot
+                workers = boot_workers(args.composition, args.concurrency or default_concurrency())
             interrupts.check()  # a signal killed the first ones while others were started
             info = probe_composition(args.composition, workers=workers, renderer=args.renderer)
             for warning in info.warnings:
