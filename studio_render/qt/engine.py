@@ -20,7 +20,6 @@ import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from studio_render.core.chunk_run import Outcome, disk_full, run_chunk_attempt, run_ffmpeg_step
-from studio_render.core.errors import RenderFailed
 from studio_render.core.ffmpeg import (
     concat_list,
     encode_audio_command,
@@ -121,6 +120,7 @@ class RenderEngine(QObject):
         self._attempt: Callable[..., Outcome] = run_chunk_attempt
         self._finishing = False
         self._complete = False
+        self._progress: ProgressModel | None = None  # the render's progress arithmetic
         self._chunk_signals = ChunkSignals(self)
         self._chunk_signals.started.connect(self._on_started)
         self._chunk_signals.progress.connect(self._on_progress)
@@ -182,7 +182,8 @@ class RenderEngine(QObject):
         self._concurrency = job.settings.concurrency
         self.pool.setMaxThreadCount(self._concurrency)
         _POOLS.add(self.pool)
-        self.aggregator.begin(progress_model_for(job))
+        self._progress = progress_model_for(job)
+        self.aggregator.begin(self._progress)
         for chunk in reused_chunks(job):  # done from the start
             self._chunks[chunk.index] = chunk
             self._started.add(chunk.index)
@@ -354,8 +355,7 @@ class RenderEngine(QObject):
         assert self.job is not None
         free = shutil.disk_usage(self.job.output.parent).free
         written = sum(f.stat().st_size for f in self.job.work_dir.rglob("*") if f.is_file())
-        model = self.aggregator.model
-        frames = model.snapshot().frames_done if model is not None else 0
+        frames = self._progress.snapshot().frames_done if self._progress is not None else 0
         needed = ""
         if written and frames:
             estimate = written / frames * self.job.frame_count * 2
@@ -475,7 +475,3 @@ class RenderEngine(QObject):
             else:
                 self.cancelled.emit()
         self.ended.emit()
-
-    def result_error(self) -> RenderFailed | None:
-        """The failure of the last render, if it failed."""
-        return RenderFailed(*self._failure) if self._failure else None
