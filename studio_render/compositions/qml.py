@@ -35,7 +35,6 @@ from PySide6.QtQml import (
 )
 from PySide6.QtQuick import QQuickItem, QQuickRenderControl, QQuickWindow
 
-from studio_render.core.composition import CompositionInfo, check_size
 from studio_render.compositions.qml_clock import frame_clock
 from studio_render.compositions.qml_playback import Playback
 from studio_render.compositions.qml_scan import (
@@ -50,6 +49,7 @@ from studio_render.compositions.qml_scan import (
 )
 from studio_render.compositions.qml_settle import Settler
 from studio_render.compositions.qml_target import GlTarget, SoftwareTarget, choose_backend
+from studio_render.core.composition import CompositionInfo, check_size
 from studio_render.core.errors import BadInput
 
 DEFAULT_FPS = 30.0

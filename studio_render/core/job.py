@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.composition import (
     MAX_FPS,
     CompositionInfo,
@@ -15,7 +16,6 @@ from studio_render.core.composition import (
     fit_size,
     network_refused,
 )
-from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import encode_chunk_command, find_ffmpeg
 from studio_render.core.frame_watch import FRAME_TIMEOUT_S

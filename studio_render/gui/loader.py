@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 
-from studio_render.core.composition import CompositionInfo
 from studio_render.compositions.probe import probe_composition
+from studio_render.core.composition import CompositionInfo
 from studio_render.core.errors import StudioRenderError
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.worker_pool import WorkerPool
