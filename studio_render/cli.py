@@ -9,13 +9,17 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from studio_render import __version__
-from studio_render.core.composition import MAX_FPS, RENDERERS
 from studio_render.core import interrupts
-from studio_render.core.errors import BadInput, StudioRenderError
+from studio_render.core.composition import MAX_FPS, RENDERERS
+from studio_render.core.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_CANCELLED,
+    EXIT_OK,
+    BadInput,
+    StudioRenderError,
+)
 from studio_render.core.frame_watch import FRAME_TIMEOUT_S
 from studio_render.core.presets import PRESETS, SPEEDS
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -299,4 +303,4 @@ def gui_main(argv: list[str] | None = None) -> int:
     return run_app(sys.argv[1:] if argv is None else argv)
 
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_CANCELLED", "EXIT_FAILED", "EXIT_OK", "gui_main", "main"]
+__all__ = ["gui_main", "main"]

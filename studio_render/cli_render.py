@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from studio_render.core import interrupts
-from studio_render.core.errors import BadInput, StudioRenderError
+from studio_render.core.errors import EXIT_FAILED, EXIT_OK, BadInput, StudioRenderError
 from studio_render.core.job import RenderSettings, default_concurrency, parse_frames
 from studio_render.core.progress import ProgressSnapshot
 
@@ -19,8 +19,6 @@ if TYPE_CHECKING:
     from studio_render.cluster.client import ClusterSession
     from studio_render.core.job import RenderJob
     from studio_render.core.worker_pool import WorkerPool
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 def settings_from_args(args: argparse.Namespace, frame_count: int) -> RenderSettings:

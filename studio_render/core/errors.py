@@ -1,4 +1,9 @@
-"""Errors the user can act on. Their messages are single lines meant to be shown as they are."""
+"""Errors the user can act on (their messages are single lines meant to be shown as they
+are), and the exit codes that report them."""
+
+#: Exit codes of the command line and of worker processes. A signal: 128 + its number
+#: (``interrupts.exit_code``); 130 is SIGINT's.
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 class StudioRenderError(Exception):

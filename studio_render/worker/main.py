@@ -32,7 +32,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from studio_render.core.composition import CompositionInfo, check_renderer, kind_for_path
 from studio_render.core.chunkspec import (
     DONE,
     FAILED,
@@ -41,7 +40,8 @@ from studio_render.core.chunkspec import (
     cut_line,
     parse_cut_line,
 )
-from studio_render.core.errors import BadInput, StudioRenderError
+from studio_render.core.composition import CompositionInfo, check_renderer, kind_for_path
+from studio_render.core.errors import EXIT_BAD_INPUT, BadInput, StudioRenderError
 from studio_render.core.ffmpeg import parse_progress_line
 from studio_render.core.procs import OWN_TMP_ENV
 from studio_render.worker.frame_range import FrameRange
@@ -53,8 +53,7 @@ if TYPE_CHECKING:
     from studio_render.worker.source import FrameSource
     from studio_render.worker.watchdog import Watchdog
 
-EXIT_BAD_INPUT = 2
-EXIT_PARENT_GONE = 3
+EXIT_PARENT_GONE = 3  # the worker's own: its parent went away
 # Before Qt is loaded: seeded hashing, so glyph atlases fill alike in every worker and
 # frames do not depend on which process drew them (see compositions/qml_platform.py).
 os.environ["QT_HASH_SEED"] = "0"
