@@ -241,14 +241,11 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_cluster(args: argparse.Namespace) -> int:
     """``scheduler`` and ``worker``: Dask's commands, run in this process."""
-    try:
+    from studio_render.cluster import needs_cluster_extra
+
+    with needs_cluster_extra("the cluster commands"):
         from studio_render.cluster import commands
         from studio_render.cluster.client import TlsFiles
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("dask", "distributed"):
-            raise
-        raise BadInput("cluster commands need the cluster extra: "
-                       "pip install 'studio-render[cluster]'") from None  # fmt: skip
     tls = TlsFiles(args.tls_ca_file, args.tls_cert, args.tls_key)
     interrupts.uninstall()  # Dask stops on SIGINT and SIGTERM itself
     if args.command == "scheduler":

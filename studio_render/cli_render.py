@@ -233,14 +233,10 @@ def _report_cancelled(args: argparse.Namespace, signum: int) -> int:
 
 
 def _cluster_session(args: argparse.Namespace) -> ClusterSession:
-    try:
+    from studio_render.cluster import needs_cluster_extra
+
+    with needs_cluster_extra("--cluster"):
         from studio_render.cluster.client import ClusterSession, TlsFiles
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("dask", "distributed"):
-            raise
-        raise BadInput(
-            "--cluster needs the cluster extra: pip install 'studio-render[cluster]'"
-        ) from None
     return ClusterSession(args.cluster, TlsFiles(args.tls_ca_file, args.tls_cert, args.tls_key))
 
 
