@@ -272,7 +272,7 @@ def test_a_split_chunk_that_fails_is_retried_with_its_new_end(
 def test_more_workers_midway_render_more_chunks_at_once(qtbot: QtBot, tmp_path: Path) -> None:
     """Workers 1 → 3 during a render: more chunks run at once after, none before, and the
     frames are those of a render at one worker."""
-    scene = tmp_path / "busy.qml"
+    scene = tmp_path / "busy.qml"  # about 20 ms of script a frame: the render lasts seconds
     scene.write_text(
         MOVING.read_text().replace("durationInFrames: 45", "durationInFrames: 90")
         .replace("width: 160", "width: 320").replace("height: 90", "height: 180")
@@ -280,7 +280,7 @@ def test_more_workers_midway_render_more_chunks_at_once(qtbot: QtBot, tmp_path: 
         .replace("property real fps: 30", "property real fps: 30\n"
                  "    function busy() { let s = 0; for (let i = 0; i < 1500000; i++) "
                  "s += i % 7; return s > 0 ? '' : '!' }")
-    )  # fmt: skip (about 20 ms of script per frame, so the render lasts a few seconds)
+    )  # fmt: skip
     info = probe_composition(scene)
     reference = tmp_path / "reference.mkv"
     done = studio_render("render", scene, "-o", reference, "--preset", "ffv1", "-j", "1",
