@@ -76,7 +76,7 @@ def test_cluster_package_does_not_import_qt() -> None:
     import subprocess
     import sys
 
-    modules = ["client", "attempt", "pack", "refs", "paths", "remote", "versions",
+    modules = ["client", "attempt", "pack", "paths", "remote", "versions",
                "worker_plugin", "commands"]  # fmt: skip
     code = "".join(f"import studio_render.cluster.{m}\n" for m in modules) + (
         "import sys\nqt = [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))]\n"

@@ -1,4 +1,4 @@
-"""The files a composition uses, found on the client before a cluster render.
+"""The files a composition uses: what a cluster render sends, and what a job's hash covers.
 
 Workers share no file system with the client: they receive the composition's folder only.
 A Lottie file lists its images; those are sent. A QML scene may build paths at run time,
