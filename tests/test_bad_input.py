@@ -144,3 +144,11 @@ def test_without_dask_the_cluster_says_which_extra_to_install() -> None:
         raise ModuleNotFoundError("No module named 'distributed'", name="distributed")
     with pytest.raises(ModuleNotFoundError), needs_cluster_extra("--cluster"):
         raise ModuleNotFoundError("No module named 'numpy'", name="numpy")  # not the extra
+
+
+def test_an_exception_is_told_in_one_line() -> None:
+    from studio_render.core.errors import BadInput, one_line
+
+    assert one_line(BadInput("a.qml: cannot\n  load it")) == "a.qml: cannot load it"
+    assert one_line(ValueError("bad\nvalue")) == "ValueError: bad value"
+    assert one_line(KeyError()) == "KeyError"

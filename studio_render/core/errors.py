@@ -12,3 +12,12 @@ class StudioRenderError(Exception):
 
 class BadInput(StudioRenderError):
     """The composition, the settings or the output path cannot be used (CLI exit code 2)."""
+
+
+def one_line(exc: BaseException) -> str:
+    """``exc`` in one line: the words of our own errors as they are, else its type and
+    message (``ValueError: ...``)."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, StudioRenderError):
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from studio_render.cluster import needs_cluster_extra
-from studio_render.core.errors import BadInput
+from studio_render.core.errors import BadInput, one_line
 
 if TYPE_CHECKING:
     from studio_render.cluster.client import ClusterInfo, ClusterSession, TlsFiles
@@ -69,6 +69,4 @@ def close_session(session: ClusterSession) -> None:
 
 def describe_error(exc: BaseException) -> str:
     """A one-line message for the window."""
-    if isinstance(exc, BadInput):
-        return str(exc)
-    return f"cluster error: {type(exc).__name__}: {exc}"
+    return one_line(exc) if isinstance(exc, BadInput) else f"cluster error: {one_line(exc)}"

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject
 
 from studio_render.compositions.probe import probe_composition
 from studio_render.core.composition import CompositionInfo
-from studio_render.core.errors import StudioRenderError
+from studio_render.core.errors import StudioRenderError, one_line
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.worker_pool import WorkerPool
 from studio_render.gui.background import BackgroundCalls
@@ -48,5 +48,5 @@ class CompositionLoader(BackgroundCalls):
     @staticmethod
     def _describe_failure(exc: BaseException) -> str:
         if isinstance(exc, StudioRenderError):
-            return str(exc)  # already names the file and the problem
-        return f"cannot load the composition ({exc})"
+            return one_line(exc)  # already names the file and the problem
+        return f"cannot load the composition ({one_line(exc)})"

@@ -41,7 +41,7 @@ from studio_render.core.chunkspec import (
     parse_cut_line,
 )
 from studio_render.core.composition import CompositionInfo, check_renderer, kind_for_path
-from studio_render.core.errors import EXIT_BAD_INPUT, BadInput, StudioRenderError
+from studio_render.core.errors import EXIT_BAD_INPUT, BadInput, StudioRenderError, one_line
 from studio_render.core.ffmpeg import parse_progress_line
 from studio_render.core.procs import OWN_TMP_ENV
 from studio_render.worker.frame_range import FrameRange
@@ -153,7 +153,7 @@ def probe_answer(path: Path, renderer: str = "auto") -> dict[str, object]:
     except StudioRenderError as exc:
         return {"error": str(exc)}
     except Exception as exc:  # a bug or an odd file: one line, and the worker lives on
-        return {"failed": f"{type(exc).__name__}: {exc}"}
+        return {"failed": one_line(exc)}
 
 
 def _open_source(spec: ChunkSpec) -> FrameSource:
@@ -284,7 +284,7 @@ def serve(kind: str = "qml") -> NoReturn:
         _say(DONE)
 
 
-class EncoderFailed(Exception):
+class EncoderFailed(StudioRenderError):
     """The chunk's ffmpeg exited with an error (its own lines are on stderr above)."""
 
 
@@ -295,11 +295,7 @@ def _one_line_errors() -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        if isinstance(exc, StudioRenderError | EncoderFailed):
-            message = str(exc)
-        else:
-            message = f"{type(exc).__name__}: {exc}"
-        message = " ".join(message.split())  # one line
+        message = one_line(exc)
         print(f"studio-render worker: {message}", file=sys.stderr, flush=True)
         _say(f"{FAILED} {message}")
         os._exit(1)
