@@ -13,7 +13,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from studio_render.core.composition import SUFFIXES
+from studio_render.core.composition import composition_kind
 from studio_render.core.procs import SupervisedProcess, worker_command
 
 #: How long a closed idle worker gets to exit on its own before it is stopped.
@@ -79,6 +79,6 @@ def boot_workers(composition: Path, concurrency: int) -> WorkerPool:
     """The worker processes of a local render of ``composition``, started now: one probes
     the composition (``probe_composition(workers=...)``) while the others boot, and the
     engine takes them over (``RenderEngine.start(job, workers)``)."""
-    workers = WorkerPool(SUFFIXES.get(Path(composition).suffix.lower(), "qml"))
+    workers = WorkerPool(composition_kind(composition) or "qml")  # the probe refuses others
     workers.prestart(min(concurrency, os.cpu_count() or 1))
     return workers
