@@ -169,7 +169,7 @@ def _has_property(obj: QObject, name: str) -> bool:
     return obj.metaObject().indexOfProperty(name) >= 0
 
 
-def _frame_count(root: QObject, fps: float) -> int:
+def _frame_count(root: QObject) -> int:
     if _has_property(root, "durationInFrames"):
         return int(root.property("durationInFrames"))
     for child in root.findChildren(QObject):
@@ -230,7 +230,7 @@ def probe_qml(path: Path, requested: str = "auto") -> CompositionInfo:
             width=width,
             height=height,
             fps=fps,
-            frame_count=_frame_count(root, fps),
+            frame_count=_frame_count(root),
             audio=_audio(path, root),
             gpu_items=tuple(gpu_items(objects)),
             warnings=tuple(unrepeatable(path, objects)),
