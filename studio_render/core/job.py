@@ -78,8 +78,8 @@ def parse_frames(text: str, frame_count: int | None = None) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class RenderJob:
-    """A checked job: its chunks, where each goes, and where the output is assembled."""
+class CheckedJob:
+    """Settings checked against the composition and resolved; nothing is on disk yet."""
 
     info: CompositionInfo
     settings: RenderSettings
@@ -90,6 +90,15 @@ class RenderJob:
     width: int
     height: int
     alpha: bool
+    ffmpeg: str
+    audio: str | None  # the composition's audio, if the output format carries audio
+
+
+@dataclass(frozen=True)
+class RenderJob(CheckedJob):
+    """A checked job with its work folder: its chunks, where each goes, and where the
+    output is assembled."""
+
     chunks: tuple[Chunk, ...]  # to render; with ``reused``, they cover start-end
     work_dir: Path  # next to the output, named from the job, removed when the job ends
     reused: tuple[Segment, ...] = ()  # chunks a killed render of this job finished
@@ -106,11 +115,6 @@ class RenderJob:
     @property
     def duration_s(self) -> float:
         return self.frame_count / self.fps
-
-    @property
-    def audio(self) -> str | None:
-        """The composition's audio, if the output format carries audio."""
-        return None if self.preset.audio_args is None else self.info.audio
 
     @property
     def audio_offset_s(self) -> float:
@@ -212,23 +216,6 @@ def check_fps_for_renderer(renderer: str, fps: float, output_fps: float | None) 
                        f"animation's {fps:g} fps (use --renderer thorvg)")  # fmt: skip
 
 
-@dataclass(frozen=True)
-class CheckedJob:
-    """Settings checked against the composition and resolved; nothing is on disk yet."""
-
-    info: CompositionInfo
-    settings: RenderSettings
-    preset: Preset
-    output: Path  # absolute
-    start: int
-    end: int
-    width: int
-    height: int
-    alpha: bool
-    ffmpeg: str
-    audio: str | None  # the composition's audio, if the output format carries audio
-
-
 def check_job(info: CompositionInfo, settings: RenderSettings) -> CheckedJob:
     """Check every setting against the composition (:class:`BadInput` for the first one
     that cannot be used). Writes nothing: the window validates its form with this."""
@@ -304,20 +291,7 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
     for gap_start, gap_end in _gaps(c.start, c.end, reused):
         for chunk in plan_render(gap_start, gap_end, settings.concurrency, settings.chunk_frames):
             chunks.append(Chunk(len(chunks), chunk.start, chunk.end))
-    job = RenderJob(
-        info=info,
-        settings=settings,
-        preset=c.preset,
-        output=c.output,
-        start=c.start,
-        end=c.end,
-        width=c.width,
-        height=c.height,
-        alpha=c.alpha,
-        chunks=tuple(chunks),
-        work_dir=work_dir,
-        reused=tuple(reused),
-    )
+    job = RenderJob(**vars(c), chunks=tuple(chunks), work_dir=work_dir, reused=tuple(reused))
     if c.preset.join is Join.NONE:
         job.partial_output.mkdir(exist_ok=True)  # chunks write their frames straight into it
     return job
