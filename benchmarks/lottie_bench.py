@@ -38,7 +38,7 @@ RENDERERS = ["rlottie", "thorvg-python", "thorvg-python threads", "thorvg-cython
 
 
 def _fit(native: tuple[int, int]) -> tuple[int, int, int, int]:
-    from studio_render.compositions.info import fit_rect
+    from studio_render.core.composition import fit_rect
 
     return fit_rect(native, SIZE)
 

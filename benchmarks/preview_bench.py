@@ -45,7 +45,7 @@ DEFAULTS = [
 
 
 def probe(path: Path) -> object:
-    from studio_render.compositions.info import CompositionInfo
+    from studio_render.core.composition import CompositionInfo
 
     out = subprocess.run([sys.executable, "-m", "studio_render.worker", "probe", str(path)],
                          capture_output=True, text=True, check=True).stdout  # fmt: skip

@@ -31,7 +31,7 @@ _CHILD = """
 import json, sys, time
 from studio_render.worker.main import _qt_app
 _qt_app()
-from studio_render.compositions.info import CompositionInfo
+from studio_render.core.composition import CompositionInfo
 from studio_render.compositions.qml import probe_qml
 from studio_render.worker.frames import QmlSource
 path, renderer, frames = sys.argv[1], sys.argv[2], int(sys.argv[3])

@@ -9,13 +9,17 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from studio_render import __version__
-from studio_render.compositions.info import MAX_FPS, RENDERERS
 from studio_render.core import interrupts
-from studio_render.core.errors import BadInput, StudioRenderError
+from studio_render.core.composition import MAX_FPS, RENDERERS
+from studio_render.core.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_CANCELLED,
+    EXIT_OK,
+    BadInput,
+    StudioRenderError,
+)
 from studio_render.core.frame_watch import FRAME_TIMEOUT_S
 from studio_render.core.presets import PRESETS, SPEEDS
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -176,8 +180,8 @@ def _add_tls_options(parser: argparse.ArgumentParser) -> None:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    from studio_render.compositions.info import network_note
     from studio_render.compositions.probe import probe_composition
+    from studio_render.core.composition import network_note
     from studio_render.core.job import check_fps_for_renderer
 
     info = probe_composition(args.composition, renderer=args.renderer)
@@ -240,14 +244,11 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 def cmd_cluster(args: argparse.Namespace) -> int:
     """``scheduler`` and ``worker``: Dask's commands, run in this process."""
-    try:
+    from studio_render.cluster import needs_cluster_extra
+
+    with needs_cluster_extra("the cluster commands"):
         from studio_render.cluster import commands
         from studio_render.cluster.client import TlsFiles
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("dask", "distributed"):
-            raise
-        raise BadInput("cluster commands need the cluster extra: "
-                       "pip install 'studio-render[cluster]'") from None  # fmt: skip
     tls = TlsFiles(args.tls_ca_file, args.tls_cert, args.tls_key)
     interrupts.uninstall()  # Dask stops on SIGINT and SIGTERM itself
     if args.command == "scheduler":
@@ -302,4 +303,4 @@ def gui_main(argv: list[str] | None = None) -> int:
     return run_app(sys.argv[1:] if argv is None else argv)
 
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_CANCELLED", "EXIT_FAILED", "EXIT_OK", "gui_main", "main"]
+__all__ = ["gui_main", "main"]

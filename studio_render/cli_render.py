@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from studio_render.core import interrupts
-from studio_render.core.errors import BadInput, StudioRenderError
+from studio_render.core.errors import EXIT_FAILED, EXIT_OK, BadInput, StudioRenderError
 from studio_render.core.job import RenderSettings, default_concurrency, parse_frames
 from studio_render.core.progress import ProgressSnapshot
 
@@ -20,11 +20,9 @@ if TYPE_CHECKING:
     from studio_render.core.job import RenderJob
     from studio_render.core.worker_pool import WorkerPool
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
-
 
 def settings_from_args(args: argparse.Namespace, frame_count: int) -> RenderSettings:
-    from studio_render.compositions.info import parse_size
+    from studio_render.core.composition import parse_size
 
     return RenderSettings(
         output=args.output,
@@ -188,19 +186,15 @@ def run_render(args: argparse.Namespace) -> int:
     session = workers = job = None
     try:
         with interrupts.acting(kill_all_groups):
-            from studio_render.compositions.info import SUFFIXES
             from studio_render.compositions.probe import probe_composition
             from studio_render.core.job import prepare_job
-            from studio_render.core.worker_pool import WorkerPool
+            from studio_render.core.worker_pool import boot_workers
 
             interrupts.check()  # a signal came while this was being imported
             if args.cluster and args.allow_network:
                 raise BadInput("--allow-network: cluster workers never use the network")
-            kind = SUFFIXES.get(args.composition.suffix.lower(), "qml")
-            workers = None if args.cluster else WorkerPool(kind)
-            if workers is not None:  # one probes the composition while the others boot
-                count = min(args.concurrency or default_concurrency(), os.cpu_count() or 1)
-                workers.prestart(count)
+            if not args.cluster:  # one probes the composition while the others boot
+                workers = boot_workers(args.composition, args.concurrency or default_concurrency())
             interrupts.check()  # a signal killed the first ones while others were started
             info = probe_composition(args.composition, workers=workers, renderer=args.renderer)
             for warning in info.warnings:
@@ -239,14 +233,10 @@ def _report_cancelled(args: argparse.Namespace, signum: int) -> int:
 
 
 def _cluster_session(args: argparse.Namespace) -> ClusterSession:
-    try:
+    from studio_render.cluster import needs_cluster_extra
+
+    with needs_cluster_extra("--cluster"):
         from studio_render.cluster.client import ClusterSession, TlsFiles
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("dask", "distributed"):
-            raise
-        raise BadInput(
-            "--cluster needs the cluster extra: pip install 'studio-render[cluster]'"
-        ) from None
     return ClusterSession(args.cluster, TlsFiles(args.tls_ca_file, args.tls_cert, args.tls_key))
 
 

@@ -1,51 +1,50 @@
-"""Import rules: the core (planning, progress, job model, errors) never imports Qt."""
+"""Import rules, as import-linter contracts in pyproject.toml: Qt only where it is drawn
+with (qt/, gui/, worker/, the QML renderers), a core that imports no other subpackage, a
+window that uses the cluster's public API only."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
-QT_FREE = [
-    "studio_render.core.errors",
-    "studio_render.core.plan",
-    "studio_render.core.progress",
-    "studio_render.core.presets",
-    "studio_render.core.colour",
-    "studio_render.core.job",
-    "studio_render.core.chunk_run",
-    "studio_render.core.chunkspec",
-    "studio_render.core.procs",
-    "studio_render.core.ffmpeg",
-    "studio_render.core.output",
-    "studio_render.core.worker_pool",
-    "studio_render.core.interrupts",
-    "studio_render.core.preflight",
-    "studio_render.core.frame_watch",
-    "studio_render.core.resume",
-    "studio_render.compositions.info",
-    "studio_render.compositions.lottie",
-    "studio_render.compositions.probe",
-]
+from tests.conftest import ROOT
+
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
-def test_core_modules_do_not_import_qt() -> None:
-    code = (
-        "import sys\n"
-        + "".join(f"import {m}\n" for m in QT_FREE)
-        + (
-            "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6')))\n"
-            "print(qt)\nassert not qt, qt\n"
-        )
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """``lint-imports`` on the package under ``root``, with the project's contracts."""
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", str(root / "pyproject.toml")],
+        cwd=root,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+
+def test_the_import_contracts_hold() -> None:
+    done = lint_imports(ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "Contracts: 3 kept, 0 broken." in done.stdout
 
 
-def test_every_core_module_is_listed() -> None:
-    from pathlib import Path
-
-    import studio_render.core
-
-    core = Path(studio_render.core.__file__).parent
-    modules = {f"studio_render.core.{p.stem}" for p in core.glob("*.py") if p.stem != "__init__"}
-    assert modules <= set(QT_FREE)
+def test_a_forbidden_import_breaks_a_contract(tmp_path: Path) -> None:
+    """A copy of the package where the core plans with Qt and reaches into the window."""
+    shutil.copytree(ROOT / "studio_render", tmp_path / "studio_render",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    plan = tmp_path / "studio_render" / "core" / "plan.py"
+    text = plan.read_text()
+    line = text.count("\n") + 2  # of the first import added
+    plan.write_text(text + "\nfrom PySide6.QtCore import QObject\n"
+                    "from studio_render.gui import formatting\n")  # fmt: skip
+    done = lint_imports(tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Contracts: 1 kept, 2 broken." in done.stdout
+    assert "studio_render.core is not allowed to import PySide6" in done.stdout
+    assert f"studio_render.core.plan -> PySide6 (l.{line})" in done.stdout
+    assert f"studio_render.core.plan -> studio_render.gui.formatting (l.{line + 1})" in done.stdout

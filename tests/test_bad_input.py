@@ -133,3 +133,22 @@ def test_json_mode_reports_bad_input_as_an_event(tmp_path: Path) -> None:
         "event": "error",
         "message": f"{tmp_path}/nope.qml: file not found",
     }
+
+
+def test_without_dask_the_cluster_says_which_extra_to_install() -> None:
+    from studio_render.cluster import needs_cluster_extra
+    from studio_render.core.errors import BadInput
+
+    message = r"^--cluster needs the cluster extra: pip install 'studio-render\[cluster\]'$"
+    with pytest.raises(BadInput, match=message), needs_cluster_extra("--cluster"):
+        raise ModuleNotFoundError("No module named 'distributed'", name="distributed")
+    with pytest.raises(ModuleNotFoundError), needs_cluster_extra("--cluster"):
+        raise ModuleNotFoundError("No module named 'numpy'", name="numpy")  # not the extra
+
+
+def test_an_exception_is_told_in_one_line() -> None:
+    from studio_render.core.errors import BadInput, one_line
+
+    assert one_line(BadInput("a.qml: cannot\n  load it")) == "a.qml: cannot load it"
+    assert one_line(ValueError("bad\nvalue")) == "ValueError: bad value"
+    assert one_line(KeyError()) == "KeyError"

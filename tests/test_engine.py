@@ -267,3 +267,54 @@ def test_a_split_chunk_that_fails_is_retried_with_its_new_end(
     assert (0, 2) in attempts, "chunk 0 was retried"
     assert framemd5(out) == reference  # every frame exactly once: none lost, none twice
     assert values == sorted(values) and values[-1] == 1.0
+
+
+def test_more_workers_midway_render_more_chunks_at_once(qtbot: QtBot, tmp_path: Path) -> None:
+    """Workers 1 → 3 during a render: more chunks run at once after, none before, and the
+    frames are those of a render at one worker."""
+    scene = tmp_path / "busy.qml"  # about 20 ms of script a frame: the render lasts seconds
+    scene.write_text(
+        MOVING.read_text().replace("durationInFrames: 45", "durationInFrames: 90")
+        .replace("width: 160", "width: 320").replace("height: 90", "height: 180")
+        .replace('text: "frame " + root.frame', 'text: "frame " + root.frame + root.busy()')
+        .replace("property real fps: 30", "property real fps: 30\n"
+                 "    function busy() { let s = 0; for (let i = 0; i < 1500000; i++) "
+                 "s += i % 7; return s > 0 ? '' : '!' }")
+    )  # fmt: skip
+    info = probe_composition(scene)
+    reference = tmp_path / "reference.mkv"
+    done = studio_render("render", scene, "-o", reference, "--preset", "ffv1", "-j", "1",
+                         "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+    out = tmp_path / "out.mkv"
+    engine = RenderEngine()
+    running: set[int] = set()
+    most = {"before": 0, "after": 0}
+    changed = {"at": False}
+    pids: set[int] = set()
+
+    def on_started(index: int, pid: int, attempt: int) -> None:
+        running.add(index)
+        pids.add(pid)
+        when = "after" if changed["at"] else "before"
+        most[when] = max(most[when], len(running))
+
+    def on_state(index: int, state: str, fraction: float) -> None:
+        if state in (ChunkState.DONE, ChunkState.FAILED, ChunkState.RETRYING):
+            running.discard(index)
+        if not changed["at"] and state == ChunkState.RENDERING and fraction > 0.1:
+            changed["at"] = True
+            engine.set_concurrency(3)  # what the window's Workers box does
+
+    engine.chunkStarted.connect(on_started)
+    engine.chunkStateChanged.connect(on_state)
+    job = prepare_job(info, RenderSettings(output=out, preset="ffv1", concurrency=1))
+    assert len(job.chunks) == 2  # one long chunk for the one worker, a short last one
+    with qtbot.waitSignal(engine.finished, timeout=120000):
+        engine.start(job)
+    assert changed["at"]
+    assert most["before"] == 1
+    assert most["after"] >= 2, most
+    assert len(pids) >= 2, "new worker processes took chunks"
+    assert framemd5(out) == framemd5(reference)

@@ -22,6 +22,7 @@ from studio_render.cluster.paths import is_plain_name, to_remote
 from studio_render.cluster.remote import ChunkFailed, render_chunk
 from studio_render.core.chunk_run import Outcome
 from studio_render.core.chunkspec import ChunkSpec
+from studio_render.core.errors import one_line
 
 _POLL_S = 0.05
 #: A chunk the cluster drops (rather than fails) is submitted again this many times.
@@ -194,7 +195,7 @@ class ChunkTasks:
         if last is not None:  # KilledWorker
             return Outcome(False, reason=f"every worker that rendered it died, the last {last}")
         where = f"on worker {route.worker}" if route.worker else f"on {self.address}"
-        return Outcome(False, reason=f"{where}: {type(exc).__name__}: {exc}")
+        return Outcome(False, reason=f"{where}: {one_line(exc)}")
 
     def _write(self, spec: ChunkSpec, files: list[tuple[str, bytes]]) -> None:
         """Put the chunk's files where the local render would have written them."""

@@ -30,8 +30,8 @@ from studio_render.cluster.pack import pack_composition
 from studio_render.cluster.remote import remove_job
 from studio_render.cluster.versions import from_dask_versions, local_versions, mismatch_message
 from studio_render.cluster.worker_plugin import PLUGIN_NAME, ChunkCancelPlugin
-from studio_render.compositions.info import CompositionInfo
-from studio_render.core.errors import BadInput
+from studio_render.core.composition import CompositionInfo
+from studio_render.core.errors import BadInput, one_line
 from studio_render.core.job import MAX_CONCURRENCY, RenderJob, RenderSettings, prepare_job
 from studio_render.core.plan import default_chunk_frames
 
@@ -114,7 +114,7 @@ def connect(
                 name="studio-render",
             )  # fmt: skip
     except Exception as exc:
-        raise BadInput(f"cannot connect to the cluster at {address} ({_one_line(exc)})") from None
+        raise BadInput(f"cannot connect to the cluster at {address} ({one_line(exc)})") from None
     try:
         _check_versions(client, address)
         client.register_plugin(ChunkCancelPlugin(), name=PLUGIN_NAME)
@@ -143,18 +143,13 @@ def _check_versions(client: Any, address: str) -> None:
     workers: dict[str, Mapping[str, str | None]] = {}
     for worker, answer in client.run(local_versions, on_error="return").items():
         if isinstance(answer, BaseException):
-            problem = _one_line(answer)
+            problem = one_line(answer)
             raise BadInput(f"worker {worker} of {address} cannot run Studio Render "
                            f"({problem}): install studio-render[cluster] there")  # fmt: skip
         workers[worker] = answer
     message = mismatch_message(address, local_versions(), scheduler, workers)
     if message:
         raise BadInput(message)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
 class ClusterSession:

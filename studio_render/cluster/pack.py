@@ -9,7 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from studio_render.cluster.refs import composition_files
+from studio_render.core.composition_files import composition_files
 from studio_render.core.errors import BadInput
 
 #: Stored as they are: compressing them again gains nothing.

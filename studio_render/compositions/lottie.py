@@ -22,7 +22,7 @@ from thorvg_python.canvas.sw import SwCanvas
 from thorvg_python.engine import Engine
 from thorvg_python.paint.shape import Shape
 
-from studio_render.compositions.info import CompositionInfo, fit_rect
+from studio_render.core.composition import CompositionInfo, fit_rect
 from studio_render.core.errors import BadInput
 
 #: Refuse archives and stickers that unpack to more than this (zip bombs).

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 from typing import Any, cast
 
-from studio_render.compositions.info import CompositionInfo, check_renderer, kind_for_path
+from studio_render.core.composition import CompositionInfo, check_renderer, kind_for_path
 from studio_render.core.errors import BadInput
-from studio_render.core.procs import SupervisedProcess, worker_command
+from studio_render.core.procs import SupervisedProcess, last_json_line, worker_command
 from studio_render.core.worker_pool import WorkerPool
 
 PROBE_TIMEOUT_S = 30.0
@@ -67,7 +67,7 @@ def _probe_alone(path: Path, timeout: float, renderer: str) -> tuple[Composition
         )
     except subprocess.TimeoutExpired:
         raise BadInput(f"{path.name}: loading took longer than {timeout:g} s") from None
-    return _info_from(path, _last_json(done.stdout), done.returncode, done.stderr)
+    return _info_from(path, last_json_line(done.stdout), done.returncode, done.stderr)
 
 
 def _probe_in(
@@ -82,7 +82,7 @@ def _probe_in(
                 raise BadInput(f"{path.name}: loading took longer than {timeout:g} s")
             line = worker.next_line(0.05)
             if line is not None:
-                return _info_from(path, _last_json(line), 0, worker.tail)
+                return _info_from(path, last_json_line(line), 0, worker.tail)
     return _info_from(path, {}, worker.wait(), worker.tail)
 
 
@@ -104,14 +104,3 @@ def _info_from(
     info = CompositionInfo.from_json(cast(dict[str, Any], answer["info"]))
     info.check_sane()
     return info, answer.get("backend")
-
-
-def _last_json(stdout: str) -> dict[str, object]:
-    for line in reversed(stdout.strip().splitlines()):
-        try:
-            value = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            return value
-    return {}

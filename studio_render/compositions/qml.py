@@ -35,7 +35,6 @@ from PySide6.QtQml import (
 )
 from PySide6.QtQuick import QQuickItem, QQuickRenderControl, QQuickWindow
 
-from studio_render.compositions.info import CompositionInfo, check_size
 from studio_render.compositions.qml_clock import frame_clock
 from studio_render.compositions.qml_playback import Playback
 from studio_render.compositions.qml_random import repeat_random
@@ -52,6 +51,7 @@ from studio_render.compositions.qml_scan import (
 )
 from studio_render.compositions.qml_settle import Settler
 from studio_render.compositions.qml_target import GlTarget, SoftwareTarget, choose_backend
+from studio_render.core.composition import CompositionInfo, check_size
 from studio_render.core.errors import BadInput
 
 DEFAULT_FPS = 30.0
@@ -173,7 +173,7 @@ def _has_property(obj: QObject, name: str) -> bool:
     return obj.metaObject().indexOfProperty(name) >= 0
 
 
-def _frame_count(root: QObject, fps: float) -> int:
+def _frame_count(root: QObject) -> int:
     if _has_property(root, "durationInFrames"):
         return int(root.property("durationInFrames"))
     for child in root.findChildren(QObject):
@@ -234,7 +234,7 @@ def probe_qml(path: Path, requested: str = "auto") -> CompositionInfo:
             width=width,
             height=height,
             fps=fps,
-            frame_count=_frame_count(root, fps),
+            frame_count=_frame_count(root),
             audio=_audio(path, root),
             gpu_items=tuple(gpu_items(objects)),
             warnings=tuple(unrepeatable(path, objects)),

@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEventLoop, QObject, QTimer
 
-from studio_render.compositions.info import network_refused
 from studio_render.compositions.qml_scan import (
     all_objects,
     describe,
@@ -23,6 +22,7 @@ from studio_render.compositions.qml_scan import (
     may_load,
     remote_sources,
 )
+from studio_render.core.composition import network_refused
 from studio_render.core.errors import StudioRenderError
 
 #: Seconds a frame may take to settle; override with this environment variable.

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from studio_render.compositions.info import LOCAL_FILES_ONLY
 from studio_render.core.chunkspec import (
     DONE,
     ChunkSpec,
@@ -21,6 +20,7 @@ from studio_render.core.chunkspec import (
     parse_failed_line,
     parse_worker_line,
 )
+from studio_render.core.composition import LOCAL_FILES_ONLY
 from studio_render.core.ffmpeg import parse_progress_line
 from studio_render.core.frame_watch import FrameWatch
 from studio_render.core.procs import SupervisedProcess, worker_command

@@ -1,4 +1,9 @@
-"""Errors the user can act on. Their messages are single lines meant to be shown as they are."""
+"""Errors the user can act on (their messages are single lines meant to be shown as they
+are), and the exit codes that report them."""
+
+#: Exit codes of the command line and of worker processes. A signal: 128 + its number
+#: (``interrupts.exit_code``); 130 is SIGINT's.
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 class StudioRenderError(Exception):
@@ -9,13 +14,10 @@ class BadInput(StudioRenderError):
     """The composition, the settings or the output path cannot be used (CLI exit code 2)."""
 
 
-class RenderFailed(StudioRenderError):
-    """The render started but could not complete (CLI exit code 1)."""
-
-    def __init__(self, message: str, details: str = "") -> None:
-        super().__init__(message)
-        self.details = details
-
-
-class Cancelled(StudioRenderError):
-    """The render was cancelled by the user (CLI exit code 130)."""
+def one_line(exc: BaseException) -> str:
+    """``exc`` in one line: the words of our own errors as they are, else its type and
+    message (``ValueError: ...``)."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, StudioRenderError):
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -8,14 +8,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from studio_render.compositions.info import (
+from studio_render.core.chunkspec import ChunkSpec
+from studio_render.core.composition import (
     MAX_FPS,
     CompositionInfo,
     check_size,
     fit_size,
     network_refused,
 )
-from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import encode_chunk_command, find_ffmpeg
 from studio_render.core.frame_watch import FRAME_TIMEOUT_S
@@ -78,8 +78,8 @@ def parse_frames(text: str, frame_count: int | None = None) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class RenderJob:
-    """A checked job: its chunks, where each goes, and where the output is assembled."""
+class CheckedJob:
+    """Settings checked against the composition and resolved; nothing is on disk yet."""
 
     info: CompositionInfo
     settings: RenderSettings
@@ -90,6 +90,15 @@ class RenderJob:
     width: int
     height: int
     alpha: bool
+    ffmpeg: str
+    audio: str | None  # the composition's audio, if the output format carries audio
+
+
+@dataclass(frozen=True)
+class RenderJob(CheckedJob):
+    """A checked job with its work folder: its chunks, where each goes, and where the
+    output is assembled."""
+
     chunks: tuple[Chunk, ...]  # to render; with ``reused``, they cover start-end
     work_dir: Path  # next to the output, named from the job, removed when the job ends
     reused: tuple[Segment, ...] = ()  # chunks a killed render of this job finished
@@ -106,11 +115,6 @@ class RenderJob:
     @property
     def duration_s(self) -> float:
         return self.frame_count / self.fps
-
-    @property
-    def audio(self) -> str | None:
-        """The composition's audio, if the output format carries audio."""
-        return None if self.preset.audio_args is None else self.info.audio
 
     @property
     def audio_offset_s(self) -> float:
@@ -212,8 +216,9 @@ def check_fps_for_renderer(renderer: str, fps: float, output_fps: float | None) 
                        f"animation's {fps:g} fps (use --renderer thorvg)")  # fmt: skip
 
 
-def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
-    """Check every setting against the composition; create the work folder last."""
+def check_job(info: CompositionInfo, settings: RenderSettings) -> CheckedJob:
+    """Check every setting against the composition (:class:`BadInput` for the first one
+    that cannot be used). Writes nothing: the window validates its form with this."""
     info.check_sane()
     preset = get_preset(settings.preset)
     if not 1 <= settings.concurrency <= MAX_CONCURRENCY:
@@ -261,36 +266,33 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
     audio = info.audio if preset.audio_args is not None else None
     if audio:
         check_audio(ffmpeg, audio)
-    looks = (preset.name, width, height, alpha, settings.crf, settings.speed,
+    return CheckedJob(info, settings, preset, output, start, end, width, height, alpha,
+                      ffmpeg, audio)  # fmt: skip
+
+
+def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
+    """:func:`check_job`, then make the job's work folder (keeping the chunks a killed
+    render of the same job finished there) and plan the chunks still to render."""
+    c = check_job(info, settings)
+    looks = (c.preset.name, c.width, c.height, c.alpha, settings.crf, settings.speed,
              settings.background, info.fps, settings.fps, settings.renderer,
-             settings.allow_network, start, end)  # fmt: skip
-    work_dir = work_dir_for(output, job_digest(Path(info.path), audio, output, looks))
-    open_work_dir(work_dir, output, settings.fresh)
-    remove_other_work_dirs(output.parent, keep=work_dir)  # a week old
+             settings.allow_network, c.start, c.end)  # fmt: skip
+    work_dir = work_dir_for(c.output, job_digest(Path(info.path), c.audio, c.output, looks))
+    open_work_dir(work_dir, c.output, settings.fresh)
+    remove_other_work_dirs(c.output.parent, keep=work_dir)  # a week old
     reused: list[Segment] = []
-    if preset.join is not Join.NONE:
-        stored = (width + width % 2, height + height % 2) if preset.even_size else (width, height)
-        codec = preset.video_args(None, None)[1]
-        reused = finished_segments(work_dir, ffmpeg, start, end, stored, _CODECS.get(codec, codec))
+    if c.preset.join is not Join.NONE:
+        even = c.preset.even_size
+        stored = (c.width + c.width % 2, c.height + c.height % 2) if even else (c.width, c.height)
+        codec = c.preset.video_args(None, None)[1]
+        reused = finished_segments(work_dir, c.ffmpeg, c.start, c.end, stored,
+                                   _CODECS.get(codec, codec))  # fmt: skip
     chunks: list[Chunk] = []
-    for gap_start, gap_end in _gaps(start, end, reused):
+    for gap_start, gap_end in _gaps(c.start, c.end, reused):
         for chunk in plan_render(gap_start, gap_end, settings.concurrency, settings.chunk_frames):
             chunks.append(Chunk(len(chunks), chunk.start, chunk.end))
-    job = RenderJob(
-        info=info,
-        settings=settings,
-        preset=preset,
-        output=output,
-        start=start,
-        end=end,
-        width=width,
-        height=height,
-        alpha=alpha,
-        chunks=tuple(chunks),
-        work_dir=work_dir,
-        reused=tuple(reused),
-    )
-    if preset.join is Join.NONE:
+    job = RenderJob(**vars(c), chunks=tuple(chunks), work_dir=work_dir, reused=tuple(reused))
+    if c.preset.join is Join.NONE:
         job.partial_output.mkdir(exist_ok=True)  # chunks write their frames straight into it
     return job
 

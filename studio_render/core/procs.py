@@ -7,6 +7,7 @@ owns the process and polls it, so a stop request from another thread never block
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import queue
 import shutil
@@ -35,6 +36,18 @@ def worker_command(*args: str) -> list[str]:
     if getattr(sys, "frozen", False):
         return [sys.executable, "--worker", *args]
     return [sys.executable, "-m", "studio_render.worker", *args]
+
+
+def last_json_line(output: str) -> dict[str, object]:
+    """The last line of a worker's output that is a JSON object (its answer), or ``{}``."""
+    for line in reversed(output.strip().splitlines()):
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return {}
 
 
 def kill_all_groups() -> None:

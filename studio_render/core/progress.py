@@ -174,10 +174,6 @@ class ProgressModel:
     def stage(self) -> Stage:
         return self._stage
 
-    @property
-    def frames_total(self) -> int:
-        return self._frames_total
-
     def snapshot(self) -> ProgressSnapshot:
         fps, eta = self._rates()
         return ProgressSnapshot(

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from studio_render.core.composition_files import composition_files
 from studio_render.core.errors import BadInput
 
 try:
@@ -73,8 +74,6 @@ def job_digest(composition: Path, audio: str | None, output: Path, key: Sequence
 def _used_files(composition: Path) -> list[Path]:
     """The files a composition uses, as a cluster render would send them; just itself if
     they cannot be listed (references outside its folder, a folder too large)."""
-    from studio_render.cluster.refs import composition_files  # Qt-free, Dask-free
-
     try:
         return composition_files(composition)[1:]
     except BadInput:

@@ -8,9 +8,12 @@ process that reported a complete chunk goes back to the pool.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
+from pathlib import Path
 
+from studio_render.core.composition import composition_kind
 from studio_render.core.procs import SupervisedProcess, worker_command
 
 #: How long a closed idle worker gets to exit on its own before it is stopped.
@@ -70,3 +73,12 @@ class WorkerPool:
                 proc.wait(_EXIT_GRACE_S)
             except subprocess.TimeoutExpired:  # still running: stop it the hard way
                 proc.stop()
+
+
+def boot_workers(composition: Path, concurrency: int) -> WorkerPool:
+    """The worker processes of a local render of ``composition``, started now: one probes
+    the composition (``probe_composition(workers=...)``) while the others boot, and the
+    engine takes them over (``RenderEngine.start(job, workers)``)."""
+    workers = WorkerPool(composition_kind(composition) or "qml")  # the probe refuses others
+    workers.prestart(min(concurrency, os.cpu_count() or 1))
+    return workers

@@ -8,14 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-from studio_render.core.errors import StudioRenderError
-
-
-def plain_message(exc: BaseException) -> str:
-    """A one-line message: the user-facing text of our errors, the type of anything else."""
-    if isinstance(exc, StudioRenderError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+from studio_render.core.errors import one_line
 
 
 class _Signals(QObject):
@@ -60,7 +53,7 @@ class BackgroundCalls(QObject):
     def __init__(
         self,
         parent: QObject | None = None,
-        describe: Callable[[BaseException], str] = plain_message,
+        describe: Callable[[BaseException], str] = one_line,
     ) -> None:
         super().__init__(parent)
         self._describe = describe

@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from studio_render.core.errors import BadInput
+from studio_render.cluster import needs_cluster_extra
+from studio_render.core.errors import BadInput, one_line
 
 if TYPE_CHECKING:
     from studio_render.cluster.client import ClusterInfo, ClusterSession, TlsFiles
-    from studio_render.compositions.info import CompositionInfo
+    from studio_render.core.composition import CompositionInfo
     from studio_render.core.job import RenderJob, RenderSettings
 
-NO_EXTRA = "rendering on a cluster needs the cluster extra: pip install 'studio-render[cluster]'"
+#: What the window says is missing without Dask.
+NEEDS = "rendering on a cluster"
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class ClusterTarget:
     timeout_s: float = 10.0
 
     def tls(self) -> TlsFiles | None:
-        from studio_render.cluster.client import TlsFiles
+        from studio_render.cluster.client import TlsFiles  # imported by the callers' checks
 
         files = TlsFiles(self.ca_file or None, self.cert or None, self.key or None)
         return files if files.given else None
@@ -38,8 +40,8 @@ class ClusterTarget:
 
 def test_target(target: ClusterTarget) -> ClusterInfo:
     """Connect, check versions, count workers and cores (blocks)."""
-    from studio_render.cluster.client import test_connection
-
+    with needs_cluster_extra(NEEDS):
+        from studio_render.cluster.client import test_connection
     return test_connection(target.address, target.tls(), timeout=target.timeout_s)
 
 
@@ -50,8 +52,8 @@ def open_job(
     target: ClusterTarget, info: CompositionInfo, settings: RenderSettings
 ) -> tuple[ClusterSession, RenderJob]:
     """A session on ``target`` and a job planned for it, its composition sent (blocks)."""
-    from studio_render.cluster.client import ClusterSession
-
+    with needs_cluster_extra(NEEDS):
+        from studio_render.cluster.client import ClusterSession
     session = ClusterSession(target.address, target.tls(), timeout=target.timeout_s)
     try:
         return session, session.prepare_job(info, settings)
@@ -67,8 +69,4 @@ def close_session(session: ClusterSession) -> None:
 
 def describe_error(exc: BaseException) -> str:
     """A one-line message for the window."""
-    if isinstance(exc, BadInput):
-        return str(exc)
-    if isinstance(exc, ModuleNotFoundError) and exc.name in ("dask", "distributed"):
-        return NO_EXTRA
-    return f"cluster error: {type(exc).__name__}: {exc}"
+    return one_line(exc) if isinstance(exc, BadInput) else f"cluster error: {one_line(exc)}"

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
-from studio_render.compositions.info import CompositionInfo, network_note
+from studio_render.core.composition import CompositionInfo, network_note
 
 KINDS = {"qml": "QML scene", "lottie": "Lottie animation"}
 _FIELDS = (

@@ -19,18 +19,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio_render.compositions.info import SUFFIXES, CompositionInfo
+from studio_render.core.composition import SUFFIXES, CompositionInfo, composition_kind
 from studio_render.gui.actions import bind_button
 from studio_render.gui.composition_info import CompositionInfoView
 from studio_render.gui.loader import CompositionLoader
 from studio_render.gui.preview import PreviewPanel
 from studio_render.gui.settings import AppSettings
 
-COMPOSITION_FILTER = "Compositions (*.qml *.json *.lottie *.tgs);;All files (*)"
+#: The open dialog's filter: the file types of ``SUFFIXES``, the one list of them.
+COMPOSITION_FILTER = f"Compositions ({' '.join(f'*{s}' for s in SUFFIXES)});;All files (*)"
 
 
 def is_composition_file(path: str) -> bool:
-    return Path(path).suffix.lower() in SUFFIXES
+    return composition_kind(path) is not None
 
 
 class CompositionPanel(QGroupBox):

@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
-from studio_render.compositions.info import CompositionInfo
+from studio_render.core.composition import CompositionInfo
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.job import RenderJob, prepare_job
+from studio_render.core.worker_pool import WorkerPool, boot_workers
 from studio_render.gui.background import BackgroundCalls
 from studio_render.gui.cluster_tasks import ClusterTarget, close_session, describe_error, open_job
 from studio_render.gui.formatting import format_duration
@@ -82,6 +83,9 @@ class RenderController(QObject):
         self._token: int | None = None
         self._prep_token: int | None = None
         self._session: ClusterSession | None = None
+        #: The next local render's worker processes, booting while its composition is
+        #: probed; the engine takes them over when the render starts.
+        self.booting: WorkerPool | None = None
         self._stop_as: Status | None = None
         self._result: tuple[Status, str, str] = (Status.CANCELLED, "", "")
         self._clock = QElapsedTimer()
@@ -161,11 +165,6 @@ class RenderController(QObject):
         if item_id != self.current_id:
             self.model.remove(item_id)
 
-    def set_concurrency(self, workers: int) -> None:
-        """Change the number of workers of the render in progress (chunks not started yet)."""
-        if self.engine.running and self.engine.pool is not None and self._session is None:
-            self.engine.pool.setMaxThreadCount(workers)
-
     def shutdown(self, keep_finished: bool) -> None:
         """The app is closing: stop the queue. The current item ends as interrupted, its
         finished chunks kept for Resume (``keep_finished``), else as cancelled."""
@@ -187,7 +186,11 @@ class RenderController(QObject):
         self._clock.start()
         self.model.update(item.id, status=Status.RUNNING, started_at=time.time(),
                           ended_at=None, progress=0.0, message="Preparing")  # fmt: skip
-        self._token = self.loader.load(Path(item.composition), find_encoder=True)
+        path = Path(item.composition)
+        if self.target is None:  # as the command line does: one probes, the others boot
+            self.booting = boot_workers(path, item.settings.concurrency)
+        self._token = self.loader.load(path, find_encoder=True, workers=self.booting,
+                                       renderer=item.settings.renderer)  # fmt: skip
         self.itemStarted.emit(item.id)
         self.stateChanged.emit()
 
@@ -232,10 +235,12 @@ class RenderController(QObject):
         self.model.update(item_id, message="Rendering", save=False)
         self.jobStarting.emit(item_id, job)
         self.engine.chunk_attempt = self._session.chunk_attempt if self._session else None
+        workers, self.booting = self.booting, None
         try:
-            self.engine.start(job)
+            self.engine.start(job, workers)
         except Exception as exc:
             job.remove_work_dir()
+            self.booting = workers  # not taken over: let go in _end
             self._end(Status.FAILED, f"the render could not start: {exc}")
 
     def _on_load_failed(self, token: int, message: str) -> None:
@@ -261,6 +266,9 @@ class RenderController(QObject):
             self._end(*self._result)
 
     def _end(self, status: Status, message: str = "", details: str = "") -> None:
+        if self.booting is not None:  # the render never started: let its workers go
+            self.closer.submit(self.booting.close)
+            self.booting = None
         if self._session is not None:  # disconnecting may take a moment: off this thread
             self.closer.submit(partial(close_session, self._session))
             self._session = None

@@ -7,17 +7,20 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 
-from studio_render.compositions.info import CompositionInfo
 from studio_render.compositions.probe import probe_composition
-from studio_render.core.errors import StudioRenderError
+from studio_render.core.composition import CompositionInfo
+from studio_render.core.errors import StudioRenderError, one_line
 from studio_render.core.ffmpeg import find_ffmpeg
+from studio_render.core.worker_pool import WorkerPool
 from studio_render.gui.background import BackgroundCalls
 
 
-def _probe(path: Path, find_encoder: bool) -> CompositionInfo:
+def _probe(
+    path: Path, find_encoder: bool, workers: WorkerPool | None, renderer: str
+) -> CompositionInfo:
     if find_encoder:
         find_ffmpeg()  # the first look can take 0.1 s; later ones are cached
-    return probe_composition(path)
+    return probe_composition(path, workers=workers, renderer=renderer)
 
 
 class CompositionLoader(BackgroundCalls):
@@ -30,12 +33,20 @@ class CompositionLoader(BackgroundCalls):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent, describe=self._describe_failure)
 
-    def load(self, path: Path, find_encoder: bool = False) -> int:
-        """Probe ``path``; with ``find_encoder``, also look for ffmpeg (a render follows)."""
-        return self.submit(partial(_probe, Path(path), find_encoder))
+    def load(
+        self,
+        path: Path,
+        find_encoder: bool = False,
+        workers: WorkerPool | None = None,
+        renderer: str = "auto",
+    ) -> int:
+        """Probe ``path``; with ``find_encoder``, also look for ffmpeg (a render follows).
+        ``workers``, ``renderer``: a render's booting workers, one of which probes (see
+        ``probe_composition``)."""
+        return self.submit(partial(_probe, Path(path), find_encoder, workers, renderer))
 
     @staticmethod
     def _describe_failure(exc: BaseException) -> str:
         if isinstance(exc, StudioRenderError):
-            return str(exc)  # already names the file and the problem
-        return f"cannot load the composition ({exc})"
+            return one_line(exc)  # already names the file and the problem
+        return f"cannot load the composition ({one_line(exc)})"

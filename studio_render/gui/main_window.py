@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio_render.compositions.info import CompositionInfo
+from studio_render.core.composition import CompositionInfo
 from studio_render.core.errors import BadInput
-from studio_render.core.job import RenderJob, prepare_job
+from studio_render.core.job import RenderJob, check_job
 from studio_render.gui import dialogs
 from studio_render.gui.actions import bind_button, make_action
 from studio_render.gui.composition_panel import CompositionPanel, is_composition_file
@@ -202,7 +202,7 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(lambda: dialogs.about_box(self).open())
         self.composition.loaded.connect(self._on_loaded)
         self.composition.failed.connect(self._on_load_failed)
-        self.form.concurrencyChanged.connect(self.controller.set_concurrency)
+        self.form.concurrencyChanged.connect(self.controller.engine.set_concurrency)
         self.form.lookChanged.connect(self._update_preview_look)
         self.preview.rangeMarked.connect(self.form.set_frames)
         self.target_form.targetChanged.connect(self._on_target_changed)
@@ -352,14 +352,13 @@ class MainWindow(QMainWindow):
             if self.target_form.on_cluster and not self.target_form.cluster_target().address:
                 raise BadInput("enter the cluster's address first (tcp://HOST:8786)")
             settings = self.form.settings()
-            job: RenderJob = prepare_job(self.info, settings)  # every check the engine makes
+            checked = check_job(self.info, settings)  # every check the engine makes
         except BadInput as exc:
             self.error_box = dialogs.settings_error_box(self, str(exc))
             self.error_box.open()
             return None
-        job.remove_work_dir()
         self.settings.preset = settings.preset
-        self.form.save_dir = str(job.output.parent)
+        self.form.save_dir = str(checked.output.parent)
         return QueueItem(composition=self.info.path, settings=settings)
 
     def cancel_render(self) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio_render.compositions.info import MAX_FPS, CompositionInfo, fit_size, parse_size
+from studio_render.core.composition import MAX_FPS, CompositionInfo, fit_size, parse_size
 from studio_render.core.errors import BadInput
 from studio_render.core.job import MAX_CONCURRENCY, RenderSettings
 from studio_render.core.plan import plan_render

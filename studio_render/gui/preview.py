@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio_render.compositions.info import CompositionInfo, fit_rect
+from studio_render.core.composition import CompositionInfo, fit_rect
 from studio_render.gui.playback import PlaybackClock, RateMeter
 from studio_render.gui.preview_worker import PreviewLook, PreviewWorker
 

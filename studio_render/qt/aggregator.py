@@ -35,14 +35,6 @@ class ProgressAggregator(QObject):
         self._timer.setInterval(1000 // UPDATES_PER_SECOND)
         self._timer.timeout.connect(self._flush)
 
-    @property
-    def model(self) -> ProgressModel | None:
-        return self._model
-
-    @property
-    def value(self) -> float:
-        return self._last_sent.progress if self._last_sent else 0.0
-
     def begin(self, model: ProgressModel) -> None:
         """Start a new render: emits the first value, 0."""
         self._model = model

@@ -26,7 +26,6 @@ from studio_render.core.chunk_run import (
     run_chunk_attempt,
     run_ffmpeg_step,
 )
-from studio_render.core.errors import RenderFailed
 from studio_render.core.ffmpeg import (
     concat_list,
     encode_audio_command,
@@ -128,11 +127,13 @@ class RenderEngine(QObject):
         self._drawn: dict[int, tuple[int, int]] = {}
         self._splitting: int | None = None  # the chunk asked to end early, until it answers
         self._threads: int | None = None
+        self._concurrency = 1  # chunks rendered at once: the pool's size
         self._attempt: Callable[..., Outcome] = run_chunk_attempt
         self._finishing = False
         self._complete = False
         self._keep_finished = False  # cancelled to be resumed: finished chunks stay
         self._free_at_start = 0  # bytes free on the output's disk when the render began
+        self._progress: ProgressModel | None = None  # the render's progress arithmetic
         self._chunk_signals = ChunkSignals(self)
         self._chunk_signals.started.connect(self._on_started)
         self._chunk_signals.progress.connect(self._on_progress)
@@ -192,9 +193,11 @@ class RenderEngine(QObject):
         if self.pool is not None:
             self.pool.deleteLater()
         self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(job.settings.concurrency)
+        self._concurrency = job.settings.concurrency
+        self.pool.setMaxThreadCount(self._concurrency)
         _POOLS.add(self.pool)
-        self.aggregator.begin(progress_model_for(job))
+        self._progress = progress_model_for(job)
+        self.aggregator.begin(self._progress)
         for chunk in reused_chunks(job):  # done from the start
             self._chunks[chunk.index] = chunk
             self._started.add(chunk.index)
@@ -207,7 +210,7 @@ class RenderEngine(QObject):
         else:
             self.workers = workers or WorkerPool(job.info.kind)
             self._attempt = partial(run_chunk_attempt, workers=self.workers)
-            self._threads = encoder_threads(job.settings.concurrency, os.cpu_count() or 1)
+            self._threads = encoder_threads(self._concurrency, os.cpu_count() or 1)
         if job.audio:  # encoded once, beside the chunks
             self._audio_runnable = FunctionRunnable(self._encode_audio, self._audio_signals)
             self._alive.add(self._audio_runnable)
@@ -232,6 +235,24 @@ class RenderEngine(QObject):
         self._runnables[chunk.index] = runnable
         self._alive.add(runnable)
         self.pool.start(runnable)
+
+    @Slot(int)
+    def set_concurrency(self, concurrency: int) -> None:
+        """Render ``concurrency`` chunks at once from now on: the pool's size, the split
+        decisions and the encoder threads of chunks not started yet change together. A
+        cluster render keeps the cluster's concurrency."""
+        if self.job is None or self.pool is None or self.chunk_attempt is not None:
+            return
+        if concurrency == self._concurrency or self._cancel.is_set():
+            return
+        self._concurrency = concurrency
+        self._threads = encoder_threads(concurrency, os.cpu_count() or 1)
+        for index, runnable in self._runnables.items():
+            if index not in self._started:  # queued: its encoder takes the new share
+                runnable.spec = self.job.chunk_spec(self._chunks[index], self._ffmpeg,
+                                                    self._threads)  # fmt: skip
+        self.pool.setMaxThreadCount(concurrency)  # a queued chunk may start at once
+        self._maybe_split()  # a new worker with nothing queued takes part of a chunk
 
     @Slot()
     def cancel(self, keep_finished: bool = False) -> None:
@@ -308,7 +329,7 @@ class RenderEngine(QObject):
             i: Running(self._chunks[i].start + drawn, self._chunks[i].end, unencoded)
             for i, (drawn, unencoded) in self._drawn.items()
         }
-        if len(running) < self.job.settings.concurrency:
+        if len(running) < self._concurrency:
             backlog = 0  # a worker is idle now
         else:
             flushing = [r.unencoded for r in running.values() if r.next_frame >= r.end]
@@ -361,7 +382,7 @@ class RenderEngine(QObject):
         if frames and size:
             per_frame = size / frames
         else:  # no chunk finished: the frames encoded so far filled the disk (or more)
-            model = self.aggregator.model
+            model = self._progress
             encoded = model.snapshot().frames_done if model is not None else 0
             per_frame = self._free_at_start / max(encoded, 1)
         copies = 1 if job.preset.join is Join.NONE else 2
@@ -483,10 +504,6 @@ class RenderEngine(QObject):
             else:
                 self.cancelled.emit()
         self.ended.emit()
-
-    def result_error(self) -> RenderFailed | None:
-        """The failure of the last render, if it failed."""
-        return RenderFailed(*self._failure) if self._failure else None
 
 
 def _size(path: Path) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
-from studio_render.compositions.info import CompositionInfo, fit_rect
+from studio_render.core.composition import CompositionInfo, fit_rect
 
 _ARGB32 = QImage.Format.Format_ARGB32
 _PREMULTIPLIED = QImage.Format.Format_ARGB32_Premultiplied

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio_render.compositions.info import CompositionInfo
 from studio_render.compositions.lottie import LottieCanvas, LottieFile
+from studio_render.core.composition import CompositionInfo
 from studio_render.worker.watchdog import Watchdog
 
 

@@ -33,7 +33,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from studio_render.compositions.info import CompositionInfo, check_renderer, kind_for_path
 from studio_render.core.chunkspec import (
     DONE,
     FAILED,
@@ -43,7 +42,8 @@ from studio_render.core.chunkspec import (
     cut_line,
     parse_cut_line,
 )
-from studio_render.core.errors import BadInput, StudioRenderError
+from studio_render.core.composition import CompositionInfo, check_renderer, kind_for_path
+from studio_render.core.errors import EXIT_BAD_INPUT, BadInput, StudioRenderError, one_line
 from studio_render.core.ffmpeg import parse_progress_line
 from studio_render.core.procs import OWN_TMP_ENV
 from studio_render.worker.frame_range import FrameRange
@@ -55,8 +55,7 @@ if TYPE_CHECKING:
     from studio_render.worker.source import FrameSource
     from studio_render.worker.watchdog import Watchdog
 
-EXIT_BAD_INPUT = 2
-EXIT_PARENT_GONE = 3
+EXIT_PARENT_GONE = 3  # the worker's own: its parent went away
 # Before Qt is loaded: seeded hashing, so glyph atlases fill alike in every worker and
 # frames do not depend on which process drew them (see compositions/qml_platform.py).
 os.environ["QT_HASH_SEED"] = "0"
@@ -156,7 +155,7 @@ def probe_answer(path: Path, renderer: str = "auto") -> dict[str, object]:
     except StudioRenderError as exc:
         return {"error": str(exc)}
     except Exception as exc:  # a bug or an odd file: one line, and the worker lives on
-        return {"failed": f"{type(exc).__name__}: {exc}"}
+        return {"failed": one_line(exc)}
 
 
 def _open_source(spec: ChunkSpec) -> FrameSource:
@@ -313,16 +312,7 @@ def answer_preview(spec: ChunkSpec, sources: _SourceCache, fresh: bool) -> bool:
     return True
 
 
-def one_line(exc: BaseException) -> str:
-    """An exception in one line: our own errors by their message, others with their type."""
-    if isinstance(exc, StudioRenderError | EncoderFailed):
-        message = str(exc)
-    else:
-        message = f"{type(exc).__name__}: {exc}"
-    return " ".join(message.split())
-
-
-class EncoderFailed(Exception):
+class EncoderFailed(StudioRenderError):
     """The chunk's ffmpeg exited with an error (its own lines are on stderr above)."""
 
 

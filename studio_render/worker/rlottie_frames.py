@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 from rlottie_python.rlottie_wrapper import LottieAnimation
 
-from studio_render.compositions.info import CompositionInfo, fit_rect
 from studio_render.compositions.lottie import unpack_lottie
+from studio_render.core.composition import CompositionInfo, fit_rect
 from studio_render.core.errors import BadInput
 from studio_render.worker.watchdog import Watchdog
 

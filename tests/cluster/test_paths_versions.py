@@ -8,7 +8,7 @@ import pytest
 
 from studio_render.cluster.paths import is_plain_name, to_remote, to_worker
 from studio_render.cluster.versions import local_versions, mismatch_message
-from studio_render.compositions.info import CompositionInfo
+from studio_render.core.composition import CompositionInfo
 from studio_render.core.job import RenderSettings, prepare_job
 
 
@@ -76,7 +76,7 @@ def test_cluster_package_does_not_import_qt() -> None:
     import subprocess
     import sys
 
-    modules = ["client", "attempt", "pack", "refs", "paths", "remote", "versions",
+    modules = ["client", "attempt", "pack", "paths", "remote", "versions",
                "worker_plugin", "commands"]  # fmt: skip
     code = "".join(f"import studio_render.cluster.{m}\n" for m in modules) + (
         "import sys\nqt = [m for m in sys.modules if m.startswith(('PySide6', 'shiboken6'))]\n"

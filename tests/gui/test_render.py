@@ -300,3 +300,25 @@ def test_the_network_checkbox_lets_a_scene_fetch(
     assert window.queue_model.items()[-1].status is Status.DONE
     assert "/image.png" in requests
     assert frame_count(tmp_path / "net.mp4") == 8
+
+
+def test_a_render_boots_its_workers_while_the_composition_is_probed(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+):
+    """As on the command line: the workers start with the probe, one of them probes, and
+    the engine renders with them (no process started after the probe)."""
+    output = tmp_path / "booted.mp4"
+    set_render(window, output, frames=(0, 11), chunk_frames=12, workers=1)
+    controller = window.controller
+    booted = []
+    controller.itemStarted.connect(lambda _id: booted.append(controller.booting))
+    used = []
+    controller.engine.chunkStarted.connect(
+        lambda i, pid, a: used.append((controller.engine.workers, controller.engine.workers
+                                       and controller.engine.workers.started))
+    )  # fmt: skip
+    render_and_wait(qtbot, window)
+    assert window.queue_model.items()[-1].status is Status.DONE
+    assert len(booted) == 1 and booted[0] is not None, "workers started with the probe"
+    assert used == [(booted[0], 1)], "the probe's worker rendered the chunk"
+    assert controller.booting is None and controller.engine.workers is None

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from studio_render.core.job import RenderSettings, default_concurrency
+from studio_render.core.job import RenderSettings, default_concurrency, prepare_job
 from studio_render.core.presets import PRESETS
 from studio_render.gui.main_window import MainWindow
 from studio_render.gui.output_form import default_output, with_preset_suffix
@@ -133,7 +133,7 @@ def test_settings_are_remembered(
 
 
 def test_a_lottie_output_frame_rate_shows_both_rates(window: MainWindow, corpus: Path):
-    from studio_render.compositions.info import CompositionInfo
+    from studio_render.core.composition import CompositionInfo
     from studio_render.gui.render_queue import settings_from_json, settings_to_json
 
     form = window.form
@@ -155,7 +155,7 @@ def test_a_lottie_output_frame_rate_shows_both_rates(window: MainWindow, corpus:
 def test_the_form_renders_lottie_through_rlottie_when_asked(
     window: MainWindow, corpus: Path
 ) -> None:
-    from studio_render.compositions.info import CompositionInfo
+    from studio_render.core.composition import CompositionInfo
     from studio_render.gui.render_queue import settings_from_json, settings_to_json
 
     form = window.form
@@ -168,3 +168,20 @@ def test_the_form_renders_lottie_through_rlottie_when_asked(
     settings = form.settings()
     assert settings.renderer == "rlottie"
     assert settings_from_json(settings_to_json(settings)).renderer == "rlottie"
+
+
+def test_checking_the_settings_writes_nothing(qtbot: QtBot, window: MainWindow, tmp_path: Path):
+    """Add to Queue checks every setting without making (or removing) a work folder: the
+    work folder a killed render of the same job left stays as it was."""
+    out = tmp_path / "out" / "checked.mp4"
+    out.parent.mkdir()
+    set_render(window, out)
+    assert window.info is not None
+    killed = prepare_job(window.info, window.form.settings())  # what a killed render left
+    before = sorted(out.parent.rglob("*"))
+    window.add_to_queue()
+    assert window.error_box is None
+    assert window.queue_model.items()[-1].output == out
+    assert sorted(out.parent.rglob("*")) == before
+    assert killed.work_dir.is_dir()
+    killed.remove_work_dir()

@@ -1,4 +1,5 @@
-"""What a composition is: kind, size, frame rate, length, audio. Qt-free."""
+"""What a composition is: kind, size, frame rate, length, audio; the size and renderer
+checks every render makes. Qt-free, and in the core: planning starts from it."""
 
 from __future__ import annotations
 
@@ -128,8 +129,13 @@ def check_size(width: int, height: int, what: str) -> None:
         )
 
 
+def composition_kind(path: str | Path) -> Kind | None:
+    """The kind of composition a file holds, by its name; None: not a composition file."""
+    return SUFFIXES.get(Path(path).suffix.lower())
+
+
 def kind_for_path(path: Path) -> Kind:
-    kind = SUFFIXES.get(path.suffix.lower())
+    kind = composition_kind(path)
     if kind is None:
         raise BadInput(f"{path.name}: not a composition file (expected {', '.join(SUFFIXES)})")
     return kind

@@ -1,4 +1,4 @@
-"""The files a composition uses, found on the client before a cluster render.
+"""The files a composition uses: what a cluster render sends, and what a job's hash covers.
 
 Workers share no file system with the client: they receive the composition's folder only.
 A Lottie file lists its images; those are sent. A QML scene may build paths at run time,
@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterator
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
-from studio_render.compositions.info import kind_for_path
+from studio_render.core.composition import kind_for_path
 from studio_render.core.errors import BadInput
 
 #: The most a composition's folder may hold to be sent to workers.
