@@ -16,7 +16,7 @@ from studio_render.core.job import RenderSettings, default_concurrency, parse_fr
 from studio_render.core.progress import ProgressSnapshot
 
 if TYPE_CHECKING:
-    from studio_render.cluster.client import ClusterSession
+    from studio_render.cluster.client import ClusterSession, OpeningSession
     from studio_render.core.job import RenderJob
     from studio_render.core.worker_pool import WorkerPool
 
@@ -185,7 +185,7 @@ def run_render(args: argparse.Namespace) -> int:
     """
     from studio_render.core.procs import kill_all_groups
 
-    session = workers = job = None
+    session = workers = job = opening = None
     try:
         with interrupts.acting(kill_all_groups):
             from studio_render.compositions.info import SUFFIXES
@@ -197,6 +197,8 @@ def run_render(args: argparse.Namespace) -> int:
             if args.cluster and args.allow_network:
                 raise BadInput("--allow-network: cluster workers never use the network")
             kind = SUFFIXES.get(args.composition.suffix.lower(), "qml")
+            # a cluster connects, checks and receives the composition while it is probed
+            opening = _open_cluster_session(args) if args.cluster else None
             workers = None if args.cluster else WorkerPool(kind)
             if workers is not None:  # one probes the composition while the others boot
                 count = min(args.concurrency or default_concurrency(), os.cpu_count() or 1)
@@ -207,7 +209,7 @@ def run_render(args: argparse.Namespace) -> int:
                 print(f"studio-render: warning: {warning}", file=sys.stderr)
             settings = settings_from_args(args, info.frame_count_at(args.fps))
             interrupts.check()
-            session = _cluster_session(args) if args.cluster else None
+            session = opening.session() if opening is not None else None
             if session is not None:
                 job = session.prepare_job(info, settings, concurrency=args.concurrency)
             else:
@@ -223,8 +225,8 @@ def run_render(args: argparse.Namespace) -> int:
     finally:
         if workers is not None:
             workers.close()  # after the render the engine has let them go already
-        if session is not None:
-            session.close()
+        if opening is not None:
+            opening.close()  # closes the session
         if job is not None:
             job.remove_work_dir()  # the engine removes it; not if it never started
 
@@ -238,16 +240,17 @@ def _report_cancelled(args: argparse.Namespace, signum: int) -> int:
     return interrupts.exit_code(signum)
 
 
-def _cluster_session(args: argparse.Namespace) -> ClusterSession:
+def _open_cluster_session(args: argparse.Namespace) -> OpeningSession:
     try:
-        from studio_render.cluster.client import ClusterSession, TlsFiles
+        from studio_render.cluster.client import OpeningSession, TlsFiles
     except ModuleNotFoundError as exc:
         if exc.name not in ("dask", "distributed"):
             raise
         raise BadInput(
             "--cluster needs the cluster extra: pip install 'studio-render[cluster]'"
         ) from None
-    return ClusterSession(args.cluster, TlsFiles(args.tls_ca_file, args.tls_cert, args.tls_key))
+    tls = TlsFiles(args.tls_ca_file, args.tls_cert, args.tls_key)
+    return OpeningSession(args.cluster, tls, args.composition, exclude=[args.output])
 
 
 def _render(

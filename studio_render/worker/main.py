@@ -30,7 +30,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from studio_render.compositions.info import CompositionInfo, check_renderer, kind_for_path
 from studio_render.core.chunkspec import (
@@ -43,7 +43,7 @@ from studio_render.core.chunkspec import (
 )
 from studio_render.core.errors import BadInput, StudioRenderError
 from studio_render.core.ffmpeg import parse_progress_line
-from studio_render.core.procs import OWN_TMP_ENV
+from studio_render.core.procs import LOAD_LOG_ENV, OWN_TMP_ENV
 from studio_render.worker.frame_range import FrameRange
 from studio_render.worker.heap import reuse_freed_memory
 
@@ -220,6 +220,9 @@ class _SourceCache:
         if self._source is None or key != self._key or spec.renderer == "rlottie":
             self.close()
             self._source, self._key = _open_source(spec), key
+            if log := os.environ.get(LOAD_LOG_ENV):  # for tests and benchmarks
+                with open(log, "a", encoding="utf-8") as lines:
+                    lines.write(f"{os.getpid()} {spec.composition}\n")
         return self._source
 
     def close(self) -> None:
@@ -252,15 +255,18 @@ class _Current:
 def serve(kind: str = "qml") -> NoReturn:
     """Render chunk after chunk as their specs arrive on stdin, until stdin ends.
     ``kind``: what the render is expected to hold; only QML boots Qt ahead of time."""
-    specs: queue.Queue[str] = queue.Queue()
+    specs: queue.Queue[dict[str, Any]] = queue.Queue()
     current = _Current()
 
     def on_line(line: str) -> None:
         cut = parse_cut_line(line)
         if cut is not None:
             current.cut(*cut)
-        else:
-            specs.put(line)
+            return
+        request = json.loads(line)
+        if "probe" not in request:  # cut requests may come before this process is ready
+            current.frames = FrameRange(request["start"], request["end"])
+        specs.put(request)
 
     _watch_stdin(on_line)
     if kind == "lottie":
@@ -272,15 +278,16 @@ def serve(kind: str = "qml") -> NoReturn:
 
     sources = _SourceCache()
     while True:
-        request = json.loads(specs.get())
+        request = specs.get()
         if "probe" in request:
             answer = probe_answer(Path(request["probe"]), request.get("renderer", "auto"))
             _say(json.dumps(answer))
             continue
         spec = ChunkSpec(**request)
-        current.frames = FrameRange(spec.start, spec.end)
+        frames = current.frames
+        assert frames is not None and frames.start == spec.start  # one chunk at a time
         with _one_line_errors():
-            render_chunk(spec, sources.get(spec), current.frames)
+            render_chunk(spec, sources.get(spec), frames)
         current.frames = None  # before "done": a late cut request gets no answer
         _say(DONE)
 
