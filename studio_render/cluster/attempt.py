@@ -168,7 +168,12 @@ class Upload:
 
     def _scatter(self) -> Any:
         hosts = one_worker_per_host(self.client.nthreads())
-        future = self.client.scatter(self.pack.data, workers=hosts, broadcast=True, hash=False)
+        try:
+            future = self.client.scatter(self.pack.data, workers=hosts, broadcast=True,
+                                         hash=False)  # fmt: skip
+        except TimeoutError:  # one of them has just died: to whichever workers there are
+            future = self.client.scatter(self.pack.data, broadcast=True, hash=False)
+            hosts = one_worker_per_host(self.client.nthreads())
         self.transfer.pack_bytes += self.pack.size * len(hosts)
         return future
 
