@@ -48,6 +48,9 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "resources" / "demo" / "demo.qml"
+#: A first frame (Qt booting, the scene loading) under a small quota on a busy machine
+#: can take longer than the default 30 s.
+FRAME_TIMEOUT_S = 120.0
 
 
 def _free_port() -> int:
@@ -236,7 +239,7 @@ def render_on(
         session = opening.session()
         workers = session.info.workers
         settings = RenderSettings(output=out, preset=preset, frames=frames, chunk_frames=chunk,
-                                  size=size)  # fmt: skip
+                                  size=size, frame_timeout=FRAME_TIMEOUT_S)  # fmt: skip
         job = session.prepare_job(info, settings)
         engine = RenderEngine(chunk_attempt=session.chunk_attempt)
         engine.failed.connect(lambda message, details: failures.append(message))
@@ -289,7 +292,7 @@ def local_confined(
     """A local ``-j 1`` render confined to one group: wall seconds and CPU seconds."""
     argv = [sys.executable, "-m", "studio_render", "render", str(args.composition), "-o",
             str(out), "-j", "1", "--frames", f"{frames[0]}:{frames[1]}", "--preset",
-            args.preset, "--progress", "none"]  # fmt: skip
+            args.preset, "--progress", "none", "--frame-timeout", str(FRAME_TIMEOUT_S)]  # fmt: skip
     if args.size:
         argv += ["--size", args.size]
     cpu, start = quota.cpu_seconds(group), time.monotonic()

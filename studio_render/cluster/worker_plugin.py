@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,6 +39,9 @@ _STOP_STATES = frozenset({"cancelled", "released", "forgotten", "rescheduled"})
 
 _running: dict[str, tuple[threading.Event, ChunkSplitter | None]] = {}
 _pools: dict[str, WorkerPool] = {}  # job: its warm workers on this Dask worker
+_used: dict[str, float] = {}  # job: when a chunk last took one of its warm workers
+#: A job whose warm workers have not been used for this long has lost its client.
+STALE_POOL_S = 600.0
 _lock = threading.Lock()
 
 
@@ -73,18 +77,25 @@ def cut_chunk(key: str, at: int, dask_worker: Any = None) -> bool:
 
 
 def warm_pool(job: str, kind: str) -> WorkerPool:
-    """The warm chunk workers of ``job`` on this Dask worker (made on first use)."""
+    """The warm chunk workers of ``job`` on this Dask worker (made on first use). Those of
+    jobs unused for ``STALE_POOL_S`` (a client that went away) are let go."""
+    now = time.monotonic()
     with _lock:
+        stale = [j for j, used in _used.items() if j != job and now - used > STALE_POOL_S]
         pool = _pools.get(job)
         if pool is None:
             pool = _pools[job] = WorkerPool(kind)
-        return pool
+        _used[job] = now
+    for old in stale:
+        close_pool(old)
+    return pool
 
 
 def close_pool(job: str) -> None:
     """Let the job's idle warm workers exit (its running chunks stop theirs)."""
     with _lock:
         pool = _pools.pop(job, None)
+        _used.pop(job, None)
     if pool is not None:
         pool.close()
 
