@@ -63,12 +63,15 @@ CGROUP = Path("/sys/fs/cgroup")
 
 
 class CpuQuota:
-    """Sibling cgroups, each limited to ``cores`` of CPU time, for simulated machines.
+    """Cgroups, each limited to ``cores`` of CPU time, for simulated machines.
 
-    cgroup v1: a group in the ``cpu`` hierarchy (``cpu.cfs_quota_us``) and one of the
-    same name in ``cpuacct`` (CPU time used); v2: one group with ``cpu.max``. A process
-    joins with :meth:`command` (a shell that moves itself in, then runs the command), so
-    everything it starts is confined too.
+    Each group sits at the top of its hierarchy, beside the machine's other processes:
+    groups under one shared parent would share that parent's one weight, so that together
+    they would get no more CPU than one process when the machine is busy. cgroup v1: a
+    group in the ``cpu`` hierarchy (``cpu.cfs_quota_us``) and one of the same name in
+    ``cpuacct`` (CPU time used); v2: one group with ``cpu.max``. A process joins with
+    :meth:`command` (a shell that moves itself in, then runs the command), so everything
+    it starts is confined too.
     """
 
     def __init__(self, cores: float) -> None:
@@ -80,20 +83,19 @@ class CpuQuota:
             if "cpu" not in (CGROUP / "cgroup.controllers").read_text().split():
                 raise OSError("the cgroup v2 hierarchy has no cpu controller")
             (CGROUP / "cgroup.subtree_control").write_text("+cpu")
-            self.roots = [CGROUP / self.name]
+            self.controllers = [CGROUP]
         else:
             if not (CGROUP / "cpu" / "cpu.cfs_quota_us").exists():
                 raise OSError(f"no cgroup v1 cpu controller under {CGROUP}/cpu")
-            self.roots = [CGROUP / c / self.name for c in ("cpu", "cpuacct")]
-            self.roots = [r for r in self.roots if r.parent.is_dir()]
-        for root in self.roots:
-            root.mkdir()
-        if self.v2:
-            (self.roots[0] / "cgroup.subtree_control").write_text("+cpu")
+            self.controllers = [CGROUP / c for c in ("cpu", "cpuacct")]
+            self.controllers = [c for c in self.controllers if c.is_dir()]
+        probe = self.controllers[0] / f"{self.name}-probe"
+        probe.mkdir()  # raises OSError where groups cannot be made (not root, read-only)
+        probe.rmdir()
 
     def add(self) -> int:
         """A new group limited to the quota; its number."""
-        folders = [root / f"m{len(self.groups)}" for root in self.roots]
+        folders = [c / f"{self.name}-m{len(self.groups)}" for c in self.controllers]
         for folder in folders:
             folder.mkdir()
         period = 100_000
@@ -128,9 +130,6 @@ class CpuQuota:
             for folder in folders:
                 with contextlib.suppress(OSError):
                     folder.rmdir()
-        for root in self.roots:
-            with contextlib.suppress(OSError):
-                root.rmdir()
 
 
 class LoopbackCluster:
