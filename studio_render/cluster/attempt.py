@@ -63,9 +63,8 @@ class _Route:
             self.run, self.worker = run, str(msg.get("worker", ""))
         if "pid" in msg:
             self.on_start(int(msg["pid"]))
-            with self.lock:
-                if self.asked is not None:  # a new run of a chunk cut before
-                    self.want_cut = self.asked
+            with self.lock:  # a new run of a chunk cut before: the same cut
+                self.want_cut = self.ended_at if self.ended_at is not None else self.asked
         if "cut" in msg:
             self.cut_at(int(msg["cut"]))
         self.on_progress(int(msg["r"]), int(msg["e"]))
@@ -279,7 +278,7 @@ class ChunkTasks:
                 end, files = future.result()
                 if end < spec.end:  # cut: the engine may not have had the event yet
                     route.cut_at(end)
-                if end != (route.ended_at or spec.end):
+                if end != (spec.end if route.ended_at is None else route.ended_at):
                     return Outcome(False, reason=f"the chunk was rendered to frame {end - 1} "
                                    f"after it was cut at frame {route.ended_at}")  # fmt: skip
                 self.timings.chunk_done()
