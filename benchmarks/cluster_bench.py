@@ -11,25 +11,46 @@ once; scheduler messages and TCP included, and anything else this machine sends 
 
 ``--local`` adds the same render with the local engine at ``-j 1, 2, ...`` (as many as
 the largest cluster), to tell the cluster's cost from what this machine's cores allow.
+
+``--quota CORES`` simulates machines: each worker (its nanny, worker process, chunk
+processes and encoders) runs in a cgroup of its own limited to CORES of CPU time (cgroup
+v1 ``cpu.cfs_quota_us`` or v2 ``cpu.max``, whichever the machine has; needs root), the
+scheduler and the client outside. The sizes are then run interleaved ``--repeats`` times
+(1, 2, 4, 1, 2, 4, ...), each on a fresh cluster, and a local ``-j 1`` render confined to
+the same quota is run in each round. It prints, per render: wall time, speed-up against
+the one-worker median, the client's time before the first chunk starts and after the last
+chunk's bytes arrive, the client's phases (connect, versions, pack, send), CPU seconds
+per frame inside the workers' cgroups, and KiB moved per frame; then the medians.
+
+    python benchmarks/cluster_bench.py --quota 0.4 --workers 1,2,4 --repeats 3 \
+        --size 960x540 [--composition FILE.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "resources" / "demo" / "demo.qml"
+#: A first frame (Qt booting, the scene loading) under a small quota on a busy machine
+#: can take longer than the default 30 s.
+FRAME_TIMEOUT_S = 120.0
 
 
 def _free_port() -> int:
@@ -38,10 +59,87 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class LoopbackCluster:
-    """``studio-render scheduler`` and ``workers`` x ``studio-render worker --nthreads 1``."""
+CGROUP = Path("/sys/fs/cgroup")
 
-    def __init__(self, workers: int, logs: Path) -> None:
+
+class CpuQuota:
+    """Cgroups, each limited to ``cores`` of CPU time, for simulated machines.
+
+    Each group sits at the top of its hierarchy, beside the machine's other processes:
+    groups under one shared parent would share that parent's one weight, so that together
+    they would get no more CPU than one process when the machine is busy. cgroup v1: a
+    group in the ``cpu`` hierarchy (``cpu.cfs_quota_us``) and one of the same name in
+    ``cpuacct`` (CPU time used); v2: one group with ``cpu.max``. A process joins with
+    :meth:`command` (a shell that moves itself in, then runs the command), so everything
+    it starts is confined too.
+    """
+
+    def __init__(self, cores: float) -> None:
+        self.cores = cores
+        self.name = f"studio-render-bench-{uuid.uuid4().hex[:8]}"
+        self.v2 = (CGROUP / "cgroup.controllers").exists()
+        self.groups: list[list[Path]] = []  # per group: its folders (v1: cpu, cpuacct)
+        if self.v2:
+            if "cpu" not in (CGROUP / "cgroup.controllers").read_text().split():
+                raise OSError("the cgroup v2 hierarchy has no cpu controller")
+            (CGROUP / "cgroup.subtree_control").write_text("+cpu")
+            self.controllers = [CGROUP]
+        else:
+            if not (CGROUP / "cpu" / "cpu.cfs_quota_us").exists():
+                raise OSError(f"no cgroup v1 cpu controller under {CGROUP}/cpu")
+            self.controllers = [CGROUP / c for c in ("cpu", "cpuacct")]
+            self.controllers = [c for c in self.controllers if c.is_dir()]
+        probe = self.controllers[0] / f"{self.name}-probe"
+        probe.mkdir()  # raises OSError where groups cannot be made (not root, read-only)
+        probe.rmdir()
+
+    def add(self) -> int:
+        """A new group limited to the quota; its number."""
+        folders = [c / f"{self.name}-m{len(self.groups)}" for c in self.controllers]
+        for folder in folders:
+            folder.mkdir()
+        period = 100_000
+        quota = max(1000, round(self.cores * period))
+        if self.v2:
+            (folders[0] / "cpu.max").write_text(f"{quota} {period}")
+        else:
+            (folders[0] / "cpu.cfs_period_us").write_text(str(period))
+            (folders[0] / "cpu.cfs_quota_us").write_text(str(quota))
+        self.groups.append(folders)
+        return len(self.groups) - 1
+
+    def command(self, group: int, argv: Sequence[str]) -> list[str]:
+        """``argv`` run inside ``group`` (it and every process it starts)."""
+        joins = " && ".join(f"echo $$ > {f / 'cgroup.procs'}" for f in self.groups[group])
+        return ["sh", "-c", f'{joins} && exec "$@"', "sh", *argv]
+
+    def cpu_seconds(self, group: int) -> float:
+        """CPU time used so far by the processes of ``group`` (those gone included)."""
+        folders = self.groups[group]
+        if self.v2:
+            for line in (folders[0] / "cpu.stat").read_text().splitlines():
+                if line.startswith("usage_usec "):
+                    return int(line.split()[1]) / 1e6
+            return 0.0
+        usage = folders[-1] / "cpuacct.usage"
+        return int(usage.read_text()) / 1e9 if usage.exists() else float("nan")
+
+    def remove(self) -> None:
+        """Remove the groups (their processes have ended)."""
+        for folders in self.groups:
+            for folder in folders:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+
+
+class LoopbackCluster:
+    """``studio-render scheduler`` and ``workers`` x ``studio-render worker --nthreads 1``,
+    each worker in a group of ``quota`` if given."""
+
+    def __init__(
+        self, workers: int, logs: Path, quota: CpuQuota | None = None,
+        groups: Sequence[int] = (),
+    ) -> None:  # fmt: skip
         from studio_render.cluster.client import test_connection
 
         port = _free_port()
@@ -49,8 +147,9 @@ class LoopbackCluster:
         self.procs = [self._spawn(["scheduler", "--port", str(port), "--dashboard-port",
                                    str(_free_port())], logs / "scheduler.log")]  # fmt: skip
         for n in range(workers):
-            self.procs.append(self._spawn(["worker", self.address, "--nthreads", "1",
-                                           "--host", "127.0.0.1"], logs / f"w{n}.log"))  # fmt: skip
+            argv = ["worker", self.address, "--nthreads", "1", "--host", "127.0.0.1"]
+            wrap = partial(quota.command, groups[n]) if quota else None
+            self.procs.append(self._spawn(argv, logs / f"w{n}.log", wrap))
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -64,9 +163,12 @@ class LoopbackCluster:
             time.sleep(0.2)
 
     @staticmethod
-    def _spawn(args: list[str], log: Path) -> subprocess.Popen[bytes]:
+    def _spawn(
+        args: list[str], log: Path, wrap: Callable[[list[str]], list[str]] | None = None
+    ) -> subprocess.Popen[bytes]:
+        argv = [sys.executable, "-m", "studio_render", *args]
         return subprocess.Popen(
-            [sys.executable, "-m", "studio_render", *args], stdin=subprocess.DEVNULL,
+            wrap(argv) if wrap else argv, stdin=subprocess.DEVNULL,
             stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
@@ -87,9 +189,13 @@ class Result:
     frames: int
     chunks: int
     wall_s: float
-    sent: int  # packed composition, times the workers it went to
+    sent: int  # packed composition, times the machines it went to
     received: int  # chunk files
     loopback: int  # every byte over lo during the render (any process)
+    before_s: float = 0.0  # from the start to the first chunk starting on a worker
+    after_s: float = 0.0  # from the last chunk's bytes arriving to the output in place
+    phases: dict[str, float] = field(default_factory=dict)  # connect, versions, pack, send
+    cpu_s: float = float("nan")  # CPU time inside the workers' cgroups (--quota)
 
     def row(self, base: Result | None) -> str:
         speedup = base.wall_s / self.wall_s if base else 1.0
@@ -99,6 +205,10 @@ class Result:
                 f"{self.frames / self.wall_s:6.1f} {kib[0]:13.1f} {kib[1]:9.1f} {kib[2]:9.1f} "
                 f"{kib[3]:11.1f}")  # fmt: skip
 
+    @property
+    def kib_per_frame(self) -> float:
+        return (self.sent + self.received) / self.frames / 1024
+
 
 def _loopback_bytes() -> int:
     counters = psutil.net_io_counters(pernic=True).get("lo")
@@ -106,37 +216,47 @@ def _loopback_bytes() -> int:
 
 
 def render_on(
-    address: str, demo: Path, frames: tuple[int, int], preset: str, chunk: int | None, out: Path
-) -> Result:
-    """One render through the engine with the cluster's chunk attempts (as the CLI does)."""
+    address: str, demo: Path, frames: tuple[int, int], preset: str, chunk: int | None, out: Path,
+    size: tuple[int, int] | None = None, cpu: Callable[[], float] = lambda: float("nan"),
+) -> Result:  # fmt: skip
+    """One render through the engine with the cluster's chunk attempts, as the CLI does it:
+    the session connects, checks and sends the composition while it is probed. Timed from
+    before connecting to the output in place. ``cpu``: the workers' CPU seconds so far."""
     from PySide6.QtCore import QCoreApplication
 
-    from studio_render.cluster.client import ClusterSession
+    from studio_render.cluster.client import OpeningSession
     from studio_render.compositions.probe import probe_composition
     from studio_render.core.job import RenderSettings
     from studio_render.qt.engine import RenderEngine
 
     app = QCoreApplication.instance() or QCoreApplication([])
-    info = probe_composition(demo)
     failures: list[str] = []
-    with ClusterSession(address) as session:
+    lo, cpu_before, start = _loopback_bytes(), cpu(), time.monotonic()
+    opening = OpeningSession(address, None, demo, exclude=[out])
+    try:
+        info = probe_composition(demo)
+        session = opening.session()
         workers = session.info.workers
-        lo, start = _loopback_bytes(), time.monotonic()
-        settings = RenderSettings(output=out, preset=preset, frames=frames, chunk_frames=chunk)
+        settings = RenderSettings(output=out, preset=preset, frames=frames, chunk_frames=chunk,
+                                  size=size, frame_timeout=FRAME_TIMEOUT_S)  # fmt: skip
         job = session.prepare_job(info, settings)
         engine = RenderEngine(chunk_attempt=session.chunk_attempt)
         engine.failed.connect(lambda message, details: failures.append(message))
         engine.ended.connect(app.quit)
         engine.start(job)
         app.exec()
-        wall = time.monotonic() - start
-        lo = _loopback_bytes() - lo
+        end = time.monotonic()
+        lo, cpu_used = _loopback_bytes() - lo, cpu() - cpu_before
         stats = session.stats()
         session.finish_job()
+    finally:
+        opening.close()
     if failures:
         raise SystemExit(f"render on {workers} workers failed: {failures[0]}")
-    return Result(workers, frames[1] - frames[0], len(job.chunks), wall,
-                  stats["pack_bytes"], stats["chunk_bytes"], lo)  # fmt: skip
+    return Result(workers, frames[1] - frames[0], len(job.chunks), end - start,
+                  stats["pack_bytes"], stats["chunk_bytes"], lo,
+                  (stats["first_start"] or end) - start, end - (stats["last_chunk"] or end),
+                  stats["phases"], cpu_used)  # fmt: skip
 
 
 def local(args: argparse.Namespace, frames: tuple[int, int], most: int) -> None:
@@ -157,6 +277,102 @@ def local(args: argparse.Namespace, frames: tuple[int, int], most: int) -> None:
         print(f"  local -j {jobs}: {wall:8.2f} s, speedup {base / wall:.2f}x", flush=True)
 
 
+def _suffix(preset: str) -> str:
+    return ".mp4" if preset in ("h264", "h265") else ".mkv"
+
+
+def _median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def local_confined(
+    args: argparse.Namespace, frames: tuple[int, int], quota: CpuQuota, group: int, out: Path
+) -> tuple[float, float]:
+    """A local ``-j 1`` render confined to one group: wall seconds and CPU seconds."""
+    argv = [sys.executable, "-m", "studio_render", "render", str(args.composition), "-o",
+            str(out), "-j", "1", "--frames", f"{frames[0]}:{frames[1]}", "--preset",
+            args.preset, "--progress", "none", "--frame-timeout", str(FRAME_TIMEOUT_S)]  # fmt: skip
+    if args.size:
+        argv += ["--size", args.size]
+    cpu, start = quota.cpu_seconds(group), time.monotonic()
+    subprocess.run(quota.command(group, argv), check=True, stdin=subprocess.DEVNULL)
+    return time.monotonic() - start, quota.cpu_seconds(group) - cpu
+
+
+def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[int]) -> None:
+    """Simulated machines: workers in CPU-quota cgroups, sizes interleaved, medians."""
+    try:
+        quota = CpuQuota(args.quota)
+    except OSError as exc:
+        print(f"skipped: cannot make CPU-quota cgroups here ({exc}); run as root on a "
+              "machine with cgroup v1 or v2 cpu control")  # fmt: skip
+        return
+    count = frames[1] - frames[0]
+    size = tuple(int(n) for n in args.size.split("x")) if args.size else None
+    results: dict[int, list[Result]] = {n: [] for n in sizes}
+    local_runs: list[tuple[float, float]] = []
+    suffix = _suffix(args.preset)
+    print(f"{'machines':>8} {'chunks':>6} {'wall s':>7} {'before s':>8} {'after s':>7} "
+          f"{'CPU s/frame':>11} {'KiB/frame':>9}  client phases (s)  load")  # fmt: skip
+    try:
+        groups = [quota.add() for _ in range(max(sizes) + 1)]  # the last: the local render
+        with tempfile.TemporaryDirectory() as tmp:
+            for repeat in range(args.repeats):
+                for n in sizes:
+                    logs = Path(tmp) / f"logs-{repeat}-{n}"
+                    logs.mkdir()
+                    cluster = LoopbackCluster(n, logs, quota, groups)
+                    try:
+                        used = groups[:n]
+                        result = render_on(
+                            cluster.address, args.composition, frames, args.preset,
+                            args.chunk_frames, Path(tmp) / f"out{n}{suffix}", size,
+                            lambda used=used: sum(quota.cpu_seconds(g) for g in used),
+                        )  # fmt: skip
+                    finally:
+                        cluster.stop()
+                    results[n].append(result)
+                    phases = " ".join(f"{k} {v:.2f}" for k, v in result.phases.items())
+                    print(f"{n:>8} {result.chunks:>6} {result.wall_s:7.2f} "
+                          f"{result.before_s:8.2f} {result.after_s:7.2f} "
+                          f"{result.cpu_s / count:11.3f} {result.kib_per_frame:9.1f}  "
+                          f"{phases}  {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+                out = Path(tmp) / f"local{suffix}"
+                wall, cpu = local_confined(args, frames, quota, groups[-1], out)
+                local_runs.append((wall, cpu))
+                print(
+                    f"{'local':>8} {'':>6} {wall:7.2f} {'':>8} {'':>7} {cpu / count:11.3f}"
+                    f"{'':>10}  -j 1 in one group  {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
+    finally:
+        quota.remove()
+    base = _median([r.wall_s for r in results[sizes[0]]])
+    print(
+        f"\nmedians of {args.repeats} ({quota.cores:g} core per machine, "
+        f"{'v2' if quota.v2 else 'v1'} cgroups, client and scheduler unconfined):"
+    )
+    print(f"{'machines':>8} {'wall s':>7} {'speed-up':>8} {'of ideal':>8} {'before s':>8} "
+          f"{'after s':>7} {'CPU s/frame':>11} {'KiB/frame':>9}")  # fmt: skip
+    for n in sizes:
+        runs = results[n]
+        wall = _median([r.wall_s for r in runs])
+        speedup = base / wall * sizes[0]
+        print(f"{n:>8} {wall:7.2f} {speedup:7.2f}x {speedup / n:8.2f} "
+              f"{_median([r.before_s for r in runs]):8.2f} "
+              f"{_median([r.after_s for r in runs]):7.2f} "
+              f"{_median([r.cpu_s / count for r in runs]):11.3f} "
+              f"{_median([r.kib_per_frame for r in runs]):9.1f}")  # fmt: skip
+    local_wall = _median([w for w, _ in local_runs])
+    print(
+        f"{'local':>8} {local_wall:7.2f}   (-j 1 in one group; "
+        f"CPU s/frame {_median([c for _, c in local_runs]) / count:.3f})"
+    )
+    if 1 in results:
+        one = _median([r.wall_s for r in results[1]])
+        print(f"one-machine cluster / local: {one / local_wall:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--composition", type=Path, default=DEMO)
@@ -165,6 +381,9 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="cluster sizes to try, e.g. 1,2,4")
     parser.add_argument("--chunk-frames", type=int, help="default: planned for each cluster")
     parser.add_argument("--local", action="store_true", help="also render locally at -j N")
+    parser.add_argument("--size", help="output size WxH (default: the composition's)")
+    parser.add_argument("--quota", type=float, help="simulate machines of this many cores")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds (--quota)")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from studio_render.compositions.probe import probe_composition
@@ -176,6 +395,10 @@ def main() -> None:
           f"preset {args.preset}, {os.cpu_count()} cores, loopback cluster, "
           f"workers of 1 thread, Python {sys.version.split()[0]}, "
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    if args.quota:
+        print(f"size {args.size or 'native'}, each worker confined to {args.quota:g} core")
+        quota_mode(args, frames, [int(n) for n in args.workers.split(",")])
+        return
     print(f"{'workers':>7} {'chunks':>6} {'wall s':>8} {'speedup':>8} {'fps':>6} "
           f"{'KiB/frame':>13} {'sent':>9} {'received':>9} {'loopback':>11}")  # fmt: skip
     base: Result | None = None

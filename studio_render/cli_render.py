@@ -16,7 +16,7 @@ from studio_render.core.job import RenderSettings, default_concurrency, parse_fr
 from studio_render.core.progress import ProgressSnapshot
 
 if TYPE_CHECKING:
-    from studio_render.cluster.client import ClusterSession
+    from studio_render.cluster.client import ClusterSession, OpeningSession
     from studio_render.core.job import RenderJob
     from studio_render.core.worker_pool import WorkerPool
 
@@ -183,7 +183,7 @@ def run_render(args: argparse.Namespace) -> int:
     """
     from studio_render.core.procs import kill_all_groups
 
-    session = workers = job = None
+    session = workers = job = opening = None
     try:
         with interrupts.acting(kill_all_groups):
             from studio_render.compositions.probe import probe_composition
@@ -193,6 +193,8 @@ def run_render(args: argparse.Namespace) -> int:
             interrupts.check()  # a signal came while this was being imported
             if args.cluster and args.allow_network:
                 raise BadInput("--allow-network: cluster workers never use the network")
+            # a cluster connects, checks and receives the composition while it is probed
+            opening = _open_cluster_session(args) if args.cluster else None
             if not args.cluster:  # one probes the composition while the others boot
                 workers = boot_workers(args.composition, args.concurrency or default_concurrency())
             interrupts.check()  # a signal killed the first ones while others were started
@@ -201,7 +203,7 @@ def run_render(args: argparse.Namespace) -> int:
                 print(f"studio-render: warning: {warning}", file=sys.stderr)
             settings = settings_from_args(args, info.frame_count_at(args.fps))
             interrupts.check()
-            session = _cluster_session(args) if args.cluster else None
+            session = opening.session() if opening is not None else None
             if session is not None:
                 job = session.prepare_job(info, settings, concurrency=args.concurrency)
             else:
@@ -217,8 +219,8 @@ def run_render(args: argparse.Namespace) -> int:
     finally:
         if workers is not None:
             workers.close()  # after the render the engine has let them go already
-        if session is not None:
-            session.close()
+        if opening is not None:
+            opening.close()  # closes the session
         if job is not None:
             job.remove_work_dir()  # the engine removes it; not if it never started
 
@@ -232,12 +234,13 @@ def _report_cancelled(args: argparse.Namespace, signum: int) -> int:
     return interrupts.exit_code(signum)
 
 
-def _cluster_session(args: argparse.Namespace) -> ClusterSession:
+def _open_cluster_session(args: argparse.Namespace) -> OpeningSession:
     from studio_render.cluster import needs_cluster_extra
 
     with needs_cluster_extra("--cluster"):
-        from studio_render.cluster.client import ClusterSession, TlsFiles
-    return ClusterSession(args.cluster, TlsFiles(args.tls_ca_file, args.tls_cert, args.tls_key))
+        from studio_render.cluster.client import OpeningSession, TlsFiles
+    tls = TlsFiles(args.tls_ca_file, args.tls_cert, args.tls_key)
+    return OpeningSession(args.cluster, tls, args.composition, exclude=[args.output])
 
 
 def _render(

@@ -3,6 +3,8 @@ from hypothesis import strategies as st
 
 from studio_render.core.plan import (
     MIN_CHUNK_FRAMES,
+    MIN_CLUSTER_CHUNK_FRAMES,
+    cluster_chunk_frames,
     default_chunk_frames,
     encoder_threads,
     plan_chunks,
@@ -67,3 +69,19 @@ def test_parallel_encoders_share_the_cores() -> None:
     assert encoder_threads(2, 2) == 1
     assert encoder_threads(2, 8) == 4
     assert encoder_threads(16, 4) == 1
+
+
+@given(st.integers(1, 2000), st.integers(1, 64))
+def test_a_cluster_plan_gives_each_thread_two_chunks_where_the_frames_allow(
+    frames: int, threads: int
+) -> None:
+    chunks = plan_chunks(0, frames, cluster_chunk_frames(frames, threads))
+    assert sum(c.frame_count for c in chunks) == frames
+    if frames >= 2 * threads * MIN_CLUSTER_CHUNK_FRAMES:
+        assert len(chunks) >= 2 * threads
+    else:  # short: chunks of the shortest length, as many as that makes
+        assert len(chunks) >= min(threads, frames // MIN_CLUSTER_CHUNK_FRAMES)
+
+
+def test_a_60_frame_render_on_4_threads_has_no_30_frame_floor() -> None:
+    assert len(plan_chunks(0, 60, cluster_chunk_frames(60, 4))) >= 4

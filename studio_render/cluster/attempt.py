@@ -5,23 +5,31 @@ The engine calls :meth:`ChunkTasks.attempt` with the same arguments as the local
 callbacks. When Dask runs the task again (a retry, or a worker that died), the events
 carry a new run id: the chunk's counts drop back to zero and the aggregator, which only
 ever shows its highest value, keeps the bar monotonic.
+
+A running chunk can be split across machines as locally: the engine's cut request goes to
+the worker running the task (:func:`~studio_render.cluster.worker_plugin.cut_chunk`), its
+answer comes back as an event, and the task returns the frame it ended at. A task Dask
+runs again after a cut (its worker died) is asked for the same cut as soon as it starts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from studio_render.cluster.pack import Pack
 from studio_render.cluster.paths import is_plain_name, to_remote
 from studio_render.cluster.remote import ChunkFailed, render_chunk
-from studio_render.core.chunk_run import Outcome
-from studio_render.core.chunkspec import ChunkSpec
+from studio_render.cluster.worker_plugin import cut_chunk
+from studio_render.core.chunk_run import ChunkSplitter, Outcome
+from studio_render.core.chunkspec import ChunkSpec, parse_cut_line
 from studio_render.core.errors import one_line
 
 _POLL_S = 0.05
@@ -35,9 +43,15 @@ class _Route:
 
     on_progress: Callable[[int, int], None]
     on_start: Callable[[int], None]
+    splitter: ChunkSplitter | None = None
     run: str | None = None
     worker: str = ""
     old_runs: set[str] = field(default_factory=set)
+    #: A cut request not sent yet (sent from the attempt's thread, never the event loop's).
+    want_cut: int | None = None
+    asked: int | None = None  # the cut the engine asked for, asked again of a new run
+    ended_at: int | None = None  # where the worker agreed to end the chunk
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def deliver(self, msg: Mapping[str, Any]) -> None:
         run = str(msg.get("run"))
@@ -50,7 +64,34 @@ class _Route:
             self.run, self.worker = run, str(msg.get("worker", ""))
         if "pid" in msg:
             self.on_start(int(msg["pid"]))
+            with self.lock:  # a new run of a chunk cut before: the same cut
+                self.want_cut = self.ended_at if self.ended_at is not None else self.asked
+        if "cut" in msg:
+            self.cut_at(int(msg["cut"]))
         self.on_progress(int(msg["r"]), int(msg["e"]))
+
+    def cut_at(self, end: int) -> None:
+        """The chunk ends at ``end`` now: tell the engine, once."""
+        with self.lock:
+            if self.ended_at is not None:
+                return
+            self.ended_at = end
+        if self.splitter is not None:
+            self.splitter.on_cut(end)
+
+    def send_line(self, text: str) -> bool:
+        """The engine's cut request (a ``ChunkSplitter`` line), sent to the chunk's worker."""
+        cut = parse_cut_line(text)
+        with self.lock:
+            if cut is None or self.run is None or self.ended_at is not None:
+                return False
+            self.want_cut = self.asked = cut[1]
+            return True
+
+    def take_cut(self) -> int | None:
+        with self.lock:
+            at, self.want_cut = self.want_cut, None
+            return at
 
 
 class ProgressRouter:
@@ -86,8 +127,34 @@ class Transfer:
     chunk_bytes: int = 0
 
 
+@dataclass
+class Timings:
+    """When the current job's first chunk started and its last chunk's bytes arrived
+    (``time.monotonic()``), for the client's fixed time before and after the chunks."""
+
+    first_start: float | None = None
+    last_chunk: float | None = None
+
+    def chunk_started(self) -> None:
+        if self.first_start is None:
+            self.first_start = time.monotonic()
+
+    def chunk_done(self) -> None:
+        self.last_chunk = time.monotonic()
+
+
+def one_worker_per_host(workers: Mapping[str, int]) -> list[str]:
+    """A worker address on each machine (the first of each host, in address order)."""
+    chosen: dict[str, str] = {}
+    for address in sorted(workers):
+        host = address.split("://", 1)[-1].rsplit(":", 1)[0]
+        chosen.setdefault(host, address)
+    return list(chosen.values())
+
+
 class Upload:
-    """A job's packed composition, scattered to every worker; sent again if lost.
+    """A job's packed composition, sent to one worker on each machine (the other workers
+    there copy it from that one when they first need it); sent again if lost.
 
     Scattered data cannot be recomputed: if every worker holding it dies (a one-worker
     cluster whose worker crashed), the chunks depending on it are dropped, and the next
@@ -100,8 +167,14 @@ class Upload:
         self._future = self._scatter()
 
     def _scatter(self) -> Any:
-        future = self.client.scatter(self.pack.data, broadcast=True, hash=False)
-        self.transfer.pack_bytes += self.pack.size * len(self.client.nthreads())
+        hosts = one_worker_per_host(self.client.nthreads())
+        try:
+            future = self.client.scatter(self.pack.data, workers=hosts, broadcast=True,
+                                         hash=False)  # fmt: skip
+        except TimeoutError:  # one of them has just died: to whichever workers there are
+            future = self.client.scatter(self.pack.data, broadcast=True, hash=False)
+            hosts = one_worker_per_host(self.client.nthreads())
+        self.transfer.pack_bytes += self.pack.size * len(hosts)
         return future
 
     def future(self) -> Any:
@@ -118,7 +191,13 @@ class Upload:
 
 
 class ChunkTasks:
-    """Submits chunks of the current upload as tasks and waits for each."""
+    """Submits chunks of the current upload as tasks and waits for each.
+
+    The engine splits running chunks for idle workers (``splits_chunks``), as it does
+    for local workers.
+    """
+
+    splits_chunks = True
 
     def __init__(
         self,
@@ -134,6 +213,7 @@ class ChunkTasks:
         self.upload: Upload | None = None
         self.retries = 0
         self.transfer = Transfer()
+        self.timings = Timings()
 
     def attempt(
         self,
@@ -141,31 +221,50 @@ class ChunkTasks:
         cancelled: threading.Event,
         on_progress: Callable[[int, int], None],
         on_start: Callable[[int], None] = lambda pid: None,
+        splitter: ChunkSplitter | None = None,
+        on_waiting: Callable[[int, float], None] = lambda frame, seconds: None,
     ) -> Outcome:
-        """Render ``spec`` on the cluster; the chunk file ends up at ``spec.output``."""
+        """Render ``spec`` on the cluster; the chunk file ends up at ``spec.output``.
+        A ``splitter`` lets the engine end the chunk early (``on_waiting`` is not used:
+        the worker watches its own frames)."""
         upload = self.upload
         if upload is None:
             raise RuntimeError("no job is prepared for the cluster")
-        route = _Route(on_progress, on_start)
-        for _ in range(_DROPPED_RESUBMITS + 1):
-            key = f"studio-render-chunk-{spec.start}-{spec.end}-{uuid.uuid4().hex[:12]}"
-            self.router.add(key, route)
-            try:
-                future = self.client.submit(
-                    render_chunk, upload.future(), upload.job, upload.pack.digest,
-                    to_remote(spec, upload.pack.main), self.topic, self.versions,
-                    key=key, pure=False, retries=self.retries,
-                )  # fmt: skip
-                outcome = self._follow(future, spec, cancelled, route)
-            finally:
-                self.router.remove(key)
-            if outcome is not None:
-                return outcome
+
+        def started(pid: int) -> None:
+            self.timings.chunk_started()
+            on_start(pid)
+
+        route = _Route(on_progress, started, splitter)
+        if splitter is not None:
+            splitter.attach(route, spec.start)
+        try:
+            for _ in range(_DROPPED_RESUBMITS + 1):
+                if route.ended_at is not None:  # cut, then dropped: the shorter chunk
+                    spec = replace(spec, end=route.ended_at)
+                key = f"studio-render-chunk-{spec.start}-{spec.end}-{uuid.uuid4().hex[:12]}"
+                self.router.add(key, route)
+                try:
+                    future = self.client.submit(
+                        render_chunk, upload.future(), upload.job, upload.pack.digest,
+                        to_remote(spec, upload.pack.main), self.topic, self.versions,
+                        key=key, pure=False, retries=self.retries,
+                    )  # fmt: skip
+                    outcome = self._follow(future, spec, cancelled, route, key)
+                finally:
+                    self.router.remove(key)
+                if outcome is not None:
+                    return outcome
+        finally:
+            if splitter is not None:
+                splitter.attach(None)
         times = _DROPPED_RESUBMITS + 1
         return Outcome(False, reason=f"the cluster at {self.address} dropped it {times} times")
 
+    __call__ = attempt  # the engine's ``chunk_attempt``
+
     def _follow(
-        self, future: Any, spec: ChunkSpec, cancelled: threading.Event, route: _Route
+        self, future: Any, spec: ChunkSpec, cancelled: threading.Event, route: _Route, key: str
     ) -> Outcome | None:
         """The task's outcome; None if the cluster dropped it (its pack was lost)."""
         try:
@@ -173,9 +272,19 @@ class ChunkTasks:
                 if cancelled.wait(_POLL_S):
                     future.cancel()  # released on the worker: the plugin stops the process
                     return Outcome(False, cancelled=True)
+                at = route.take_cut()
+                if at is not None and route.worker:
+                    self._ask_cut(key, at, route.worker)
             if future.status == "finished":
+                end, files = future.result()
+                if end < spec.end:  # cut: the engine may not have had the event yet
+                    route.cut_at(end)
+                if end != (spec.end if route.ended_at is None else route.ended_at):
+                    return Outcome(False, reason=f"the chunk was rendered to frame {end - 1} "
+                                   f"after it was cut at frame {route.ended_at}")  # fmt: skip
+                self.timings.chunk_done()
                 try:
-                    self._write(spec, future.result())
+                    self._write(spec, files)
                 except OSError as exc:
                     reason = f"cannot write the chunk file in {Path(spec.output).parent}"
                     return Outcome(False, reason=f"{reason} ({exc.strerror or exc})")
@@ -185,6 +294,11 @@ class ChunkTasks:
             return None
         finally:
             future.release()
+
+    def _ask_cut(self, key: str, at: int, worker: str) -> None:
+        """Ask the task ``key`` on ``worker`` to end at ``at``; its answer is an event."""
+        with contextlib.suppress(Exception):  # gone: asked again when the chunk reruns
+            self.client.run(cut_chunk, key, at, workers=[worker], on_error="return")
 
     def _failure(self, exc: BaseException, route: _Route) -> Outcome:
         tries = f" after {self.retries + 1} attempts" if self.retries else ""

@@ -8,14 +8,19 @@
         session.finish_job()
 
 Every connection checks that the scheduler and all workers run the same Studio Render,
-Python and Dask versions as this computer, and refuses the cluster if not.
+Python and Dask versions as this computer, and refuses the cluster if not. The command
+line opens its session with :class:`OpeningSession`, which connects, checks, packs and
+sends the composition in a thread while the composition is probed; each phase's time is
+kept in :attr:`ClusterSession.phases`.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 import warnings
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -25,7 +30,7 @@ from distributed import Client
 from distributed.security import Security
 from distributed.versions import VersionMismatchWarning
 
-from studio_render.cluster.attempt import ChunkTasks, ProgressRouter, Upload
+from studio_render.cluster.attempt import ChunkTasks, ProgressRouter, Timings, Upload
 from studio_render.cluster.pack import pack_composition
 from studio_render.cluster.remote import remove_job
 from studio_render.cluster.versions import from_dask_versions, local_versions, mismatch_message
@@ -33,7 +38,7 @@ from studio_render.cluster.worker_plugin import PLUGIN_NAME, ChunkCancelPlugin
 from studio_render.core.composition import CompositionInfo
 from studio_render.core.errors import BadInput, one_line
 from studio_render.core.job import MAX_CONCURRENCY, RenderJob, RenderSettings, prepare_job
-from studio_render.core.plan import default_chunk_frames
+from studio_render.core.plan import cluster_chunk_frames
 
 CONNECT_TIMEOUT_S = 10.0
 DEFAULT_PORT = 8786
@@ -99,9 +104,15 @@ def normalize_address(address: str, tls: TlsFiles | None = None) -> str:
 
 
 def connect(
-    address: str, tls: TlsFiles | None = None, timeout: float = CONNECT_TIMEOUT_S
+    address: str,
+    tls: TlsFiles | None = None,
+    timeout: float = CONNECT_TIMEOUT_S,
+    phases: dict[str, float] | None = None,
 ) -> tuple[Any, ClusterInfo]:
-    """A client connected to a cluster whose versions match ours, with our worker plugin."""
+    """A client connected to a cluster whose versions match ours, with our worker plugin.
+    ``phases``: gets the seconds spent connecting and checking versions."""
+    phases = {} if phases is None else phases
+    began = time.monotonic()
     address = normalize_address(address, tls)
     security = tls.security() if address.startswith("tls://") and tls else None
     if address.startswith("tls://") and security is None:
@@ -116,8 +127,11 @@ def connect(
     except Exception as exc:
         raise BadInput(f"cannot connect to the cluster at {address} ({one_line(exc)})") from None
     try:
+        phases["connect"] = time.monotonic() - began
+        began = time.monotonic()
         _check_versions(client, address)
         client.register_plugin(ChunkCancelPlugin(), name=PLUGIN_NAME)
+        phases["versions"] = time.monotonic() - began
         return client, ClusterInfo(address, dict(client.nthreads()))
     except BaseException:
         client.close()
@@ -158,13 +172,22 @@ class ClusterSession:
     def __init__(
         self, address: str, tls: TlsFiles | None = None, timeout: float = CONNECT_TIMEOUT_S
     ) -> None:
-        self.client, self.info = connect(address, tls, timeout)
+        #: Seconds each phase of the client's own work took: connect, versions, pack, send.
+        self.phases: dict[str, float] = {}
+        self.client, self.info = connect(address, tls, timeout, self.phases)
         self.address = self.info.address
         self.topic = f"studio-render-progress-{uuid.uuid4().hex}"
         router = ProgressRouter()
         self.client.subscribe_topic(self.topic, router)
         self.tasks = ChunkTasks(self.client, self.address, self.topic, local_versions(), router)
-        self.chunk_attempt = self.tasks.attempt  # for RenderEngine(chunk_attempt=...)
+        self.chunk_attempt = self.tasks  # for RenderEngine(chunk_attempt=...): it splits
+        self._sent: tuple[Path, Upload] | None = None  # sent ahead of the job that uses it
+
+    def send_composition(self, composition: Path, exclude: Collection[Path] = ()) -> None:
+        """Pack ``composition`` and send it to the workers now, ahead of :meth:`prepare_job`
+        (which uses it if the job renders that file). ``exclude``: the render's output."""
+        self.finish_job()
+        self._sent = (composition.resolve(), self._pack_and_send(composition, exclude))
 
     def prepare_job(
         self, info: CompositionInfo, settings: RenderSettings, concurrency: int | None = None
@@ -183,7 +206,7 @@ class ClusterSession:
                            f"studio-render worker {self.address}")  # fmt: skip
         slots = concurrency or min(MAX_CONCURRENCY, sum(threads.values()))
         start, end = settings.frames or (0, info.frame_count_at(settings.fps))
-        chunk_frames = settings.chunk_frames or default_chunk_frames(max(end - start, 1), slots)
+        chunk_frames = settings.chunk_frames or cluster_chunk_frames(max(end - start, 1), slots)
         job = prepare_job(info, replace(settings, concurrency=slots, chunk_frames=chunk_frames,
                                         retries=0))  # fmt: skip
         try:
@@ -195,13 +218,32 @@ class ClusterSession:
         return job
 
     def _upload(self, job: RenderJob) -> None:
+        sent, self._sent = self._sent, None
+        self.tasks.timings = Timings()
+        if sent is not None and sent[0] == Path(job.info.path).resolve():
+            self.tasks.upload = sent[1]
+            return
+        self._sent = sent  # another file: removed with the job's
         self.finish_job()
-        pack = pack_composition(Path(job.info.path), exclude=[job.output, job.work_dir])
-        self.tasks.upload = Upload(self.client, uuid.uuid4().hex, pack, self.tasks.transfer)
+        self.tasks.upload = self._pack_and_send(Path(job.info.path), [job.output, job.work_dir])
+
+    def _pack_and_send(self, composition: Path, exclude: Collection[Path]) -> Upload:
+        began = time.monotonic()
+        pack = pack_composition(composition, exclude=exclude)
+        self.phases["pack"] = time.monotonic() - began
+        began = time.monotonic()
+        upload = Upload(self.client, uuid.uuid4().hex, pack, self.tasks.transfer)
+        self.phases["send"] = time.monotonic() - began
+        return upload
 
     def finish_job(self) -> None:
         """Forget the current job's pack and remove its files from the workers."""
-        upload, self.tasks.upload = self.tasks.upload, None
+        current, self.tasks.upload = self.tasks.upload, None
+        sent, self._sent = self._sent, None
+        for upload in (current, sent[1] if sent else None):
+            self._remove(upload)
+
+    def _remove(self, upload: Upload | None) -> None:
         if upload is not None:
             try:
                 upload.release()
@@ -227,6 +269,62 @@ class ClusterSession:
         return f"ClusterSession({self.address!r})"
 
     def stats(self) -> dict[str, Any]:
-        """Bytes moved so far: the packs sent to workers and the chunk files received."""
+        """Bytes moved so far (the packs sent to workers, the chunk files received), the
+        seconds of each client phase, and when the current job's first chunk started
+        and its last chunk arrived (``time.monotonic()``, None until then)."""
         t = self.tasks.transfer
-        return {"pack_bytes": t.pack_bytes, "chunk_bytes": t.chunk_bytes}
+        return {"pack_bytes": t.pack_bytes, "chunk_bytes": t.chunk_bytes,
+                "phases": dict(self.phases), "first_start": self.tasks.timings.first_start,
+                "last_chunk": self.tasks.timings.last_chunk}  # fmt: skip
+
+
+class OpeningSession:
+    """A :class:`ClusterSession` opened in a thread, its composition packed and sent,
+    while the caller does something else (probes the composition)."""
+
+    def __init__(
+        self,
+        address: str,
+        tls: TlsFiles | None,
+        composition: Path,
+        exclude: Collection[Path] = (),
+    ) -> None:
+        self._outcome: ClusterSession | BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._open, args=(address, tls, composition, exclude), daemon=True,
+            name="cluster-session",
+        )  # fmt: skip
+        self._thread.start()
+
+    def _open(
+        self, address: str, tls: TlsFiles | None, composition: Path, exclude: Collection[Path]
+    ) -> None:
+        try:
+            session = ClusterSession(address, tls)
+            try:
+                session.send_composition(composition, exclude)
+            except BaseException:
+                session.close()
+                raise
+            self._outcome = session
+        except BaseException as exc:  # raised in the caller's thread by ``session()``
+            self._outcome = exc
+
+    def _wait(self) -> ClusterSession | BaseException | None:
+        while self._thread.is_alive():
+            self._thread.join(0.1)  # short waits: the main thread still takes signals
+        return self._outcome
+
+    def session(self) -> ClusterSession:
+        """The open session; raises what opening it raised (``BadInput``)."""
+        outcome = self._wait()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        assert outcome is not None
+        return outcome
+
+    def close(self) -> None:
+        """Close the session if it opened (when the render never started)."""
+        outcome = self._wait()
+        if isinstance(outcome, ClusterSession):
+            outcome.close()

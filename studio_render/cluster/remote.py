@@ -1,13 +1,16 @@
 """What runs inside a Dask worker: one chunk, from the packed composition to its bytes.
 
 The task unpacks the job's composition once per worker (into the worker's own local
-directory, removed with the worker), runs the same chunk process as a local render,
-streams progress to the client as events on the job's topic, and returns the chunk's
-files as ``(name, bytes)`` pairs.
+directory, removed with the worker), renders the chunk in one of the job's warm worker
+processes there (the same ``worker serve`` as a local render: the composition loads once
+per process, not once per chunk), streams progress to the client as events on the job's
+topic, and returns the frame where the chunk ended (earlier than planned if the client
+split it) with the chunk's files as ``(name, bytes)`` pairs.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -22,8 +25,13 @@ from distributed import Worker, get_worker
 from studio_render.cluster.pack import unpack
 from studio_render.cluster.paths import to_worker
 from studio_render.cluster.versions import describe, differences, local_versions
-from studio_render.cluster.worker_plugin import NO_NETWORK_ENV, running_chunk
-from studio_render.core.chunk_run import run_chunk_attempt
+from studio_render.cluster.worker_plugin import (
+    NO_NETWORK_ENV,
+    close_pool,
+    running_chunk,
+    warm_pool,
+)
+from studio_render.core.chunk_run import ChunkSplitter, run_chunk_attempt
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.plan import encoder_threads
 
@@ -55,6 +63,13 @@ class _Reporter:
 
     def started(self, pid: int) -> None:
         self.worker.log_event(self.topic, {**self.base, "pid": pid, "r": 0, "e": 0})
+
+    def cut(self, end: int) -> None:
+        """The chunk agreed to end at ``end`` (the client asked): sent at once."""
+        with self.lock:
+            rendered, encoded = self.pending or (0, 0)
+            self.worker.log_event(self.topic, {**self.base, "cut": end, "r": rendered,
+                                               "e": encoded})  # fmt: skip
 
     def progress(self, rendered: int, encoded: int) -> None:
         with self.lock:
@@ -96,8 +111,8 @@ def render_chunk(
     remote_spec: str,
     topic: str,
     versions: Mapping[str, str | None],
-) -> list[tuple[str, bytes]]:
-    """The Dask task: render one chunk here and return its files."""
+) -> tuple[int, list[tuple[str, bytes]]]:
+    """The Dask task: render one chunk here; where it ended, and its files."""
     worker = get_worker()
     wrong = differences(versions, local_versions())
     if wrong:
@@ -106,25 +121,46 @@ def render_chunk(
     os.environ[NO_NETWORK_ENV] = "1"
     key = str(worker.get_current_task())
     composition = _unpacked(worker, job, digest, pack)
-    out_dir = jobs_dir(worker) / job / f"out-{uuid.uuid4().hex}"
-    out_dir.mkdir(parents=True)
+    # One work folder for the job's chunks here, so a warm worker keeps its loaded
+    # composition from chunk to chunk (a chunk file's name is its own; a chunk of images
+    # gets a folder of its own inside).
+    out_root = jobs_dir(worker) / job / "out"
+    pattern = "%" in str(json.loads(remote_spec)["output"])
+    out_dir = out_root / uuid.uuid4().hex if pattern else out_root
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # This machine's chunks share its cores, like a local render's.
+    threads = encoder_threads(worker.state.nthreads, os.cpu_count() or 1)
+    spec = to_worker(remote_spec, composition, out_dir, find_ffmpeg(), threads)
+    output = Path(spec.output)
     try:
-        # This machine's chunks share its cores, like a local render's.
-        threads = encoder_threads(worker.state.nthreads, os.cpu_count() or 1)
-        spec = to_worker(remote_spec, composition, out_dir, find_ffmpeg(), threads)
         reporter = _Reporter(worker, topic, key)
-        with running_chunk(key) as cancelled:
+        end = spec.end
+
+        def on_cut(new_end: int) -> None:
+            nonlocal end
+            end = new_end
+            reporter.cut(new_end)
+
+        splitter = ChunkSplitter(on_cut)
+        with running_chunk(key, splitter) as cancelled:
             if _task_state(worker, key) not in ("executing", "long-running"):
                 cancelled.set()  # released before it got here
-            outcome = run_chunk_attempt(spec, cancelled, reporter.progress, reporter.started)
+            outcome = run_chunk_attempt(
+                spec, cancelled, reporter.progress, reporter.started,
+                workers=warm_pool(job, spec.kind), splitter=splitter,
+            )  # fmt: skip
         reporter.flush()
         if outcome.cancelled:
             raise ChunkFailed("cancelled", "", worker.address)
         if not outcome.ok:
             raise ChunkFailed(outcome.reason, outcome.tail, worker.address)
-        return [(p.name, p.read_bytes()) for p in sorted(out_dir.iterdir()) if p.is_file()]
+        files = sorted(p for p in out_dir.iterdir() if p.is_file()) if pattern else [output]
+        return end, [(p.name, p.read_bytes()) for p in files]
     finally:
-        shutil.rmtree(out_dir, ignore_errors=True)
+        if pattern:
+            shutil.rmtree(out_dir, ignore_errors=True)
+        else:
+            output.unlink(missing_ok=True)
 
 
 def _task_state(worker: Worker, key: str) -> str | None:
@@ -133,6 +169,8 @@ def _task_state(worker: Worker, key: str) -> str | None:
 
 
 def remove_job(job: str, dask_worker: Any = None) -> None:
-    """Remove a finished job's files from this worker (run through ``Client.run``)."""
+    """Let a finished job's warm workers go and remove its files from this worker (run
+    through ``Client.run``)."""
     worker = dask_worker if dask_worker is not None else get_worker()
+    close_pool(job)
     shutil.rmtree(jobs_dir(worker) / job, ignore_errors=True)

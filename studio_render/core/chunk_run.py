@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from studio_render.core.chunkspec import (
     DONE,
@@ -141,6 +142,12 @@ def follow(
     return Outcome(True, tail=proc.tail)
 
 
+class LineSink(Protocol):
+    """Where a cut request goes: a worker's stdin, or a chunk running on a cluster."""
+
+    def send_line(self, text: str) -> bool: ...
+
+
 class ChunkSplitter:
     """Lets another thread end a running chunk early, so its last frames can go to a
     worker that has nothing to do. ``on_cut(end)`` is called in the supervising thread
@@ -149,7 +156,7 @@ class ChunkSplitter:
     def __init__(self, on_cut: Callable[[int], None]) -> None:
         self.on_cut = on_cut
         self._lock = threading.Lock()
-        self._proc: SupervisedProcess | None = None
+        self._proc: LineSink | None = None
         self._start = 0
 
     def request(self, at: int) -> bool:
@@ -157,7 +164,7 @@ class ChunkSplitter:
         with self._lock:
             return self._proc is not None and self._proc.send_line(cut_line(self._start, at))
 
-    def attach(self, proc: SupervisedProcess | None, start: int = 0) -> None:
+    def attach(self, proc: LineSink | None, start: int = 0) -> None:
         """The worker rendering the chunk that starts at ``start`` now (None: no worker)."""
         with self._lock:
             self._proc, self._start = proc, start

@@ -25,13 +25,16 @@ class Chunk:
         return f"frames {self.start}-{self.end - 1}"
 
 
-#: Chunks per worker for uniform chunks (short ranges, and the cluster, whose chunks are
-#: not split): more chunks than workers, so a worker that finishes early takes the next
-#: one instead of idling. Each chunk costs an encoder start-up and a fresh keyframe
-#: (about 0.25 CPU s at 1080p), so not many more.
+#: Chunks per worker for uniform chunks (short ranges, and cluster renders): more chunks
+#: than workers, so a worker that finishes early takes the next one instead of idling.
+#: Each chunk costs an encoder start-up and a fresh keyframe (about 0.25 CPU s at 1080p),
+#: so not many more.
 CHUNKS_PER_WORKER = 2
 #: Shortest default chunk worth an encoder start-up.
 MIN_CHUNK_FRAMES = 30
+#: Shortest default chunk on a cluster: there a machine that has no chunk is a machine
+#: idle, and its warm worker has the composition loaded already.
+MIN_CLUSTER_CHUNK_FRAMES = 8
 #: The share of the frames in the last, short chunk of a local render's default plan.
 LAST_CHUNK_SHARE = 0.1
 
@@ -40,6 +43,14 @@ def default_chunk_frames(frame_count: int, concurrency: int) -> int:
     """A chunk length giving about ``CHUNKS_PER_WORKER`` chunks per worker."""
     target = -(-frame_count // max(1, concurrency * CHUNKS_PER_WORKER))
     return max(1, min(frame_count, max(MIN_CHUNK_FRAMES, target)))
+
+
+def cluster_chunk_frames(frame_count: int, threads: int) -> int:
+    """A cluster's chunk length: at least ``CHUNKS_PER_WORKER`` chunks for each of the
+    ``threads`` of the connected workers, where chunks of ``MIN_CLUSTER_CHUNK_FRAMES``
+    allow (running chunks are then split for threads left idle at the end)."""
+    target = frame_count // max(1, threads * CHUNKS_PER_WORKER)
+    return max(1, min(frame_count, max(MIN_CLUSTER_CHUNK_FRAMES, target)))
 
 
 def plan_render(start: int, end: int, concurrency: int, chunk_frames: int | None) -> list[Chunk]:

@@ -129,6 +129,7 @@ class RenderEngine(QObject):
         self._threads: int | None = None
         self._concurrency = 1  # chunks rendered at once: the pool's size
         self._attempt: Callable[..., Outcome] = run_chunk_attempt
+        self._splits = False  # whether running chunks can be split for idle workers
         self._finishing = False
         self._complete = False
         self._keep_finished = False  # cancelled to be resumed: finished chunks stay
@@ -207,10 +208,13 @@ class RenderEngine(QObject):
         if self.chunk_attempt is not None:
             self._release_workers()  # booted ahead, but the chunks run elsewhere
             self._attempt, self._threads = self.chunk_attempt, None
+            # a cluster's attempts take a splitter too (see cluster/attempt.py)
+            self._splits = bool(getattr(self.chunk_attempt, "splits_chunks", False))
         else:
             self.workers = workers or WorkerPool(job.info.kind)
             self._attempt = partial(run_chunk_attempt, workers=self.workers)
             self._threads = encoder_threads(self._concurrency, os.cpu_count() or 1)
+            self._splits = True
         if job.audio:  # encoded once, beside the chunks
             self._audio_runnable = FunctionRunnable(self._encode_audio, self._audio_signals)
             self._alive.add(self._audio_runnable)
@@ -230,7 +234,7 @@ class RenderEngine(QObject):
             self._cancel,
             self.job.settings.retries,
             self._attempt,
-            splittable=self.workers is not None,
+            splittable=self._splits,
         )
         self._runnables[chunk.index] = runnable
         self._alive.add(runnable)
@@ -321,7 +325,7 @@ class RenderEngine(QObject):
         """If a worker is free or soon free (its chunk drawn, its encoder finishing) and no
         chunk is queued, ask the running chunk with the most work left to end early (see
         ``choose_split``); the rest becomes a chunk of its own, queued for that worker."""
-        if self.job is None or self.workers is None or self._cancel.is_set():
+        if self.job is None or not self._splits or self._cancel.is_set():
             return
         if self._splitting is not None or len(self._started) < len(self._chunks):
             return  # an answer is awaited, or a chunk is queued: no worker will idle

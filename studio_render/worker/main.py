@@ -31,7 +31,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from studio_render.core.chunkspec import (
     DONE,
@@ -45,7 +45,7 @@ from studio_render.core.chunkspec import (
 from studio_render.core.composition import CompositionInfo, check_renderer, kind_for_path
 from studio_render.core.errors import EXIT_BAD_INPUT, BadInput, StudioRenderError, one_line
 from studio_render.core.ffmpeg import parse_progress_line
-from studio_render.core.procs import OWN_TMP_ENV
+from studio_render.core.procs import LOAD_LOG_ENV, OWN_TMP_ENV
 from studio_render.worker.frame_range import FrameRange
 from studio_render.worker.heap import reuse_freed_memory
 
@@ -222,6 +222,9 @@ class _SourceCache:
         if self._source is None or key != self._key or fresh:
             self.close()
             self._source, self._key = _open_source(spec), key
+            if log := os.environ.get(LOAD_LOG_ENV):  # for tests and benchmarks
+                with open(log, "a", encoding="utf-8") as lines:
+                    lines.write(f"{os.getpid()} {spec.composition}\n")
         return self._source
 
     def close(self) -> None:
@@ -254,15 +257,19 @@ class _Current:
 def serve(kind: str = "qml") -> NoReturn:
     """Render chunk after chunk as their specs arrive on stdin, until stdin ends.
     ``kind``: what the render is expected to hold; only QML boots Qt ahead of time."""
-    specs: queue.Queue[str] = queue.Queue()
+    specs: queue.Queue[dict[str, Any]] = queue.Queue()
     current = _Current()
 
     def on_line(line: str) -> None:
         cut = parse_cut_line(line)
         if cut is not None:
             current.cut(*cut)
-        else:
-            specs.put(line)
+            return
+        request = json.loads(line)
+        if "probe" not in request and "preview" not in request:  # a chunk's spec: cut
+            # requests for it may come before this process is ready
+            current.frames = FrameRange(request["start"], request["end"])
+        specs.put(request)
 
     _watch_stdin(on_line)
     if kind == "lottie":
@@ -275,7 +282,7 @@ def serve(kind: str = "qml") -> NoReturn:
     sources = _SourceCache()
     previewed = -2  # the frame the last preview request drew
     while True:
-        request = json.loads(specs.get())
+        request = specs.get()
         if "probe" in request:
             answer = probe_answer(Path(request["probe"]), request.get("renderer", "auto"))
             _say(json.dumps(answer))
@@ -287,9 +294,10 @@ def serve(kind: str = "qml") -> NoReturn:
             previewed = spec.start if answer_preview(spec, sources, fresh) else -2
             continue
         spec = ChunkSpec(**request)
-        current.frames = FrameRange(spec.start, spec.end)
+        frames = current.frames
+        assert frames is not None and frames.start == spec.start  # one chunk at a time
         with _one_line_errors():
-            render_chunk(spec, sources.get(spec, fresh=spec.renderer == "rlottie"), current.frames)
+            render_chunk(spec, sources.get(spec, fresh=spec.renderer == "rlottie"), frames)
         current.frames = None  # before "done": a late cut request gets no answer
         _say(DONE)
 

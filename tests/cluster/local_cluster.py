@@ -18,6 +18,7 @@ import psutil
 
 from studio_render.cluster.client import ClusterInfo, TlsFiles, test_connection
 from studio_render.core.errors import BadInput
+from studio_render.core.procs import LOAD_LOG_ENV
 
 START_TIMEOUT_S = 60.0
 
@@ -103,7 +104,21 @@ class LocalCluster:
             [*prefix, sys.executable, "-m", "studio_render", *args],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,  # stopped by us, not by a Ctrl-C meant for pytest
+            env={**os.environ, LOAD_LOG_ENV: str(self.load_log)},
         )  # fmt: skip
+
+    @property
+    def load_log(self) -> Path:
+        """Where the workers' chunk processes note each composition they load."""
+        return self.log_dir / "loads.txt"
+
+    def loads(self, job: str) -> list[int]:
+        """The process ids of the chunk processes that loaded the composition of ``job``
+        (a cluster job id), one per load."""
+        if not self.load_log.exists():
+            return []
+        lines = [line.split(" ", 1) for line in self.load_log.read_text().splitlines()]
+        return [int(pid) for pid, composition in lines if f"/{job}/" in composition]
 
     def add_worker(self, name: str) -> None:
         self.nannies.append(self._spawn(

@@ -183,6 +183,8 @@ def test_queued_renders_run_on_the_cluster(
     assert [item.status for item in window.queue_model.queue] == [Status.DONE, Status.DONE]
     assert sessions == [True, True]
     assert [frame_count(output) for output in outputs] == [10, 10]
+    # closing the session lets the workers' warm render processes go
+    qtbot.waitUntil(lambda: window.controller.is_settled, timeout=CONNECT_TIMEOUT_MS)
 
 
 def test_cancel_while_connecting(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:

@@ -1,0 +1,69 @@
+"""Warm chunk workers on the cluster: the composition loads once per worker process, a
+killed warm process costs only its chunk, and running chunks split across machines."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import psutil
+from pytestqt.qtbot import QtBot
+
+from studio_render.cluster.client import ClusterSession
+from tests.cluster.helpers import start_render, wait_ended
+from tests.cluster.local_cluster import LocalCluster
+from tests.media import framemd5
+
+SMALL = ("--frames", "0:60", "--size", "960x540")  # the demo, as test_cluster renders it
+
+
+def test_a_two_worker_cluster_loads_the_composition_once_per_worker(
+    qtbot: QtBot, two_workers: LocalCluster, small_qml: Path, tmp_path: Path, local_framemd5: Any
+) -> None:
+    out = tmp_path / "out.mkv"
+    with ClusterSession(two_workers.address) as session:
+        watched = start_render(qtbot, session, small_qml, out, chunk_frames=8)
+        assert session.tasks.upload is not None
+        job = session.tasks.upload.job
+        assert wait_ended(qtbot, watched) == "finished", watched.failed
+    loads = two_workers.loads(job)
+    pids = {pid for _, pid, _ in watched.started}
+    assert len(watched.job.chunks) >= 6
+    assert len(watched.started) >= len(watched.job.chunks)
+    assert 1 <= len(pids) <= 2, "one warm process per worker took every chunk"
+    assert Counter(loads) == Counter(pids), "each loaded the composition once"
+    assert framemd5(out) == local_framemd5(small_qml, "-j", "2")
+
+
+def test_a_killed_warm_worker_s_chunk_is_rendered_again_frame_exact(
+    qtbot: QtBot, two_workers: LocalCluster, big_qml: Path, tmp_path: Path, local_framemd5: Any
+) -> None:
+    out = tmp_path / "out.mkv"
+    with ClusterSession(two_workers.address) as session:
+        watched = start_render(qtbot, session, big_qml, out, frames=(0, 60), size=(960, 540),
+                               chunk_frames=15, retries=1)  # fmt: skip
+        qtbot.waitUntil(lambda: bool(watched.started), timeout=60000)
+        index, pid, _ = watched.started[0]
+        psutil.Process(pid).kill()  # the warm process, not its Dask worker
+        assert wait_ended(qtbot, watched) == "finished", watched.failed
+    again = [p for i, p, _ in watched.started if i == index]
+    assert len(again) == 2 and again[1] != pid, watched.started
+    watched.assert_monotonic()
+    assert framemd5(out) == local_framemd5(big_qml, "-j", "2", *SMALL)
+
+
+def test_a_running_chunk_is_split_for_an_idle_machine(
+    qtbot: QtBot, two_workers: LocalCluster, big_qml: Path, tmp_path: Path, local_framemd5: Any
+) -> None:
+    """One planned chunk, two workers: the idle one takes the rest of it."""
+    out = tmp_path / "out.mkv"
+    with ClusterSession(two_workers.address) as session:
+        watched = start_render(qtbot, session, big_qml, out, frames=(0, 60), size=(960, 540),
+                               chunk_frames=60)  # fmt: skip
+        assert len(watched.job.chunks) == 1
+        assert wait_ended(qtbot, watched) == "finished", watched.failed
+    assert {i for i, _, _ in watched.started} >= {0, 1}, "chunk 1 was split off chunk 0"
+    assert len({pid for _, pid, _ in watched.started}) == 2, "on the other worker"
+    watched.assert_monotonic()
+    assert framemd5(out) == local_framemd5(big_qml, "-j", "2", *SMALL)
