@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import signal
@@ -198,10 +199,14 @@ def run_render(args: argparse.Namespace) -> int:
                 raise BadInput("--allow-network: cluster workers never use the network")
             kind = SUFFIXES.get(args.composition.suffix.lower(), "qml")
             workers = None if args.cluster else WorkerPool(kind)
+            wanted = min(args.concurrency or default_concurrency(), os.cpu_count() or 1)
             if workers is not None:  # one probes the composition while the others boot
-                count = min(args.concurrency or default_concurrency(), os.cpu_count() or 1)
-                workers.prestart(count)
+                # a Lottie probe is quick and its workers boot without Qt: the others wait
+                # for the plan, which may give a short render one chunk
+                workers.prestart(1 if kind == "lottie" else wanted)
             interrupts.check()  # a signal killed the first ones while others were started
+            # Qt (for the engine) loads here, on this core, while a worker boots on another
+            importlib.import_module("studio_render.qt.engine")
             info = probe_composition(args.composition, workers=workers, renderer=args.renderer)
             for warning in info.warnings:
                 print(f"studio-render: warning: {warning}", file=sys.stderr)
@@ -212,6 +217,8 @@ def run_render(args: argparse.Namespace) -> int:
                 job = session.prepare_job(info, settings, concurrency=args.concurrency)
             else:
                 job = prepare_job(info, settings)
+            if workers is not None:  # one booting for each chunk that can run at once
+                workers.prestart(max(0, min(wanted, len(job.chunks)) - workers.started))
         return _render(args, session, job, workers)
     except interrupts.Interrupted as exc:
         return _report_cancelled(args, exc.signum)

@@ -127,6 +127,17 @@ class RenderJob:
         """The encoded audio, ready to be copied in when the chunks are joined."""
         return self.work_dir / "audio.mka"  # Matroska holds AAC, Opus, PCM and FLAC
 
+    @property
+    def single_chunk(self) -> bool:
+        """One chunk is the whole output (one chunk planned, none reused, no audio): its
+        encoder can write the output file itself, with no join pass after it."""
+        return (
+            self.preset.join is Join.COPY
+            and len(self.chunks) == 1
+            and not self.reused
+            and self.audio is None
+        )
+
     def chunk_file(self, chunk: Chunk) -> Path:
         """A chunk's file, named by a hash of what it contains (like manim's partial files)."""
         if self.preset.join is Join.NONE:
@@ -141,10 +152,16 @@ class RenderJob:
         return self.work_dir / f"chunk{chunk.index:04d}-{digest}{self.preset.chunk_extension}"
 
     def chunk_spec(
-        self, chunk: Chunk, ffmpeg: str, encoder_threads: int | None = None
+        self,
+        chunk: Chunk,
+        ffmpeg: str,
+        encoder_threads: int | None = None,
+        whole_output: bool = False,
     ) -> ChunkSpec:
-        """What a worker needs to render ``chunk``; ``encoder_threads`` caps ffmpeg's threads."""
-        out = self.chunk_file(chunk)
+        """What a worker needs to render ``chunk``; ``encoder_threads`` caps ffmpeg's threads.
+        ``whole_output``: the chunk is the output (see :attr:`single_chunk`), written to
+        :attr:`partial_output` with the preset's final arguments."""
+        out = self.partial_output if whole_output else self.chunk_file(chunk)
         encoder = encode_chunk_command(
             ffmpeg,
             width=self.width,
@@ -157,6 +174,7 @@ class RenderJob:
             output=out,
             start_number=chunk.start,
             threads=encoder_threads,
+            final_args=self.preset.final_args if whole_output else (),
         )
         return ChunkSpec(
             composition=self.info.path,
