@@ -108,6 +108,12 @@ class RenderJob:
         return self.frame_count / self.fps
 
     @property
+    def renderer(self) -> str:
+        """The renderer that draws the frames ("auto" resolved): what the hashes of the
+        job and its chunks hold, so asking for the default by name shares them."""
+        return self.info.renderer(self.settings.renderer)[0]
+
+    @property
     def audio(self) -> str | None:
         """The composition's audio, if the output format carries audio."""
         return None if self.preset.audio_args is None else self.info.audio
@@ -145,7 +151,7 @@ class RenderJob:
         key = "|".join(
             map(str, (self.info, self.fps, self.preset.name, self.width, self.height, self.alpha,
                       self.settings.crf, self.settings.speed, self.settings.background,
-                      self.settings.renderer, self.settings.allow_network,
+                      self.renderer, self.settings.allow_network,
                       chunk.start, chunk.end))
         )  # fmt: skip
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -280,7 +286,7 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
     if audio:
         check_audio(ffmpeg, audio)
     looks = (preset.name, width, height, alpha, settings.crf, settings.speed,
-             settings.background, info.fps, settings.fps, settings.renderer,
+             settings.background, info.fps, settings.fps, renderer,
              settings.allow_network, start, end)  # fmt: skip
     work_dir = work_dir_for(output, job_digest(Path(info.path), audio, output, looks))
     open_work_dir(work_dir, output, settings.fresh)
