@@ -219,6 +219,7 @@ class RenderEngine(QObject):
             self._cancel,
             self.job.settings.retries,
             self._attempt,
+            local=self.workers is not None,
             splittable=self.workers is not None and not self._whole,
         )
         self._runnables[chunk.index] = runnable
