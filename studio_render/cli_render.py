@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
@@ -190,8 +191,6 @@ def run_render(args: argparse.Namespace) -> int:
     try:
         with interrupts.acting(kill_all_groups):
             from studio_render.compositions.info import SUFFIXES
-            from studio_render.compositions.probe import probe_composition
-            from studio_render.core.job import prepare_job
             from studio_render.core.worker_pool import WorkerPool
 
             interrupts.check()  # a signal came while this was being imported
@@ -205,8 +204,18 @@ def run_render(args: argparse.Namespace) -> int:
                 # for the plan, which may give a short render one chunk
                 workers.prestart(1 if kind == "lottie" else wanted)
             interrupts.check()  # a signal killed the first ones while others were started
-            # Qt (for the engine) loads here, on this core, while a worker boots on another
-            importlib.import_module("studio_render.qt.engine")
+            # While the first worker boots on another core: Qt (for the engine), ffmpeg-python
+            # (for the encoder commands), the progress bar, the rest of this command, and
+            # ffmpeg found (imageio-ffmpeg runs it to check it; prepare_job reports a problem)
+            bar = ["tqdm"] if args.progress == "bar" else []
+            for module in ("studio_render.qt.engine", "ffmpeg", *bar):
+                importlib.import_module(module)
+            from studio_render.compositions.probe import probe_composition
+            from studio_render.core.ffmpeg import find_ffmpeg
+            from studio_render.core.job import prepare_job
+
+            with contextlib.suppress(BadInput):
+                find_ffmpeg()
             info = probe_composition(args.composition, workers=workers, renderer=args.renderer)
             for warning in info.warnings:
                 print(f"studio-render: warning: {warning}", file=sys.stderr)
