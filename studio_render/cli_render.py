@@ -14,12 +14,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from studio_render.core import interrupts
 from studio_render.core.errors import BadInput, StudioRenderError
-from studio_render.core.job import RenderSettings, default_concurrency, parse_frames
-from studio_render.core.progress import ProgressSnapshot
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rest is imported once the first worker is booting (run_render)
     from studio_render.cluster.client import ClusterSession
-    from studio_render.core.job import RenderJob
+    from studio_render.core.job import RenderJob, RenderSettings
+    from studio_render.core.progress import ProgressSnapshot
     from studio_render.core.worker_pool import WorkerPool
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
@@ -27,6 +26,7 @@ EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CANCELLED = 0, 1, 2, 130
 
 def settings_from_args(args: argparse.Namespace, frame_count: int) -> RenderSettings:
     from studio_render.compositions.info import parse_size
+    from studio_render.core.job import RenderSettings, default_concurrency, parse_frames
 
     return RenderSettings(
         output=args.output,
@@ -198,7 +198,8 @@ def run_render(args: argparse.Namespace) -> int:
                 raise BadInput("--allow-network: cluster workers never use the network")
             kind = SUFFIXES.get(args.composition.suffix.lower(), "qml")
             workers = None if args.cluster else WorkerPool(kind)
-            wanted = min(args.concurrency or default_concurrency(), os.cpu_count() or 1)
+            cores = os.cpu_count() or 1
+            wanted = min(args.concurrency or cores, cores)
             if workers is not None:  # one probes the composition while the others boot
                 # a Lottie probe is quick and its workers boot without Qt: the others wait
                 # for the plan, which may give a short render one chunk
