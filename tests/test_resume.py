@@ -159,10 +159,10 @@ def test_the_job_hash_holds_the_renderer_used_not_the_name_asked_for(
     """``--renderer auto`` and ``--renderer thorvg`` draw a Lottie file alike: they share
     the work folder and chunk names, so either resumes the other; rlottie does not."""
     from studio_render.compositions.probe import probe_composition
-    from studio_render.core.job import RenderSettings, prepare_job
+    from studio_render.core.job import RenderJob, RenderSettings, prepare_job
 
     info = probe_composition(corpus / "heart.json")
-    jobs = {}
+    jobs: dict[str, RenderJob] = {}
     for renderer in ("auto", "thorvg", "rlottie"):
         settings = RenderSettings(output=tmp_path / "out.mkv", preset="ffv1", concurrency=2,
                                   chunk_frames=10, renderer=renderer)  # fmt: skip
