@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from studio_render import __version__
+import studio_render
 from studio_render.core import interrupts
 from studio_render.core.composition import MAX_FPS, RENDERERS
 from studio_render.core.errors import (
@@ -43,7 +43,7 @@ def _versions() -> str:
     from studio_render.compositions.lottie import thorvg_version
 
     return (
-        f"studio-render {__version__}\n"
+        f"studio-render {studio_render.__version__}\n"  # read here: importlib.metadata is slow
         f"Python {sys.version.split()[0]}, PySide6 {PySide6.__version__}, "
         f"thorvg-python {thorvg_python.__version__} (ThorVG {thorvg_version()})\n{ffmpeg}"
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
 import json
 import os
 import signal
@@ -12,17 +14,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from studio_render.core import interrupts
 from studio_render.core.errors import EXIT_FAILED, EXIT_OK, BadInput, StudioRenderError
-from studio_render.core.job import RenderSettings, default_concurrency, parse_frames
-from studio_render.core.progress import ProgressSnapshot
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the rest is imported once the first worker is booting (run_render)
     from studio_render.cluster.client import ClusterSession, OpeningSession
-    from studio_render.core.job import RenderJob
+    from studio_render.core.job import RenderJob, RenderSettings
+    from studio_render.core.progress import ProgressSnapshot
     from studio_render.core.worker_pool import WorkerPool
 
 
 def settings_from_args(args: argparse.Namespace, frame_count: int) -> RenderSettings:
     from studio_render.core.composition import parse_size
+    from studio_render.core.job import RenderSettings, default_concurrency, parse_frames
 
     return RenderSettings(
         output=args.output,
@@ -186,8 +188,7 @@ def run_render(args: argparse.Namespace) -> int:
     session = workers = job = opening = None
     try:
         with interrupts.acting(kill_all_groups):
-            from studio_render.compositions.probe import probe_composition
-            from studio_render.core.job import prepare_job
+            from studio_render.core.job import default_concurrency
             from studio_render.core.worker_pool import boot_workers
 
             interrupts.check()  # a signal came while this was being imported
@@ -198,6 +199,18 @@ def run_render(args: argparse.Namespace) -> int:
             if not args.cluster:  # one probes the composition while the others boot
                 workers = boot_workers(args.composition, args.concurrency or default_concurrency())
             interrupts.check()  # a signal killed the first ones while others were started
+            # While the first worker boots on another core: Qt (for the engine), ffmpeg-python
+            # (for the encoder commands), the progress bar, the rest of this command, and
+            # ffmpeg found (imageio-ffmpeg runs it to check it; prepare_job reports a problem)
+            bar = ["tqdm"] if args.progress == "bar" else []
+            for module in ("studio_render.qt.engine", "ffmpeg", *bar):
+                importlib.import_module(module)
+            from studio_render.compositions.probe import probe_composition
+            from studio_render.core.ffmpeg import find_ffmpeg
+            from studio_render.core.job import prepare_job
+
+            with contextlib.suppress(BadInput):
+                find_ffmpeg()
             info = probe_composition(args.composition, workers=workers, renderer=args.renderer)
             for warning in info.warnings:
                 print(f"studio-render: warning: {warning}", file=sys.stderr)
@@ -208,6 +221,9 @@ def run_render(args: argparse.Namespace) -> int:
                 job = session.prepare_job(info, settings, concurrency=args.concurrency)
             else:
                 job = prepare_job(info, settings)
+            if workers is not None:  # one booting for each chunk that can run at once
+                wanted = min(settings.concurrency, os.cpu_count() or 1)
+                workers.prestart(max(0, min(wanted, len(job.chunks)) - workers.started))
         return _render(args, session, job, workers)
     except interrupts.Interrupted as exc:
         return _report_cancelled(args, exc.signum)

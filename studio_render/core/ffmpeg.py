@@ -83,13 +83,15 @@ def encode_chunk_command(
     output: Path,
     start_number: int = 0,
     threads: int | None = None,
+    final_args: Sequence[str] = (),
 ) -> list[str]:
     """ffmpeg reading raw BGRA frames on stdin and encoding them to ``output``.
 
     The frames are converted to ``pix_fmt`` in the ``colour`` encoding and tagged with it,
     the same way in every chunk, so that chunks join without a seam. Progress (``frame=N``
     lines) goes to stdout. ``threads`` caps the encoder's threads (None: ffmpeg's choice,
-    about one and a half per core).
+    about one and a half per core). ``final_args``: the preset's container arguments, for
+    a chunk that is the whole output (``+faststart``).
     """
     import ffmpeg as ffmpeg_python  # only to build the command: workers never import it
 
@@ -107,7 +109,7 @@ def encode_chunk_command(
     out = args.pop()  # the output path goes last, after the codec arguments
     return [
         *_base(binary), *args, *video_args, *colour.tag_args(), *thread_args(threads),
-        *_progress_args(), "-y", out,
+        *final_args, *_progress_args(), "-y", out,
     ]  # fmt: skip
 
 

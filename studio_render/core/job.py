@@ -93,6 +93,12 @@ class CheckedJob:
     ffmpeg: str
     audio: str | None  # the composition's audio, if the output format carries audio
 
+    @property
+    def renderer(self) -> str:
+        """The renderer that draws the frames ("auto" resolved): what the hashes of the
+        job and its chunks hold, so asking for the default by name shares them."""
+        return self.info.renderer(self.settings.renderer)[0]
+
 
 @dataclass(frozen=True)
 class RenderJob(CheckedJob):
@@ -131,6 +137,17 @@ class RenderJob(CheckedJob):
         """The encoded audio, ready to be copied in when the chunks are joined."""
         return self.work_dir / "audio.mka"  # Matroska holds AAC, Opus, PCM and FLAC
 
+    @property
+    def single_chunk(self) -> bool:
+        """One chunk is the whole output (one chunk planned, none reused, no audio): its
+        encoder can write the output file itself, with no join pass after it."""
+        return (
+            self.preset.join is Join.COPY
+            and len(self.chunks) == 1
+            and not self.reused
+            and self.audio is None
+        )
+
     def chunk_file(self, chunk: Chunk) -> Path:
         """A chunk's file, named by a hash of what it contains (like manim's partial files)."""
         if self.preset.join is Join.NONE:
@@ -138,17 +155,23 @@ class RenderJob(CheckedJob):
         key = "|".join(
             map(str, (self.info, self.fps, self.preset.name, self.width, self.height, self.alpha,
                       self.settings.crf, self.settings.speed, self.settings.background,
-                      self.settings.renderer, self.settings.allow_network,
+                      self.renderer, self.settings.allow_network,
                       chunk.start, chunk.end))
         )  # fmt: skip
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         return self.work_dir / f"chunk{chunk.index:04d}-{digest}{self.preset.chunk_extension}"
 
     def chunk_spec(
-        self, chunk: Chunk, ffmpeg: str, encoder_threads: int | None = None
+        self,
+        chunk: Chunk,
+        ffmpeg: str,
+        encoder_threads: int | None = None,
+        whole_output: bool = False,
     ) -> ChunkSpec:
-        """What a worker needs to render ``chunk``; ``encoder_threads`` caps ffmpeg's threads."""
-        out = self.chunk_file(chunk)
+        """What a worker needs to render ``chunk``; ``encoder_threads`` caps ffmpeg's threads.
+        ``whole_output``: the chunk is the output (see :attr:`single_chunk`), written to
+        :attr:`partial_output` with the preset's final arguments."""
+        out = self.partial_output if whole_output else self.chunk_file(chunk)
         encoder = encode_chunk_command(
             ffmpeg,
             width=self.width,
@@ -161,6 +184,7 @@ class RenderJob(CheckedJob):
             output=out,
             start_number=chunk.start,
             threads=encoder_threads,
+            final_args=self.preset.final_args if whole_output else (),
         )
         return ChunkSpec(
             composition=self.info.path,
@@ -275,7 +299,7 @@ def prepare_job(info: CompositionInfo, settings: RenderSettings) -> RenderJob:
     render of the same job finished there) and plan the chunks still to render."""
     c = check_job(info, settings)
     looks = (c.preset.name, c.width, c.height, c.alpha, settings.crf, settings.speed,
-             settings.background, info.fps, settings.fps, settings.renderer,
+             settings.background, info.fps, settings.fps, c.renderer,
              settings.allow_network, c.start, c.end)  # fmt: skip
     work_dir = work_dir_for(c.output, job_digest(Path(info.path), c.audio, c.output, looks))
     open_work_dir(work_dir, c.output, settings.fresh)

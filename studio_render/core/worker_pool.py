@@ -78,7 +78,10 @@ class WorkerPool:
 def boot_workers(composition: Path, concurrency: int) -> WorkerPool:
     """The worker processes of a local render of ``composition``, started now: one probes
     the composition (``probe_composition(workers=...)``) while the others boot, and the
-    engine takes them over (``RenderEngine.start(job, workers)``)."""
-    workers = WorkerPool(composition_kind(composition) or "qml")  # the probe refuses others
-    workers.prestart(min(concurrency, os.cpu_count() or 1))
+    engine takes them over (``RenderEngine.start(job, workers)``). A Lottie probe is
+    quick and its workers boot without Qt, so only the prober starts: the plan may give a
+    short render one chunk (the engine starts the others as chunks need them)."""
+    kind = composition_kind(composition) or "qml"  # the probe refuses others
+    workers = WorkerPool(kind)
+    workers.prestart(1 if kind == "lottie" else min(concurrency, os.cpu_count() or 1))
     return workers

@@ -79,13 +79,14 @@ def reused_chunks(job: RenderJob) -> list[Chunk]:
     return [Chunk(len(job.chunks) + n, s.start, s.end) for n, s in enumerate(job.reused)]
 
 
-def progress_model_for(job: RenderJob) -> ProgressModel:
-    """The progress arithmetic for a job, with weight reserved for its later stages."""
+def progress_model_for(job: RenderJob, joins: bool = True) -> ProgressModel:
+    """The progress arithmetic for a job, with weight reserved for its later stages
+    (``joins``: False when one chunk is the whole output)."""
     join_cost = {Join.COPY: COPY_JOIN_COST, Join.GIF: TRANSCODE_JOIN_COST, Join.NONE: 0.0}
     reused = reused_chunks(job)
     return ProgressModel(
         {c.index: c.frame_count for c in (*job.chunks, *reused)},
-        join_cost=join_cost[job.preset.join],
+        join_cost=join_cost[job.preset.join] if joins else 0.0,
         audio_cost=AUDIO_COST if job.audio else 0.0,
         done=[c.index for c in reused],
     )
@@ -128,6 +129,9 @@ class RenderEngine(QObject):
         self._splitting: int | None = None  # the chunk asked to end early, until it answers
         self._threads: int | None = None
         self._concurrency = 1  # chunks rendered at once: the pool's size
+        #: One local chunk is the whole output: its encoder writes the output file, it is
+        #: not split, and no join pass runs (see ``RenderJob.single_chunk``).
+        self._whole = False
         self._attempt: Callable[..., Outcome] = run_chunk_attempt
         self._splits = False  # whether running chunks can be split for idle workers
         self._finishing = False
@@ -197,7 +201,8 @@ class RenderEngine(QObject):
         self._concurrency = job.settings.concurrency
         self.pool.setMaxThreadCount(self._concurrency)
         _POOLS.add(self.pool)
-        self._progress = progress_model_for(job)
+        self._whole = self.chunk_attempt is None and job.single_chunk
+        self._progress = progress_model_for(job, joins=not self._whole)
         self.aggregator.begin(self._progress)
         for chunk in reused_chunks(job):  # done from the start
             self._chunks[chunk.index] = chunk
@@ -213,8 +218,9 @@ class RenderEngine(QObject):
         else:
             self.workers = workers or WorkerPool(job.info.kind)
             self._attempt = partial(run_chunk_attempt, workers=self.workers)
-            self._threads = encoder_threads(self._concurrency, os.cpu_count() or 1)
-            self._splits = True
+            parallel = min(self._concurrency, len(job.chunks))
+            self._threads = encoder_threads(parallel, os.cpu_count() or 1)
+            self._splits = not self._whole
         if job.audio:  # encoded once, beside the chunks
             self._audio_runnable = FunctionRunnable(self._encode_audio, self._audio_signals)
             self._alive.add(self._audio_runnable)
@@ -229,11 +235,12 @@ class RenderEngine(QObject):
         assert self.job is not None and self.pool is not None
         runnable = ChunkRunnable(
             chunk.index,
-            self.job.chunk_spec(chunk, self._ffmpeg, self._threads),
+            self.job.chunk_spec(chunk, self._ffmpeg, self._threads, whole_output=self._whole),
             self._chunk_signals,
             self._cancel,
             self.job.settings.retries,
             self._attempt,
+            local=self.workers is not None,
             splittable=self._splits,
         )
         self._runnables[chunk.index] = runnable
@@ -253,8 +260,10 @@ class RenderEngine(QObject):
         self._threads = encoder_threads(concurrency, os.cpu_count() or 1)
         for index, runnable in self._runnables.items():
             if index not in self._started:  # queued: its encoder takes the new share
-                runnable.spec = self.job.chunk_spec(self._chunks[index], self._ffmpeg,
-                                                    self._threads)  # fmt: skip
+                chunk = self._chunks[index]
+                runnable.spec = self.job.chunk_spec(
+                    chunk, self._ffmpeg, self._threads, whole_output=self._whole
+                )
         self.pool.setMaxThreadCount(concurrency)  # a queued chunk may start at once
         self._maybe_split()  # a new worker with nothing queued takes part of a chunk
 
@@ -298,7 +307,7 @@ class RenderEngine(QObject):
         self.chunkStateChanged.emit(index, ChunkState.RETRYING, 0.0)
 
     def _on_done(self, index: int) -> None:
-        if self.job is not None:  # kept for a render of the same job, should this one die
+        if self.job is not None and not self._whole:  # for a rerun, should this one die
             spec = self._runnables[index].spec
             record_finished(self.job.work_dir, Segment(spec.start, spec.end, Path(spec.output)))
         self._chunk_over(index)
@@ -444,7 +453,7 @@ class RenderEngine(QObject):
         """Join the chunks and the audio (in a pool thread), then put the output in place."""
         job = self.job
         assert job is not None
-        if job.preset.join is not Join.NONE:
+        if job.preset.join is not Join.NONE and not self._whole:
             listing = job.work_dir / "chunks.txt"
             files = [(r.spec.start, Path(r.spec.output)) for r in self._runnables.values()]
             files += [(segment.start, segment.path) for segment in job.reused]

@@ -40,8 +40,9 @@ class ChunkSignals(QObject):
 class ChunkRunnable(QRunnable):
     """Renders one chunk in a worker process, retrying a process that dies.
 
-    ``splittable``: the attempt takes a ``splitter`` (local workers), and the engine may
-    end the chunk early through :attr:`splitter`.
+    ``local``: the attempt runs in a local worker and reports frames that take long
+    (``on_waiting``). ``splittable`` (local workers only): the attempt takes a
+    ``splitter``, and the engine may end the chunk early through :attr:`splitter`.
     """
 
     def __init__(
@@ -52,6 +53,7 @@ class ChunkRunnable(QRunnable):
         cancelled: threading.Event,
         retries: int,
         attempt: Callable[..., Outcome] = run_chunk_attempt,
+        local: bool = False,
         splittable: bool = False,
     ) -> None:
         super().__init__()
@@ -62,6 +64,7 @@ class ChunkRunnable(QRunnable):
         self.cancelled = cancelled
         self.retries = retries
         self._attempt = attempt
+        self.local = local
         self.splitter = ChunkSplitter(self._on_cut) if splittable else None
 
     @property
@@ -91,9 +94,10 @@ class ChunkRunnable(QRunnable):
             if self.cancelled.is_set():
                 return
             extra: dict[str, object] = {}
-            if self.splitter:  # a local worker
-                extra["splitter"] = self.splitter
+            if self.local:  # a one-chunk render is not split, but its frames are watched
                 extra["on_waiting"] = lambda f, s: self.signals.waiting.emit(i, f, s)
+            if self.splitter is not None:
+                extra["splitter"] = self.splitter
             outcome = self._attempt(
                 self.spec,
                 self.cancelled,

@@ -218,6 +218,23 @@ def test_desktop_entry(unpacked: Unpacked) -> None:
     assert entry["Terminal"] == "false"
 
 
+#: The licence texts of the parts compiled into libthorvg, and words each must hold (the
+#: licence itself, not a link to it).
+THORVG_PARTS = {
+    "MIT.txt": ["ThorVG Project", "Permission is hereby granted"],
+    "JerryScript-notice.txt": ["JS Foundation", "Apache License, Version 2.0"],
+    "Apache-2.0.txt": ["TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION",
+                       "Grant of Patent License"],
+    "RapidJSON-MIT.txt": ["Milo Yip", "Permission is hereby granted"],
+    "libpng-LICENSE.txt": ["PNG Reference Library License version 2", "Cosmin Truta"],
+    "zlib-LICENSE.txt": ["Jean-loup Gailly and Mark Adler", "must not be misrepresented"],
+    "libjpeg-turbo-LICENSE.md": ["Modified (3-clause) BSD License", "IJG"],
+    "libjpeg-turbo-README.ijg": ["Independent JPEG Group", "LEGAL ISSUES"],
+    "libwebp-COPYING.txt": ["Google Inc.", "Redistribution and use in source and binary"],
+    "libwebp-PATENTS.txt": ["patent license"],
+}  # fmt: skip
+
+
 def test_licences_bundled(unpacked: Unpacked) -> None:
     licences = unpacked.app / "_internal" / "licenses"
     third_party = (licences / "THIRD_PARTY.md").read_text(encoding="utf-8")
@@ -234,6 +251,13 @@ def test_licences_bundled(unpacked: Unpacked) -> None:
                  "imageio-ffmpeg", "tqdm"):  # fmt: skip
         assert dist in packages
     assert any((licences / "python").glob("thorvg-python-*/*"))
+    # the full texts of what libthorvg compiles in, each named in its COPYING.md
+    thorvg = licences / "thorvg"
+    listing = (thorvg / "COPYING.md").read_text(encoding="utf-8")
+    for name, words in THORVG_PARTS.items():
+        text = (thorvg / name).read_text(encoding="utf-8")
+        assert f"`{name}`" in listing, name
+        assert all(word in text for word in words), name
     assert any((licences / "python").glob("rlottie-python-*/*"))
 
 
