@@ -107,11 +107,12 @@ def test_a_full_disk_stops_at_once_without_retries(qtbot: QtBot, tiny_disk: Path
     engine.chunkStarted.connect(lambda index, pid, attempt: attempts.append((index, attempt)))
     states: list[str] = []
     engine.chunkStateChanged.connect(lambda index, state, fraction: states.append(state))
+    failures: list[str] = []
+    engine.failed.connect(lambda message, details: failures.append(message))
     with qtbot.waitSignal(engine.ended, timeout=120000):
         engine.start(job)
-    error = engine.result_error()
-    assert error is not None, "the render did not fail: the disk is too big for this test"
-    message = str(error)
+    assert failures, "the render did not fail: the disk is too big for this test"
+    message = failures[0]
     found = re.fullmatch(r"no space left on the output's disk \((\S+) MB free, "
                          r"about (\S+) MB needed\)", message)  # fmt: skip
     assert found, message
