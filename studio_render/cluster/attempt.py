@@ -143,18 +143,12 @@ class Timings:
         self.last_chunk = time.monotonic()
 
 
-def one_worker_per_host(workers: Mapping[str, int]) -> list[str]:
-    """A worker address on each machine (the first of each host, in address order)."""
-    chosen: dict[str, str] = {}
-    for address in sorted(workers):
-        host = address.split("://", 1)[-1].rsplit(":", 1)[0]
-        chosen.setdefault(host, address)
-    return list(chosen.values())
-
-
 class Upload:
-    """A job's packed composition, sent to one worker on each machine (the other workers
-    there copy it from that one when they first need it); sent again if lost.
+    """A job's packed composition, sent to every worker (sent again if lost).
+
+    Every worker holds it, so Dask's scheduler, which prefers workers holding a task's
+    inputs, is free to run a chunk on any idle worker (sent to one worker per machine,
+    the chunks of two workers on one machine stayed with the worker holding the pack).
 
     Scattered data cannot be recomputed: if every worker holding it dies (a one-worker
     cluster whose worker crashed), the chunks depending on it are dropped, and the next
@@ -167,14 +161,8 @@ class Upload:
         self._future = self._scatter()
 
     def _scatter(self) -> Any:
-        hosts = one_worker_per_host(self.client.nthreads())
-        try:
-            future = self.client.scatter(self.pack.data, workers=hosts, broadcast=True,
-                                         hash=False)  # fmt: skip
-        except TimeoutError:  # one of them has just died: to whichever workers there are
-            future = self.client.scatter(self.pack.data, broadcast=True, hash=False)
-            hosts = one_worker_per_host(self.client.nthreads())
-        self.transfer.pack_bytes += self.pack.size * len(hosts)
+        future = self.client.scatter(self.pack.data, broadcast=True, hash=False)
+        self.transfer.pack_bytes += self.pack.size * len(self.client.nthreads())
         return future
 
     def future(self) -> Any:
