@@ -13,13 +13,14 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QImage
 
 from studio_render.compositions.qml_sprites import SequenceTimeline, SpriteSpec
 from tests.cli import studio_render
 from tests.conftest import ROOT
 from tests.media import framemd5
 from tests.test_qml_fidelity import frame_hashes
+from tests.test_qml_playback import colour_at, render
 
 SCENE = ROOT / "tests" / "data" / "scenes" / "sprite_sequence.qml"
 SHEET = ["#ff8000", "#8000ff", "#00ff80", "#ffffff"]  # orange, purple, green, white
@@ -39,18 +40,8 @@ def expected(k: int) -> tuple[str, str]:
     return walker, jumper
 
 
-def render(out: Path, *args: str) -> None:
-    done = studio_render("render", SCENE, "-o", out, "--progress", "none", *args, timeout=300)
-    assert done.returncode == 0, done.stderr
-    assert "warning" not in done.stderr, done.stderr
-
-
-def colour_at(image: QImage, point: tuple[int, int]) -> str:
-    return QColor(image.pixel(*point)).name()
-
-
 def test_frames_show_the_sequence_at_their_time(tmp_path: Path) -> None:
-    render(tmp_path / "frames", "--preset", "png", "-j", "2", "--chunk-frames", "7")
+    render(SCENE, tmp_path / "frames", "--preset", "png", "-j", "2", "--chunk-frames", "7")
     for k in range(40):
         image = QImage(str(tmp_path / "frames" / f"frame_{k:06d}.png"))
         assert (colour_at(image, WALKER), colour_at(image, JUMPER)) == expected(k), f"frame {k}"
@@ -59,8 +50,8 @@ def test_frames_show_the_sequence_at_their_time(tmp_path: Path) -> None:
 def test_chunks_identical_to_one_sequence(tmp_path: Path) -> None:
     """Seams every 5 frames, inside sprites, mid-interpolation and mid-jump; the random
     transitions of "dice" are the same in every process."""
-    render(tmp_path / "one.mkv", "--preset", "ffv1", "-j", "1", "--chunk-frames", "1000")
-    render(tmp_path / "three.mkv", "--preset", "ffv1", "-j", "3", "--chunk-frames", "5")
+    render(SCENE, tmp_path / "one.mkv", "--preset", "ffv1", "-j", "1", "--chunk-frames", "1000")
+    render(SCENE, tmp_path / "three.mkv", "--preset", "ffv1", "-j", "3", "--chunk-frames", "5")
     one, three = framemd5(tmp_path / "one.mkv"), framemd5(tmp_path / "three.mkv")
     assert len(one) == 40 and len(set(one)) > 30
     assert one == three
