@@ -141,7 +141,11 @@ def test_comparison_fails_without_the_content(
 
 def test_software_renderer_refuses_effects(tmp_path: Path) -> None:
     scene = SCENES / "title_card.qml"
-    for command in (["render", scene, "-o", tmp_path / "out.mp4"], ["info", scene]):
+    commands: list[list[str | Path]] = [
+        ["render", scene, "-o", tmp_path / "out.mp4"],
+        ["info", scene],
+    ]
+    for command in commands:
         done = studio_render(*command, "--renderer", "software")
         assert done.returncode == 2, done.stderr
         lines = done.stderr.strip().splitlines()
