@@ -5,6 +5,10 @@ Every try must end the same way: exit 128 + the signal's number with one line on
 no work folder, nothing in TMPDIR, and the earlier file at the output path untouched.
 The render's processes are found by an environment tag they inherit (a tag of each try's
 own), so renders of other tests and test runs on the machine do not count.
+
+Most tries start ``python -m studio_render`` and signal it once its handlers are in place;
+the early tries start the installed ``studio-render`` command, which holds the signals
+blocked while CPython starts (bin/studio-render), and signal it from its first moment.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -28,16 +33,48 @@ from tests.cli import leftovers
 from tests.conftest import MOVING, TAG, tagged_processes
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+PYTHON_M = [sys.executable, "-m", "studio_render"]
+#: The installed command (pip install -e . writes bin/studio-render here).
+COMMAND = Path(sys.executable).parent / "studio-render"
 
 
-def handlers_installed(pid: int) -> bool:
-    """Whether the process catches SIGTERM yet (Linux: SigCgt in /proc/PID/status)."""
+def _masks(pid: int) -> tuple[int, int] | None:
+    """The process's blocked and caught signals (Linux: SigBlk and SigCgt in
+    /proc/PID/status), as bit masks; None if it is gone."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
+        return None
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return int(fields["SigBlk"], 16), int(fields["SigCgt"], 16)
+
+
+TERM_BIT = 1 << (signal.SIGTERM - 1)
+
+
+def handlers_installed(pid: int) -> bool:
+    """Whether the process catches SIGTERM yet."""
+    masks = _masks(pid)
+    return masks is not None and bool(masks[1] & TERM_BIT)
+
+
+def held(pid: int) -> bool:
+    """Whether a signal now would wait for our handlers: caught (by the launcher's shell,
+    then by our handlers) or blocked (by env, while CPython starts)."""
+    masks = _masks(pid)
+    return masks is not None and bool((masks[0] | masks[1]) & TERM_BIT)
+
+
+def python_starting(pid: int) -> bool:
+    """Whether the process is Python, without our handlers yet: CPython starting, where a
+    console script met SIGINT with a KeyboardInterrupt traceback and SIGTERM or SIGHUP
+    killed it silently."""
+    try:
+        exe = Path(os.readlink(f"/proc/{pid}/exe")).name
+    except OSError:
         return False
-    caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
-    return bool(int(caught.split()[1], 16) >> (signal.SIGTERM - 1) & 1)
+    masks = _masks(pid)
+    return exe.startswith("python") and masks is not None and not masks[1] & TERM_BIT
 
 
 @dataclass
@@ -69,10 +106,18 @@ class Lines:
             return any(moment(text) for _, text in self.lines)
 
 
-def signal_a_render(tmp_path: Path, signum: int, delay: float = 0.0, after: str = "") -> float:
-    """Start a render over an earlier output; send ``signum`` ``delay`` s after its
-    handlers are in place, or after the moment ``after`` (a key of MOMENTS). Checks the
-    ending and returns how long after the signal the last of its processes was gone."""
+def signal_a_render(
+    tmp_path: Path,
+    signum: int,
+    delay: float = 0.0,
+    after: str = "",
+    command: list[str] = PYTHON_M,
+    ready: Callable[[int], bool] = handlers_installed,
+) -> float:
+    """Start a render (``command``) over an earlier output; send ``signum`` ``delay`` s
+    after ``ready`` (by default: once its handlers are in place), or after the moment
+    ``after`` (a key of MOMENTS). Checks the ending and returns how long after the signal
+    the last of its processes was gone."""
     out_dir = tmp_path / "out"
     temp = tmp_path / "tmp"
     out_dir.mkdir(parents=True)
@@ -82,7 +127,7 @@ def signal_a_render(tmp_path: Path, signum: int, delay: float = 0.0, after: str 
     before = hashlib.sha256(out.read_bytes()).hexdigest()
     tag = uuid.uuid4().hex
     proc = subprocess.Popen(
-        [sys.executable, "-m", "studio_render", "render", str(MOVING), "-o", str(out),
+        [*command, "render", str(MOVING), "-o", str(out),
          "-j", "2", "--chunk-frames", "8", "--progress", "json"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, TAG: tag, "TMPDIR": str(temp)},
@@ -91,8 +136,9 @@ def signal_a_render(tmp_path: Path, signum: int, delay: float = 0.0, after: str 
     reader = threading.Thread(target=lines.read, args=(proc.stdout,), daemon=True)
     reader.start()
     deadline = time.monotonic() + 10
-    while not handlers_installed(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.002)
+    while not ready(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.0005)
+    assert time.monotonic() < deadline, f"{ready.__name__} never seen: {lines.lines}"
     if after:
         assert lines.wait_for(MOMENTS[after]), lines.lines
     time.sleep(delay)
@@ -156,6 +202,28 @@ def test_a_signal_at_each_stage_ends_the_render_cleanly(tmp_path: Path) -> None:
         for m, signum in enumerate(SIGNALS):
             if (n + m) % 2 == 0:  # each signal at half the moments: 6 tries, ~12 s
                 signal_a_render(tmp_path / f"{n}-{m}", signum, delay, after)
+
+
+def _env_blocks_signals() -> bool:
+    check = subprocess.run(["env", "--block-signal=INT", "true"], capture_output=True)
+    return check.returncode == 0
+
+
+@pytest.mark.skipif(not _env_blocks_signals(), reason="env --block-signal needs coreutils 9.1")
+def test_a_signal_while_python_starts_waits_for_the_handlers(tmp_path: Path) -> None:
+    """The installed command, signalled in its first ~150 ms (from its shell's first
+    statement on: before it, a signal kills the shell as it would any program just
+    exec'd) and while CPython itself is starting (where a console script printed a
+    KeyboardInterrupt traceback or died silently): every try ends our way, with the one
+    line and 128 + the signal's number."""
+    assert COMMAND.read_text().startswith("#!/bin/sh"), "studio-render is not bin/studio-render"
+    assert shutil.which("studio-render", path=str(COMMAND.parent)) == str(COMMAND)
+    for n, delay in enumerate([0.0, 0.01, 0.03, 0.06, 0.1, 0.15]):
+        for m, signum in enumerate(SIGNALS):
+            if (n + m) % 2 == 0:  # each signal at half the moments: 9 tries
+                signal_a_render(tmp_path / f"{n}-{m}", signum, delay, "", [str(COMMAND)], held)
+    for signum in SIGNALS:
+        signal_a_render(tmp_path / signum.name, signum, 0.0, "", [str(COMMAND)], python_starting)
 
 
 @pytest.mark.slow
