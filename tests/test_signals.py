@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.cli import leftovers
@@ -113,11 +114,13 @@ def signal_a_render(
     after: str = "",
     command: list[str] = PYTHON_M,
     ready: Callable[[int], bool] = handlers_installed,
+    may_finish: bool = True,
 ) -> float:
     """Start a render (``command``) over an earlier output; send ``signum`` ``delay`` s
     after ``ready`` (by default: once its handlers are in place), or after the moment
     ``after`` (a key of MOMENTS). Checks the ending and returns how long after the signal
-    the last of its processes was gone."""
+    the last of its processes was gone. Unless ``may_finish``, the render must not end
+    with its new output (exit 0: the signal came as the output was being put in place)."""
     out_dir = tmp_path / "out"
     temp = tmp_path / "tmp"
     out_dir.mkdir(parents=True)
@@ -163,7 +166,7 @@ def signal_a_render(
     assert list(temp.iterdir()) == [], what
     assert "Traceback" not in stderr, (what, stderr)
     stdout = [text for _, text in lines.lines if text]
-    if proc.returncode == 0:  # the signal came as the output was being put in place
+    if proc.returncode == 0 and may_finish:  # the signal came as the output was put in place
         assert stdout[-1].startswith('{"event": "done"'), (what, stdout[-3:])
         assert out.stat().st_size > 1000, what
     else:
@@ -221,9 +224,37 @@ def test_a_signal_while_python_starts_waits_for_the_handlers(tmp_path: Path) -> 
     for n, delay in enumerate([0.0, 0.01, 0.03, 0.06, 0.1, 0.15]):
         for m, signum in enumerate(SIGNALS):
             if (n + m) % 2 == 0:  # each signal at half the moments: 9 tries
-                signal_a_render(tmp_path / f"{n}-{m}", signum, delay, "", [str(COMMAND)], held)
+                signal_a_render(
+                    tmp_path / f"{n}-{m}", signum, delay, "", [str(COMMAND)], held, False
+                )
     for signum in SIGNALS:
-        signal_a_render(tmp_path / signum.name, signum, 0.0, "", [str(COMMAND)], python_starting)
+        signal_a_render(
+            tmp_path / signum.name, signum, 0.0, "", [str(COMMAND)], python_starting, False
+        )
+
+
+@pytest.mark.skipif(not _env_blocks_signals(), reason="env --block-signal needs coreutils 9.1")
+def test_the_commands_workers_start_with_no_signal_blocked(tmp_path: Path) -> None:
+    """The command unblocks the signals before it starts anything: its workers and encoders
+    (which inherit the mask) stop on them as usual."""
+    proc = subprocess.Popen(
+        [str(COMMAND), "render", str(MOVING), "-o", str(tmp_path / "out.mp4"), "-j", "2",
+         "--chunk-frames", "8", "--progress", "json"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines = Lines()
+    threading.Thread(target=lines.read, args=(proc.stdout,), daemon=True).start()
+    try:
+        assert lines.wait_for(MOMENTS["rendering"]), lines.lines
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert children
+        stop = sum(1 << (signum - 1) for signum in SIGNALS)
+        blocked = {child.pid: _masks(child.pid) for child in children}
+        assert all(masks is None or not masks[0] & stop for masks in blocked.values()), blocked
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert proc.returncode in (0, 143)
 
 
 @pytest.mark.slow
