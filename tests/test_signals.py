@@ -234,6 +234,33 @@ def test_a_signal_while_python_starts_waits_for_the_handlers(tmp_path: Path) -> 
 
 
 @pytest.mark.skipif(not _env_blocks_signals(), reason="env --block-signal needs coreutils 9.1")
+def test_a_signal_while_the_window_starts_opens_no_window(tmp_path: Path) -> None:
+    """``studio-render`` with no arguments, signalled while CPython starts: one line, no
+    window, no traceback."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        proc = subprocess.Popen(
+            [str(COMMAND)], cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)},
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while not python_starting(proc.pid) and proc.poll() is None:
+            assert time.monotonic() < deadline, "Python never seen starting"
+            time.sleep(0.0005)
+        proc.send_signal(signum)
+        try:
+            _out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            pytest.fail(f"{signum.name}: the window opened")
+        assert (proc.returncode, err) == (
+            128 + signum,
+            f"studio-render: stopped by {signum.name}\n",
+        )
+
+
+@pytest.mark.skipif(not _env_blocks_signals(), reason="env --block-signal needs coreutils 9.1")
 def test_the_commands_workers_start_with_no_signal_blocked(tmp_path: Path) -> None:
     """The command unblocks the signals before it starts anything: its workers and encoders
     (which inherit the mask) stop on them as usual."""
