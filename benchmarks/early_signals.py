@@ -45,16 +45,18 @@ def _mask(status: str, field: str) -> int:
 
 
 def stage(pid: int) -> str:
-    """Where a process is with SIGTERM and SIGINT: "launcher shell", "blocked", "ours",
-    "CPython's SIGINT handler only" or "none" (Linux: /proc/PID/status and exe)."""
+    """Where a process is with the signals: "launcher shell" (all three trapped),
+    "blocked", "ours", "CPython's SIGINT handler only" or "none" (Linux: /proc/PID/status
+    and exe)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
         exe = Path(os.readlink(f"/proc/{pid}/exe")).name
     except OSError:
         return "gone"
     term = 1 << (signal.SIGTERM - 1)
-    if exe in SHELLS:
-        return "launcher shell" if _mask(status, "SigCgt") & term else "none"
+    stop = sum(1 << (signum - 1) for signum in SIGNALS)
+    if exe in SHELLS:  # its traps are set one after another
+        return "launcher shell" if _mask(status, "SigCgt") & stop == stop else "none"
     if _mask(status, "SigBlk") & term:
         return "blocked"
     if _mask(status, "SigCgt") & term:
