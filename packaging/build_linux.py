@@ -5,7 +5,8 @@
 2. A check of every ELF file in it: each library it links is bundled or is one of the
    system libraries the .deb depends on (``bundle_support.SYSTEM_LIBRARIES``).
 3. ``dist/studio-render_<version>_<arch>.deb``: the app in /opt/studio-render, the
-   ``studio-render`` command in /usr/bin, a .desktop entry and hicolor icons.
+   ``studio-render`` command in /usr/bin (``bin/studio-render``, the launcher that starts
+   the app with the stop signals blocked), a .desktop entry and hicolor icons.
 4. ``dist/studio-render-<version>-linux-<machine>.tar.gz``: the portable app.
 5. ``dist/studio-render-linux-build.json``: what was built from what (sizes, checksums and
    the fingerprint of the inputs). ``--reuse`` skips the build when that fingerprint and
@@ -43,6 +44,7 @@ BUILD = ROOT / "build" / "linux"
 DIST = ROOT / "dist"
 MANIFEST = DIST / "studio-render-linux-build.json"
 INSTALL_DIR = "opt/studio-render"
+LAUNCHER = ROOT / "bin" / "studio-render"  # the command; see its comments
 
 #: libc6 and libstdc++6 lower bounds from the symbol versions the bundle needs.
 _GLIBCXX_TO_GCC = {29: "11", 30: "12", 31: "13", 32: "13.2", 33: "14"}
@@ -305,6 +307,16 @@ def _maintainer(project: dict[str, str]) -> str:
     return "Studio Render maintainers <studio-render@localhost>"
 
 
+def write_launcher(path: Path, app: Path) -> None:
+    """The launcher running the frozen app at ``app``, relative to the launcher's folder
+    (so it also works in a tree unpacked anywhere, dpkg -x)."""
+    text = LAUNCHER.read_text(encoding="utf-8")
+    if text.count("\napp=\n") != 1:
+        raise BuildError(f"{LAUNCHER} has no 'app=' line to fill in")
+    path.write_text(text.replace("\napp=\n", f"\napp={app}\n"), encoding="utf-8")
+    path.chmod(0o755)
+
+
 def make_deb(app: Path, project: dict[str, str], depends: list[str]) -> Path:
     root = BUILD / "deb-root"
     shutil.rmtree(root, ignore_errors=True)
@@ -312,8 +324,7 @@ def make_deb(app: Path, project: dict[str, str], depends: list[str]) -> Path:
 
     usr_bin = root / "usr" / "bin"
     usr_bin.mkdir(parents=True)
-    # Relative, so the link also works in a tree unpacked anywhere (dpkg -x).
-    (usr_bin / bs.APP_NAME).symlink_to(Path("../..") / INSTALL_DIR / bs.APP_NAME)
+    write_launcher(usr_bin / bs.APP_NAME, Path("../..") / INSTALL_DIR / bs.APP_NAME)
 
     share = root / "usr" / "share"
     (share / "applications").mkdir(parents=True)

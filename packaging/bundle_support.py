@@ -263,11 +263,11 @@ BUNDLED_DISTRIBUTIONS = (
 
 def input_fingerprint() -> str:
     """A hash of everything a build is made from: the package sources, resources, packaging
-    files, pyproject.toml, the Python version and the installed versions of bundled
-    distributions. A build is reused only when this matches exactly."""
+    files, the launcher (bin/), pyproject.toml, the Python version and the installed
+    versions of bundled distributions. A build is reused only when this matches exactly."""
     digest = hashlib.sha256()
     files: list[Path] = [ROOT / "pyproject.toml"]
-    for folder in ("studio_render", "resources", "packaging"):
+    for folder in ("studio_render", "resources", "packaging", "bin"):
         for path in sorted((ROOT / folder).rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
                 files.append(path)

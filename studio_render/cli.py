@@ -267,9 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         from studio_render.worker.main import main as worker_main
 
         return worker_main(argv[1:])
-    if not argv:
-        return gui_main([])
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv or ["gui"])  # no arguments: the window
     try:
         if args.command == "info":
             return cmd_info(args)

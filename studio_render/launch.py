@@ -1,7 +1,8 @@
 """The ``studio-render`` process's first lines: signal handling, then the command line.
 
 Kept apart from ``cli`` so the handlers are in place before anything heavier is imported
-(see ``core/interrupts.py``).
+(see ``core/interrupts.py``), and the signals the ``studio-render`` launcher blocked are
+unblocked before any thread or child process starts.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from studio_render.core import interrupts
 
 
 def main() -> int:
-    if sys.argv[1:2] != ["--worker"]:  # the frozen app's workers are stopped by their parent
+    if sys.argv[1:2] != ["--worker"]:
         interrupts.install()
+    else:  # the frozen app's workers are stopped by their parent; never blocked, normally
+        interrupts.unblock()
     from studio_render.cli import main as cli_main
 
     code = cli_main()

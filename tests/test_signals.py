@@ -5,6 +5,11 @@ Every try must end the same way: exit 128 + the signal's number with one line on
 no work folder, nothing in TMPDIR, and the earlier file at the output path untouched.
 The render's processes are found by an environment tag they inherit (a tag of each try's
 own), so renders of other tests and test runs on the machine do not count.
+
+Most tries start ``python -m studio_render`` and signal it once its handlers are in place;
+the early tries start the installed ``studio-render`` command, which holds the signals
+blocked while CPython starts (bin/studio-render), and signal it in its launcher's shell
+and while CPython starts.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,22 +28,57 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.cli import leftovers
 from tests.conftest import MOVING, TAG, tagged_processes
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+PYTHON_M = [sys.executable, "-m", "studio_render"]
+#: The installed command (pip install -e . writes bin/studio-render here).
+COMMAND = Path(sys.executable).parent / "studio-render"
 
 
-def handlers_installed(pid: int) -> bool:
-    """Whether the process catches SIGTERM yet (Linux: SigCgt in /proc/PID/status)."""
+def _masks(pid: int) -> tuple[int, int, int] | None:
+    """The process's blocked, caught and ignored signals (Linux: SigBlk, SigCgt and SigIgn
+    in /proc/PID/status), as bit masks; None if it is gone."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
+        return None
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return int(fields["SigBlk"], 16), int(fields["SigCgt"], 16), int(fields["SigIgn"], 16)
+
+
+TERM_BIT = 1 << (signal.SIGTERM - 1)
+STOP_BITS = sum(1 << (signum - 1) for signum in SIGNALS)
+
+
+def handlers_installed(pid: int) -> bool:
+    """Whether the process catches SIGTERM yet."""
+    masks = _masks(pid)
+    return masks is not None and bool(masks[1] & TERM_BIT)
+
+
+def in_shell(pid: int) -> bool:
+    """Whether the process is still the launcher's shell."""
+    try:
+        return Path(os.readlink(f"/proc/{pid}/exe")).name in ("sh", "dash", "bash")
+    except OSError:
         return False
-    caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
-    return bool(int(caught.split()[1], 16) >> (signal.SIGTERM - 1) & 1)
+
+
+def python_starting(pid: int) -> bool:
+    """Whether the process is Python, without our handlers yet: CPython starting, where a
+    console script met SIGINT with a KeyboardInterrupt traceback and SIGTERM or SIGHUP
+    killed it silently."""
+    try:
+        exe = Path(os.readlink(f"/proc/{pid}/exe")).name
+    except OSError:
+        return False
+    masks = _masks(pid)  # neither caught nor ignored (as it is once the program ends)
+    return exe.startswith("python") and masks is not None and not (masks[1] | masks[2]) & TERM_BIT
 
 
 @dataclass
@@ -69,10 +110,20 @@ class Lines:
             return any(moment(text) for _, text in self.lines)
 
 
-def signal_a_render(tmp_path: Path, signum: int, delay: float = 0.0, after: str = "") -> float:
-    """Start a render over an earlier output; send ``signum`` ``delay`` s after its
-    handlers are in place, or after the moment ``after`` (a key of MOMENTS). Checks the
-    ending and returns how long after the signal the last of its processes was gone."""
+def signal_a_render(
+    tmp_path: Path,
+    signum: int,
+    delay: float = 0.0,
+    after: str = "",
+    command: list[str] = PYTHON_M,
+    ready: Callable[[int], bool] = handlers_installed,
+    may_finish: bool = True,
+) -> float:
+    """Start a render (``command``) over an earlier output; send ``signum`` ``delay`` s
+    after ``ready`` (by default: once its handlers are in place), or after the moment
+    ``after`` (a key of MOMENTS). Checks the ending and returns how long after the signal
+    the last of its processes was gone. Unless ``may_finish``, the render must not end
+    with its new output (exit 0: the signal came as the output was being put in place)."""
     out_dir = tmp_path / "out"
     temp = tmp_path / "tmp"
     out_dir.mkdir(parents=True)
@@ -82,7 +133,7 @@ def signal_a_render(tmp_path: Path, signum: int, delay: float = 0.0, after: str 
     before = hashlib.sha256(out.read_bytes()).hexdigest()
     tag = uuid.uuid4().hex
     proc = subprocess.Popen(
-        [sys.executable, "-m", "studio_render", "render", str(MOVING), "-o", str(out),
+        [*command, "render", str(MOVING), "-o", str(out),
          "-j", "2", "--chunk-frames", "8", "--progress", "json"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, TAG: tag, "TMPDIR": str(temp)},
@@ -91,8 +142,9 @@ def signal_a_render(tmp_path: Path, signum: int, delay: float = 0.0, after: str 
     reader = threading.Thread(target=lines.read, args=(proc.stdout,), daemon=True)
     reader.start()
     deadline = time.monotonic() + 10
-    while not handlers_installed(proc.pid) and time.monotonic() < deadline:
-        time.sleep(0.002)
+    while not ready(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.0005)
+    assert time.monotonic() < deadline, f"{ready.__name__} never seen: {lines.lines}"
     if after:
         assert lines.wait_for(MOMENTS[after]), lines.lines
     time.sleep(delay)
@@ -117,7 +169,7 @@ def signal_a_render(tmp_path: Path, signum: int, delay: float = 0.0, after: str 
     assert list(temp.iterdir()) == [], what
     assert "Traceback" not in stderr, (what, stderr)
     stdout = [text for _, text in lines.lines if text]
-    if proc.returncode == 0:  # the signal came as the output was being put in place
+    if proc.returncode == 0 and may_finish:  # the signal came as the output was put in place
         assert stdout[-1].startswith('{"event": "done"'), (what, stdout[-3:])
         assert out.stat().st_size > 1000, what
     else:
@@ -156,6 +208,97 @@ def test_a_signal_at_each_stage_ends_the_render_cleanly(tmp_path: Path) -> None:
         for m, signum in enumerate(SIGNALS):
             if (n + m) % 2 == 0:  # each signal at half the moments: 6 tries, ~12 s
                 signal_a_render(tmp_path / f"{n}-{m}", signum, delay, after)
+
+
+def _env_blocks_signals() -> bool:
+    check = subprocess.run(["env", "--block-signal=INT", "true"], capture_output=True)
+    return check.returncode == 0
+
+
+@pytest.mark.skipif(not _env_blocks_signals(), reason="env --block-signal needs coreutils 9.1")
+def test_a_signal_while_python_starts_waits_for_the_handlers(tmp_path: Path) -> None:
+    """The installed command, signalled while CPython itself is starting (where a console
+    script printed a KeyboardInterrupt traceback or died silently) and at moments through
+    its first 150 ms: every try ends our way, with the one line and 128 + the signal's
+    number."""
+    assert COMMAND.read_text().startswith("#!/bin/sh"), "studio-render is not bin/studio-render"
+    assert shutil.which("studio-render", path=str(COMMAND.parent)) == str(COMMAND)
+    for n, delay in enumerate([0.0, 0.01, 0.03, 0.06, 0.1, 0.15]):
+        for m, signum in enumerate(SIGNALS):
+            if (n + m) % 2 == 0:  # each signal at half the moments: 9 tries
+                signal_a_render(
+                    tmp_path / f"{n}-{m}", signum, delay, "", [str(COMMAND)], python_starting,
+                    may_finish=False,
+                )  # fmt: skip
+
+
+@pytest.mark.skipif(not _env_blocks_signals(), reason="env --block-signal needs coreutils 9.1")
+def test_a_signal_before_env_blocks_them_is_sent_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A signal that reaches the launcher's shell (here while its check of env takes
+    0.3 s) is noted by its trap and sent again once env has blocked the signals."""
+    slow = tmp_path / "slow-env"
+    slow.mkdir()
+    (slow / "env").write_text(
+        f'#!/bin/sh\nif [ "$2" = true ]; then sleep 0.3; fi\nexec {shutil.which("env")} "$@"\n'
+    )
+    (slow / "env").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{slow}:{os.environ['PATH']}")
+    for signum in SIGNALS:
+        signal_a_render(
+            tmp_path / signum.name, signum, 0.1, "", [str(COMMAND)], in_shell, may_finish=False
+        )
+
+
+@pytest.mark.skipif(not _env_blocks_signals(), reason="env --block-signal needs coreutils 9.1")
+def test_a_signal_while_the_window_starts_opens_no_window(tmp_path: Path) -> None:
+    """``studio-render`` with no arguments, signalled while CPython starts: one line, no
+    window, no traceback."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        proc = subprocess.Popen(
+            [str(COMMAND)], cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)},
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while not python_starting(proc.pid) and proc.poll() is None:
+            assert time.monotonic() < deadline, "Python never seen starting"
+            time.sleep(0.0005)
+        proc.send_signal(signum)
+        try:
+            _out, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            pytest.fail(f"{signum.name}: the window opened")
+        assert (proc.returncode, err) == (
+            128 + signum,
+            f"studio-render: stopped by {signum.name}\n",
+        )
+
+
+@pytest.mark.skipif(not _env_blocks_signals(), reason="env --block-signal needs coreutils 9.1")
+def test_the_commands_workers_start_with_no_signal_blocked(tmp_path: Path) -> None:
+    """The command unblocks the signals before it starts anything: its workers and encoders
+    (which inherit the mask) stop on them as usual."""
+    proc = subprocess.Popen(
+        [str(COMMAND), "render", str(MOVING), "-o", str(tmp_path / "out.mp4"), "-j", "2",
+         "--chunk-frames", "8", "--progress", "json"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    lines = Lines()
+    threading.Thread(target=lines.read, args=(proc.stdout,), daemon=True).start()
+    try:
+        assert lines.wait_for(MOMENTS["rendering"]), lines.lines
+        children = psutil.Process(proc.pid).children(recursive=True)
+        assert children
+        blocked = {child.pid: _masks(child.pid) for child in children}
+        assert all(masks is None or not masks[0] & STOP_BITS for masks in blocked.values()), blocked
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert proc.returncode in (0, 143)
 
 
 @pytest.mark.slow

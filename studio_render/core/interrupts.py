@@ -6,6 +6,10 @@ through importing Qt, or between creating the work folder and starting the engin
 left tracebacks, aborts and work folders behind. It notes the signal and runs the current
 *action* (stop the worker processes; cancel the engine); the main flow calls :func:`check`
 where it can stop cleanly. Exit code: 128 + the signal's number (130, 143, 129).
+
+The ``studio-render`` command (``bin/studio-render``) starts Python with these signals
+blocked: one sent while CPython starts (before any code of ours can run) stays pending
+until :func:`install` has put the handlers in place and unblocks them.
 """
 
 from __future__ import annotations
@@ -51,10 +55,19 @@ def exit_code(signum: int) -> int:
 
 
 def install() -> None:
-    """Handle the signals in :data:`SIGNALS` from now to the end of the process."""
+    """Handle the signals in :data:`SIGNALS` from now to the end of the process, then
+    :func:`unblock` them: one that came during start-up is handled right here."""
     for signum in SIGNALS:
         signal.signal(signum, _handle)
     _installed.append(True)
+    unblock()
+
+
+def unblock() -> None:
+    """Unblock :data:`SIGNALS` (blocked by the launcher), before any thread or child
+    process starts: both inherit the mask."""
+    if hasattr(signal, "pthread_sigmask"):  # not on Windows
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
 
 
 def uninstall() -> None:

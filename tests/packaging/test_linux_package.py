@@ -188,10 +188,11 @@ def test_deb_metadata(unpacked: Unpacked) -> None:
 def test_deb_layout(unpacked: Unpacked) -> None:
     root, app = unpacked.root, unpacked.app
     assert os.access(app / "studio-render", os.X_OK)
-    # the command on PATH: a relative link, so it also works unpacked anywhere
-    link = unpacked.command
-    assert link.is_symlink() and not os.readlink(link).startswith("/")
-    assert link.resolve() == (app / "studio-render").resolve()
+    # the command on PATH: the launcher (bin/studio-render), running the app by a relative
+    # path, so it also works unpacked anywhere
+    command = unpacked.command
+    assert os.access(command, os.X_OK) and not command.is_symlink()
+    assert "\napp=../../opt/studio-render/studio-render\n" in command.read_text()
     icons = sorted(root.glob("usr/share/icons/hicolor/*/apps/studio-render.*"))
     assert any(p.suffix == ".png" for p in icons), icons
     for icon in icons:
@@ -335,6 +336,41 @@ def test_headless_render_qml(unpacked: Unpacked, frozen: Frozen) -> None:
     assert out.is_file()
     assert frame_count(out) == info["frame_count"]
     assert not [p.name for p in frozen.cwd.iterdir() if "studio-render" in p.name]
+
+
+def _app_starting(pid: int) -> bool:
+    """The frozen app itself (not the launcher's shell or env) runs with SIGTERM blocked:
+    its bootloader or Python is starting, before its handlers are in place."""
+    try:
+        exe = Path(os.readlink(f"/proc/{pid}/exe")).name
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    blocked = next(line for line in status.splitlines() if line.startswith("SigBlk:"))
+    return exe == "studio-render" and bool(int(blocked.split()[1], 16) >> (signal.SIGTERM - 1) & 1)
+
+
+def test_a_signal_while_the_app_starts(unpacked: Unpacked, frozen: Frozen) -> None:
+    """/usr/bin/studio-render starts the app with the stop signals blocked: one sent while
+    the bootloader and Python start waits for the app's handlers and ends the render its way."""
+    composition = unpacked.resources / "demo" / "demo-small.qml"
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        out = frozen.cwd / f"early-{signum.name}.mp4"
+        proc = subprocess.Popen(
+            [*frozen.prefix, str(frozen.command), "render", str(composition), "-o", out.name],
+            cwd=frozen.cwd, env=frozen.env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while not _app_starting(proc.pid) and proc.poll() is None:
+            assert time.monotonic() < deadline, "the app never ran with SIGTERM blocked"
+            time.sleep(0.0005)
+        proc.send_signal(signum)
+        _out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 128 + signum, err
+        assert err.strip() == f"Render cancelled ({signum.name}).", err
+        left = [p.name for p in frozen.cwd.iterdir() if "studio-render" in p.name]
+        assert not out.exists() and not left, left
 
 
 def test_headless_render_lottie(unpacked: Unpacked, frozen: Frozen) -> None:
