@@ -11,8 +11,9 @@ import psutil
 from pytestqt.qtbot import QtBot
 
 from studio_render.cluster.client import ClusterSession
+from studio_render.cluster.worker_plugin import spare_pids
 from tests.cluster.helpers import start_render, wait_ended
-from tests.cluster.local_cluster import LocalCluster
+from tests.cluster.local_cluster import LocalCluster, wait_gone
 from tests.media import framemd5
 
 SMALL = ("--frames", "0:60", "--size", "960x540")  # the demo, as test_cluster renders it
@@ -67,3 +68,35 @@ def test_a_running_chunk_is_split_for_an_idle_machine(
     assert len({pid for _, pid, _ in watched.started}) == 2, "on the other worker"
     watched.assert_monotonic()
     assert framemd5(out) == local_framemd5(big_qml, "-j", "2", *SMALL)
+
+
+def _qt_loaded(pid: int) -> bool:
+    try:
+        return any("libQt6Quick" in m.path for m in psutil.Process(pid).memory_maps())
+    except psutil.Error:
+        return False
+
+
+def test_a_worker_s_first_chunk_takes_a_process_booted_before_the_render(
+    qtbot: QtBot, two_workers: LocalCluster, small_qml: Path, tmp_path: Path
+) -> None:
+    """Each worker keeps a render process per thread booted (Qt loaded) between jobs: a
+    job's chunks take those; when the job ends they exit and fresh ones boot."""
+    with ClusterSession(two_workers.address) as session:
+
+        def booted() -> set[int]:
+            answers = session.client.run(spare_pids).values()
+            return {pid for pids in answers for pid in pids if _qt_loaded(pid)}
+
+        qtbot.waitUntil(lambda: len(booted()) == 2, timeout=60000)
+        before = booted()
+        assert before == {p.pid for p in two_workers.idle_render_processes()}
+        watched = start_render(qtbot, session, small_qml, tmp_path / "out.mkv",
+                               frames=(0, 16), chunk_frames=4)  # fmt: skip
+        assert wait_ended(qtbot, watched) == "finished", watched.failed
+        pids = {pid for _, pid, _ in watched.started}
+        assert pids and pids <= before, "every chunk ran in a process booted before the render"
+        session.finish_job()
+        assert not wait_gone([psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)], 5)
+        qtbot.waitUntil(lambda: len(booted()) == 2, timeout=60000)
+        assert not booted() & pids, "fresh processes for the next job"
