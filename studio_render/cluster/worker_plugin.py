@@ -23,6 +23,7 @@ registered again by each client, so plain ``dask worker`` processes get it as we
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -164,6 +165,20 @@ def warm_pool(job: str, kind: str) -> WorkerPool:
     for old in stale:
         close_pool(old)
     return pool
+
+
+def load_ahead(job: str, kind: str, spec_json: str) -> int:
+    """Give the job the worker's spares, each told to load the scene of chunks like
+    ``spec_json`` now (a ``load`` request), so the first chunk only renders; how many."""
+    pool = warm_pool(job, kind)
+    given = 0
+    while (proc := _spares.take()) is not None:
+        if proc.send_line(json.dumps({"load": json.loads(spec_json)})):
+            pool.put_back(proc)
+            given += 1
+        else:
+            proc.stop()
+    return given
 
 
 def close_pool(job: str) -> None:
