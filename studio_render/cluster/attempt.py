@@ -24,8 +24,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from distributed import fire_and_forget
-
 from studio_render.cluster.pack import Pack
 from studio_render.cluster.paths import is_plain_name, to_remote
 from studio_render.cluster.remote import ChunkFailed, prepare_worker, render_chunk
@@ -162,6 +160,7 @@ class Upload:
         self.client, self.job, self.pack, self.transfer = client, job, pack, transfer
         self._lock = threading.Lock()
         self._future = self._scatter()
+        self.tasks: list[Any] = []  # other tasks of the job (futures), released with it
 
     def _scatter(self) -> Any:
         future = self.client.scatter(self.pack.data, broadcast=True, hash=False)
@@ -179,6 +178,8 @@ class Upload:
     def release(self) -> None:
         with self._lock:
             self._future.release()
+            for task in self.tasks:
+                task.release()  # a task for a worker that died would otherwise wait
 
 
 class ChunkTasks:
@@ -256,8 +257,8 @@ class ChunkTasks:
 
     def prepare_workers(self, job: RenderJob) -> None:
         """Have every worker load the job's composition now, before its first chunk comes
-        (:func:`~studio_render.cluster.remote.prepare_worker`; not waited for). rlottie
-        loads afresh for every chunk: nothing to load ahead."""
+        (:func:`~studio_render.cluster.remote.prepare_worker`; not waited for, released
+        with the job). rlottie loads afresh for every chunk: nothing to load ahead."""
         upload = self.upload
         if upload is None or not job.chunks or job.settings.renderer == "rlottie":
             return
@@ -268,7 +269,7 @@ class ChunkTasks:
                 workers=[worker], allow_other_workers=False, pure=False,
                 key=f"studio-render-prepare-{uuid.uuid4().hex[:12]}",
             )  # fmt: skip
-            fire_and_forget(future)  # type: ignore[no-untyped-call]
+            upload.tasks.append(future)
 
     def _follow(
         self, future: Any, spec: ChunkSpec, cancelled: threading.Event, route: _Route, key: str
