@@ -126,14 +126,12 @@ class Spares:
             return [p.pid for p in self._idle]
 
     def close(self) -> None:
-        """Let every spare go (end of stdin tells it to exit) and boot no more."""
+        """Stop every spare (the worker is closing) and boot no more."""
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []
         for proc in idle:
-            proc.close_stdin()
-        for proc in idle:
-            proc.stop()  # a process already gone is only reaped
+            proc.stop()
 
 
 _spares = Spares()
@@ -171,9 +169,10 @@ def load_ahead(job: str, kind: str, spec_json: str) -> int:
     """Give the job the worker's spares, each told to load the scene of chunks like
     ``spec_json`` now (a ``load`` request), so the first chunk only renders; how many."""
     pool = warm_pool(job, kind)
+    line = json.dumps({"load": json.loads(spec_json)})
     given = 0
     while (proc := _spares.take()) is not None:
-        if proc.send_line(json.dumps({"load": json.loads(spec_json)})):
+        if proc.send_line(line):
             pool.put_back(proc)
             given += 1
         else:
