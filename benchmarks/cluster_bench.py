@@ -24,6 +24,14 @@ per frame inside the workers' cgroups, and KiB moved per frame; then the medians
 
     python benchmarks/cluster_bench.py --quota 0.4 --workers 1,2,4 --repeats 3 \
         --size 960x540 [--composition FILE.json]
+
+Each render starts once the simulated machines are idle, as a render farm's machines are
+between jobs: the workers joined and their groups using under a quarter of their quota
+(their render processes booted); "boot CPU s" is what the groups used until then.
+
+``--idle SECONDS`` measures what an idle worker costs instead: one ``studio-render
+worker`` (nanny, worker process, its booted render process) is left idle that long and
+the CPU share and memory of each process are printed.
 """
 
 from __future__ import annotations
@@ -140,6 +148,9 @@ class LoopbackCluster:
         self, workers: int, logs: Path, quota: CpuQuota | None = None,
         groups: Sequence[int] = (),
     ) -> None:  # fmt: skip
+        self.boot_cpu_s = 0.0  # CPU seconds the groups used until idle (with ``quota``)
+        used = groups[:workers]
+        cpu_at_start = sum(quota.cpu_seconds(g) for g in used) if quota else 0.0
         from studio_render.cluster.client import test_connection
 
         port = _free_port()
@@ -161,6 +172,8 @@ class LoopbackCluster:
                 self.stop()
                 raise SystemExit(f"the cluster did not start; see {logs}")
             time.sleep(0.2)
+        if quota:
+            self.boot_cpu_s = _wait_idle(quota, used) - cpu_at_start
 
     @staticmethod
     def _spawn(
@@ -183,6 +196,43 @@ class LoopbackCluster:
                     os.killpg(proc.pid, signal.SIGKILL)
 
 
+def _wait_idle(quota: CpuQuota, groups: Sequence[int], timeout: float = 60) -> float:
+    """Wait until every group uses under a quarter of its quota over half a second (its
+    processes booted, or ``timeout``); their CPU seconds so far."""
+    deadline = time.monotonic() + timeout
+    while True:
+        before = [quota.cpu_seconds(g) for g in groups]
+        time.sleep(0.5)
+        after = [quota.cpu_seconds(g) for g in groups]
+        busy = any((b - a) / 0.5 > 0.25 * quota.cores for a, b in zip(before, after, strict=True))
+        if not busy or time.monotonic() > deadline:
+            return sum(after)
+
+
+def idle_mode(seconds: float) -> None:
+    """What an idle worker costs: CPU share and memory of each of its processes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cluster = LoopbackCluster(1, Path(tmp))
+        try:
+            time.sleep(10)  # its render process boots
+            tree = psutil.Process(cluster.procs[1].pid)
+            procs = [tree, *tree.children(recursive=True)]
+            before = {p.pid: sum(p.cpu_times()[:2]) for p in procs}
+            time.sleep(seconds)
+            print(f"{'process':<48} {'% of a core':>11} {'RSS MiB':>8}")
+            total = 0.0
+            for proc in procs:
+                share = (sum(proc.cpu_times()[:2]) - before[proc.pid]) / seconds * 100
+                total += share
+                name = " ".join(proc.cmdline()[1:4])[:48]
+                rss = proc.memory_info().rss / 2**20
+                print(f"{name:<48} {share:11.2f} {rss:8.0f}")
+            print(f"{'total':<48} {total:11.2f}   (over {seconds:g} s, "
+                  f"load average {os.getloadavg()[0]:.1f})")  # fmt: skip
+        finally:
+            cluster.stop()
+
+
 @dataclass
 class Result:
     workers: int
@@ -196,6 +246,7 @@ class Result:
     after_s: float = 0.0  # from the last chunk's bytes arriving to the output in place
     phases: dict[str, float] = field(default_factory=dict)  # connect, versions, pack, send
     cpu_s: float = float("nan")  # CPU time inside the workers' cgroups (--quota)
+    boot_cpu_s: float = float("nan")  # the groups' CPU time before the render (--quota)
 
     def row(self, base: Result | None) -> str:
         speedup = base.wall_s / self.wall_s if base else 1.0
@@ -313,7 +364,8 @@ def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[in
     local_runs: list[tuple[float, float]] = []
     suffix = _suffix(args.preset)
     print(f"{'machines':>8} {'chunks':>6} {'wall s':>7} {'before s':>8} {'after s':>7} "
-          f"{'CPU s/frame':>11} {'KiB/frame':>9}  client phases (s)  load")  # fmt: skip
+          f"{'CPU s/frame':>11} {'KiB/frame':>9} {'boot CPU s':>10}  client phases (s)  "
+          "load")  # fmt: skip
     try:
         groups = [quota.add() for _ in range(max(sizes) + 1)]  # the last: the local render
         with tempfile.TemporaryDirectory() as tmp:
@@ -331,12 +383,14 @@ def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[in
                         )  # fmt: skip
                     finally:
                         cluster.stop()
+                    result.boot_cpu_s = cluster.boot_cpu_s
                     results[n].append(result)
                     phases = " ".join(f"{k} {v:.2f}" for k, v in result.phases.items())
                     print(f"{n:>8} {result.chunks:>6} {result.wall_s:7.2f} "
                           f"{result.before_s:8.2f} {result.after_s:7.2f} "
-                          f"{result.cpu_s / count:11.3f} {result.kib_per_frame:9.1f}  "
-                          f"{phases}  {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+                          f"{result.cpu_s / count:11.3f} {result.kib_per_frame:9.1f} "
+                          f"{result.boot_cpu_s:10.2f}  {phases}  {os.getloadavg()[0]:.1f}",
+                          flush=True)  # fmt: skip
                 out = Path(tmp) / f"local{suffix}"
                 wall, cpu = local_confined(args, frames, quota, groups[-1], out)
                 local_runs.append((wall, cpu))
@@ -384,8 +438,12 @@ def main() -> None:
     parser.add_argument("--size", help="output size WxH (default: the composition's)")
     parser.add_argument("--quota", type=float, help="simulate machines of this many cores")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds (--quota)")
+    parser.add_argument("--idle", type=float, help="measure an idle worker for this long (s)")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.idle:
+        idle_mode(args.idle)
+        return
     from studio_render.compositions.probe import probe_composition
     from studio_render.core.job import parse_frames
 

@@ -9,8 +9,8 @@ Qt-free. The pieces, from the user's side inwards:
 - :mod:`.attempt`: one chunk as one Dask task, progress streamed back as events.
 - :mod:`.pack`: the composition and the files it uses (``core/composition_files.py``),
   sent with the job.
-- :mod:`.remote`: what runs inside a worker; :mod:`.worker_plugin`: stops a chunk's
-  process when its task is released.
+- :mod:`.remote`: what runs inside a worker; :mod:`.worker_plugin`: keeps render
+  processes booted between jobs, and stops a chunk's process when its task is released.
 - :mod:`.commands`: ``studio-render scheduler`` and ``studio-render worker``.
 """
 

@@ -26,11 +26,12 @@ from typing import Any
 
 from studio_render.cluster.pack import Pack
 from studio_render.cluster.paths import is_plain_name, to_remote
-from studio_render.cluster.remote import ChunkFailed, render_chunk
+from studio_render.cluster.remote import ChunkFailed, prepare_worker, render_chunk
 from studio_render.cluster.worker_plugin import cut_chunk
 from studio_render.core.chunk_run import ChunkSplitter, Outcome
 from studio_render.core.chunkspec import ChunkSpec, parse_cut_line
 from studio_render.core.errors import one_line
+from studio_render.core.job import RenderJob
 
 _POLL_S = 0.05
 #: A chunk the cluster drops (rather than fails) is submitted again this many times.
@@ -159,6 +160,7 @@ class Upload:
         self.client, self.job, self.pack, self.transfer = client, job, pack, transfer
         self._lock = threading.Lock()
         self._future = self._scatter()
+        self.tasks: list[Any] = []  # other tasks of the job (futures), released with it
 
     def _scatter(self) -> Any:
         future = self.client.scatter(self.pack.data, broadcast=True, hash=False)
@@ -176,6 +178,8 @@ class Upload:
     def release(self) -> None:
         with self._lock:
             self._future.release()
+            for task in self.tasks:
+                task.release()  # a task for a worker that died would otherwise wait
 
 
 class ChunkTasks:
@@ -250,6 +254,22 @@ class ChunkTasks:
         return Outcome(False, reason=f"the cluster at {self.address} dropped it {times} times")
 
     __call__ = attempt  # the engine's ``chunk_attempt``
+
+    def prepare_workers(self, job: RenderJob) -> None:
+        """Have every worker load the job's composition now, before its first chunk comes
+        (:func:`~studio_render.cluster.remote.prepare_worker`; not waited for, released
+        with the job). rlottie loads afresh for every chunk: nothing to load ahead."""
+        upload = self.upload
+        if upload is None or not job.chunks or job.settings.renderer == "rlottie":
+            return
+        spec = to_remote(job.chunk_spec(job.chunks[0], "ffmpeg"), upload.pack.main)
+        for worker in self.client.nthreads():
+            future = self.client.submit(
+                prepare_worker, upload.future(), upload.job, upload.pack.digest, spec,
+                workers=[worker], allow_other_workers=False, pure=False,
+                key=f"studio-render-prepare-{uuid.uuid4().hex[:12]}",
+            )  # fmt: skip
+            upload.tasks.append(future)
 
     def _follow(
         self, future: Any, spec: ChunkSpec, cancelled: threading.Event, route: _Route, key: str

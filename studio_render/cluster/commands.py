@@ -3,11 +3,22 @@ one address (their HTTP ports included) and with our worker plugin loaded."""
 
 from __future__ import annotations
 
+import os
+
 from studio_render.cluster.client import DEFAULT_PORT, TlsFiles, normalize_address
 
 PRELOAD = "studio_render.cluster.worker_plugin"
 DEFAULT_HOST = "127.0.0.1"
 DASHBOARD_PORT = 8787
+#: Dask settings that make an idle worker cheap (measured: nanny and worker from 6.2% of a
+#: core to 1.7%): no statistical profiler (it samples the worker's threads every 10 ms,
+#: for the dashboard's profile page) and the event-loop health check (a warning when the
+#: loop blocks for seconds) every 200 ms instead of every 20 ms. Set in the environment
+#: (``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED``, ...) to choose otherwise.
+IDLE_WORKER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "200ms",
+}
 
 
 def _join(host: str, port: int) -> str:
@@ -90,7 +101,17 @@ def run_scheduler(args: list[str]) -> int:
 
 
 def run_worker(args: list[str]) -> int:
-    """Run ``dask worker`` in this process until it is stopped."""
+    """Run ``dask worker`` in this process until it is stopped (its nanny passes our
+    :data:`IDLE_WORKER_CONFIG` on to the worker process)."""
+    import dask
     from distributed.cli.dask_worker import main
 
+    for key, value in IDLE_WORKER_CONFIG.items():
+        if _env_name(key) not in os.environ:  # the user's own setting wins
+            dask.config.set({key: value})
     return _run_click(main, args, "studio-render worker")
+
+
+def _env_name(key: str) -> str:
+    """The environment variable Dask reads for the setting ``key``."""
+    return "DASK_" + key.upper().replace(".", "__").replace("-", "_")

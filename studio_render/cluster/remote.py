@@ -28,10 +28,12 @@ from studio_render.cluster.versions import describe, differences, local_versions
 from studio_render.cluster.worker_plugin import (
     NO_NETWORK_ENV,
     close_pool,
+    load_ahead,
     running_chunk,
     warm_pool,
 )
 from studio_render.core.chunk_run import ChunkSplitter, run_chunk_attempt
+from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.plan import encoder_threads
 
@@ -104,6 +106,28 @@ def _unpacked(worker: Worker, job: str, digest: str, pack: bytes) -> Path:
     return folder
 
 
+def _local_spec(worker: Worker, job: str, composition: Path, remote_spec: str) -> ChunkSpec:
+    """The spec as this worker runs it: its composition folder, the job's output folder
+    here (one for every chunk of a video, so a warm worker keeps its loaded composition;
+    a chunk of images gets a folder of its own inside), its ffmpeg, and encoder threads
+    that share the machine's cores among its chunks, as a local render's do."""
+    out_root = jobs_dir(worker) / job / "out"
+    pattern = "%" in str(json.loads(remote_spec)["output"])
+    out_dir = out_root / uuid.uuid4().hex if pattern else out_root
+    out_dir.mkdir(parents=True, exist_ok=True)
+    threads = encoder_threads(worker.state.nthreads, os.cpu_count() or 1)
+    return to_worker(remote_spec, composition, out_dir, find_ffmpeg(), threads)
+
+
+def prepare_worker(pack: bytes, job: str, digest: str, remote_spec: str) -> int:
+    """The Dask task each worker gets as a job starts: unpack the composition and have the
+    worker's booted render processes load it (for a video's chunks like ``remote_spec``),
+    so its first chunk only renders; how many processes loaded it."""
+    worker = get_worker()
+    spec = _local_spec(worker, job, _unpacked(worker, job, digest, pack), remote_spec)
+    return load_ahead(job, spec.kind, spec.to_json())
+
+
 def render_chunk(
     pack: bytes,
     job: str,
@@ -121,17 +145,10 @@ def render_chunk(
     os.environ[NO_NETWORK_ENV] = "1"
     key = str(worker.get_current_task())
     composition = _unpacked(worker, job, digest, pack)
-    # One work folder for the job's chunks here, so a warm worker keeps its loaded
-    # composition from chunk to chunk (a chunk file's name is its own; a chunk of images
-    # gets a folder of its own inside).
-    out_root = jobs_dir(worker) / job / "out"
-    pattern = "%" in str(json.loads(remote_spec)["output"])
-    out_dir = out_root / uuid.uuid4().hex if pattern else out_root
-    out_dir.mkdir(parents=True, exist_ok=True)
-    # This machine's chunks share its cores, like a local render's.
-    threads = encoder_threads(worker.state.nthreads, os.cpu_count() or 1)
-    spec = to_worker(remote_spec, composition, out_dir, find_ffmpeg(), threads)
+    spec = _local_spec(worker, job, composition, remote_spec)
+    pattern = "%" in Path(spec.output).name
     output = Path(spec.output)
+    out_dir = output.parent
     try:
         reporter = _Reporter(worker, topic, key)
         end = spec.end

@@ -12,12 +12,18 @@ chunk after chunk, as in a local render. The pool is closed when the client remo
 job (:func:`close_pool`) or the worker stops. A running chunk also registers its
 :class:`ChunkSplitter`, so the client can ask it to end early (:func:`cut_chunk`).
 
+A worker keeps one booted, idle ``worker serve`` process per thread between jobs
+(:class:`Spares`; Python and Qt loaded, about 0.4 CPU s each, then no CPU while idle), so
+a job's first chunk there does not wait for one to boot. A job's pool takes these first;
+when the job ends, its processes exit and fresh spares boot for the next job.
+
 Loaded into every worker by ``studio-render worker`` (``--preload`` of this module) and
 registered again by each client, so plain ``dask worker`` processes get it as well.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -29,6 +35,7 @@ from distributed import Worker, WorkerPlugin
 from distributed.core import Status
 
 from studio_render.core.chunk_run import ChunkSplitter
+from studio_render.core.procs import SupervisedProcess, worker_command
 from studio_render.core.worker_pool import WorkerPool
 
 PLUGIN_NAME = "studio-render-chunks"
@@ -76,6 +83,73 @@ def cut_chunk(key: str, at: int, dask_worker: Any = None) -> bool:
     return splitter is not None and splitter.request(at)
 
 
+class Spares:
+    """Booted ``worker serve`` processes waiting for a job on this Dask worker. Thread-safe.
+
+    Booted for QML (Qt loaded), which serves Lottie chunks as well: the boot does not
+    depend on the composition, so they start with the worker and after each job.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0  # how many to keep: the worker's threads
+        self._idle: list[SupervisedProcess] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def fill(self, count: int | None = None) -> None:
+        """Boot spares until ``count`` (or the count kept) are idle."""
+        with self._lock:
+            if count is not None:
+                self.count = count
+            dead = [p for p in self._idle if p.poll() is not None]
+            self._idle = [p for p in self._idle if p.poll() is None]
+            missing = 0 if self._closed else self.count - len(self._idle)
+        for proc in dead:
+            proc.stop()  # reap what is left of its group
+        booted = [SupervisedProcess(worker_command("serve", "qml"), own_tmp=True)
+                  for _ in range(missing)]  # fmt: skip
+        with self._lock:
+            self._idle.extend(booted)
+
+    def take(self) -> SupervisedProcess | None:
+        """A booted idle process, or None if none is left."""
+        with self._lock:
+            while self._idle:
+                proc = self._idle.pop()
+                if proc.poll() is None:
+                    return proc
+                proc.stop()
+        return None
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [p.pid for p in self._idle]
+
+    def close(self) -> None:
+        """Stop every spare (the worker is closing) and boot no more."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for proc in idle:
+            proc.stop()
+
+
+_spares = Spares()
+
+
+class _JobPool(WorkerPool):
+    """A job's warm workers: a new one is a booted spare while there are any."""
+
+    def _spawn(self) -> SupervisedProcess:
+        spare = _spares.take()
+        return spare if spare is not None else super()._spawn()
+
+
+def spare_pids(dask_worker: Any = None) -> list[int]:
+    """The process ids of this worker's idle booted processes (through ``Client.run``)."""
+    return _spares.pids()
+
+
 def warm_pool(job: str, kind: str) -> WorkerPool:
     """The warm chunk workers of ``job`` on this Dask worker (made on first use). Those of
     jobs unused for ``STALE_POOL_S`` (a client that went away) are let go."""
@@ -84,20 +158,37 @@ def warm_pool(job: str, kind: str) -> WorkerPool:
         stale = [j for j, used in _used.items() if j != job and now - used > STALE_POOL_S]
         pool = _pools.get(job)
         if pool is None:
-            pool = _pools[job] = WorkerPool(kind)
+            pool = _pools[job] = _JobPool(kind)
         _used[job] = now
     for old in stale:
         close_pool(old)
     return pool
 
 
+def load_ahead(job: str, kind: str, spec_json: str) -> int:
+    """Give the job the worker's spares, each told to load the scene of chunks like
+    ``spec_json`` now (a ``load`` request), so the first chunk only renders; how many."""
+    pool = warm_pool(job, kind)
+    line = json.dumps({"load": json.loads(spec_json)})
+    given = 0
+    while (proc := _spares.take()) is not None:
+        if proc.send_line(line):
+            pool.put_back(proc)
+            given += 1
+        else:
+            proc.stop()
+    return given
+
+
 def close_pool(job: str) -> None:
-    """Let the job's idle warm workers exit (its running chunks stop theirs)."""
+    """Let the job's idle warm workers exit (its running chunks stop theirs), and boot
+    spares in place of those it took."""
     with _lock:
         pool = _pools.pop(job, None)
         _used.pop(job, None)
     if pool is not None:
         pool.close()
+        _spares.fill()
 
 
 def running_keys() -> list[str]:
@@ -113,6 +204,7 @@ class ChunkCancelPlugin(WorkerPlugin):
 
     def setup(self, worker: Worker) -> None:
         os.environ[NO_NETWORK_ENV] = "1"  # inherited by every chunk process
+        _spares.fill(worker.state.nthreads)
 
     def teardown(self, worker: Worker) -> None:
         if worker.status in (Status.closing, Status.closed):  # not when merely replaced
@@ -120,6 +212,7 @@ class ChunkCancelPlugin(WorkerPlugin):
                 stop_chunk(key)
             with _lock:
                 jobs = list(_pools)
+            _spares.close()
             for job in jobs:
                 close_pool(job)
 

@@ -6,7 +6,8 @@ exit 2); with the scene graph backend the process chose for it (QML).
 ``serve [KIND]``: render each chunk spec read as a line on stdin, loading the scene once;
 a line ``{"probe": PATH, "renderer": RENDERER}`` is answered like the ``probe`` command,
 and ``{"preview": SPEC}`` (a chunk spec without encoder) with frame ``start``'s raw pixels
-(:func:`answer_preview`): the window's warm preview worker.
+(:func:`answer_preview`): the window's warm preview worker. ``{"load": SPEC}`` loads the
+scene of chunks like SPEC ahead of them, unanswered (a cluster worker's job start).
 KIND ``lottie``: do not boot Qt ahead of the first request (a Lottie worker never needs it).
 
 Loading untrusted files happens here, never in the app: a Lottie file that crashes
@@ -266,7 +267,7 @@ def serve(kind: str = "qml") -> NoReturn:
             current.cut(*cut)
             return
         request = json.loads(line)
-        if "probe" not in request and "preview" not in request:  # a chunk's spec: cut
+        if not request.keys() & {"probe", "preview", "load"}:  # a chunk's spec: cut
             # requests for it may come before this process is ready
             current.frames = FrameRange(request["start"], request["end"])
         specs.put(request)
@@ -286,6 +287,10 @@ def serve(kind: str = "qml") -> NoReturn:
         if "probe" in request:
             answer = probe_answer(Path(request["probe"]), request.get("renderer", "auto"))
             _say(json.dumps(answer))
+            continue
+        if "load" in request:  # a failure here is the chunk's to report, when it loads
+            with contextlib.suppress(Exception):
+                sources.get(ChunkSpec(**request["load"]))
             continue
         if "preview" in request:
             spec = ChunkSpec(**request["preview"])

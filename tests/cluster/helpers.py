@@ -42,6 +42,13 @@ def start_render(
 ) -> Watched:
     settings.setdefault("preset", "ffv1")
     job = session.prepare_job(probe_composition(comp), RenderSettings(output=out, **settings))
+    return start_job(session, job, chunk_attempt)
+
+
+def start_job(
+    session: ClusterSession, job: RenderJob, chunk_attempt: Callable[..., Any] | None = None
+) -> Watched:
+    """Start the engine on a job prepared for the session's cluster."""
     engine = RenderEngine(chunk_attempt=chunk_attempt or session.chunk_attempt)
     watched = Watched(engine, job)
     engine.aggregator.progressChanged.connect(watched.values.append)

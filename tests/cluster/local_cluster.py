@@ -42,9 +42,28 @@ class SchedulerDied(RuntimeError):
 
 
 def is_chunk_process(proc: psutil.Process) -> bool:
-    """A chunk worker process or its ffmpeg, as opposed to the cluster's own processes."""
+    """A render process (idle or holding a chunk) or its ffmpeg, as opposed to the
+    cluster's own processes."""
     try:
-        return "studio_render.worker" in " ".join(proc.cmdline()) or "ffmpeg" in proc.name()
+        return "studio_render.worker" in " ".join(proc.cmdline()) or _is_encoder(proc)
+    except psutil.Error:
+        return False
+
+
+def _is_encoder(proc: psutil.Process) -> bool:
+    try:
+        return "ffmpeg" in proc.name()
+    except psutil.Error:
+        return False
+
+
+def holds_chunk(proc: psutil.Process) -> bool:
+    """A chunk's encoder, or a render process feeding one: a chunk is rendering. (A render
+    process with no encoder is idle: booted ahead of a job, or between two chunks.)"""
+    try:
+        return _is_encoder(proc) or (
+            is_chunk_process(proc) and any(_is_encoder(c) for c in proc.children())
+        )
     except psutil.Error:
         return False
 
@@ -156,11 +175,17 @@ class LocalCluster:
         return [p for p in found if _alive(p)]
 
     def owns(self, proc: psutil.Process) -> bool:
-        """For the leak check: a cluster process that is not a chunk process."""
-        return not is_chunk_process(proc) and proc.pid in {p.pid for p in self.processes()}
+        """For the leak check: a cluster process that is not rendering a chunk (its
+        scheduler, nannies and workers, and the idle render processes a worker keeps)."""
+        return not holds_chunk(proc) and proc.pid in {p.pid for p in self.processes()}
 
     def chunk_processes(self) -> list[psutil.Process]:
-        return [p for p in self.processes() if is_chunk_process(p)]
+        """The processes rendering a chunk now (render processes and their encoders)."""
+        return [p for p in self.processes() if holds_chunk(p)]
+
+    def idle_render_processes(self) -> list[psutil.Process]:
+        """Render processes of the workers holding no chunk (booted ahead of a job)."""
+        return [p for p in self.processes() if is_chunk_process(p) and not holds_chunk(p)]
 
     def worker_processes(self) -> list[psutil.Process]:
         """The Dask worker processes (children of the nannies, not chunk processes)."""
@@ -172,11 +197,11 @@ class LocalCluster:
         return found
 
     def busy_workers(self) -> list[psutil.Process]:
-        """Worker processes that are running a chunk process right now."""
+        """Worker processes that are rendering a chunk right now."""
         busy = []
         for worker in self.worker_processes():
             with contextlib.suppress(psutil.Error):
-                if any(is_chunk_process(c) for c in worker.children(recursive=True)):
+                if any(holds_chunk(c) for c in worker.children(recursive=True)):
                     busy.append(worker)
         return busy
 

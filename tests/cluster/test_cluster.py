@@ -213,3 +213,16 @@ def test_composition_reaching_outside_its_folder_is_refused(
     assert done.returncode == 2, done.stderr
     assert "scene.qml: '../logo.png' is outside the composition's folder" in done.stderr
     assert leftovers(tmp_path) == []
+
+
+def _idle_cost(dask_worker: Any) -> tuple[bool, float]:
+    """Whether the worker runs Dask's profiler, and its event-loop check interval (s)."""
+    return "profile" in dask_worker.periodic_callbacks, dask_worker._tick_interval
+
+
+def test_workers_idle_without_the_profiler_and_check_their_loop_every_200ms(
+    two_workers: LocalCluster,
+) -> None:
+    with ClusterSession(two_workers.address) as session:
+        answers = session.client.run(_idle_cost)
+    assert list(answers.values()) == [(False, 0.2)] * 2
