@@ -201,12 +201,14 @@ def run_render(args: argparse.Namespace) -> int:
             interrupts.check()  # a signal killed the first ones while others were started
             probe = ask_probe(args.composition, workers=workers, renderer=args.renderer)
             # While the first worker boots on another core: what the plan and the encoder
-            # commands need (ffmpeg-python), and ffmpeg found (imageio-ffmpeg runs it to
-            # check it; prepare_job reports a problem)
+            # commands need (ffmpeg-python), the progress bar, and ffmpeg found
+            # (imageio-ffmpeg runs it to check it; prepare_job reports a problem)
             from studio_render.core.ffmpeg import find_ffmpeg
             from studio_render.core.job import prepare_job
 
-            importlib.import_module("ffmpeg")
+            bar = ["tqdm"] if args.progress == "bar" else []
+            for module in ("ffmpeg", *bar):
+                importlib.import_module(module)
             with contextlib.suppress(BadInput):
                 find_ffmpeg()
             info = probe.answer()
@@ -221,10 +223,7 @@ def run_render(args: argparse.Namespace) -> int:
                 job = prepare_job(info, settings)
             if workers is not None:
                 _head_start(job, workers)
-            # While the first chunks render: Qt (for the engine) and the progress bar
-            bar = ["tqdm"] if args.progress == "bar" else []
-            for module in ("studio_render.qt.engine", *bar):
-                importlib.import_module(module)
+            importlib.import_module("studio_render.qt.engine")  # Qt, as the chunks start
         return _render(args, session, job, workers)
     except interrupts.Interrupted as exc:
         return _report_cancelled(args, exc.signum)
