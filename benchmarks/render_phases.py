@@ -3,13 +3,13 @@
 Runs ``studio-render render ARGS`` in a fresh process ``--repeat`` times and marks when
 each phase begins: the first worker started, the probe asked, its answer awaited, the
 job prepared, the first chunks handed to workers, Qt imported, the engine started, the
-first chunk's worker answering, the last chunk done, the final
-steps (join, or renaming a one-chunk output into place), the end. Each mark shows the
-wall seconds since the process started and the CPU seconds the command line itself has
-used by then (median over the runs); the last line adds the CPU seconds of its children
-(workers and encoders). Modules are wrapped as they are imported, so the command imports
-in its own order. Prints the 1-minute load average too: on a shared machine, compare CPU
-seconds as well as wall seconds.
+first chunk's worker answering, the last chunk done, the final steps (join, or renaming
+a one-chunk output into place), the end. Each mark shows the wall seconds since the
+process started and the CPU seconds the command line itself has used by then (median
+over the runs); the last line adds the CPU seconds of its children (workers and
+encoders). Modules are wrapped as they are imported, so the command imports in its own
+order. Prints the 1-minute load average too: on a shared machine, compare CPU seconds as
+well as wall seconds.
 
     python benchmarks/render_phases.py [--repeat 5] -- COMPOSITION -o OUT.mp4 [options...]
 """
