@@ -1,14 +1,15 @@
 """Where the time of a short render goes: the command line's phases, timed.
 
 Runs ``studio-render render ARGS`` in a fresh process ``--repeat`` times and marks when
-each phase begins: the first worker started, Qt imported, the probe, the job prepared,
-the engine started, the first chunk's worker answering, the last chunk done, the final
-steps (join, or renaming a one-chunk output into place), the end. Each mark shows the
-wall seconds since the process started and the CPU seconds the command line itself has
-used by then (median over the runs); the last line adds the CPU seconds of its children
-(workers and encoders). Modules are wrapped as they are imported, so the command imports
-in its own order. Prints the 1-minute load average too: on a shared machine, compare CPU
-seconds as well as wall seconds.
+each phase begins: the first worker started, the probe asked, its answer awaited, the
+job prepared, the first chunks handed to workers, Qt imported, the engine started, the
+first chunk's worker answering, the last chunk done, the final steps (join, or renaming
+a one-chunk output into place), the end. Each mark shows the wall seconds since the
+process started and the CPU seconds the command line itself has used by then (median
+over the runs); the last line adds the CPU seconds of its children (workers and
+encoders). Modules are wrapped as they are imported, so the command imports in its own
+order. Prints the 1-minute load average too: on a shared machine, compare CPU seconds as
+well as wall seconds.
 
     python benchmarks/render_phases.py [--repeat 5] -- COMPOSITION -o OUT.mp4 [options...]
 """
@@ -27,12 +28,18 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 #: Functions marked when called, by module: (attribute path, label).
 MARKED = {
-    "studio_render.core.worker_pool": [("WorkerPool.prestart", "workers started")],
-    "studio_render.compositions.probe": [("probe_composition", "probe")],
+    "studio_render.core.worker_pool": [
+        ("WorkerPool.prestart", "workers started"),
+        ("WorkerPool.head_start", "first chunks handed out"),
+    ],
+    "studio_render.compositions.probe": [
+        ("ask_probe", "probe asked"),
+        ("PendingProbe.answer", "probe answer awaited"),
+    ],
     "studio_render.core.job": [("prepare_job", "prepare job")],
     "studio_render.qt.engine": [
         ("RenderEngine.start", "engine start"),
@@ -109,6 +116,13 @@ def _run(argv: list[str]) -> int:
     sys.meta_path.insert(0, _Marker())
     sys.addaudithook(_on_audit)
     atexit.register(_report)
+    real_exit = os._exit  # a finished render skips the interpreter's teardown, and atexit
+
+    def reported_exit(code: int) -> NoReturn:
+        _report()
+        real_exit(code)
+
+    os._exit = reported_exit
     sys.argv = ["studio-render", "render", *argv]
     from studio_render.launch import main
 

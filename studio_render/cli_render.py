@@ -185,10 +185,10 @@ def run_render(args: argparse.Namespace) -> int:
     """
     from studio_render.core.procs import kill_all_groups
 
-    session = workers = job = opening = None
+    session = workers = job = opening = probe = None
     try:
         with interrupts.acting(kill_all_groups):
-            from studio_render.core.job import default_concurrency
+            from studio_render.compositions.probe import ask_probe
             from studio_render.core.worker_pool import boot_workers
 
             interrupts.check()  # a signal came while this was being imported
@@ -197,21 +197,21 @@ def run_render(args: argparse.Namespace) -> int:
             # a cluster connects, checks and receives the composition while it is probed
             opening = _open_cluster_session(args) if args.cluster else None
             if not args.cluster:  # one probes the composition while the others boot
-                workers = boot_workers(args.composition, args.concurrency or default_concurrency())
+                workers = boot_workers(args.composition, args.concurrency or os.cpu_count() or 1)
             interrupts.check()  # a signal killed the first ones while others were started
-            # While the first worker boots on another core: Qt (for the engine), ffmpeg-python
-            # (for the encoder commands), the progress bar, the rest of this command, and
-            # ffmpeg found (imageio-ffmpeg runs it to check it; prepare_job reports a problem)
-            bar = ["tqdm"] if args.progress == "bar" else []
-            for module in ("studio_render.qt.engine", "ffmpeg", *bar):
-                importlib.import_module(module)
-            from studio_render.compositions.probe import probe_composition
+            probe = ask_probe(args.composition, workers=workers, renderer=args.renderer)
+            # While the first worker boots on another core: what the plan and the encoder
+            # commands need (ffmpeg-python), the progress bar, and ffmpeg found
+            # (imageio-ffmpeg runs it to check it; prepare_job reports a problem)
             from studio_render.core.ffmpeg import find_ffmpeg
             from studio_render.core.job import prepare_job
 
+            bar = ["tqdm"] if args.progress == "bar" else []
+            for module in ("ffmpeg", *bar):
+                importlib.import_module(module)
             with contextlib.suppress(BadInput):
                 find_ffmpeg()
-            info = probe_composition(args.composition, workers=workers, renderer=args.renderer)
+            info = probe.answer()
             for warning in info.warnings:
                 print(f"studio-render: warning: {warning}", file=sys.stderr)
             settings = settings_from_args(args, info.frame_count_at(args.fps))
@@ -221,9 +221,9 @@ def run_render(args: argparse.Namespace) -> int:
                 job = session.prepare_job(info, settings, concurrency=args.concurrency)
             else:
                 job = prepare_job(info, settings)
-            if workers is not None:  # one booting for each chunk that can run at once
-                wanted = min(settings.concurrency, os.cpu_count() or 1)
-                workers.prestart(max(0, min(wanted, len(job.chunks)) - workers.started))
+            if workers is not None:
+                _head_start(job, workers)
+            importlib.import_module("studio_render.qt.engine")  # Qt, as the chunks start
         return _render(args, session, job, workers)
     except interrupts.Interrupted as exc:
         return _report_cancelled(args, exc.signum)
@@ -233,12 +233,31 @@ def run_render(args: argparse.Namespace) -> int:
             raise
         return _report_cancelled(args, signum)  # a worker the signal stopped failed the probe
     finally:
+        if probe is not None:
+            probe.close()  # a worker still asked, when something failed before its answer
         if workers is not None:
             workers.close()  # after the render the engine has let them go already
         if opening is not None:
             opening.close()  # closes the session
         if job is not None:
             job.remove_work_dir()  # the engine removes it; not if it never started
+
+
+def _head_start(job: RenderJob, workers: WorkerPool) -> None:
+    """Start a worker for each chunk that can run at once, and give the first chunks to
+    them now, as the engine will (it takes them over): they draw while Qt loads."""
+    from studio_render.core.ffmpeg import find_ffmpeg
+
+    wanted = min(job.settings.concurrency, os.cpu_count() or 1, len(job.chunks))
+    workers.prestart(max(0, wanted - workers.started))
+    try:
+        ffmpeg = find_ffmpeg()
+    except BadInput:
+        return  # the engine says so when it starts
+    threads = job.local_encoder_threads(job.settings.concurrency)
+    for chunk in job.chunks[:wanted]:
+        spec = job.chunk_spec(chunk, ffmpeg, threads, whole_output=job.single_chunk)
+        workers.head_start(spec.to_json())
 
 
 def _report_cancelled(args: argparse.Namespace, signum: int) -> int:

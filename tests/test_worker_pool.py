@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import psutil
 import pytest
 
 from studio_render.compositions.probe import probe_composition
@@ -75,3 +76,33 @@ def test_a_worker_draws_a_lottie_frame_after_a_jump_as_in_sequence(
     finally:
         workers.close()
         job.remove_work_dir()
+
+
+def test_a_chunk_handed_out_before_the_engine_runs_is_taken_over_or_stopped(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """The command line gives the first chunk to the worker that probed before it imports
+    Qt (``WorkerPool.head_start``): the attempt at that spec takes the worker, already
+    drawing, instead of starting another; a chunk handed out that no attempt takes has its
+    worker (and encoder) stopped when the pool closes."""
+    workers = WorkerPool("lottie")
+    job = None
+    pids: list[int] = []
+    try:
+        workers.prestart(1)
+        info = probe_composition(corpus / "heart.json", workers=workers)
+        job = prepare_job(info, RenderSettings(output=tmp_path / "out.mkv", preset="ffv1"))
+        spec = job.chunk_spec(job.chunks[0], find_ffmpeg())
+        workers.head_start(spec.to_json())
+        outcome = run_chunk_attempt(spec, threading.Event(), lambda r, e: None,
+                                    on_start=pids.append, workers=workers)  # fmt: skip
+        assert outcome.ok, outcome
+        assert workers.started == 1, "the attempt took the worker given its chunk"
+        assert frame_count(Path(spec.output)) == job.chunks[0].frame_count
+        workers.head_start(job.chunk_spec(Chunk(9, 0, 5), find_ffmpeg()).to_json())
+        assert psutil.pid_exists(pids[0])
+    finally:
+        workers.close()
+        if job is not None:
+            job.remove_work_dir()
+    assert not psutil.pid_exists(pids[0]), "the worker of a chunk nobody took is stopped"

@@ -30,6 +30,18 @@ def probe_composition(
     graph backend is the one the render needs), not in a process of its own. A worker
     that could not load the file is stopped.
     """
+    return ask_probe(path, timeout, workers, renderer).answer()
+
+
+def ask_probe(
+    path: Path,
+    timeout: float = PROBE_TIMEOUT_S,
+    workers: WorkerPool | None = None,
+    renderer: str = "auto",
+) -> PendingProbe:
+    """:func:`probe_composition` in two steps: the file checked and, with ``workers``,
+    the question sent now; ``answer()`` waits for it. The command line asks as soon as
+    its first worker is started and loads the rest of itself while the worker answers."""
     path = Path(path)
     if not path.exists():
         raise BadInput(f"{path}: file not found")
@@ -41,19 +53,42 @@ def probe_composition(
     except OSError as exc:
         raise BadInput(f"{path}: cannot read file ({exc.strerror})") from None
     check_renderer(kind_for_path(path), renderer, path.name)
-    if workers is None:
-        return _probe_alone(path, timeout, renderer)[0]
-    worker = workers.take()
-    try:
-        info, backend = _probe_in(worker, path, timeout, renderer)
-    except BaseException:
-        worker.stop()
-        raise
-    if backend in (None, info.renderer(renderer)[0]):
-        workers.put_back(worker)
-    else:  # the scene showed what its source did not: this process has the other backend
-        worker.stop()
-    return info
+    return PendingProbe(path, timeout, workers, renderer)
+
+
+class PendingProbe:
+    """A probe asked of a worker of ``workers`` (or, without, run alone by ``answer``)."""
+
+    def __init__(
+        self, path: Path, timeout: float, workers: WorkerPool | None, renderer: str
+    ) -> None:
+        self.path, self.timeout, self.renderer, self.workers = path, timeout, renderer, workers
+        self.deadline = time.monotonic() + timeout
+        self.worker = workers.take() if workers is not None else None
+        request = {"probe": str(path.resolve()), "renderer": renderer}
+        self.sent = self.worker is not None and self.worker.send_line(json.dumps(request))
+
+    def answer(self) -> CompositionInfo:
+        """The info, or :class:`BadInput`; a worker that could not load the file is stopped."""
+        if self.workers is None or self.worker is None:
+            return _probe_alone(self.path, self.timeout, self.renderer)[0]
+        worker, self.worker = self.worker, None
+        try:
+            info, backend = _probe_in(worker, self.path, self.sent, self.deadline, self.timeout)
+        except BaseException:
+            worker.stop()
+            raise
+        if backend in (None, info.renderer(self.renderer)[0]):
+            self.workers.put_back(worker)
+        else:  # the scene showed what its source did not: this process has the other backend
+            worker.stop()
+        return info
+
+    def close(self) -> None:
+        """Stop the worker if no answer was taken (the render stopped before it)."""
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
 
 
 def _probe_alone(path: Path, timeout: float, renderer: str) -> tuple[CompositionInfo, object]:
@@ -71,12 +106,11 @@ def _probe_alone(path: Path, timeout: float, renderer: str) -> tuple[Composition
 
 
 def _probe_in(
-    worker: SupervisedProcess, path: Path, timeout: float, renderer: str
+    worker: SupervisedProcess, path: Path, sent: bool, deadline: float, timeout: float
 ) -> tuple[CompositionInfo, object]:
-    """Ask a serving worker; it answers one JSON line, or dies trying."""
-    deadline = time.monotonic() + timeout
-    request = {"probe": str(path.resolve()), "renderer": renderer}
-    if worker.send_line(json.dumps(request)):
+    """The answer of a serving worker that was asked (``sent``): one JSON line, or its
+    death."""
+    if sent:
         while not (worker.output_ended and worker.poll() is not None):
             if time.monotonic() > deadline:
                 raise BadInput(f"{path.name}: loading took longer than {timeout:g} s")

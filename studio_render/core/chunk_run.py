@@ -208,9 +208,11 @@ def run_chunk_attempt(
         argv = worker_command("chunk", spec.to_json())
         outcome = supervise(argv, cancelled, on_line, on_start, watch=watch)
     else:
-        proc = workers.take()
+        line = spec.to_json()
+        started = workers.take_started(line)  # given this chunk before the engine ran
+        proc = started or workers.take()
         on_start(proc.pid)
-        if proc.send_line(spec.to_json()):
+        if started is not None or proc.send_line(line):
             if splitter is not None:
                 splitter.attach(proc, spec.start)
             try:

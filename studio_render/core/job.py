@@ -19,7 +19,7 @@ from studio_render.core.composition import (
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import encode_chunk_command, find_ffmpeg
 from studio_render.core.frame_watch import FRAME_TIMEOUT_S
-from studio_render.core.plan import Chunk, plan_render
+from studio_render.core.plan import Chunk, encoder_threads, plan_render
 from studio_render.core.preflight import check_audio, check_encoder_size, check_output_name
 from studio_render.core.presets import SPEEDS, Join, Preset, get_preset
 from studio_render.core.resume import (
@@ -160,6 +160,11 @@ class RenderJob(CheckedJob):
         )  # fmt: skip
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         return self.work_dir / f"chunk{chunk.index:04d}-{digest}{self.preset.chunk_extension}"
+
+    def local_encoder_threads(self, concurrency: int) -> int | None:
+        """Each chunk encoder's threads when ``concurrency`` chunks render at once on this
+        computer (see :func:`~studio_render.core.plan.encoder_threads`)."""
+        return encoder_threads(min(concurrency, len(self.chunks)), os.cpu_count() or 1)
 
     def chunk_spec(
         self,

@@ -28,6 +28,8 @@ class WorkerPool:
         self._idle: list[SupervisedProcess] = []
         self._lock = threading.Lock()
         self._closed = False
+        #: workers given a chunk before the engine ran (:meth:`head_start`), by spec line
+        self._head_started: dict[str, SupervisedProcess] = {}
         self.started = 0  # processes started so far (for tests and benchmarks)
 
     def _spawn(self) -> SupervisedProcess:
@@ -40,6 +42,26 @@ class WorkerPool:
         started = [self._spawn() for _ in range(count)]
         with self._lock:
             self._idle.extend(started)
+
+    def head_start(self, spec_line: str) -> None:
+        """Give the chunk spec ``spec_line`` to an idle worker now, before the engine runs:
+        the command line's first chunk is drawn while Qt loads. The engine's attempt at
+        that spec takes the worker over (:meth:`take_started`); one never taken (the
+        engine planned otherwise) is stopped when the pool closes."""
+        with self._lock:
+            proc = self._idle.pop() if self._idle and not self._closed else None
+        if proc is None:
+            return
+        if proc.poll() is None and proc.send_line(spec_line):
+            with self._lock:
+                self._head_started[spec_line] = proc
+        else:
+            proc.stop()
+
+    def take_started(self, spec_line: str) -> SupervisedProcess | None:
+        """The worker already rendering the chunk of ``spec_line``, if one is."""
+        with self._lock:
+            return self._head_started.pop(spec_line, None)
 
     def take(self) -> SupervisedProcess:
         """An idle worker, or a new one if none is waiting."""
@@ -66,6 +88,9 @@ class WorkerPool:
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []
+            unclaimed, self._head_started = list(self._head_started.values()), {}
+        for proc in unclaimed:  # drawing a chunk nobody will take
+            proc.stop()
         for proc in idle:
             proc.close_stdin()
         for proc in idle:

@@ -218,8 +218,7 @@ class RenderEngine(QObject):
         else:
             self.workers = workers or WorkerPool(job.info.kind)
             self._attempt = partial(run_chunk_attempt, workers=self.workers)
-            parallel = min(self._concurrency, len(job.chunks))
-            self._threads = encoder_threads(parallel, os.cpu_count() or 1)
+            self._threads = job.local_encoder_threads(self._concurrency)
             self._splits = not self._whole
         if job.audio:  # encoded once, beside the chunks
             self._audio_runnable = FunctionRunnable(self._encode_audio, self._audio_signals)
