@@ -22,7 +22,11 @@ def main() -> int:
         interrupts.unblock()
     from studio_render.cli import main as cli_main
 
-    code = cli_main()
+    try:
+        code = cli_main()
+    except BrokenPipeError:  # the reader went away (`| head`): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error
+        code = 141  # 128 + SIGPIPE: what a shell shows for a command a pipe stopped
     # The result stands: a signal now must not kill the exiting interpreter (Python puts
     # the default handlers back as it finalizes, but leaves "ignore" in place).
     for signum in interrupts.SIGNALS:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,20 @@ def test_version_names_every_component() -> None:
         "ffmpeg version",
     ):
         assert needle in out, out
+
+
+def test_a_reader_that_goes_away_is_not_an_error(tmp_path: Path) -> None:
+    """`studio-render --version | head -c 1`: no traceback when the pipe closes early."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write fails with EPIPE
+    for args in (["--version"], ["info", ROOT / "tests" / "data" / "moving.qml"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "studio_render", *map(str, args)],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120,
+        )  # fmt: skip
+        assert done.returncode == 141, done.stderr
+        assert done.stderr == "", done.stderr
+    os.close(write_end)
 
 
 def test_info_json_keys() -> None:
