@@ -197,7 +197,7 @@ def run_render(args: argparse.Namespace) -> int:
             # a cluster connects, checks and receives the composition while it is probed
             opening = _open_cluster_session(args) if args.cluster else None
             if not args.cluster:  # one probes the composition while the others boot
-                workers = boot_workers(args.composition, args.concurrency or os.cpu_count() or 1)
+                workers = boot_workers(args.composition, args.concurrency)
             interrupts.check()  # a signal killed the first ones while others were started
             probe = ask_probe(args.composition, workers=workers, renderer=args.renderer)
             # While the first worker boots on another core: what the plan and the encoder

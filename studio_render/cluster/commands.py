@@ -11,7 +11,7 @@ PRELOAD = "studio_render.cluster.worker_plugin"
 DEFAULT_HOST = "127.0.0.1"
 DASHBOARD_PORT = 8787
 #: Dask settings that make an idle worker cheap (measured: nanny and worker from 6.2% of a
-#: core to 1.7%): no statistical profiler (it samples the worker's threads every 10 ms,
+#: core to 1.9%): no statistical profiler (it samples the worker's threads every 10 ms,
 #: for the dashboard's profile page) and the event-loop health check (a warning when the
 #: loop blocks for seconds) every 200 ms instead of every 20 ms. Set in the environment
 #: (``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED``, ...) to choose otherwise.

@@ -100,13 +100,15 @@ class WorkerPool:
                 proc.stop()
 
 
-def boot_workers(composition: Path, concurrency: int) -> WorkerPool:
+def boot_workers(composition: Path, concurrency: int | None) -> WorkerPool:
     """The worker processes of a local render of ``composition``, started now: one probes
     the composition (``probe_composition(workers=...)``) while the others boot, and the
     engine takes them over (``RenderEngine.start(job, workers)``). A Lottie probe is
     quick and its workers boot without Qt, so only the prober starts: the plan may give a
-    short render one chunk (the engine starts the others as chunks need them)."""
+    short render one chunk (the engine starts the others as chunks need them). At most
+    one per core; ``concurrency`` None: the default, one per core."""
     kind = composition_kind(composition) or "qml"  # the probe refuses others
     workers = WorkerPool(kind)
-    workers.prestart(1 if kind == "lottie" else min(concurrency, os.cpu_count() or 1))
+    cores = os.cpu_count() or 1
+    workers.prestart(1 if kind == "lottie" else min(concurrency or cores, cores))
     return workers
