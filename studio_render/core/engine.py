@@ -167,7 +167,8 @@ class _Posted:
 
 class RenderCore:
     """Renders one job at a time, in ``host``'s threads, telling ``events`` and
-    ``progress`` what happens. Every method but the chunk tasks' runs in the owner thread.
+    ``progress`` what happens. Its state changes only in the owner thread; what runs in a
+    pool thread (the chunk tasks, the steps: marked so) only posts.
     """
 
     def __init__(
@@ -474,6 +475,7 @@ class RenderCore:
         return self._step_ok(outcome, "encoding the audio")
 
     def _report_stage(self, stage: Stage, fraction: float) -> None:
+        """In a pool thread: how far a step has come."""
         self.host.post(partial(self.progress.stage_progress, stage, fraction))
 
     def _on_audio_done(self) -> None:
