@@ -10,9 +10,13 @@ Whole renders (H.264 at ``--speed``, 1920x1080): ``studio-render render`` at -j 
 against the best single process a user could write: one renderer (whichever of ThorVG and
 rlottie draws that file faster) drawing every frame and piping it into one ffmpeg with the
 same encoder arguments. Wall and CPU seconds (all processes), the median of ``--repeat``
-interleaved runs, and the 2-core limit (that process's CPU seconds / cores).
+interleaved runs, and the 2-core limit (that process's CPU seconds / cores). For the
+command line, "CLI CPU s" is its own process's CPU seconds (workers and encoders left
+out). ``--baseline DIR`` adds -j 1 and -j 2 runs of another source tree (``git archive
+main studio_render | tar -x -C DIR``), interleaved with this one's: an A/B comparison.
 
     python benchmarks/lottie_bench.py [--repeat 3] [--speed veryfast] [--files a.json ...]
+        [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -35,6 +39,27 @@ PER_FRAME_FILES = ["A Shapes_All_01_1920x1080.json", "confetti.json", "like.json
 RENDER_FILES = ["A Shapes_All_01_1920x1080.json", "confetti.json", "worm.json",
                 "tractor.json"]  # fmt: skip
 RENDERERS = ["rlottie", "thorvg-python", "thorvg-python threads", "thorvg-cython"]
+
+#: ``studio-render`` as ``python -m studio_render`` runs it, appending its own process's
+#: CPU seconds (children left out) to the file named by its first argument as it exits.
+_CLI_TIMING = """
+import os, sys
+del sys.path[0]  # the current folder: PYTHONPATH chooses the tree (--baseline)
+from studio_render import launch
+
+timing = sys.argv.pop(1)
+
+def exit_now(code):
+    times = os.times()
+    with open(timing, "a") as out:
+        out.write(f"{times.user + times.system}\\n")
+    sys.stdout.flush()
+    os._exit(code)
+
+launch._exit_now = exit_now
+sys.argv[0] = "studio-render"
+sys.exit(launch.main())
+"""
 
 
 def _fit(native: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -149,7 +174,7 @@ def frames_table(
 
 
 def renders_table(files: list[str], speeds: dict[str, dict[str, float]], repeat: int,
-                  speed: str) -> None:  # fmt: skip
+                  speed: str, baseline: Path | None = None) -> None:  # fmt: skip
     sys.path.insert(0, str(Path(__file__).parent))
     from render_bench import baseline_argv, measure, median_run
 
@@ -159,8 +184,9 @@ def renders_table(files: list[str], speeds: dict[str, dict[str, float]], repeat:
     cores = os.cpu_count() or 1
     print(f"\nwhole renders, H.264 {speed}, {SIZE[0]}x{SIZE[1]}, {cores} cores, median of "
           f"{repeat} interleaved runs (wall range)")  # fmt: skip
-    print("| file | frames | run | wall s (range) | CPU s | wall / 2-core limit | wall / single |"
-          "\n|---|---|---|---|---|---|---|")  # fmt: skip
+    print(f"load average at the start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print("| file | frames | run | wall s (range) | CPU s | CLI CPU s | wall / 2-core limit "
+          "| wall / single |\n|---|---|---|---|---|---|---|---|")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         for name in files:
             path = CORPUS / name
@@ -179,23 +205,35 @@ def renders_table(files: list[str], speeds: dict[str, dict[str, float]], repeat:
             else:
                 single = baseline_argv(job, with_audio=False)
             configs = {f"single process ({'rlottie' if rlottie_faster else 'ThorVG'})": single}
+            trees = {"": None} if baseline is None else {"": None, f" ({baseline.name})": baseline}
+            cli_cpu: dict[str, list[float]] = {}
             for j in (1, 2):
-                configs[f"-j {j}"] = [
-                    sys.executable, "-m", "studio_render", "render", str(path), "-o",
-                    str(Path(tmp) / f"j{j}.mp4"), "-j", str(j), "--size", size,
-                    "--speed", speed, "--progress", "json",
-                ]  # fmt: skip
+                for suffix, tree in trees.items():
+                    label = f"-j {j}{suffix}"
+                    cli_cpu[label] = []
+                    env = [] if tree is None else ["env", f"PYTHONPATH={tree}"]
+                    configs[label] = [
+                        *env, sys.executable, "-c", _CLI_TIMING, str(Path(tmp) / label),
+                        "render", str(path), "-o", str(Path(tmp) / f"j{j}.mp4"), "-j", str(j),
+                        "--size", size, "--speed", speed, "--progress", "json",
+                    ]  # fmt: skip
             runs: dict[str, list] = {label: [] for label in configs}  # type: ignore[type-arg]
             for _ in range(repeat):
                 for label, argv in configs.items():
                     runs[label].append(measure(label, argv, info.frame_count))
+            for label in cli_cpu:
+                cli_cpu[label] = [float(v) for v in (Path(tmp) / label).read_text().split()]
+                (Path(tmp) / label).unlink()
             job.remove_work_dir()
             single_run, _ = median_run(runs[next(iter(configs))])
             limit = single_run.cpu_s / cores  # the single process's work spread over the cores
             for label in configs:
                 run, spread = median_run(runs[label])
+                cpu = statistics.median(cli_cpu[label]) if label in cli_cpu else None
+                own = "" if cpu is None else f"{cpu:.2f}"
                 print(f"| {name} | {info.frame_count} | {label} | {run.wall_s:.2f} ({spread}) | "
-                      f"{run.cpu_s:.2f} | {run.wall_s / limit:.2f} (limit {limit:.2f} s) | "
+                      f"{statistics.median(r.cpu_s for r in runs[label]):.2f} | {own} | "
+                      f"{run.wall_s / limit:.2f} (limit {limit:.2f} s) | "
                       f"{run.wall_s / single_run.wall_s:.2f} |", flush=True)  # fmt: skip
 
 
@@ -218,11 +256,12 @@ def main() -> None:
     parser.add_argument("--files", nargs="*", help="corpus files for the whole renders")
     parser.add_argument("--skip-frames", action="store_true", help="whole renders only")
     parser.add_argument("--frames-per-pass", type=int, default=60, help="frames timed per pass")
+    parser.add_argument("--baseline", type=Path, help="another source tree to compare with")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
     speeds = {} if args.skip_frames else frames_table(PER_FRAME_FILES, args.repeat,
                                                       args.frames_per_pass)  # fmt: skip
-    renders_table(args.files or RENDER_FILES, speeds, args.repeat, args.speed)
+    renders_table(args.files or RENDER_FILES, speeds, args.repeat, args.speed, args.baseline)
 
 
 if __name__ == "__main__":

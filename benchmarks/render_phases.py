@@ -2,14 +2,14 @@
 
 Runs ``studio-render render ARGS`` in a fresh process ``--repeat`` times and marks when
 each phase begins: the first worker started, the probe asked, its answer awaited, the
-job prepared, the first chunks handed to workers, Qt imported, the engine started, the
-first chunk's worker answering, the last chunk done, the final steps (join, or renaming
-a one-chunk output into place), the end. Each mark shows the wall seconds since the
-process started and the CPU seconds the command line itself has used by then (median
-over the runs); the last line adds the CPU seconds of its children (workers and
-encoders). Modules are wrapped as they are imported, so the command imports in its own
-order. Prints the 1-minute load average too: on a shared machine, compare CPU seconds as
-well as wall seconds.
+job prepared, the first chunks handed to workers, Qt imported (if it is: a render does
+not), the engine started, the first chunk's worker answering, the last chunk done, the
+final steps (join, or renaming a one-chunk output into place), the end. Each mark shows
+the wall seconds since the process started and the CPU seconds the command line itself
+has used by then (median over the runs); the last line adds the CPU seconds of its
+children (workers and encoders). Modules are wrapped as they are imported, so the command
+imports in its own order. Prints the 1-minute load average too: on a shared machine,
+compare CPU seconds as well as wall seconds.
 
     python benchmarks/render_phases.py [--repeat 5] -- COMPOSITION -o OUT.mp4 [options...]
 """
@@ -41,12 +41,12 @@ MARKED = {
         ("PendingProbe.answer", "probe answer awaited"),
     ],
     "studio_render.core.job": [("prepare_job", "prepare job")],
-    "studio_render.qt.engine": [
-        ("RenderEngine.start", "engine start"),
-        ("RenderEngine._on_started", "chunk started"),
-        ("RenderEngine._on_done", "chunk done"),
-        ("RenderEngine._final_steps", "final steps"),
-        ("RenderEngine._end", "end"),
+    "studio_render.core.engine": [
+        ("RenderCore.start", "engine start"),
+        ("RenderCore._on_started", "chunk started"),
+        ("RenderCore._on_done", "chunk done"),
+        ("RenderCore._final_steps", "final steps"),
+        ("RenderCore._end", "end"),
     ],
 }
 #: Labels kept at their last occurrence (the others: their first).

@@ -1,4 +1,8 @@
-"""``studio-render render``: the engine under a QCoreApplication, with a terminal display."""
+"""``studio-render render``: the engine's Qt-free core on plain threads, with a terminal display.
+
+A render imports no Qt: QML compositions are drawn by worker processes, which import it
+themselves.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from studio_render.core.errors import EXIT_FAILED, EXIT_OK, BadInput, StudioRend
 
 if TYPE_CHECKING:  # the rest is imported once the first worker is booting (run_render)
     from studio_render.cluster.client import ClusterSession, OpeningSession
+    from studio_render.core.engine import ChunkState
     from studio_render.core.job import RenderJob, RenderSettings
     from studio_render.core.progress import ProgressSnapshot
     from studio_render.core.worker_pool import WorkerPool
@@ -115,7 +120,7 @@ class _BarDisplay:
     def __init__(self) -> None:
         from tqdm import tqdm
 
-        from studio_render.qt.aggregator import BAR_MAXIMUM
+        from studio_render.core.progress_feed import BAR_MAXIMUM
 
         self.bar = tqdm(
             total=BAR_MAXIMUM, file=sys.stderr, dynamic_ncols=True, leave=True,
@@ -223,7 +228,7 @@ def run_render(args: argparse.Namespace) -> int:
                 job = prepare_job(info, settings)
             if workers is not None:
                 _head_start(job, workers)
-            importlib.import_module("studio_render.qt.engine")  # Qt, as the chunks start
+            importlib.import_module("studio_render.core.engine")  # as the chunks start
         return _render(args, session, job, workers)
     except interrupts.Interrupted as exc:
         return _report_cancelled(args, exc.signum)
@@ -284,36 +289,24 @@ def _render(
     job: RenderJob,
     workers: WorkerPool | None,
 ) -> int:
-    """Render locally, or on the cluster of ``session`` (same engine, other chunk attempts)."""
+    """Render locally, or on the cluster of ``session`` (same engine, other chunk attempts):
+    the engine's core, its reports run by this (the main) thread, its chunks on threads."""
     from studio_render.core.procs import kill_all_groups
 
     with interrupts.acting(kill_all_groups):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from PySide6.QtCore import QCoreApplication, QTimer
+        from studio_render.core.engine import RenderCore
+        from studio_render.core.progress_feed import ProgressFeed
+        from studio_render.core.thread_host import ThreadHost
 
-        from studio_render.qt.engine import RenderEngine
-
-        app = QCoreApplication.instance() or QCoreApplication(["studio-render"])
         displays: dict[str, type[_Display]] = {
             "json": _JsonDisplay, "bar": _BarDisplay, "none": _QuietDisplay
         }  # fmt: skip
         display = displays[args.progress]()
-        engine = RenderEngine(chunk_attempt=session.chunk_attempt) if session else RenderEngine()
-        result = {"code": EXIT_FAILED}
-
-        def on_done(output: str) -> None:
-            display.done(output)
-            result["code"] = EXIT_OK
-
-        def on_failed(message: str, details: str) -> None:
-            display.error(message, details)
-            result["code"] = EXIT_FAILED
-
-        def on_cancelled() -> None:
-            signum = interrupts.received() or signal.SIGINT
-            display.cancelled(signum)
-            result["code"] = interrupts.exit_code(signum)
-
+        events = _Events(display)
+        host = ThreadHost()
+        feed = ProgressFeed(display.update)
+        attempt = session.chunk_attempt if session else None
+        engine = RenderCore(host, events, feed, chunk_attempt=attempt)
         if job.reused:
             reused = sum(segment.frame_count for segment in job.reused)
             if args.progress == "json":
@@ -321,23 +314,50 @@ def _render(
             elif args.progress == "bar":
                 note = f"Resuming: {reused} of {job.frame_count} frames were rendered by an "
                 print(note + "interrupted render (--fresh: render them again)", file=sys.stderr)
-        engine.aggregator.snapshotChanged.connect(display.update)
-        engine.frameWaiting.connect(display.waiting)
-        engine.finished.connect(on_done)
-        engine.failed.connect(on_failed)
-        engine.cancelled.connect(on_cancelled)
-        engine.ended.connect(app.quit)
-        # Python runs signal handlers only between bytecodes: wake the interpreter regularly.
-        ticker = QTimer()
-        ticker.timeout.connect(lambda: None)
-        ticker.start(100)
         interrupts.check()
-    try:
-        with interrupts.acting(engine.cancel):
-            engine.start(job, workers)
-            if interrupts.received() is not None:  # came after the check, before the start
-                engine.cancel()
-            app.exec()
-    finally:
-        ticker.stop()
-    return result["code"]
+
+    def flush() -> float | None:
+        """Between reports: the progress update held back, once it is due."""
+        feed.flush_due()
+        return feed.due_in()
+
+    with interrupts.acting(engine.cancel):
+        engine.start(job, workers)
+        if interrupts.received() is not None:  # came after the check, before the start
+            engine.cancel()
+        host.run_until(lambda: events.over, idle=flush)
+    return events.code
+
+
+class _Events:
+    """The engine's events, told to the display; the exit code once it has ended."""
+
+    def __init__(self, display: _Display) -> None:
+        self.display = display
+        self.code = EXIT_FAILED
+        self.over = False
+
+    def chunk_state_changed(self, index: int, state: ChunkState, fraction: float) -> None:
+        pass
+
+    def chunk_started(self, index: int, pid: int, attempt: int) -> None:
+        pass
+
+    def frame_waiting(self, index: int, frame: int, seconds: float) -> None:
+        self.display.waiting(index, frame, seconds)
+
+    def finished(self, output: str) -> None:
+        self.display.done(output)
+        self.code = EXIT_OK
+
+    def failed(self, message: str, details: str) -> None:
+        self.display.error(message, details)
+        self.code = EXIT_FAILED
+
+    def cancelled(self) -> None:
+        signum = interrupts.received() or signal.SIGINT
+        self.display.cancelled(signum)
+        self.code = interrupts.exit_code(signum)
+
+    def ended(self) -> None:
+        self.over = True

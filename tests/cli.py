@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -24,3 +25,40 @@ def json_events(stdout: str) -> list[dict[str, Any]]:
 def leftovers(folder: Path) -> list[str]:
     """Temporary files or folders a render left next to its output."""
     return sorted(p.name for p in folder.iterdir() if "studio-render" in p.name)
+
+
+#: Runs the command line as ``python -m studio_render`` does, and says on its last stderr
+#: line whether this process loaded Qt: PySide6 imported, or Qt's core library mapped.
+_REPORTING_QT = """
+import os, sys
+from studio_render import launch
+
+def exit_now(code):
+    with open("/proc/self/maps") as maps:
+        mapped = "libQt6Core" in maps.read()
+    loaded = "PySide6" in sys.modules or "shiboken6" in sys.modules or mapped
+    sys.stdout.flush()
+    sys.stderr.write(f"\\nQt loaded: {loaded}\\n")
+    sys.stderr.flush()
+    os._exit(code)
+
+launch._exit_now = exit_now  # a render ends here, without the interpreter's teardown
+sys.argv[0] = "studio-render"
+exec(os.environ.pop("STUDIO_RENDER_TEST_PRELOAD", ""))
+sys.exit(launch.main())
+"""
+
+
+def render_reporting_qt(*args: str | Path, timeout: float = 240, preload: str = ""
+                        ) -> tuple[subprocess.CompletedProcess[str], bool]:  # fmt: skip
+    """``studio-render render ARGS``, and whether the command line's own process loaded
+    Qt (its worker processes are not counted). ``preload``: Python run first (tests of the
+    check itself)."""
+    env = {**os.environ, "STUDIO_RENDER_TEST_PRELOAD": preload}
+    done = subprocess.run(
+        [sys.executable, "-c", _REPORTING_QT, "render", *map(str, args)],
+        capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+    last = done.stderr.rstrip().rsplit("\n", 1)[-1]
+    assert last.startswith("Qt loaded: "), done.stderr
+    return done, last == "Qt loaded: True"

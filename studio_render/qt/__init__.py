@@ -1,1 +1,1 @@
-"""Qt side of the engine: the thread pool, its runnables and the progress aggregator."""
+"""Qt side of the engine: the window's engine adapter and the progress aggregator."""

@@ -23,7 +23,7 @@ import studio_render
 from studio_render.cluster.client import ClusterSession, test_connection
 from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.errors import BadInput
-from tests.cli import json_events, leftovers
+from tests.cli import json_events, leftovers, render_reporting_qt
 from tests.cli import studio_render as run_cli
 from tests.cluster.helpers import start_render, wait_ended
 from tests.cluster.local_cluster import (
@@ -199,6 +199,19 @@ def test_a_chunk_that_keeps_failing_names_the_chunk_and_the_worker(
     assert "no_such_codec" in tail
     assert len([s for s in watched.started if s[0] == 0]) == 2, "Dask ran it twice"
     assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_a_cluster_render_from_the_command_line_never_loads_qt(
+    two_workers: LocalCluster, small_qml: Path, tmp_path: Path
+) -> None:
+    """The cluster's chunk attempts plug into the same Qt-free engine as local workers."""
+    out = tmp_path / "out.mkv"
+    done, qt = render_reporting_qt(small_qml, "-o", out, "--preset", "ffv1", "--frames",
+                                   "0:10", "--chunk-frames", "5", "--progress", "none",
+                                   "--cluster", two_workers.address)  # fmt: skip
+    assert done.returncode == 0, done.stderr + two_workers.logs()
+    assert not qt, "the command line imported Qt for a cluster render"
+    assert len(framemd5(out)) == 10 and leftovers(tmp_path) == []
 
 
 def test_composition_reaching_outside_its_folder_is_refused(

@@ -1,8 +1,8 @@
-"""QRunnables run by the render's QThreadPool: one per chunk, and one for the final steps.
+"""One chunk's attempts in a worker process: retries, hangs, the final word. Qt-free.
 
-Each runnable supervises a process (the pool threads never paint) and speaks through a
-signals QObject that lives in the GUI thread, naming the chunk in every signal. ``run()``
-always ends by emitting ``finished``.
+A :class:`ChunkTask` runs in a pool thread of the engine (``run()``); it supervises a
+process, never paints, and reports through a :class:`ChunkReports` object, naming the
+chunk in every report. ``run()`` always ends with ``finished``.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import replace
-
-from PySide6.QtCore import QObject, QRunnable, Signal
+from typing import Protocol
 
 from studio_render.core.chunk_run import (
     ChunkSplitter,
@@ -24,20 +23,20 @@ from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.plan import Chunk
 
 
-class ChunkSignals(QObject):
-    """Signals of all chunk runnables of one render; the first argument is the chunk index."""
+class ChunkReports(Protocol):
+    """What a chunk task reports, from its pool thread; the first argument is the chunk."""
 
-    started = Signal(int, int, int)  # index, worker pid, attempt (1-based)
-    progress = Signal(int, int, int)  # index, frames rendered, frames encoded
-    cut = Signal(int, int)  # index, the frame where the chunk now ends
-    waiting = Signal(int, int, float)  # index, a frame taking long, seconds so far
-    retrying = Signal(int, int, str)  # index, next attempt, why the last one failed
-    done = Signal(int)
-    failed = Signal(int, str, str)  # index, message, worker's last lines
-    finished = Signal(int)  # always last, whatever happened
+    def started(self, index: int, pid: int, attempt: int) -> None: ...  # attempt: 1-based
+    def progress(self, index: int, rendered: int, encoded: int) -> None: ...
+    def cut(self, index: int, end: int) -> None: ...  # the frame where it now ends
+    def waiting(self, index: int, frame: int, seconds: float) -> None: ...  # a slow frame
+    def retrying(self, index: int, attempt: int, reason: str) -> None: ...  # next attempt
+    def done(self, index: int) -> None: ...
+    def failed(self, index: int, message: str, tail: str) -> None: ...  # tail: last lines
+    def finished(self, index: int) -> None: ...  # always last, whatever happened
 
 
-class ChunkRunnable(QRunnable):
+class ChunkTask:
     """Renders one chunk in a worker process, retrying a process that dies.
 
     ``local``: the attempt runs in a local worker and reports frames that take long
@@ -49,18 +48,16 @@ class ChunkRunnable(QRunnable):
         self,
         index: int,
         spec: ChunkSpec,
-        signals: ChunkSignals,
+        reports: ChunkReports,
         cancelled: threading.Event,
         retries: int,
         attempt: Callable[..., Outcome] = run_chunk_attempt,
         local: bool = False,
         splittable: bool = False,
     ) -> None:
-        super().__init__()
-        self.setAutoDelete(False)  # the engine keeps it alive until ``finished``
         self.index = index
         self.spec = spec
-        self.signals = signals
+        self.reports = reports
         self.cancelled = cancelled
         self.retries = retries
         self._attempt = attempt
@@ -72,55 +69,54 @@ class ChunkRunnable(QRunnable):
         return Chunk(self.index, self.spec.start, self.spec.end).describe()
 
     def _on_cut(self, end: int) -> None:
-        """In this runnable's thread: the worker agreed to end the chunk at ``end``."""
+        """In this task's thread: the worker agreed to end the chunk at ``end``."""
         if end < self.spec.end:
             self.spec = replace(self.spec, end=end)  # a retry renders the shorter chunk
-        self.signals.cut.emit(self.index, end)
+        self.reports.cut(self.index, end)
 
     def run(self) -> None:
         try:
             self._run()
         except Exception:  # a bug here must still end the render, not hang it
-            self.signals.failed.emit(
+            self.reports.failed(
                 self.index, f"{self.describe}: internal error", traceback.format_exc()
             )
         finally:
-            self.signals.finished.emit(self.index)
+            self.reports.finished(self.index)
 
     def _run(self) -> None:
-        i = self.index
+        i, reports = self.index, self.reports
         hung_at: int | None = None
         for attempt in range(1, self.retries + 2):
             if self.cancelled.is_set():
                 return
             extra: dict[str, object] = {}
             if self.local:  # a one-chunk render is not split, but its frames are watched
-                extra["on_waiting"] = lambda f, s: self.signals.waiting.emit(i, f, s)
+                extra["on_waiting"] = lambda f, s: reports.waiting(i, f, s)
             if self.splitter is not None:
                 extra["splitter"] = self.splitter
             outcome = self._attempt(
                 self.spec,
                 self.cancelled,
-                lambda rendered, encoded: self.signals.progress.emit(i, rendered, encoded),
-                lambda pid, a=attempt: self.signals.started.emit(i, pid, a),
+                lambda rendered, encoded: reports.progress(i, rendered, encoded),
+                lambda pid, a=attempt: reports.started(i, pid, a),
                 **extra,
             )
             if outcome.ok:
-                self.signals.done.emit(i)
+                reports.done(i)
                 return
             if outcome.cancelled or self.cancelled.is_set():
                 return
             if outcome.hung_frame is not None and outcome.hung_frame == hung_at:
-                self.signals.failed.emit(i, hang_message(outcome.hung_frame, outcome.reason),
-                                         outcome.tail)  # fmt: skip
+                reports.failed(i, hang_message(outcome.hung_frame, outcome.reason), outcome.tail)
                 return
             hung_at = outcome.hung_frame
             if attempt > self.retries or futile_to_retry(outcome.reason, outcome.tail):
                 tries = f" after {attempt} attempts" if attempt > 1 else ""
                 message = f"{self.describe} failed{tries}: {outcome.reason}".replace("  ", " ")
-                self.signals.failed.emit(i, message, outcome.tail)
+                reports.failed(i, message, outcome.tail)
                 return  # a full disk or a refused URL fails on its first attempt
-            self.signals.retrying.emit(i, attempt + 1, outcome.reason)
+            reports.retrying(i, attempt + 1, outcome.reason)
 
 
 def hang_message(frame: int, reason: str) -> str:
@@ -130,30 +126,3 @@ def hang_message(frame: int, reason: str) -> str:
         "the scene never finishes drawing it (look for a binding loop or a script that does "
         "not return at that frame)"
     )
-
-
-class StepSignals(QObject):
-    """Signals of the runnable that joins chunks, adds audio and installs the output."""
-
-    stage = Signal(str, float)  # stage name, fraction of that stage done
-    done = Signal()
-    failed = Signal(str, str)  # message, last lines
-    finished = Signal()
-
-
-class FunctionRunnable(QRunnable):
-    """Runs ``work()`` in the pool; ``work`` reports through ``signals`` itself."""
-
-    def __init__(self, work: Callable[[], None], signals: StepSignals) -> None:
-        super().__init__()
-        self.setAutoDelete(False)
-        self.work = work
-        self.signals = signals
-
-    def run(self) -> None:
-        try:
-            self.work()
-        except Exception as exc:
-            self.signals.failed.emit(f"internal error: {exc}", traceback.format_exc())
-        finally:
-            self.signals.finished.emit()
