@@ -218,8 +218,10 @@ def test_composition_reaching_outside_its_folder_is_refused(
 @pytest.mark.parametrize(
     "source",
     ["import QtQuick\nRectangle { width: 64; height: 64\n",  # never closed
-     "import QtQuick\nRectangle { width: 64; height: 64 }\n"],  # no frame property
-    ids=["syntax error", "no frame"],
+     "import QtQuick\nRectangle { width: 64; height: 64 }\n",  # no frame property
+     "import QtQuick\nRectangle { width: 64; height: 64; property int frame: 0\n"
+     '  property int durationInFrames: 4; property string audio: "sound.m4a" }\n'],
+    ids=["syntax error", "no frame", "audio missing"],
 )  # fmt: skip
 def test_the_cluster_probe_refuses_a_bad_composition_as_a_local_render_does(
     two_workers: LocalCluster, tmp_path: Path, source: str
