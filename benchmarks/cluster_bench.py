@@ -247,6 +247,10 @@ class Result:
     phases: dict[str, float] = field(default_factory=dict)  # connect, versions, pack, send
     cpu_s: float = float("nan")  # CPU time inside the workers' cgroups (--quota)
     boot_cpu_s: float = float("nan")  # the groups' CPU time before the render (--quota)
+    #: When each step before the first chunk ended, in seconds from the start: the session
+    #: open and the composition probed on a worker, the job prepared, the engine started,
+    #: the first chunk submitted, the first chunk started on a worker.
+    marks: dict[str, float] = field(default_factory=dict)
 
     def row(self, base: Result | None) -> str:
         speedup = base.wall_s / self.wall_s if base else 1.0
@@ -271,30 +275,37 @@ def render_on(
     size: tuple[int, int] | None = None, cpu: Callable[[], float] = lambda: float("nan"),
 ) -> Result:  # fmt: skip
     """One render through the engine with the cluster's chunk attempts, as the CLI does it:
-    the session connects, checks and sends the composition while it is probed. Timed from
-    before connecting to the output in place. ``cpu``: the workers' CPU seconds so far."""
+    the session connects, checks, sends the composition and has a worker probe it. Timed
+    from before connecting to the output in place. ``cpu``: the workers' CPU seconds so
+    far."""
     from PySide6.QtCore import QCoreApplication
 
     from studio_render.cluster.client import OpeningSession
-    from studio_render.compositions.probe import probe_composition
     from studio_render.core.job import RenderSettings
     from studio_render.qt.engine import RenderEngine
 
     app = QCoreApplication.instance() or QCoreApplication([])
     failures: list[str] = []
     lo, cpu_before, start = _loopback_bytes(), cpu(), time.monotonic()
+    marks: dict[str, float] = {}
+
+    def mark(name: str) -> None:
+        marks[name] = time.monotonic() - start
+
     opening = OpeningSession(address, None, demo, exclude=[out])
     try:
-        info = probe_composition(demo)
-        session = opening.session()
+        session, info = opening.opened()
+        mark("probe")
         workers = session.info.workers
         settings = RenderSettings(output=out, preset=preset, frames=frames, chunk_frames=chunk,
                                   size=size, frame_timeout=FRAME_TIMEOUT_S)  # fmt: skip
         job = session.prepare_job(info, settings)
+        mark("prepared")
         engine = RenderEngine(chunk_attempt=session.chunk_attempt)
         engine.failed.connect(lambda message, details: failures.append(message))
         engine.ended.connect(app.quit)
         engine.start(job)
+        mark("engine")
         app.exec()
         end = time.monotonic()
         lo, cpu_used = _loopback_bytes() - lo, cpu() - cpu_before
@@ -304,10 +315,13 @@ def render_on(
         opening.close()
     if failures:
         raise SystemExit(f"render on {workers} workers failed: {failures[0]}")
+    for name, key in (("submit", "first_submit"), ("first", "first_start")):
+        if stats[key] is not None:
+            marks[name] = stats[key] - start
     return Result(workers, frames[1] - frames[0], len(job.chunks), end - start,
                   stats["pack_bytes"], stats["chunk_bytes"], lo,
                   (stats["first_start"] or end) - start, end - (stats["last_chunk"] or end),
-                  stats["phases"], cpu_used)  # fmt: skip
+                  stats["phases"], cpu_used, marks=marks)  # fmt: skip
 
 
 def local(args: argparse.Namespace, frames: tuple[int, int], most: int) -> None:
@@ -386,10 +400,12 @@ def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[in
                     result.boot_cpu_s = cluster.boot_cpu_s
                     results[n].append(result)
                     phases = " ".join(f"{k} {v:.2f}" for k, v in result.phases.items())
+                    steps = " ".join(f"{k} {v:.2f}" for k, v in result.marks.items())
                     print(f"{n:>8} {result.chunks:>6} {result.wall_s:7.2f} "
                           f"{result.before_s:8.2f} {result.after_s:7.2f} "
                           f"{result.cpu_s / count:11.3f} {result.kib_per_frame:9.1f} "
-                          f"{result.boot_cpu_s:10.2f}  {phases}  {os.getloadavg()[0]:.1f}",
+                          f"{result.boot_cpu_s:10.2f}  {phases}  {os.getloadavg()[0]:.1f}\n"
+                          f"{'':>8} before the first chunk, ends at (s): {steps}",
                           flush=True)  # fmt: skip
                 out = Path(tmp) / f"local{suffix}"
                 wall, cpu = local_confined(args, frames, quota, groups[-1], out)

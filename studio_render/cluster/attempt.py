@@ -130,11 +130,17 @@ class Transfer:
 
 @dataclass
 class Timings:
-    """When the current job's first chunk started and its last chunk's bytes arrived
-    (``time.monotonic()``), for the client's fixed time before and after the chunks."""
+    """When the current job's first chunk was submitted and started and its last chunk's
+    bytes arrived (``time.monotonic()``), for the client's fixed time before and after
+    the chunks."""
 
+    first_submit: float | None = None
     first_start: float | None = None
     last_chunk: float | None = None
+
+    def chunk_submitted(self) -> None:
+        if self.first_submit is None:
+            self.first_submit = time.monotonic()
 
     def chunk_started(self) -> None:
         if self.first_start is None:
@@ -236,6 +242,7 @@ class ChunkTasks:
                     spec = replace(spec, end=route.ended_at)
                 key = f"studio-render-chunk-{spec.start}-{spec.end}-{uuid.uuid4().hex[:12]}"
                 self.router.add(key, route)
+                self.timings.chunk_submitted()
                 try:
                     future = self.client.submit(
                         render_chunk, upload.future(), upload.job, upload.pack.digest,

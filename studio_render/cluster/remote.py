@@ -32,8 +32,11 @@ from studio_render.cluster.worker_plugin import (
     running_chunk,
     warm_pool,
 )
+from studio_render.compositions.probe import probe_composition
 from studio_render.core.chunk_run import ChunkSplitter, run_chunk_attempt
 from studio_render.core.chunkspec import ChunkSpec
+from studio_render.core.composition import kind_for_path
+from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.plan import encoder_threads
 
@@ -126,6 +129,35 @@ def prepare_worker(pack: bytes, job: str, digest: str, remote_spec: str) -> int:
     worker = get_worker()
     spec = _local_spec(worker, job, _unpacked(worker, job, digest, pack), remote_spec)
     return load_ahead(job, spec.kind, spec.to_json())
+
+
+def probe_on_worker(
+    pack: bytes, job: str, digest: str, main: str, renderer: str, local_folder: str
+) -> dict[str, Any]:
+    """The Dask task that probes a job's composition (:func:`probe_composition`) in one
+    of this worker's booted render processes, which then stays with the job for its
+    chunks; the info as JSON. Paths in the info and in a :class:`BadInput` message read
+    as on the client, whose composition is in ``local_folder``."""
+    worker = get_worker()
+    folder = _unpacked(worker, job, digest, pack)
+    here = {str(folder): local_folder, str(folder.resolve()): local_folder}
+
+    def local(text: str) -> str:
+        for there, ours in here.items():
+            text = text.replace(there, ours)
+        return text
+
+    path = folder / main
+    try:
+        info = probe_composition(path, workers=warm_pool(job, kind_for_path(path)),
+                                 renderer=renderer)  # fmt: skip
+    except BadInput as exc:
+        raise BadInput(local(str(exc))) from None
+    answer = info.to_json()
+    answer["path"] = local(info.path)
+    answer["audio"] = local(info.audio) if info.audio else None
+    answer["warnings"] = [local(w) for w in info.warnings]
+    return answer
 
 
 def render_chunk(

@@ -41,11 +41,13 @@ from studio_render.core.worker_pool import WorkerPool
 PLUGIN_NAME = "studio-render-chunks"
 #: Set for chunk processes on workers: QML scenes there may not make network requests.
 NO_NETWORK_ENV = "STUDIO_RENDER_NO_NETWORK"
+#: Set for render processes on workers: a probe there does not look for the audio file.
+AUDIO_ON_CLIENT_ENV = "STUDIO_RENDER_AUDIO_ON_CLIENT"
 #: Transitions out of ``executing`` that mean the result is no longer wanted.
 _STOP_STATES = frozenset({"cancelled", "released", "forgotten", "rescheduled"})
 
 _running: dict[str, tuple[threading.Event, ChunkSplitter | None]] = {}
-_pools: dict[str, WorkerPool] = {}  # job: its warm workers on this Dask worker
+_pools: dict[str, _JobPool] = {}  # job: its warm workers on this Dask worker
 _used: dict[str, float] = {}  # job: when a chunk last took one of its warm workers
 #: A job whose warm workers have not been used for this long has lost its client.
 STALE_POOL_S = 600.0
@@ -144,13 +146,19 @@ class _JobPool(WorkerPool):
         spare = _spares.take()
         return spare if spare is not None else super()._spawn()
 
+    def tell_idle(self, line: str) -> int:
+        """Send ``line`` to the job's idle processes (the one that probed the composition),
+        before any chunk can take them; to how many."""
+        with self._lock:
+            return sum(proc.send_line(line) for proc in self._idle)
+
 
 def spare_pids(dask_worker: Any = None) -> list[int]:
     """The process ids of this worker's idle booted processes (through ``Client.run``)."""
     return _spares.pids()
 
 
-def warm_pool(job: str, kind: str) -> WorkerPool:
+def warm_pool(job: str, kind: str) -> _JobPool:
     """The warm chunk workers of ``job`` on this Dask worker (made on first use). Those of
     jobs unused for ``STALE_POOL_S`` (a client that went away) are let go."""
     now = time.monotonic()
@@ -166,11 +174,12 @@ def warm_pool(job: str, kind: str) -> WorkerPool:
 
 
 def load_ahead(job: str, kind: str, spec_json: str) -> int:
-    """Give the job the worker's spares, each told to load the scene of chunks like
-    ``spec_json`` now (a ``load`` request), so the first chunk only renders; how many."""
+    """Give the job the worker's spares, and tell them and the job's idle processes to
+    load the scene of chunks like ``spec_json`` now (a ``load`` request), so the first
+    chunk only renders; how many."""
     pool = warm_pool(job, kind)
     line = json.dumps({"load": json.loads(spec_json)})
-    given = 0
+    given = pool.tell_idle(line)
     while (proc := _spares.take()) is not None:
         if proc.send_line(line):
             pool.put_back(proc)
@@ -204,6 +213,7 @@ class ChunkCancelPlugin(WorkerPlugin):
 
     def setup(self, worker: Worker) -> None:
         os.environ[NO_NETWORK_ENV] = "1"  # inherited by every chunk process
+        os.environ[AUDIO_ON_CLIENT_ENV] = "1"
         _spares.fill(worker.state.nthreads)
 
     def teardown(self, worker: Worker) -> None:

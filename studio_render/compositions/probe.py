@@ -43,6 +43,13 @@ def ask_probe(
     the question sent now; ``answer()`` waits for it. The command line asks as soon as
     its first worker is started and loads the rest of itself while the worker answers."""
     path = Path(path)
+    check_readable(path, renderer)
+    return PendingProbe(path, timeout, workers, renderer)
+
+
+def check_readable(path: Path, renderer: str = "auto") -> None:
+    """What :func:`ask_probe` checks before any worker is asked: :class:`BadInput` for a
+    file that is missing or unreadable, or of a kind ``renderer`` cannot draw."""
     if not path.exists():
         raise BadInput(f"{path}: file not found")
     if not path.is_file():
@@ -53,7 +60,6 @@ def ask_probe(
     except OSError as exc:
         raise BadInput(f"{path}: cannot read file ({exc.strerror})") from None
     check_renderer(kind_for_path(path), renderer, path.name)
-    return PendingProbe(path, timeout, workers, renderer)
 
 
 class PendingProbe:

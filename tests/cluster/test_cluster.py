@@ -215,6 +215,29 @@ def test_composition_reaching_outside_its_folder_is_refused(
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize(
+    "source",
+    ["import QtQuick\nRectangle { width: 64; height: 64\n",  # never closed
+     "import QtQuick\nRectangle { width: 64; height: 64 }\n",  # no frame property
+     "import QtQuick\nRectangle { width: 64; height: 64; property int frame: 0\n"
+     '  property int durationInFrames: 4; property string audio: "sound.m4a" }\n'],
+    ids=["syntax error", "no frame", "audio missing"],
+)  # fmt: skip
+def test_the_cluster_probe_refuses_a_bad_composition_as_a_local_render_does(
+    two_workers: LocalCluster, tmp_path: Path, source: str
+) -> None:
+    scene = tmp_path / "bad scene.qml"
+    scene.write_text(source)
+    local = run_cli("render", scene, "-o", tmp_path / "local.mp4", "--progress", "none")
+    done = run_cli("render", scene, "-o", tmp_path / "out.mp4", "--progress", "none",
+                   "--cluster", two_workers.address)  # fmt: skip
+    assert local.returncode == done.returncode == 2, done.stderr
+    assert len(local.stderr.strip().splitlines()) == 1, local.stderr
+    assert done.stderr == local.stderr, "the same one line, paths as on this machine"
+    assert "bad scene.qml" in done.stderr
+    assert leftovers(tmp_path) == []
+
+
 def _idle_cost(dask_worker: Any) -> tuple[bool, float]:
     """Whether the worker runs Dask's profiler, and its event-loop check interval (s)."""
     return "profile" in dask_worker.periodic_callbacks, dask_worker._tick_interval
