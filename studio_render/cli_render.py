@@ -186,8 +186,14 @@ def run_render(args: argparse.Namespace) -> int:
     from studio_render.core.procs import kill_all_groups
 
     session = workers = job = opening = probe = None
+
+    def stop() -> None:  # on a signal: the local workers, or the probe on the cluster
+        kill_all_groups()
+        if opening is not None:
+            opening.stop()
+
     try:
-        with interrupts.acting(kill_all_groups):
+        with interrupts.acting(stop):
             from studio_render.compositions.probe import ask_probe, check_readable
             from studio_render.core.worker_pool import boot_workers
 
@@ -196,7 +202,8 @@ def run_render(args: argparse.Namespace) -> int:
                 raise BadInput("--allow-network: cluster workers never use the network")
             if args.cluster:  # it connects, checks, receives and probes the composition
                 check_readable(args.composition, args.renderer)
-                opening = _open_cluster_session(args)
+                settings_from_args(args, 0)  # a --frames or --size that does not parse:
+                opening = _open_cluster_session(args)  # said before the cluster is tried
             else:  # one probes the composition while the others boot
                 workers = boot_workers(args.composition, args.concurrency)
                 interrupts.check()  # a signal killed the first ones while others were started

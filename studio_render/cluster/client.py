@@ -27,7 +27,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from distributed import Client
 from distributed.security import Security
@@ -38,6 +38,7 @@ from studio_render.cluster.pack import pack_composition
 from studio_render.cluster.remote import probe_on_worker, remove_job
 from studio_render.cluster.versions import from_dask_versions, local_versions, mismatch_message
 from studio_render.cluster.worker_plugin import PLUGIN_NAME, ChunkCancelPlugin
+from studio_render.compositions.probe import ProbeStopped
 from studio_render.core.composition import CompositionInfo
 from studio_render.core.errors import BadInput, one_line
 from studio_render.core.job import MAX_CONCURRENCY, RenderJob, RenderSettings, prepare_job
@@ -168,10 +169,6 @@ def _check_versions(client: Any, address: str) -> None:
     message = mismatch_message(address, local_versions(), scheduler, workers)
     if message:
         raise BadInput(message)
-
-
-class ProbeStopped(Exception):
-    """The caller stopped waiting for :meth:`ClusterSession.probe`."""
 
 
 class ClusterSession:
@@ -371,19 +368,27 @@ class OpeningSession:
         except BaseException as exc:  # raised in the caller's thread by ``opened()``
             self._outcome = exc
 
-    def _wait(self) -> tuple[ClusterSession, CompositionInfo] | BaseException | None:
-        while self._thread.is_alive():
+    def _wait(self, until_stopped: bool = False) -> Any:
+        while self._thread.is_alive() and not (until_stopped and self._stop.is_set()):
             self._thread.join(0.1)  # short waits: the main thread still takes signals
         return self._outcome
 
+    def stop(self) -> None:
+        """Stop the probe: the worker's process stops at once, and :meth:`opened` raises
+        :class:`ProbeStopped`. Never blocks (a signal handler calls it)."""
+        self._stop.set()
+
     def opened(self) -> tuple[ClusterSession, CompositionInfo]:
         """The open session and the composition's info; raises what opening it or
-        probing raised (``BadInput``)."""
-        outcome = self._wait()
+        probing raised (``BadInput``), or :class:`ProbeStopped` once :meth:`stop` is
+        called."""
+        outcome = self._wait(until_stopped=True)
+        if self._stop.is_set():
+            raise ProbeStopped("the probe was stopped")
         if isinstance(outcome, BaseException):
             raise outcome
         assert outcome is not None
-        return outcome
+        return cast(tuple[ClusterSession, CompositionInfo], outcome)
 
     def close(self) -> None:
         """Close the session if it opened (when the render never started); a probe still

@@ -23,7 +23,7 @@ from typing import Any
 from distributed import Worker, get_worker
 
 from studio_render.cluster.pack import unpack
-from studio_render.cluster.paths import to_worker
+from studio_render.cluster.paths import to_client, to_worker
 from studio_render.cluster.versions import describe, differences, local_versions
 from studio_render.cluster.worker_plugin import (
     NO_NETWORK_ENV,
@@ -32,7 +32,7 @@ from studio_render.cluster.worker_plugin import (
     running_chunk,
     warm_pool,
 )
-from studio_render.compositions.probe import probe_composition
+from studio_render.compositions.probe import ask_probe
 from studio_render.core.chunk_run import ChunkSplitter, run_chunk_attempt
 from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.composition import kind_for_path
@@ -134,25 +134,28 @@ def prepare_worker(pack: bytes, job: str, digest: str, remote_spec: str) -> int:
 def probe_on_worker(
     pack: bytes, job: str, digest: str, main: str, renderer: str, local_folder: str
 ) -> dict[str, Any]:
-    """The Dask task that probes a job's composition (:func:`probe_composition`) in one
-    of this worker's booted render processes, which then stays with the job for its
-    chunks; the info as JSON. Paths in the info and in a :class:`BadInput` message read
-    as on the client, whose composition is in ``local_folder``."""
+    """The Dask task that probes a job's composition (``probe_composition``) in one of
+    this worker's booted render processes, which then stays with the job for its chunks;
+    the info as JSON. Paths in the info and in a :class:`BadInput` message read as on the
+    client, whose composition is in ``local_folder``. A probe the client stops waiting
+    for (Ctrl-C, or the client gone) stops its process at once (``ProbeStopped``)."""
     worker = get_worker()
     folder = _unpacked(worker, job, digest, pack)
-    here = {str(folder): local_folder, str(folder.resolve()): local_folder}
 
     def local(text: str) -> str:
-        for there, ours in here.items():
-            text = text.replace(there, ours)
-        return text
+        return to_client(text, folder, local_folder)
 
     path = folder / main
-    try:
-        info = probe_composition(path, workers=warm_pool(job, kind_for_path(path)),
-                                 renderer=renderer)  # fmt: skip
-    except BadInput as exc:
-        raise BadInput(local(str(exc))) from None
+    key = str(worker.get_current_task())
+    with running_chunk(key) as stopped:  # the client gone, or no longer waiting: stop it
+        if _task_state(worker, key) not in ("executing", "long-running"):
+            stopped.set()  # released before it got here
+        try:
+            pending = ask_probe(path, workers=warm_pool(job, kind_for_path(path)),
+                                renderer=renderer)  # fmt: skip
+            info = pending.answer(stopped)
+        except BadInput as exc:
+            raise BadInput(local(str(exc))) from None
     answer = info.to_json()
     answer["path"] = local(info.path)
     answer["audio"] = local(info.audio) if info.audio else None

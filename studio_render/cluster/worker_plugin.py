@@ -56,8 +56,8 @@ _lock = threading.Lock()
 
 @contextmanager
 def running_chunk(key: str, splitter: ChunkSplitter | None = None) -> Iterator[threading.Event]:
-    """Register the task ``key`` (and the ``splitter`` that can end it early) while it
-    runs; yields the Event that cancels it."""
+    """Register the task ``key`` (a chunk, with the ``splitter`` that can end it early, or
+    a probe) while it runs; yields the Event that cancels it."""
     event = threading.Event()
     with _lock:
         _running[key] = (event, splitter)

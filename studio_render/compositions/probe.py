@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any, cast
 
 from studio_render.core.composition import CompositionInfo, check_renderer, kind_for_path
-from studio_render.core.errors import BadInput
+from studio_render.core.errors import BadInput, StudioRenderError
 from studio_render.core.procs import SupervisedProcess, last_json_line, worker_command
 from studio_render.core.worker_pool import WorkerPool
 
 PROBE_TIMEOUT_S = 30.0
+
+
+class ProbeStopped(StudioRenderError):
+    """Whoever asked for a probe stopped it (``stop`` was set: a signal, the client gone)."""
 
 
 def probe_composition(
@@ -74,13 +79,15 @@ class PendingProbe:
         request = {"probe": str(path.resolve()), "renderer": renderer}
         self.sent = self.worker is not None and self.worker.send_line(json.dumps(request))
 
-    def answer(self) -> CompositionInfo:
-        """The info, or :class:`BadInput`; a worker that could not load the file is stopped."""
+    def answer(self, stop: threading.Event | None = None) -> CompositionInfo:
+        """The info, or :class:`BadInput`; a worker that could not load the file is stopped.
+        ``stop``: set to stop the worker at once (:class:`ProbeStopped`)."""
         if self.workers is None or self.worker is None:
             return _probe_alone(self.path, self.timeout, self.renderer)[0]
         worker, self.worker = self.worker, None
         try:
-            info, backend = _probe_in(worker, self.path, self.sent, self.deadline, self.timeout)
+            info, backend = _probe_in(worker, self.path, self.sent, self.deadline, self.timeout,
+                                      stop or threading.Event())  # fmt: skip
         except BaseException:
             worker.stop()
             raise
@@ -112,12 +119,19 @@ def _probe_alone(path: Path, timeout: float, renderer: str) -> tuple[Composition
 
 
 def _probe_in(
-    worker: SupervisedProcess, path: Path, sent: bool, deadline: float, timeout: float
+    worker: SupervisedProcess,
+    path: Path,
+    sent: bool,
+    deadline: float,
+    timeout: float,
+    stop: threading.Event,
 ) -> tuple[CompositionInfo, object]:
     """The answer of a serving worker that was asked (``sent``): one JSON line, or its
     death."""
     if sent:
         while not (worker.output_ended and worker.poll() is not None):
+            if stop.is_set():
+                raise ProbeStopped
             if time.monotonic() > deadline:
                 raise BadInput(f"{path.name}: loading took longer than {timeout:g} s")
             line = worker.next_line(0.05)
