@@ -255,7 +255,7 @@ class ClusterSession:
         except BaseException:
             job.remove_work_dir()
             raise
-        self.tasks.prepare_workers(job)
+        self.tasks.prepare_workers(job, threads)
         self.tasks.retries = settings.retries
         return job
 

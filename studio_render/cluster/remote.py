@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from distributed import Worker, get_worker
+from distributed import Worker, get_worker, secede
 
 from studio_render.cluster.pack import unpack
 from studio_render.cluster.paths import to_client, to_worker
@@ -125,8 +125,11 @@ def _local_spec(worker: Worker, job: str, composition: Path, remote_spec: str) -
 def prepare_worker(pack: bytes, job: str, digest: str, remote_spec: str) -> int:
     """The Dask task each worker gets as a job starts: unpack the composition and have the
     worker's booted render processes load it (for a video's chunks like ``remote_spec``),
-    so its first chunk only renders; how many processes loaded it."""
+    so its first chunk only renders; how many processes loaded it. It leaves the worker's
+    thread first: the first chunk task does not wait for it (a process it gives the
+    job, or one the chunk takes first, loads the scene before the chunk's frames)."""
     worker = get_worker()
+    secede()  # type: ignore[no-untyped-call]  # off the thread: a chunk task starts now
     spec = _local_spec(worker, job, _unpacked(worker, job, digest, pack), remote_spec)
     return load_ahead(job, spec.kind, spec.to_json())
 

@@ -52,6 +52,7 @@ _used: dict[str, float] = {}  # job: when a chunk last took one of its warm work
 #: A job whose warm workers have not been used for this long has lost its client.
 STALE_POOL_S = 600.0
 _lock = threading.Lock()
+_adopting = threading.Lock()  # spares passing to a job
 
 
 @contextmanager
@@ -140,15 +141,22 @@ _spares = Spares()
 
 
 class _JobPool(WorkerPool):
-    """A job's warm workers: a new one is a booted spare while there are any."""
+    """A job's warm workers: the worker's booted spares join it as it is first used."""
 
-    def _spawn(self) -> SupervisedProcess:
-        spare = _spares.take()
-        return spare if spare is not None else super()._spawn()
+    def adopt_spares(self) -> None:
+        """Make the worker's spares idle workers of this job, in one step: a chunk that
+        takes a worker meanwhile finds one of them, never a process to boot."""
+        with _adopting:
+            while (proc := _spares.take()) is not None:
+                self.put_back(proc)
+
+    def take(self) -> SupervisedProcess:
+        self.adopt_spares()
+        return super().take()
 
     def tell_idle(self, line: str) -> int:
-        """Send ``line`` to the job's idle processes (the one that probed the composition),
-        before any chunk can take them; to how many."""
+        """Send ``line`` to the job's idle processes, before any chunk can take them; to
+        how many."""
         with self._lock:
             return sum(proc.send_line(line) for proc in self._idle)
 
@@ -178,15 +186,8 @@ def load_ahead(job: str, kind: str, spec_json: str) -> int:
     load the scene of chunks like ``spec_json`` now (a ``load`` request), so the first
     chunk only renders; how many."""
     pool = warm_pool(job, kind)
-    line = json.dumps({"load": json.loads(spec_json)})
-    given = pool.tell_idle(line)
-    while (proc := _spares.take()) is not None:
-        if proc.send_line(line):
-            pool.put_back(proc)
-            given += 1
-        else:
-            proc.stop()
-    return given
+    pool.adopt_spares()
+    return pool.tell_idle(json.dumps({"load": json.loads(spec_json)}))
 
 
 def close_pool(job: str) -> None:
