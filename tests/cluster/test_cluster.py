@@ -35,7 +35,6 @@ from tests.cluster.local_cluster import (
     is_chunk_process,
     wait_gone,
 )
-from tests.conftest import MOVING
 from tests.media import framemd5
 
 
@@ -57,11 +56,11 @@ def test_unreachable_cluster_is_bad_input() -> None:
     (("--frames", "abc"), "frame range 'abc' is not START:END"),
     (("--size", "big"), "not WIDTHxHEIGHT")])  # fmt: skip
 def test_options_that_do_not_parse_are_refused_before_the_cluster_is_tried(
-    tmp_path: Path, option: tuple[str, str], expected: str
+    small_qml: Path, tmp_path: Path, option: tuple[str, str], expected: str
 ) -> None:
     """As a local render refuses them, and at once: not after trying to connect (10 s)."""
     port = free_port()
-    done = run_cli("render", MOVING, "-o", tmp_path / "out.mp4", *option,
+    done = run_cli("render", small_qml, "-o", tmp_path / "out.mp4", *option,
                    "--cluster", f"127.0.0.1:{port}")  # fmt: skip
     assert done.returncode == 2
     assert expected in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
