@@ -19,8 +19,12 @@ scheduler and the client outside. The sizes are then run interleaved ``--repeats
 (1, 2, 4, 1, 2, 4, ...), each on a fresh cluster, and a local ``-j 1`` render confined to
 the same quota is run in each round. It prints, per render: wall time, speed-up against
 the one-worker median, the client's time before the first chunk starts and after the last
-chunk's bytes arrive, the client's phases (connect, versions, pack, send), CPU seconds
-per frame inside the workers' cgroups, and KiB moved per frame; then the medians.
+chunk's bytes arrive, the client's phases (connect, versions, pack, send, probe), when
+each step before the first chunk ended, CPU seconds per frame inside the workers'
+cgroups, KiB moved per frame, the CPU seconds of the client (this process and the ffmpeg
+processes it runs) and of the scheduler, and the end of the render (when each machine's
+last chunk ended, the chunks split off for idle machines); then the medians with the
+range of the wall times. The machine being shared shows in the load average printed.
 
     python benchmarks/cluster_bench.py --quota 0.4 --workers 1,2,4 --repeats 3 \
         --size 960x540 [--composition FILE.json]

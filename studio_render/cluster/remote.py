@@ -125,9 +125,9 @@ def _local_spec(worker: Worker, job: str, composition: Path, remote_spec: str) -
 def prepare_worker(pack: bytes, job: str, digest: str, remote_spec: str) -> int:
     """The Dask task each worker gets as a job starts: unpack the composition and have the
     worker's booted render processes load it (for a video's chunks like ``remote_spec``),
-    so its first chunk only renders; how many processes loaded it. It leaves the worker's
-    thread first: the first chunk task does not wait for it (a process it gives the
-    job, or one the chunk takes first, loads the scene before the chunk's frames)."""
+    so its first chunk only renders; how many processes were asked. It leaves the
+    worker's thread first, so the first chunk task does not queue behind it (a process
+    the chunk takes before the ``load`` line loads the scene for the chunk itself)."""
     worker = get_worker()
     secede()  # type: ignore[no-untyped-call]  # off the thread: a chunk task starts now
     spec = _local_spec(worker, job, _unpacked(worker, job, digest, pack), remote_spec)
