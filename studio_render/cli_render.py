@@ -204,6 +204,7 @@ def run_render(args: argparse.Namespace) -> int:
                 check_readable(args.composition, args.renderer)
                 settings_from_args(args, 0)  # a --frames or --size that does not parse:
                 opening = _open_cluster_session(args)  # said before the cluster is tried
+                interrupts.check()  # a signal came while the cluster client was imported
             else:  # one probes the composition while the others boot
                 workers = boot_workers(args.composition, args.concurrency)
                 interrupts.check()  # a signal killed the first ones while others were started

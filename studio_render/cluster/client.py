@@ -343,6 +343,7 @@ class OpeningSession:
     ) -> None:
         self._outcome: tuple[ClusterSession, CompositionInfo] | BaseException | None = None
         self._stop = threading.Event()  # the caller has given up: stop probing
+        self._connected = threading.Event()  # from here on, closing waits for the thread
         self._thread = threading.Thread(
             target=self._open, args=(address, tls, composition, renderer, exclude),
             daemon=True, name="cluster-session",
@@ -359,7 +360,10 @@ class OpeningSession:
     ) -> None:
         try:
             session = ClusterSession(address, tls)
+            self._connected.set()
             try:
+                if self._stop.is_set():
+                    raise ProbeStopped("the probe was stopped")
                 session.send_composition(composition, exclude)
                 self._outcome = (session, session.probe(composition, renderer, self._stop))
             except BaseException:
@@ -391,9 +395,12 @@ class OpeningSession:
         return cast(tuple[ClusterSession, CompositionInfo], outcome)
 
     def close(self) -> None:
-        """Close the session if it opened (when the render never started); a probe still
-        running is not waited for."""
+        """Close the session if it opened (when the render never started): a probe still
+        running stops, and what the session left on the workers is removed. A connection
+        still being made is not waited for (the thread closes it if it opens)."""
         self._stop.set()
+        if not self._connected.is_set():
+            return
         outcome = self._wait()
         if isinstance(outcome, tuple):
             outcome[0].close()

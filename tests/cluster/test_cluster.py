@@ -310,6 +310,28 @@ def test_ctrl_c_during_the_cluster_probe_stops_the_probing_process_at_once(
     assert leftovers(tmp_path) == []
 
 
+def test_ctrl_c_while_connecting_ends_the_command_at_once(small_qml: Path, tmp_path: Path) -> None:
+    """Not after the connection attempt gives up (10 s): nothing is on a cluster yet."""
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "studio_render", "render", str(small_qml), "-o",
+         str(tmp_path / "out.mkv"), "--cluster", f"127.0.0.1:{free_port()}",
+         "--progress", "none"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        time.sleep(2.0)  # importing Dask, or trying to connect
+        cli.send_signal(signal.SIGINT)
+        _, stderr = cli.communicate(timeout=6)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+    assert cli.returncode == 130, stderr
+    assert stderr == "Render cancelled (SIGINT).\n"
+    assert leftovers(tmp_path) == []
+
+
 def _idle_cost(dask_worker: Any) -> tuple[bool, float]:
     """Whether the worker runs Dask's profiler, and its event-loop check interval (s)."""
     return "profile" in dask_worker.periodic_callbacks, dask_worker._tick_interval
