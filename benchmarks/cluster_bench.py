@@ -19,8 +19,12 @@ scheduler and the client outside. The sizes are then run interleaved ``--repeats
 (1, 2, 4, 1, 2, 4, ...), each on a fresh cluster, and a local ``-j 1`` render confined to
 the same quota is run in each round. It prints, per render: wall time, speed-up against
 the one-worker median, the client's time before the first chunk starts and after the last
-chunk's bytes arrive, the client's phases (connect, versions, pack, send), CPU seconds
-per frame inside the workers' cgroups, and KiB moved per frame; then the medians.
+chunk's bytes arrive, the client's phases (connect, versions, pack, send, probe), when
+each step before the first chunk ended, CPU seconds per frame inside the workers'
+cgroups, KiB moved per frame, the CPU seconds of the client (this process and the ffmpeg
+processes it runs) and of the scheduler, and the end of the render (when each machine's
+last chunk ended, the chunks split off for idle machines); then the medians with the
+range of the wall times. The machine being shared shows in the load average printed.
 
     python benchmarks/cluster_bench.py --quota 0.4 --workers 1,2,4 --repeats 3 \
         --size 960x540 [--composition FILE.json]
@@ -246,7 +250,24 @@ class Result:
     after_s: float = 0.0  # from the last chunk's bytes arriving to the output in place
     phases: dict[str, float] = field(default_factory=dict)  # connect, versions, pack, send
     cpu_s: float = float("nan")  # CPU time inside the workers' cgroups (--quota)
+    client_cpu_s: float = 0.0  # this process (the client) and its children (the join)
+    scheduler_cpu_s: float = float("nan")  # the scheduler process (--quota)
     boot_cpu_s: float = float("nan")  # the groups' CPU time before the render (--quota)
+    #: When each step before the first chunk ended, in seconds from the start: the session
+    #: open and the composition probed on a worker, the job prepared, the engine started,
+    #: the first chunk submitted, the first chunk started on a worker.
+    marks: dict[str, float] = field(default_factory=dict)
+    #: The end of the render: chunks run (splits included), when each machine's last chunk
+    #: ended, and the chunks split off for idle machines with when they were (s from start).
+    runs: int = 0
+    machine_ends: list[float] = field(default_factory=list)
+    splits: list[float] = field(default_factory=list)
+
+    @property
+    def idle_at_end_s(self) -> float:
+        """Mean seconds a machine sat idle between its last chunk and the last one."""
+        ends = self.machine_ends
+        return sum(max(ends) - e for e in ends) / len(ends) if ends else float("nan")
 
     def row(self, base: Result | None) -> str:
         speedup = base.wall_s / self.wall_s if base else 1.0
@@ -261,6 +282,18 @@ class Result:
         return (self.sent + self.received) / self.frames / 1024
 
 
+def _client_cpu() -> float:
+    """CPU seconds of this process and its waited-for children (the join's ffmpeg)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def _process_cpu(pid: int) -> float:
+    with contextlib.suppress(psutil.Error):
+        return float(sum(psutil.Process(pid).cpu_times()[:2]))
+    return float("nan")
+
+
 def _loopback_bytes() -> int:
     counters = psutil.net_io_counters(pernic=True).get("lo")
     return counters.bytes_sent if counters else 0  # on lo, every byte sent is also received
@@ -271,43 +304,70 @@ def render_on(
     size: tuple[int, int] | None = None, cpu: Callable[[], float] = lambda: float("nan"),
 ) -> Result:  # fmt: skip
     """One render through the engine with the cluster's chunk attempts, as the CLI does it:
-    the session connects, checks and sends the composition while it is probed. Timed from
-    before connecting to the output in place. ``cpu``: the workers' CPU seconds so far."""
+    the session connects, checks, sends the composition and has a worker probe it. Timed
+    from before connecting to the output in place. ``cpu``: the workers' CPU seconds so
+    far."""
     from PySide6.QtCore import QCoreApplication
 
     from studio_render.cluster.client import OpeningSession
-    from studio_render.compositions.probe import probe_composition
     from studio_render.core.job import RenderSettings
     from studio_render.qt.engine import RenderEngine
 
     app = QCoreApplication.instance() or QCoreApplication([])
     failures: list[str] = []
     lo, cpu_before, start = _loopback_bytes(), cpu(), time.monotonic()
+    client_before = _client_cpu()
+    marks: dict[str, float] = {}
+
+    def mark(name: str) -> None:
+        marks[name] = time.monotonic() - start
+
     opening = OpeningSession(address, None, demo, exclude=[out])
     try:
-        info = probe_composition(demo)
-        session = opening.session()
+        session, info = opening.opened()
+        mark("probe")
         workers = session.info.workers
         settings = RenderSettings(output=out, preset=preset, frames=frames, chunk_frames=chunk,
                                   size=size, frame_timeout=FRAME_TIMEOUT_S)  # fmt: skip
         job = session.prepare_job(info, settings)
+        mark("prepared")
         engine = RenderEngine(chunk_attempt=session.chunk_attempt)
         engine.failed.connect(lambda message, details: failures.append(message))
+        planned, pids, ended = len(job.chunks), {}, {}  # index: pid; pid: last end
+
+        def started(index: int, pid: int, attempt: int) -> None:
+            pids[index] = pid
+            if index >= planned:
+                splits.append(time.monotonic() - start)
+
+        def state(index: int, name: str, fraction: float) -> None:
+            if name == "done" and index in pids:
+                ended[pids[index]] = time.monotonic() - start
+
+        splits: list[float] = []
+        engine.chunkStarted.connect(started)
+        engine.chunkStateChanged.connect(state)
         engine.ended.connect(app.quit)
         engine.start(job)
+        mark("engine")
         app.exec()
         end = time.monotonic()
         lo, cpu_used = _loopback_bytes() - lo, cpu() - cpu_before
+        client_cpu = _client_cpu() - client_before
         stats = session.stats()
         session.finish_job()
     finally:
         opening.close()
     if failures:
         raise SystemExit(f"render on {workers} workers failed: {failures[0]}")
+    for name, key in (("submit", "first_submit"), ("first", "first_start")):
+        if stats[key] is not None:
+            marks[name] = stats[key] - start
     return Result(workers, frames[1] - frames[0], len(job.chunks), end - start,
                   stats["pack_bytes"], stats["chunk_bytes"], lo,
                   (stats["first_start"] or end) - start, end - (stats["last_chunk"] or end),
-                  stats["phases"], cpu_used)  # fmt: skip
+                  stats["phases"], cpu_used, client_cpu, marks=marks, runs=len(pids),
+                  machine_ends=sorted(ended.values()), splits=splits)  # fmt: skip
 
 
 def local(args: argparse.Namespace, frames: tuple[int, int], most: int) -> None:
@@ -376,20 +436,31 @@ def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[in
                     cluster = LoopbackCluster(n, logs, quota, groups)
                     try:
                         used = groups[:n]
+                        scheduler = _process_cpu(cluster.procs[0].pid)
                         result = render_on(
                             cluster.address, args.composition, frames, args.preset,
                             args.chunk_frames, Path(tmp) / f"out{n}{suffix}", size,
                             lambda used=used: sum(quota.cpu_seconds(g) for g in used),
                         )  # fmt: skip
+                        scheduler = _process_cpu(cluster.procs[0].pid) - scheduler
                     finally:
                         cluster.stop()
                     result.boot_cpu_s = cluster.boot_cpu_s
+                    result.scheduler_cpu_s = scheduler
                     results[n].append(result)
                     phases = " ".join(f"{k} {v:.2f}" for k, v in result.phases.items())
+                    steps = " ".join(f"{k} {v:.2f}" for k, v in result.marks.items())
                     print(f"{n:>8} {result.chunks:>6} {result.wall_s:7.2f} "
                           f"{result.before_s:8.2f} {result.after_s:7.2f} "
                           f"{result.cpu_s / count:11.3f} {result.kib_per_frame:9.1f} "
-                          f"{result.boot_cpu_s:10.2f}  {phases}  {os.getloadavg()[0]:.1f}",
+                          f"{result.boot_cpu_s:10.2f}  {phases}  {os.getloadavg()[0]:.1f}\n"
+                          f"{'':>8} before the first chunk, ends at (s): {steps}; "
+                          f"CPU s: client {result.client_cpu_s:.2f}, "
+                          f"scheduler {result.scheduler_cpu_s:.2f}\n"
+                          f"{'':>8} the end: {result.runs} chunks run, machines' last chunk "
+                          f"ended at {' '.join(f'{e:.2f}' for e in result.machine_ends)}, "
+                          f"splits at {' '.join(f'{t:.2f}' for t in result.splits) or '-'}; "
+                          f"mean idle at the end {result.idle_at_end_s:.2f} s",
                           flush=True)  # fmt: skip
                 out = Path(tmp) / f"local{suffix}"
                 wall, cpu = local_confined(args, frames, quota, groups[-1], out)
@@ -406,17 +477,22 @@ def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[in
         f"\nmedians of {args.repeats} ({quota.cores:g} core per machine, "
         f"{'v2' if quota.v2 else 'v1'} cgroups, client and scheduler unconfined):"
     )
-    print(f"{'machines':>8} {'wall s':>7} {'speed-up':>8} {'of ideal':>8} {'before s':>8} "
-          f"{'after s':>7} {'CPU s/frame':>11} {'KiB/frame':>9}")  # fmt: skip
+    print(f"{'machines':>8} {'wall s':>7} {'range':>11} {'speed-up':>8} {'of ideal':>8} "
+          f"{'before s':>8} {'after s':>7} {'CPU s/frame':>11} {'KiB/frame':>9} "
+          f"{'client CPU s':>12} {'sched CPU s':>11} {'idle at end':>11}")  # fmt: skip
     for n in sizes:
         runs = results[n]
         wall = _median([r.wall_s for r in runs])
         speedup = base / wall * sizes[0]
-        print(f"{n:>8} {wall:7.2f} {speedup:7.2f}x {speedup / n:8.2f} "
-              f"{_median([r.before_s for r in runs]):8.2f} "
+        walls = [r.wall_s for r in runs]
+        print(f"{n:>8} {wall:7.2f} {min(walls):5.2f}-{max(walls):5.2f} {speedup:7.2f}x "
+              f"{speedup / n:8.2f} {_median([r.before_s for r in runs]):8.2f} "
               f"{_median([r.after_s for r in runs]):7.2f} "
               f"{_median([r.cpu_s / count for r in runs]):11.3f} "
-              f"{_median([r.kib_per_frame for r in runs]):9.1f}")  # fmt: skip
+              f"{_median([r.kib_per_frame for r in runs]):9.1f} "
+              f"{_median([r.client_cpu_s for r in runs]):12.2f} "
+              f"{_median([r.scheduler_cpu_s for r in runs]):11.2f} "
+              f"{_median([r.idle_at_end_s for r in runs]):11.2f}")  # fmt: skip
     local_wall = _median([w for w, _ in local_runs])
     print(
         f"{'local':>8} {local_wall:7.2f}   (-j 1 in one group; "

@@ -191,20 +191,29 @@ def run_render(args: argparse.Namespace) -> int:
     from studio_render.core.procs import kill_all_groups
 
     session = workers = job = opening = probe = None
+
+    def stop() -> None:  # on a signal: the local workers, or the probe on the cluster
+        kill_all_groups()
+        if opening is not None:
+            opening.stop()
+
     try:
-        with interrupts.acting(kill_all_groups):
-            from studio_render.compositions.probe import ask_probe
+        with interrupts.acting(stop):
+            from studio_render.compositions.probe import ask_probe, check_readable
             from studio_render.core.worker_pool import boot_workers
 
             interrupts.check()  # a signal came while this was being imported
             if args.cluster and args.allow_network:
                 raise BadInput("--allow-network: cluster workers never use the network")
-            # a cluster connects, checks and receives the composition while it is probed
-            opening = _open_cluster_session(args) if args.cluster else None
-            if not args.cluster:  # one probes the composition while the others boot
+            if args.cluster:  # it connects, checks, receives and probes the composition
+                check_readable(args.composition, args.renderer)
+                settings_from_args(args, 0)  # a --frames or --size that does not parse:
+                opening = _open_cluster_session(args)  # said before the cluster is tried
+                interrupts.check()  # a signal came while the cluster client was imported
+            else:  # one probes the composition while the others boot
                 workers = boot_workers(args.composition, args.concurrency)
-            interrupts.check()  # a signal killed the first ones while others were started
-            probe = ask_probe(args.composition, workers=workers, renderer=args.renderer)
+                interrupts.check()  # a signal killed the first ones while others were started
+                probe = ask_probe(args.composition, workers=workers, renderer=args.renderer)
             # While the first worker boots on another core: what the plan and the encoder
             # commands need (ffmpeg-python), the progress bar, and ffmpeg found
             # (imageio-ffmpeg runs it to check it; prepare_job reports a problem)
@@ -216,12 +225,15 @@ def run_render(args: argparse.Namespace) -> int:
                 importlib.import_module(module)
             with contextlib.suppress(BadInput):
                 find_ffmpeg()
-            info = probe.answer()
+            if opening is not None:
+                session, info = opening.opened()
+            else:
+                assert probe is not None
+                info = probe.answer()
             for warning in info.warnings:
                 print(f"studio-render: warning: {warning}", file=sys.stderr)
             settings = settings_from_args(args, info.frame_count_at(args.fps))
             interrupts.check()
-            session = opening.session() if opening is not None else None
             if session is not None:
                 job = session.prepare_job(info, settings, concurrency=args.concurrency)
             else:
@@ -280,7 +292,7 @@ def _open_cluster_session(args: argparse.Namespace) -> OpeningSession:
     with needs_cluster_extra("--cluster"):
         from studio_render.cluster.client import OpeningSession, TlsFiles
     tls = TlsFiles(args.tls_ca_file, args.tls_cert, args.tls_key)
-    return OpeningSession(args.cluster, tls, args.composition, exclude=[args.output])
+    return OpeningSession(args.cluster, tls, args.composition, args.renderer, [args.output])
 
 
 def _render(

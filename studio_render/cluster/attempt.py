@@ -19,7 +19,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -130,11 +130,17 @@ class Transfer:
 
 @dataclass
 class Timings:
-    """When the current job's first chunk started and its last chunk's bytes arrived
-    (``time.monotonic()``), for the client's fixed time before and after the chunks."""
+    """When the current job's first chunk was submitted and started and its last chunk's
+    bytes arrived (``time.monotonic()``), for the client's fixed time before and after
+    the chunks."""
 
+    first_submit: float | None = None
     first_start: float | None = None
     last_chunk: float | None = None
+
+    def chunk_submitted(self) -> None:
+        if self.first_submit is None:
+            self.first_submit = time.monotonic()
 
     def chunk_started(self) -> None:
         if self.first_start is None:
@@ -236,6 +242,7 @@ class ChunkTasks:
                     spec = replace(spec, end=route.ended_at)
                 key = f"studio-render-chunk-{spec.start}-{spec.end}-{uuid.uuid4().hex[:12]}"
                 self.router.add(key, route)
+                self.timings.chunk_submitted()
                 try:
                     future = self.client.submit(
                         render_chunk, upload.future(), upload.job, upload.pack.digest,
@@ -255,15 +262,15 @@ class ChunkTasks:
 
     __call__ = attempt  # the engine's ``chunk_attempt``
 
-    def prepare_workers(self, job: RenderJob) -> None:
-        """Have every worker load the job's composition now, before its first chunk comes
+    def prepare_workers(self, job: RenderJob, workers: Collection[str]) -> None:
+        """Have ``workers`` load the job's composition now, before its first chunk comes
         (:func:`~studio_render.cluster.remote.prepare_worker`; not waited for, released
         with the job). rlottie loads afresh for every chunk: nothing to load ahead."""
         upload = self.upload
         if upload is None or not job.chunks or job.settings.renderer == "rlottie":
             return
         spec = to_remote(job.chunk_spec(job.chunks[0], "ffmpeg"), upload.pack.main)
-        for worker in self.client.nthreads():
+        for worker in workers:
             future = self.client.submit(
                 prepare_worker, upload.future(), upload.job, upload.pack.digest, spec,
                 workers=[worker], allow_other_workers=False, pure=False,

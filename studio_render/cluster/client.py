@@ -10,12 +10,15 @@
 Every connection checks that the scheduler and all workers run the same Studio Render,
 Python and Dask versions as this computer, and refuses the cluster if not. The command
 line opens its session with :class:`OpeningSession`, which connects, checks, packs and
-sends the composition in a thread while the composition is probed; each phase's time is
-kept in :attr:`ClusterSession.phases`.
+sends the composition in a thread, and has a worker's booted render process probe it
+there (no process boots on the client); each phase's time is kept in
+:attr:`ClusterSession.phases`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 import threading
 import time
 import uuid
@@ -24,7 +27,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from distributed import Client
 from distributed.security import Security
@@ -32,15 +35,17 @@ from distributed.versions import VersionMismatchWarning
 
 from studio_render.cluster.attempt import ChunkTasks, ProgressRouter, Timings, Upload
 from studio_render.cluster.pack import pack_composition
-from studio_render.cluster.remote import remove_job
+from studio_render.cluster.remote import probe_on_worker, remove_job
 from studio_render.cluster.versions import from_dask_versions, local_versions, mismatch_message
 from studio_render.cluster.worker_plugin import PLUGIN_NAME, ChunkCancelPlugin
+from studio_render.compositions.probe import ProbeStopped
 from studio_render.core.composition import CompositionInfo
 from studio_render.core.errors import BadInput, one_line
 from studio_render.core.job import MAX_CONCURRENCY, RenderJob, RenderSettings, prepare_job
 from studio_render.core.plan import cluster_chunk_frames
 
 CONNECT_TIMEOUT_S = 10.0
+_POLL_S = 0.01
 DEFAULT_PORT = 8786
 
 
@@ -172,7 +177,8 @@ class ClusterSession:
     def __init__(
         self, address: str, tls: TlsFiles | None = None, timeout: float = CONNECT_TIMEOUT_S
     ) -> None:
-        #: Seconds each phase of the client's own work took: connect, versions, pack, send.
+        #: Seconds each phase of the client's own work took: connect, versions, pack, send
+        #: (and probe, where the composition was probed on the cluster).
         self.phases: dict[str, float] = {}
         self.client, self.info = connect(address, tls, timeout, self.phases)
         self.address = self.info.address
@@ -189,6 +195,44 @@ class ClusterSession:
         self.finish_job()
         self._sent = (composition.resolve(), self._pack_and_send(composition, exclude))
 
+    def probe(
+        self, composition: Path, renderer: str = "auto", stop: threading.Event | None = None
+    ) -> CompositionInfo:
+        """The info of ``composition``, sent ahead (:meth:`send_composition`), probed by a
+        worker's booted render process (which keeps it for the job's chunks), as a local
+        probe gives it: :class:`BadInput` for what cannot be rendered. ``stop``: set to
+        stop waiting (:class:`ProbeStopped`)."""
+        began = time.monotonic()
+        if self._sent is None or self._sent[0] != composition.resolve():
+            raise RuntimeError(f"{composition} was not sent to the cluster")
+        self._threads()
+        local, upload = self._sent
+        future = self.client.submit(
+            probe_on_worker, upload.future(), upload.job, upload.pack.digest,
+            upload.pack.main, renderer, str(local.parent), pure=False,
+            key=f"studio-render-probe-{uuid.uuid4().hex[:12]}",
+        )  # fmt: skip
+        stop = stop or threading.Event()
+        try:
+            while not future.done():
+                if stop.wait(_POLL_S):
+                    raise ProbeStopped
+            answer = future.result()
+        except (BadInput, ProbeStopped):
+            raise
+        except (Exception, asyncio.CancelledError) as exc:  # the scheduler gone, ...
+            raise BadInput(f"the cluster at {self.address} could not probe "
+                           f"{composition.name} ({one_line(exc)})") from None  # fmt: skip
+        finally:
+            future.release()
+        self.phases["probe"] = time.monotonic() - began
+        info = CompositionInfo.from_json(answer)
+        audio = Path(info.audio) if info.audio and Path(info.audio).is_absolute() else None
+        if audio is not None and not audio.is_file():  # not sent: looked for here
+            value = os.path.relpath(audio, local.parent)
+            raise BadInput(f"{composition.name}: audio file {value!r} not found")
+        return info
+
     def prepare_job(
         self, info: CompositionInfo, settings: RenderSettings, concurrency: int | None = None
     ) -> RenderJob:
@@ -200,10 +244,7 @@ class ClusterSession:
         """
         if settings.retries < 0:
             raise BadInput("retries cannot be negative")
-        threads = dict(self.client.nthreads())
-        if not threads:
-            raise BadInput(f"the cluster at {self.address} has no workers: start some with "
-                           f"studio-render worker {self.address}")  # fmt: skip
+        threads = self._threads()
         slots = concurrency or min(MAX_CONCURRENCY, sum(threads.values()))
         start, end = settings.frames or (0, info.frame_count_at(settings.fps))
         chunk_frames = settings.chunk_frames or cluster_chunk_frames(max(end - start, 1), slots)
@@ -214,9 +255,17 @@ class ClusterSession:
         except BaseException:
             job.remove_work_dir()
             raise
-        self.tasks.prepare_workers(job)
+        self.tasks.prepare_workers(job, threads)
         self.tasks.retries = settings.retries
         return job
+
+    def _threads(self) -> dict[str, int]:
+        """The workers connected now and their threads; :class:`BadInput` if none is."""
+        threads = dict(self.client.nthreads())
+        if not threads:
+            raise BadInput(f"the cluster at {self.address} has no workers: start some with "
+                           f"studio-render worker {self.address}")  # fmt: skip
+        return threads
 
     def _upload(self, job: RenderJob) -> None:
         sent, self._sent = self._sent, None
@@ -271,61 +320,87 @@ class ClusterSession:
 
     def stats(self) -> dict[str, Any]:
         """Bytes moved so far (the packs sent to workers, the chunk files received), the
-        seconds of each client phase, and when the current job's first chunk started
-        and its last chunk arrived (``time.monotonic()``, None until then)."""
-        t = self.tasks.transfer
+        seconds of each client phase, and when the current job's first chunk was submitted
+        and started and its last chunk arrived (``time.monotonic()``, None until then)."""
+        t, times = self.tasks.transfer, self.tasks.timings
         return {"pack_bytes": t.pack_bytes, "chunk_bytes": t.chunk_bytes,
-                "phases": dict(self.phases), "first_start": self.tasks.timings.first_start,
-                "last_chunk": self.tasks.timings.last_chunk}  # fmt: skip
+                "phases": dict(self.phases), "first_submit": times.first_submit,
+                "first_start": times.first_start, "last_chunk": times.last_chunk}  # fmt: skip
 
 
 class OpeningSession:
-    """A :class:`ClusterSession` opened in a thread, its composition packed and sent,
-    while the caller does something else (probes the composition)."""
+    """A :class:`ClusterSession` opened in a thread, its composition packed, sent and
+    probed on a worker (:meth:`ClusterSession.probe`), while the caller does something
+    else (loads the rest of itself)."""
 
     def __init__(
         self,
         address: str,
         tls: TlsFiles | None,
         composition: Path,
+        renderer: str = "auto",
         exclude: Collection[Path] = (),
     ) -> None:
-        self._outcome: ClusterSession | BaseException | None = None
+        self._outcome: tuple[ClusterSession, CompositionInfo] | BaseException | None = None
+        self._stop = threading.Event()  # the caller has given up: stop probing
+        self._connected = threading.Event()  # from here on, closing waits for the thread
         self._thread = threading.Thread(
-            target=self._open, args=(address, tls, composition, exclude), daemon=True,
-            name="cluster-session",
+            target=self._open, args=(address, tls, composition, renderer, exclude),
+            daemon=True, name="cluster-session",
         )  # fmt: skip
         self._thread.start()
 
     def _open(
-        self, address: str, tls: TlsFiles | None, composition: Path, exclude: Collection[Path]
+        self,
+        address: str,
+        tls: TlsFiles | None,
+        composition: Path,
+        renderer: str,
+        exclude: Collection[Path],
     ) -> None:
         try:
             session = ClusterSession(address, tls)
+            self._connected.set()
             try:
+                if self._stop.is_set():
+                    raise ProbeStopped("the probe was stopped")
                 session.send_composition(composition, exclude)
+                self._outcome = (session, session.probe(composition, renderer, self._stop))
             except BaseException:
                 session.close()
                 raise
-            self._outcome = session
-        except BaseException as exc:  # raised in the caller's thread by ``session()``
+        except BaseException as exc:  # raised in the caller's thread by ``opened()``
             self._outcome = exc
 
-    def _wait(self) -> ClusterSession | BaseException | None:
-        while self._thread.is_alive():
+    def _wait(self, until_stopped: bool = False) -> Any:
+        while self._thread.is_alive() and not (until_stopped and self._stop.is_set()):
             self._thread.join(0.1)  # short waits: the main thread still takes signals
         return self._outcome
 
-    def session(self) -> ClusterSession:
-        """The open session; raises what opening it raised (``BadInput``)."""
-        outcome = self._wait()
+    def stop(self) -> None:
+        """Stop the probe: the worker's process stops at once, and :meth:`opened` raises
+        :class:`ProbeStopped`. Never blocks (a signal handler calls it)."""
+        self._stop.set()
+
+    def opened(self) -> tuple[ClusterSession, CompositionInfo]:
+        """The open session and the composition's info; raises what opening it or
+        probing raised (``BadInput``), or :class:`ProbeStopped` once :meth:`stop` is
+        called."""
+        outcome = self._wait(until_stopped=True)
+        if self._stop.is_set():
+            raise ProbeStopped("the probe was stopped")
         if isinstance(outcome, BaseException):
             raise outcome
         assert outcome is not None
-        return outcome
+        return cast(tuple[ClusterSession, CompositionInfo], outcome)
 
     def close(self) -> None:
-        """Close the session if it opened (when the render never started)."""
+        """Close the session if it opened (when the render never started): a probe still
+        running stops, and what the session left on the workers is removed. A connection
+        still being made is not waited for (the thread closes it if it opens)."""
+        self._stop.set()
+        if not self._connected.is_set():
+            return
         outcome = self._wait()
-        if isinstance(outcome, ClusterSession):
-            outcome.close()
+        if isinstance(outcome, tuple):
+            outcome[0].close()

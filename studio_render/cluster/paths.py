@@ -3,12 +3,15 @@
 The client's spec names its own files: the composition, the chunk file and, inside the
 encoder command, its ffmpeg and the chunk file again. What travels names none of them:
 the composition by its path inside the pack, the chunk file by its name, the encoder by
-its arguments only. The worker puts its own folders and its own ffmpeg back in.
+its arguments only. The worker puts its own folders and its own ffmpeg back in. What a
+worker says about the composition (a probe's answer, its error) names its folder there;
+:func:`to_client` names the client's instead.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, replace
 from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
@@ -52,3 +55,13 @@ def is_plain_name(name: str) -> bool:
     """Whether a file name that came back from a worker is safe to write in a folder."""
     return bool(name) and PurePosixPath(name).name == name and PurePath(name).name == name \
         and not name.startswith(".")  # fmt: skip
+
+
+def to_client(text: str, worker_folder: Path, client_folder: str) -> str:
+    """``text`` from a worker (a path, a message) with ``worker_folder`` (as written or
+    resolved) named ``client_folder``: in one pass, so nothing put in is replaced again;
+    the longer form first, so a form inside the other is not cut out of it; and only
+    where the folder's own name ends, not inside a longer name."""
+    forms = sorted({str(worker_folder), str(worker_folder.resolve())}, key=len, reverse=True)
+    pattern = "(?:" + "|".join(map(re.escape, forms)) + r")(?![\w.-])"
+    return re.sub(pattern, lambda _: client_folder, text)

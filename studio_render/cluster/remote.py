@@ -20,10 +20,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from distributed import Worker, get_worker
+from distributed import Worker, get_worker, secede
 
 from studio_render.cluster.pack import unpack
-from studio_render.cluster.paths import to_worker
+from studio_render.cluster.paths import to_client, to_worker
 from studio_render.cluster.versions import describe, differences, local_versions
 from studio_render.cluster.worker_plugin import (
     NO_NETWORK_ENV,
@@ -32,8 +32,11 @@ from studio_render.cluster.worker_plugin import (
     running_chunk,
     warm_pool,
 )
+from studio_render.compositions.probe import ask_probe
 from studio_render.core.chunk_run import ChunkSplitter, run_chunk_attempt
 from studio_render.core.chunkspec import ChunkSpec
+from studio_render.core.composition import kind_for_path
+from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.plan import encoder_threads
 
@@ -122,10 +125,45 @@ def _local_spec(worker: Worker, job: str, composition: Path, remote_spec: str) -
 def prepare_worker(pack: bytes, job: str, digest: str, remote_spec: str) -> int:
     """The Dask task each worker gets as a job starts: unpack the composition and have the
     worker's booted render processes load it (for a video's chunks like ``remote_spec``),
-    so its first chunk only renders; how many processes loaded it."""
+    so its first chunk only renders; how many processes were asked. It leaves the
+    worker's thread first, so the first chunk task does not queue behind it (a process
+    the chunk takes before the ``load`` line loads the scene for the chunk itself)."""
     worker = get_worker()
+    secede()  # type: ignore[no-untyped-call]  # off the thread: a chunk task starts now
     spec = _local_spec(worker, job, _unpacked(worker, job, digest, pack), remote_spec)
     return load_ahead(job, spec.kind, spec.to_json())
+
+
+def probe_on_worker(
+    pack: bytes, job: str, digest: str, main: str, renderer: str, local_folder: str
+) -> dict[str, Any]:
+    """The Dask task that probes a job's composition (``probe_composition``) in one of
+    this worker's booted render processes, which then stays with the job for its chunks;
+    the info as JSON. Paths in the info and in a :class:`BadInput` message read as on the
+    client, whose composition is in ``local_folder``. A probe the client stops waiting
+    for (Ctrl-C, or the client gone) stops its process at once (``ProbeStopped``)."""
+    worker = get_worker()
+    folder = _unpacked(worker, job, digest, pack)
+
+    def local(text: str) -> str:
+        return to_client(text, folder, local_folder)
+
+    path = folder / main
+    key = str(worker.get_current_task())
+    with running_chunk(key) as stopped:  # the client gone, or no longer waiting: stop it
+        if _task_state(worker, key) not in ("executing", "long-running"):
+            stopped.set()  # released before it got here
+        try:
+            pending = ask_probe(path, workers=warm_pool(job, kind_for_path(path)),
+                                renderer=renderer)  # fmt: skip
+            info = pending.answer(stopped)
+        except BadInput as exc:
+            raise BadInput(local(str(exc))) from None
+    answer = info.to_json()
+    answer["path"] = local(info.path)
+    answer["audio"] = local(info.audio) if info.audio else None
+    answer["warnings"] = [local(w) for w in info.warnings]
+    return answer
 
 
 def render_chunk(

@@ -41,21 +41,24 @@ from studio_render.core.worker_pool import WorkerPool
 PLUGIN_NAME = "studio-render-chunks"
 #: Set for chunk processes on workers: QML scenes there may not make network requests.
 NO_NETWORK_ENV = "STUDIO_RENDER_NO_NETWORK"
+#: Set for render processes on workers: a probe there does not look for the audio file.
+AUDIO_ON_CLIENT_ENV = "STUDIO_RENDER_AUDIO_ON_CLIENT"
 #: Transitions out of ``executing`` that mean the result is no longer wanted.
 _STOP_STATES = frozenset({"cancelled", "released", "forgotten", "rescheduled"})
 
 _running: dict[str, tuple[threading.Event, ChunkSplitter | None]] = {}
-_pools: dict[str, WorkerPool] = {}  # job: its warm workers on this Dask worker
+_pools: dict[str, _JobPool] = {}  # job: its warm workers on this Dask worker
 _used: dict[str, float] = {}  # job: when a chunk last took one of its warm workers
 #: A job whose warm workers have not been used for this long has lost its client.
 STALE_POOL_S = 600.0
 _lock = threading.Lock()
+_adopting = threading.Lock()  # spares passing to a job
 
 
 @contextmanager
 def running_chunk(key: str, splitter: ChunkSplitter | None = None) -> Iterator[threading.Event]:
-    """Register the task ``key`` (and the ``splitter`` that can end it early) while it
-    runs; yields the Event that cancels it."""
+    """Register the task ``key`` (a chunk, with the ``splitter`` that can end it early, or
+    a probe) while it runs; yields the Event that cancels it."""
     event = threading.Event()
     with _lock:
         _running[key] = (event, splitter)
@@ -138,11 +141,24 @@ _spares = Spares()
 
 
 class _JobPool(WorkerPool):
-    """A job's warm workers: a new one is a booted spare while there are any."""
+    """A job's warm workers: the worker's booted spares join it as it is first used."""
 
-    def _spawn(self) -> SupervisedProcess:
-        spare = _spares.take()
-        return spare if spare is not None else super()._spawn()
+    def adopt_spares(self) -> None:
+        """Make the worker's spares idle workers of this job, in one step: a chunk that
+        takes a worker meanwhile finds one of them, never a process to boot."""
+        with _adopting:
+            while (proc := _spares.take()) is not None:
+                self.put_back(proc)
+
+    def take(self) -> SupervisedProcess:
+        self.adopt_spares()
+        return super().take()
+
+    def tell_idle(self, line: str) -> int:
+        """Send ``line`` to the job's idle processes, before any chunk can take them; to
+        how many."""
+        with self._lock:
+            return sum(proc.send_line(line) for proc in self._idle)
 
 
 def spare_pids(dask_worker: Any = None) -> list[int]:
@@ -150,7 +166,7 @@ def spare_pids(dask_worker: Any = None) -> list[int]:
     return _spares.pids()
 
 
-def warm_pool(job: str, kind: str) -> WorkerPool:
+def warm_pool(job: str, kind: str) -> _JobPool:
     """The warm chunk workers of ``job`` on this Dask worker (made on first use). Those of
     jobs unused for ``STALE_POOL_S`` (a client that went away) are let go."""
     now = time.monotonic()
@@ -166,18 +182,12 @@ def warm_pool(job: str, kind: str) -> WorkerPool:
 
 
 def load_ahead(job: str, kind: str, spec_json: str) -> int:
-    """Give the job the worker's spares, each told to load the scene of chunks like
-    ``spec_json`` now (a ``load`` request), so the first chunk only renders; how many."""
+    """Give the job the worker's spares, and tell them and the job's idle processes to
+    load the scene of chunks like ``spec_json`` now (a ``load`` request), so the first
+    chunk only renders; how many."""
     pool = warm_pool(job, kind)
-    line = json.dumps({"load": json.loads(spec_json)})
-    given = 0
-    while (proc := _spares.take()) is not None:
-        if proc.send_line(line):
-            pool.put_back(proc)
-            given += 1
-        else:
-            proc.stop()
-    return given
+    pool.adopt_spares()
+    return pool.tell_idle(json.dumps({"load": json.loads(spec_json)}))
 
 
 def close_pool(job: str) -> None:
@@ -204,6 +214,7 @@ class ChunkCancelPlugin(WorkerPlugin):
 
     def setup(self, worker: Worker) -> None:
         os.environ[NO_NETWORK_ENV] = "1"  # inherited by every chunk process
+        os.environ[AUDIO_ON_CLIENT_ENV] = "1"
         _spares.fill(worker.state.nthreads)
 
     def teardown(self, worker: Worker) -> None:

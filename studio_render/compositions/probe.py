@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any, cast
 
 from studio_render.core.composition import CompositionInfo, check_renderer, kind_for_path
-from studio_render.core.errors import BadInput
+from studio_render.core.errors import BadInput, StudioRenderError
 from studio_render.core.procs import SupervisedProcess, last_json_line, worker_command
 from studio_render.core.worker_pool import WorkerPool
 
 PROBE_TIMEOUT_S = 30.0
+
+
+class ProbeStopped(StudioRenderError):
+    """Whoever asked for a probe stopped it (``stop`` was set: a signal, the client gone)."""
 
 
 def probe_composition(
@@ -43,6 +48,13 @@ def ask_probe(
     the question sent now; ``answer()`` waits for it. The command line asks as soon as
     its first worker is started and loads the rest of itself while the worker answers."""
     path = Path(path)
+    check_readable(path, renderer)
+    return PendingProbe(path, timeout, workers, renderer)
+
+
+def check_readable(path: Path, renderer: str = "auto") -> None:
+    """What :func:`ask_probe` checks before any worker is asked: :class:`BadInput` for a
+    file that is missing or unreadable, or of a kind ``renderer`` cannot draw."""
     if not path.exists():
         raise BadInput(f"{path}: file not found")
     if not path.is_file():
@@ -53,7 +65,6 @@ def ask_probe(
     except OSError as exc:
         raise BadInput(f"{path}: cannot read file ({exc.strerror})") from None
     check_renderer(kind_for_path(path), renderer, path.name)
-    return PendingProbe(path, timeout, workers, renderer)
 
 
 class PendingProbe:
@@ -68,13 +79,15 @@ class PendingProbe:
         request = {"probe": str(path.resolve()), "renderer": renderer}
         self.sent = self.worker is not None and self.worker.send_line(json.dumps(request))
 
-    def answer(self) -> CompositionInfo:
-        """The info, or :class:`BadInput`; a worker that could not load the file is stopped."""
+    def answer(self, stop: threading.Event | None = None) -> CompositionInfo:
+        """The info, or :class:`BadInput`; a worker that could not load the file is stopped.
+        ``stop``: set to stop the worker at once (:class:`ProbeStopped`)."""
         if self.workers is None or self.worker is None:
             return _probe_alone(self.path, self.timeout, self.renderer)[0]
         worker, self.worker = self.worker, None
         try:
-            info, backend = _probe_in(worker, self.path, self.sent, self.deadline, self.timeout)
+            info, backend = _probe_in(worker, self.path, self.sent, self.deadline, self.timeout,
+                                      stop or threading.Event())  # fmt: skip
         except BaseException:
             worker.stop()
             raise
@@ -106,12 +119,19 @@ def _probe_alone(path: Path, timeout: float, renderer: str) -> tuple[Composition
 
 
 def _probe_in(
-    worker: SupervisedProcess, path: Path, sent: bool, deadline: float, timeout: float
+    worker: SupervisedProcess,
+    path: Path,
+    sent: bool,
+    deadline: float,
+    timeout: float,
+    stop: threading.Event,
 ) -> tuple[CompositionInfo, object]:
     """The answer of a serving worker that was asked (``sent``): one JSON line, or its
     death."""
     if sent:
         while not (worker.output_ended and worker.poll() is not None):
+            if stop.is_set():
+                raise ProbeStopped
             if time.monotonic() > deadline:
                 raise BadInput(f"{path.name}: loading took longer than {timeout:g} s")
             line = worker.next_line(0.05)

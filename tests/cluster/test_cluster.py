@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ from pytestqt.qtbot import QtBot
 
 import studio_render
 from studio_render.cluster.client import ClusterSession, test_connection
+from studio_render.cluster.worker_plugin import spare_pids
 from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.errors import BadInput
 from tests.cli import json_events, leftovers, render_reporting_qt
@@ -48,6 +50,22 @@ def test_unreachable_cluster_is_bad_input() -> None:
         BadInput, match=rf"cannot connect to the cluster at tcp://127\.0\.0\.1:{port}"
     ):
         test_connection(f"127.0.0.1:{port}", timeout=1)
+
+
+@pytest.mark.parametrize(("option", "expected"), [
+    (("--frames", "abc"), "frame range 'abc' is not START:END"),
+    (("--size", "big"), "not WIDTHxHEIGHT")])  # fmt: skip
+def test_options_that_do_not_parse_are_refused_before_the_cluster_is_tried(
+    small_qml: Path, tmp_path: Path, option: tuple[str, str], expected: str
+) -> None:
+    """As a local render refuses them, and at once: not after trying to connect (10 s)."""
+    port = free_port()
+    done = run_cli("render", small_qml, "-o", tmp_path / "out.mp4", *option,
+                   "--cluster", f"127.0.0.1:{port}")  # fmt: skip
+    assert done.returncode == 2
+    assert expected in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "cannot connect" not in done.stderr
+    assert leftovers(tmp_path) == []
 
 
 def test_other_versions_are_refused_on_connect(
@@ -225,6 +243,105 @@ def test_composition_reaching_outside_its_folder_is_refused(
     done = run_cli("render", scene, "-o", tmp_path / "out.mp4", "--cluster", two_workers.address)
     assert done.returncode == 2, done.stderr
     assert "scene.qml: '../logo.png' is outside the composition's folder" in done.stderr
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["import QtQuick\nRectangle { width: 64; height: 64\n",  # never closed
+     "import QtQuick\nRectangle { width: 64; height: 64 }\n",  # no frame property
+     "import QtQuick\nRectangle { width: 64; height: 64; property int frame: 0\n"
+     '  property int durationInFrames: 4; property string audio: "sound.m4a" }\n'],
+    ids=["syntax error", "no frame", "audio missing"],
+)  # fmt: skip
+def test_the_cluster_probe_refuses_a_bad_composition_as_a_local_render_does(
+    two_workers: LocalCluster, tmp_path: Path, source: str
+) -> None:
+    scene = tmp_path / "bad scene.qml"
+    scene.write_text(source)
+    local = run_cli("render", scene, "-o", tmp_path / "local.mp4", "--progress", "none")
+    done = run_cli("render", scene, "-o", tmp_path / "out.mp4", "--progress", "none",
+                   "--cluster", two_workers.address)  # fmt: skip
+    assert local.returncode == done.returncode == 2, done.stderr
+    assert len(local.stderr.strip().splitlines()) == 1, local.stderr
+    assert done.stderr == local.stderr, "the same one line, paths as on this machine"
+    assert "bad scene.qml" in done.stderr
+    assert leftovers(tmp_path) == []
+
+
+#: A scene that takes 20 s to load (its script spins): a probe still running when stopped.
+SLOW_TO_LOAD = """import QtQuick
+Rectangle { width: 64; height: 64; property int frame: 0; property int durationInFrames: 4
+  Component.onCompleted: { var t = Date.now(); while (Date.now() - t < 20000) {} } }
+"""
+
+
+def test_ctrl_c_during_the_cluster_probe_stops_the_probing_process_at_once(
+    two_workers: LocalCluster, tmp_path: Path
+) -> None:
+    """The worker's process probing the composition stops with the command line, not when
+    its load ends (it would then wait in the job's pool for 10 minutes)."""
+    scene = tmp_path / "slow.qml"
+    scene.write_text(SLOW_TO_LOAD)
+    with ClusterSession(two_workers.address) as watcher:
+
+        def spares() -> set[int]:
+            return {pid for pids in watcher.client.run(spare_pids).values() for pid in pids}
+
+        deadline = time.monotonic() + 60
+        while len(before := spares()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(before) == 2, "each worker has a booted process"
+        cli = subprocess.Popen(
+            [sys.executable, "-m", "studio_render", "render", str(scene), "-o",
+             str(tmp_path / "out.mkv"), "--cluster", two_workers.address, "--progress", "none"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while len(taken := before - spares()) < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert len(taken) == 1, "a booted process took the probe"
+            prober = psutil.Process(taken.pop())
+            time.sleep(1.0)  # well inside the scene's 20 s load
+            assert prober.is_running()
+            cli.send_signal(signal.SIGINT)
+            _, stderr = cli.communicate(timeout=15)
+        finally:
+            if cli.poll() is None:
+                cli.kill()
+                cli.wait()
+        assert cli.returncode == 130, stderr
+        assert stderr == "Render cancelled (SIGINT).\n"
+        left = wait_gone([prober], 3.0)
+        assert not left, "the probing process stopped at once"
+        deadline = time.monotonic() + 10
+        while len(spares()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(spares()) == 2, "a fresh booted process in its place"
+    assert leftovers(tmp_path) == []
+
+
+def test_ctrl_c_while_connecting_ends_the_command_at_once(small_qml: Path, tmp_path: Path) -> None:
+    """Not after the connection attempt gives up (10 s): nothing is on a cluster yet."""
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "studio_render", "render", str(small_qml), "-o",
+         str(tmp_path / "out.mkv"), "--cluster", f"127.0.0.1:{free_port()}",
+         "--progress", "none"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        time.sleep(2.0)  # importing Dask, or trying to connect
+        cli.send_signal(signal.SIGINT)
+        _, stderr = cli.communicate(timeout=6)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+    assert cli.returncode == 130, stderr
+    assert stderr == "Render cancelled (SIGINT).\n"
     assert leftovers(tmp_path) == []
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from studio_render.cluster.paths import is_plain_name, to_remote, to_worker
+from studio_render.cluster.paths import is_plain_name, to_client, to_remote, to_worker
 from studio_render.cluster.versions import local_versions, mismatch_message
 from studio_render.core.composition import CompositionInfo
 from studio_render.core.job import RenderSettings, prepare_job
@@ -49,6 +49,26 @@ def test_worker_refuses_paths_leaving_its_folders(tmp_path: Path, field: str, va
     with pytest.raises(ValueError):
         to_worker(json.dumps(data), tmp_path / "c", tmp_path / "o", "ffmpeg")
     job.remove_work_dir()
+
+
+def test_a_worker_s_message_names_the_client_s_folder_without_garbling_it(
+    tmp_path: Path,
+) -> None:
+    there = tmp_path / "composition-ab12"  # as the worker names it: a link to ``real``,
+    real = Path(f"{tmp_path}/disk{there}")  # whose path holds ``there`` (/tmp, /private/tmp)
+    real.mkdir(parents=True)
+    there.symlink_to(real)
+    client = f"/backup{real} project"  # a client folder that holds the worker's
+
+    def local(text: str) -> str:
+        return to_client(text, there, client)
+
+    assert local(f"{real}/scene.qml:3: error") == f"{client}/scene.qml:3: error"
+    assert local(f"{there}/scene.qml") == f"{client}/scene.qml"
+    assert local(f"file://{there}/a b.qml:1:1: x") == f"file://{client}/a b.qml:1:1: x"
+    assert local(f"'{there}' and '{real}'") == f"'{client}' and '{client}'"
+    assert local(f"{there}-other/x and {there}.bak") == f"{there}-other/x and {there}.bak"
+    assert local("scene.qml: no frame property") == "scene.qml: no frame property"
 
 
 def test_returned_file_names_must_be_plain() -> None:

@@ -111,3 +111,35 @@ def test_a_worker_s_first_chunk_finds_a_process_booted_and_loaded_before_it(
         assert not wait_gone([psutil.Process(pid) for pid in pids if psutil.pid_exists(pid)], 5)
         qtbot.waitUntil(lambda: len(booted()) == 2, timeout=60000)
         assert not booted() & pids, "fresh processes for the next job"
+
+
+def test_the_composition_is_probed_by_a_booted_process_on_a_worker(
+    qtbot: QtBot, two_workers: LocalCluster, small_qml: Path, tmp_path: Path
+) -> None:
+    """As the command line does: the session probes the composition it sent in a worker's
+    booted process (none starts on the client); the answer reads as a local probe's, and
+    the process stays for the job and loads the scene with the others."""
+    with ClusterSession(two_workers.address) as session:
+
+        def booted() -> set[int]:
+            answers = session.client.run(spare_pids).values()
+            return {pid for pids in answers for pid in pids if _qt_loaded(pid)}
+
+        qtbot.waitUntil(lambda: len(booted()) == 2, timeout=60000)
+        before = booted()
+        session.send_composition(small_qml)
+        info = session.probe(small_qml)
+        prober = before - booted()
+        assert len(prober) == 1, "one booted process probed it"
+        assert psutil.pid_exists(next(iter(prober))), "and stays for the job"
+        assert info == probe_composition(small_qml)
+        assert session.phases["probe"] > 0
+        settings = RenderSettings(output=tmp_path / "out.mkv", preset="ffv1", frames=(0, 16),
+                                  chunk_frames=4)  # fmt: skip
+        job = session.prepare_job(info, settings)
+        assert session.tasks.upload is not None
+        key = session.tasks.upload.job
+        qtbot.waitUntil(lambda: set(two_workers.loads(key)) == before, timeout=60000)
+        watched = start_job(session, job)
+        assert wait_ended(qtbot, watched) == "finished", watched.failed
+    assert {pid for _, pid, _ in watched.started} <= before
