@@ -32,7 +32,7 @@ def main() -> int:
     for signum in interrupts.SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
     if sys.argv[1:2] == ["render"]:  # its processes and files are done with: skip the
-        _exit_now(code)  # interpreter's teardown (about 40 ms with Qt loaded)
+        _exit_now(code)  # interpreter's teardown (tens of milliseconds of CPU)
     return code
 
 

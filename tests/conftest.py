@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import time
 import uuid
@@ -14,6 +15,14 @@ import psutil
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+#: What the tests start gets SIGINT, SIGTERM and SIGHUP at their defaults, as from a
+#: terminal. A run started in the background (``nohup``, ``&`` in a script) would pass
+#: them on ignored, and the program rightly keeps an inherited "ignore".
+for _signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    if signal.getsignal(_signum) == signal.SIG_IGN:
+        _default = signal.default_int_handler if _signum == signal.SIGINT else signal.SIG_DFL
+        signal.signal(_signum, _default)
 os.environ.setdefault("QT_QUICK_BACKEND", "software")
 
 #: TMPDIR for the whole run, this process and every process it starts: empty at the end

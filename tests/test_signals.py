@@ -317,6 +317,26 @@ def test_the_commands_workers_start_with_no_signal_blocked(tmp_path: Path) -> No
     assert proc.returncode in (0, 143)
 
 
+def test_a_signal_ignored_at_start_stays_ignored(tmp_path: Path) -> None:
+    """Under ``nohup`` (SIGHUP ignored) a render ignores SIGHUP and finishes; SIGTERM still
+    cancels it the usual way."""
+    for signum, ends in ((signal.SIGHUP, 0), (signal.SIGTERM, 128 + signal.SIGTERM)):
+        out = tmp_path / signum.name / "out.mp4"
+        out.parent.mkdir()
+        proc = subprocess.Popen(
+            ["nohup", *PYTHON_M, "render", str(MOVING), "-o", str(out), "-j", "2",
+             "--chunk-frames", "8", "--progress", "json"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        lines = Lines()
+        threading.Thread(target=lines.read, args=(proc.stdout,), daemon=True).start()
+        assert lines.wait_for(MOMENTS["rendering"]), lines.lines
+        proc.send_signal(signum)
+        assert proc.stderr is not None
+        assert proc.wait(timeout=60) == ends, (signum.name, proc.stderr.read())
+        assert out.exists() == (ends == 0)
+
+
 @pytest.mark.slow
 def test_a_hundred_signals_at_every_moment(tmp_path: Path) -> None:
     tries = [(delay, "") for delay in EARLY for _ in range(6)]  # 66 in the first 2 s

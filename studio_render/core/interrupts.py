@@ -27,7 +27,7 @@ SIGNALS: tuple[int, ...] = tuple(
 
 _received: list[int] = []  # the first signal, once one came
 _action: list[Callable[[], None]] = []  # what a signal does now, besides being noted
-_installed: list[bool] = []
+_installed: list[int] = []  # the signals handled here
 
 
 class Interrupted(BaseException):
@@ -56,10 +56,13 @@ def exit_code(signum: int) -> int:
 
 def install() -> None:
     """Handle the signals in :data:`SIGNALS` from now to the end of the process, then
-    :func:`unblock` them: one that came during start-up is handled right here."""
+    :func:`unblock` them: one that came during start-up is handled right here. A signal
+    ignored when the process started stays ignored, as the Unix convention wants: SIGHUP
+    under ``nohup``, SIGINT for a job a script started with ``&``."""
     for signum in SIGNALS:
-        signal.signal(signum, _handle)
-    _installed.append(True)
+        if signal.getsignal(signum) != signal.SIG_IGN:
+            signal.signal(signum, _handle)
+            _installed.append(signum)
     unblock()
 
 
@@ -73,12 +76,10 @@ def unblock() -> None:
 def uninstall() -> None:
     """Python's defaults again, for commands that handle signals their own way (the
     window, Dask's scheduler and worker). A signal that came meanwhile is acted on."""
-    if not _installed:  # called in a process that never installed them (tests)
-        return
-    _installed.clear()
-    for signum in SIGNALS:
+    for signum in _installed:  # none in a process that never installed them (tests)
         default = signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
         signal.signal(signum, default)
+    _installed.clear()
     if _received:
         signal.raise_signal(_received[0])
 
