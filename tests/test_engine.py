@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import stat
 import subprocess
 import sys
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -57,6 +59,29 @@ def test_cancel_mid_render_leaves_nothing_behind(qtbot: QtBot, tmp_path: Path) -
     qtbot.wait(200)
     assert len(values) == count, "no progress after cancel"
     assert engine.pool is not None and engine.pool.activeThreadCount() == 0
+
+
+def test_an_engine_is_freed_in_its_own_thread_when_dropped(qtbot: QtBot, tmp_path: Path) -> None:
+    """After a render, dropping the last reference frees the engine at once, in the thread
+    that drops it: no reference cycle left for Python's cycle collector, which runs in
+    whatever thread allocates at the time (a pool or Dask thread), where destroying the
+    engine's QObjects crashes ("Timers cannot be stopped from another thread")."""
+    gc.disable()
+    try:
+        freed = _render_and_let_go(qtbot, tmp_path)
+        assert freed() is None, [type(r).__name__ for r in gc.get_referrers(freed())]
+    finally:
+        gc.enable()
+
+
+def _render_and_let_go(qtbot: QtBot, tmp_path: Path) -> weakref.ref[RenderEngine]:
+    engine = RenderEngine()
+    with qtbot.waitSignal(engine.finished, timeout=60000):
+        engine.start(make_job(tmp_path / "out.mp4", concurrency=2, chunk_frames=15))
+    qtbot.waitUntil(lambda: not engine.running, timeout=10000)
+    assert engine.pool is not None
+    engine.pool.waitForDone()
+    return weakref.ref(engine)
 
 
 def render_in_a_command_line(out: Path) -> subprocess.Popen[str]:

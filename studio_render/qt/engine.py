@@ -97,31 +97,39 @@ class QtHost(QObject):
 
 
 class _Signals(EngineEvents):
-    """The core's events, as the engine's signals."""
+    """The core's events, as the engine's signals. It holds the engine weakly: the core
+    and the pool's tasks must not keep it in a reference cycle, which Python's cycle
+    collector would free in whatever thread it runs in (a pool or Dask thread), where
+    destroying the engine's QObjects crashes."""
 
     def __init__(self, engine: RenderEngine) -> None:
-        self.engine = engine
+        self._engine = weakref.ref(engine)
+
+    def _emit(self, signal: str, *args: object) -> None:
+        engine = self._engine()
+        if engine is not None:
+            getattr(engine, signal).emit(*args)
 
     def chunk_state_changed(self, index: int, state: ChunkState, fraction: float) -> None:
-        self.engine.chunkStateChanged.emit(index, state, fraction)
+        self._emit("chunkStateChanged", index, state, fraction)
 
     def chunk_started(self, index: int, pid: int, attempt: int) -> None:
-        self.engine.chunkStarted.emit(index, pid, attempt)
+        self._emit("chunkStarted", index, pid, attempt)
 
     def frame_waiting(self, index: int, frame: int, seconds: float) -> None:
-        self.engine.frameWaiting.emit(index, frame, seconds)
+        self._emit("frameWaiting", index, frame, seconds)
 
     def finished(self, output: str) -> None:
-        self.engine.finished.emit(output)
+        self._emit("finished", output)
 
     def failed(self, message: str, details: str) -> None:
-        self.engine.failed.emit(message, details)
+        self._emit("failed", message, details)
 
     def cancelled(self) -> None:
-        self.engine.cancelled.emit()
+        self._emit("cancelled")
 
     def ended(self) -> None:
-        self.engine.ended.emit()
+        self._emit("ended")
 
 
 class RenderEngine(QObject):
