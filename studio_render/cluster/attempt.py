@@ -19,6 +19,7 @@ import os
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -109,6 +110,11 @@ class ProgressRouter:
     def remove(self, key: str) -> None:
         with self._lock:
             self._routes.pop(key, None)
+
+    def busy_workers(self) -> Counter[str]:
+        """How many chunks each worker is rendering for this session (from their events)."""
+        with self._lock:
+            return Counter(route.worker for route in self._routes.values() if route.worker)
 
     def __call__(self, event: tuple[float, Any]) -> None:
         msg = event[1]
@@ -247,7 +253,7 @@ class ChunkTasks:
                     future = self.client.submit(
                         render_chunk, upload.future(), upload.job, upload.pack.digest,
                         to_remote(spec, upload.pack.main), self.topic, self.versions,
-                        key=key, pure=False, retries=self.retries,
+                        key=key, pure=False, retries=self.retries, **self._placement(),
                     )  # fmt: skip
                     outcome = self._follow(future, spec, cancelled, route, key)
                 finally:
@@ -261,6 +267,21 @@ class ChunkTasks:
         return Outcome(False, reason=f"the cluster at {self.address} dropped it {times} times")
 
     __call__ = attempt  # the engine's ``chunk_attempt``
+
+    def _placement(self) -> dict[str, Any]:
+        """While some of the job's chunks render: prefer the workers with a thread free of
+        them. A chunk split off for an idle machine must start there, not queue behind the
+        chunk it came from, where Dask's own estimate (a worker's occupancy, with the
+        duration of a chunk unknown) may put it. Loose: any worker if those are gone."""
+        busy = self.router.busy_workers()
+        if not busy:
+            return {}
+        try:
+            threads = dict(self.client.nthreads())
+        except Exception:  # the connection's trouble shows in the submit that follows
+            return {}
+        free = [worker for worker, n in threads.items() if busy[worker] < n]
+        return {"workers": free, "allow_other_workers": True} if free else {}
 
     def prepare_workers(self, job: RenderJob, workers: Collection[str]) -> None:
         """Have ``workers`` load the job's composition now, before its first chunk comes
