@@ -4,6 +4,7 @@ killed warm process costs only its chunk, and running chunks split across machin
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,12 @@ def test_a_running_chunk_is_split_for_an_idle_machine(
     assert framemd5(out) == local_framemd5(big_qml, "-j", "2", *SMALL)
 
 
+def _booted(session: ClusterSession) -> set[int]:
+    """The workers' booted render processes (Qt loaded), waiting for a job."""
+    answers = session.client.run(spare_pids).values()
+    return {pid for pids in answers for pid in pids if _qt_loaded(pid)}
+
+
 def _qt_loaded(pid: int) -> bool:
     try:
         return any("libQt6Quick" in m.path for m in psutil.Process(pid).memory_maps())
@@ -87,10 +94,7 @@ def test_a_worker_s_first_chunk_finds_a_process_booted_and_loaded_before_it(
     job is prepared they load its scene, its chunks take them, and when the job ends
     they exit and fresh ones boot."""
     with ClusterSession(two_workers.address) as session:
-
-        def booted() -> set[int]:
-            answers = session.client.run(spare_pids).values()
-            return {pid for pids in answers for pid in pids if _qt_loaded(pid)}
+        booted = partial(_booted, session)
 
         qtbot.waitUntil(lambda: len(booted()) == 2, timeout=60000)
         before = booted()
@@ -120,10 +124,7 @@ def test_the_composition_is_probed_by_a_booted_process_on_a_worker(
     booted process (none starts on the client); the answer reads as a local probe's, and
     the process stays for the job and loads the scene with the others."""
     with ClusterSession(two_workers.address) as session:
-
-        def booted() -> set[int]:
-            answers = session.client.run(spare_pids).values()
-            return {pid for pids in answers for pid in pids if _qt_loaded(pid)}
+        booted = partial(_booted, session)
 
         qtbot.waitUntil(lambda: len(booted()) == 2, timeout=60000)
         before = booted()
