@@ -62,3 +62,49 @@ def render_reporting_qt(*args: str | Path, timeout: float = 240, preload: str = 
     last = done.stderr.rstrip().rsplit("\n", 1)[-1]
     assert last.startswith("Qt loaded: "), done.stderr
     return done, last == "Qt loaded: True"
+
+
+#: Runs the command line as ``python -m studio_render`` does, and says on its last stderr
+#: line how many processes it forked and how many worker processes it exec'd (audit
+#: events of this process only: a forked child's own events stay in the child).
+_COUNTING_STARTS = """
+import os, sys
+from studio_render import launch
+
+starts = {"forks": 0, "execs": 0}
+parent = os.getpid()
+
+def count(event, args):
+    if os.getpid() != parent:
+        return
+    if event == "os.fork":
+        starts["forks"] += 1
+    elif event == "subprocess.Popen" and "studio_render.worker" in " ".join(map(str, args[1])):
+        starts["execs"] += 1
+
+sys.addaudithook(count)
+
+def exit_now(code):
+    sys.stdout.flush()
+    sys.stderr.write(f"\\nstarts: {starts['forks']} {starts['execs']}\\n")
+    sys.stderr.flush()
+    os._exit(code)
+
+launch._exit_now = exit_now
+sys.argv[0] = "studio-render"
+sys.exit(launch.main())
+"""
+
+
+def render_counting_starts(*args: str | Path, timeout: float = 240
+                           ) -> tuple[subprocess.CompletedProcess[str], int, int]:  # fmt: skip
+    """``studio-render render ARGS``, the processes the command line forked, and the
+    worker processes it started with a new Python."""
+    done = subprocess.run(
+        [sys.executable, "-c", _COUNTING_STARTS, "render", *map(str, args)],
+        capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    last = done.stderr.rstrip().rsplit("\n", 1)[-1]
+    assert last.startswith("starts: "), done.stderr
+    forks, execs = map(int, last.split()[1:])
+    return done, forks, execs

@@ -14,6 +14,8 @@ from pathlib import Path
 import psutil
 import pytest
 
+from studio_render.core.procs import WORKER_NAME
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 #: What the tests start gets SIGINT, SIGTERM and SIGHUP at their defaults, as from a
@@ -98,7 +100,7 @@ def worker_processes() -> list[psutil.Process]:
     found = []
     for proc in tagged_processes(os.environ[TAG]):
         try:
-            if "studio_render.worker" in " ".join(proc.cmdline()):
+            if "studio_render.worker" in " ".join(proc.cmdline()) or proc.name() == WORKER_NAME:
                 found.append(proc)
         except psutil.Error:
             continue

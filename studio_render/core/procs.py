@@ -7,6 +7,7 @@ owns the process and polls it, so a stop request from another thread never block
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import queue
@@ -18,7 +19,10 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
+
+from studio_render.core.forked import ForkedProcess, fork_process, name_process
 
 #: Each step of a stop waits this long for the process group to go before escalating:
 #: interrupt, then terminate, then kill; well inside a second in all.
@@ -34,11 +38,25 @@ LOAD_LOG_ENV = "STUDIO_RENDER_LOAD_LOG"
 _LIVE_GROUPS: dict[int, None] = {}
 
 
+#: The worker's entry point: ``main(args)``, as ``python -m studio_render.worker`` runs it.
+WORKER_MAIN = "studio_render.worker.main"
+#: The process name of a forked worker (``ps``; an exec'd one shows its command line).
+WORKER_NAME = "studio-worker"
+
+
 def worker_command(*args: str) -> list[str]:
     """The command that starts a worker process, from a source tree or the frozen app."""
     if getattr(sys, "frozen", False):
         return [sys.executable, "--worker", *args]
     return [sys.executable, "-m", "studio_render.worker", *args]
+
+
+def run_worker(*args: str) -> int:
+    """What ``worker_command(*args)`` runs, run in this process: a forked worker's life,
+    named :data:`WORKER_NAME`. The worker package is named, not imported: the core imports
+    no other subpackage."""
+    name_process(WORKER_NAME)
+    return int(importlib.import_module(WORKER_MAIN).main(list(args)))
 
 
 def last_json_line(output: str) -> dict[str, object]:
@@ -66,6 +84,12 @@ def kill_all_groups() -> None:
                 os.kill(pid, signal.SIGTERM)
 
 
+def _forked_child(target: Callable[[], int]) -> int:
+    """``target`` in a forked child, which supervises none of its parent's processes."""
+    _LIVE_GROUPS.clear()
+    return target()
+
+
 class SupervisedProcess:
     """A child process whose stdout lines are queued and whose last stderr lines are kept."""
 
@@ -75,9 +99,14 @@ class SupervisedProcess:
         env: dict[str, str] | None = None,
         tail_lines: int = 20,
         own_tmp: bool = False,
+        fork: Callable[[], int] | None = None,
+        read: bool = True,
     ) -> None:
         """``own_tmp``: the process gets a TMPDIR of its own, removed once it has exited
-        however it ended (a worker's unpacked dotLottie files, say)."""
+        however it ended (a worker's unpacked dotLottie files, say). ``fork``: the child
+        runs this function, forked from this process (:mod:`~studio_render.core.forked`:
+        only where ``can_fork()``), instead of exec'ing ``argv``. ``read=False``: its output
+        readers (threads) start at :meth:`start_reading`, so more can be forked first."""
         kwargs: dict[str, object] = {}
         self._tmp: str | None = None
         if own_tmp:
@@ -91,22 +120,33 @@ class SupervisedProcess:
         self.argv = list(argv)
         self._lines: queue.Queue[object] = queue.Queue()
         self._tail: deque[str] = deque(maxlen=tail_lines)
-        self.proc: subprocess.Popen[bytes] = subprocess.Popen(
-            self.argv,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            **kwargs,  # type: ignore[call-overload]
-        )
+        self.proc: subprocess.Popen[bytes] | ForkedProcess
+        if fork is not None:
+            env = dict(os.environ) if env is None else env
+            self.proc = fork_process(partial(_forked_child, fork), env)
+        else:
+            self.proc = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                **kwargs,  # type: ignore[call-overload]
+            )
         self.pid = self.proc.pid
         _LIVE_GROUPS[self.pid] = None
         self._readers = [
             threading.Thread(target=self._read_stdout, daemon=True, name=f"out-{self.pid}"),
             threading.Thread(target=self._read_stderr, daemon=True, name=f"err-{self.pid}"),
         ]
+        if read:
+            self.start_reading()
+
+    def start_reading(self) -> None:
+        """Start the threads that read the process's output (once)."""
         for reader in self._readers:
-            reader.start()
+            if reader.ident is None:
+                reader.start()
 
     def _read_stdout(self) -> None:
         assert self.proc.stdout is not None
@@ -144,7 +184,8 @@ class SupervisedProcess:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
         for reader in self._readers:
-            reader.join(timeout=2)
+            if reader.ident is not None:
+                reader.join(timeout=2)
         return code
 
     def poll(self) -> int | None:

@@ -8,14 +8,21 @@ process that reported a complete chunk goes back to the pool.
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import threading
+from functools import partial
 from pathlib import Path
 
 from studio_render.core.composition import composition_kind
-from studio_render.core.procs import SupervisedProcess, worker_command
+from studio_render.core.forked import can_fork
+from studio_render.core.procs import WORKER_MAIN, SupervisedProcess, run_worker, worker_command
 
+#: What a worker of each kind imports before its first request, imported here before
+#: forking workers, so that each child has it already.
+_PRELOADED = {"lottie": (WORKER_MAIN, "studio_render.worker.lottie_frames"),
+              "qml": (WORKER_MAIN,)}  # fmt: skip
 #: How long a closed idle worker gets to exit on its own before it is stopped.
 _EXIT_GRACE_S = 1.0
 
@@ -31,15 +38,30 @@ class WorkerPool:
         #: workers given a chunk before the engine ran (:meth:`head_start`), by spec line
         self._head_started: dict[str, SupervisedProcess] = {}
         self.started = 0  # processes started so far (for tests and benchmarks)
+        self.forked = 0  # of which forked from this process
 
-    def _spawn(self) -> SupervisedProcess:
+    def _spawn(self, count: int = 1) -> list[SupervisedProcess]:
+        """``count`` new workers: forked from this process if it can fork now (the
+        command line before any of them runs), else each a new Python (exec)."""
         with self._lock:
-            self.started += 1
-        return SupervisedProcess(worker_command("serve", self.kind), own_tmp=True)
+            self.started += count
+        argv = worker_command("serve", self.kind)
+        if count < 1 or not can_fork():
+            return [SupervisedProcess(argv, own_tmp=True) for _ in range(count)]
+        for module in _PRELOADED[self.kind]:
+            importlib.import_module(module)
+        forked = [SupervisedProcess(argv, own_tmp=True, read=False,
+                                    fork=partial(run_worker, "serve", self.kind))
+                  for _ in range(count)]  # fmt: skip
+        for proc in forked:  # threads, once no more forks are to come
+            proc.start_reading()
+        with self._lock:
+            self.forked += count
+        return forked
 
     def prestart(self, count: int) -> None:
         """Start ``count`` workers now, so they boot while other work (a probe) runs."""
-        started = [self._spawn() for _ in range(count)]
+        started = self._spawn(count)
         with self._lock:
             self._idle.extend(started)
 
@@ -73,7 +95,7 @@ class WorkerPool:
                 if proc.poll() is None:
                     return proc
                 proc.stop()  # died while idle: reap what is left of its group
-        return self._spawn()
+        return self._spawn()[0]
 
     def put_back(self, proc: SupervisedProcess) -> None:
         """Return a worker that completed its chunk; it waits for the next one."""
@@ -103,12 +125,15 @@ class WorkerPool:
 def boot_workers(composition: Path, concurrency: int | None) -> WorkerPool:
     """The worker processes of a local render of ``composition``, started now: one probes
     the composition (``probe_composition(workers=...)``) while the others boot, and the
-    engine takes them over (``RenderEngine.start(job, workers)``). A Lottie probe is
-    quick and its workers boot without Qt, so only the prober starts: the plan may give a
-    short render one chunk (the engine starts the others as chunks need them). At most
-    one per core; ``concurrency`` None: the default, one per core."""
+    engine takes them over (``RenderEngine.start(job, workers)``). At most one per core;
+    ``concurrency`` None: the default, one per core. Forked (the command line), they all
+    start now: later, reader threads run and a new worker is a new Python. Exec'd, a
+    Lottie probe is quick and its workers boot without Qt, so only the prober starts: the
+    plan may give a short render one chunk (the engine starts the others as chunks need
+    them)."""
     kind = composition_kind(composition) or "qml"  # the probe refuses others
     workers = WorkerPool(kind)
     cores = os.cpu_count() or 1
-    workers.prestart(1 if kind == "lottie" else min(concurrency or cores, cores))
+    wanted = min(concurrency or cores, cores)
+    workers.prestart(wanted if kind == "qml" or can_fork() else 1)
     return workers
