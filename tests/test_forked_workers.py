@@ -32,7 +32,7 @@ def run_python(script: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_a_process_forks_only_with_one_thread_and_no_qt() -> None:
     done = run_python("""
-import json, sys, threading
+import json, sys, threading, time
 from studio_render.core.forked import can_fork
 seen = {"fresh": can_fork()}
 sys.frozen = True
@@ -44,6 +44,9 @@ thread.start()
 seen["thread"] = can_fork()
 stop.set()
 thread.join()
+deadline = time.monotonic() + 2  # the system thread ends a moment after join returns
+while not can_fork() and time.monotonic() < deadline:
+    time.sleep(0.01)
 seen["thread ended"] = can_fork()
 import PySide6.QtCore
 seen["qt"] = can_fork()
