@@ -121,6 +121,7 @@ def signal_a_render(
     ready: Callable[[int], bool] = handlers_installed,
     may_finish: bool = True,
     killed: bool = False,
+    composition: Path = MOVING,
 ) -> float:
     """Start a render (``command``) over an earlier output; send ``signum`` ``delay`` s
     after ``ready`` (by default: once its handlers are in place), or after the moment
@@ -138,7 +139,7 @@ def signal_a_render(
     before = hashlib.sha256(out.read_bytes()).hexdigest()
     tag = uuid.uuid4().hex
     proc = subprocess.Popen(
-        [*command, "render", str(MOVING), "-o", str(out),
+        [*command, "render", str(composition), "-o", str(out),
          "-j", "2", "--chunk-frames", "8", "--progress", "json"],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env={**os.environ, TAG: tag, "TMPDIR": str(temp)},
@@ -215,6 +216,14 @@ def test_a_signal_at_each_stage_ends_the_render_cleanly(tmp_path: Path) -> None:
         for m, signum in enumerate(SIGNALS):
             if (n + m) % 2 == 0:  # each signal at half the moments: 6 tries, ~12 s
                 signal_a_render(tmp_path / f"{n}-{m}", signum, delay, after)
+
+
+def test_a_signal_ends_a_render_whose_workers_were_forked(corpus: Path, tmp_path: Path) -> None:
+    """A Lottie render's workers are forked from the command line (core/forked.py): in
+    sessions of their own, they and their encoders go as exec'd ones do."""
+    for n, signum in enumerate((signal.SIGINT, signal.SIGTERM)):
+        signal_a_render(tmp_path / str(n), signum, after="rendering", may_finish=False,
+                        composition=corpus / "heart.json")  # fmt: skip
 
 
 def _env_blocks_signals() -> bool:
