@@ -50,9 +50,15 @@ class WorkerPool:
             return [SupervisedProcess(argv, own_tmp=True) for _ in range(count)]
         for module in _PRELOADED[self.kind]:
             importlib.import_module(module)
-        forked = [SupervisedProcess(argv, own_tmp=True, read=False,
-                                    fork=partial(run_worker, "serve", self.kind))
-                  for _ in range(count)]  # fmt: skip
+        serve = partial(run_worker, "serve", self.kind)
+        forked: list[SupervisedProcess] = []
+        try:
+            for _ in range(count):
+                forked.append(SupervisedProcess(argv, own_tmp=True, read=False, fork=serve))
+        except BaseException:  # out of processes or files, say: none is left half-started
+            for proc in forked:
+                proc.stop()
+            raise
         for proc in forked:  # threads, once no more forks are to come
             proc.start_reading()
         with self._lock:
