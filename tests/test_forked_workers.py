@@ -38,6 +38,9 @@ seen = {"fresh": can_fork()}
 sys.frozen = True
 seen["frozen"] = can_fork()
 del sys.frozen
+sys.platform = "darwin"
+seen["macOS"] = can_fork()
+sys.platform = "linux"
 stop = threading.Event()
 thread = threading.Thread(target=stop.wait)
 thread.start()
@@ -54,8 +57,8 @@ print(json.dumps(seen))
 """)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout)
-    assert seen == {"fresh": True, "frozen": False, "thread": False, "thread ended": True,
-                    "qt": False}  # fmt: skip
+    assert seen == {"fresh": True, "frozen": False, "macOS": False, "thread": False,
+                    "thread ended": True, "qt": False}  # fmt: skip
     assert not can_fork(), "this test process has Qt loaded"
 
 

@@ -33,13 +33,14 @@ _PR_SET_NAME = 15  # prctl(2)
 
 
 def can_fork() -> bool:
-    """Whether this process may fork a worker now: POSIX, not the frozen app, no Qt
+    """Whether this process may fork a worker now: Linux (macOS's system libraries are not
+    safe in a forked child; elsewhere, untested), not the frozen app (untested), no Qt
     loaded, and this (the main) thread the only one, threads of C libraries included."""
-    if not hasattr(os, "fork") or getattr(sys, "frozen", False):
+    if not sys.platform.startswith("linux") or getattr(sys, "frozen", False):
         return False
     if "PySide6" in sys.modules or threading.current_thread() is not threading.main_thread():
         return False
-    return _thread_count() == 1
+    return len(os.listdir("/proc/self/task")) == 1  # every thread, C libraries' too
 
 
 def name_process(name: str) -> None:
@@ -47,13 +48,6 @@ def name_process(name: str) -> None:
     most 15 bytes): a forked child's command line is still its parent's."""
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).prctl(_PR_SET_NAME, name.encode()[:15], 0, 0, 0)
-
-
-def _thread_count() -> int:
-    try:
-        return len(os.listdir("/proc/self/task"))  # Linux: every thread, C ones too
-    except OSError:
-        return threading.active_count()
 
 
 class ForkedProcess:
