@@ -46,10 +46,13 @@ class WorkerPool:
         with self._lock:
             self.started += count
         argv = worker_command("serve", self.kind)
-        if count < 1 or not can_fork():
+        forking = count > 0 and can_fork()
+        if forking:
+            for module in _PRELOADED[self.kind]:
+                importlib.import_module(module)
+            forking = can_fork()  # unless an import started a thread
+        if not forking:
             return [SupervisedProcess(argv, own_tmp=True) for _ in range(count)]
-        for module in _PRELOADED[self.kind]:
-            importlib.import_module(module)
         serve = partial(run_worker, "serve", self.kind)
         forked: list[SupervisedProcess] = []
         try:
