@@ -264,6 +264,7 @@ class Result:
     splits: list[float] = field(default_factory=list)
     #: seconds from each cut request to the split-off part starting on another machine
     handovers: list[float] = field(default_factory=list)
+    cut_answers: list[float] = field(default_factory=list)  # the cut's round trip, of those
 
     @property
     def idle_at_end_s(self) -> float:
@@ -356,10 +357,13 @@ def render_on(
         def state(index: int, name: str, fraction: float) -> None:
             if name == "done" and index in pids:
                 ended[pids[index]] = time.monotonic() - start
+            if name == "queued" and index >= planned and asked:  # the cut was answered
+                answers.append(time.monotonic() - asked[0])
 
         splits: list[float] = []
         asked: list[float] = []  # when the engine asked a running chunk to end early
         handovers: list[float] = []
+        answers: list[float] = []  # from a cut request to its answer
         request = ChunkSplitter.request
 
         def timed_request(splitter: ChunkSplitter, at: int) -> bool:
@@ -393,7 +397,7 @@ def render_on(
                   (stats["first_start"] or end) - start, end - (stats["last_chunk"] or end),
                   stats["phases"], cpu_used, client_cpu, marks=marks, runs=len(pids),
                   machine_ends=sorted(ended.values()), splits=splits,
-                  handovers=handovers)  # fmt: skip
+                  handovers=handovers, cut_answers=answers)  # fmt: skip
 
 
 def local(args: argparse.Namespace, frames: tuple[int, int], most: int) -> None:
@@ -487,7 +491,8 @@ def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[in
                           f"{'':>8} the end: {result.runs} chunks run, machines' last chunk "
                           f"ended at {' '.join(f'{e:.2f}' for e in result.machine_ends)}, "
                           f"splits at {' '.join(f'{t:.2f}' for t in result.splits) or '-'} "
-                          f"(handed over in {_times(result.handovers)} s); "
+                          f"(handed over in {_times(result.handovers)} s, the cut answered "
+                          f"in {_times(result.cut_answers)}); "
                           f"mean idle at the end {result.idle_at_end_s:.2f} s",
                           flush=True)  # fmt: skip
                 out = Path(tmp) / f"local{suffix}"
