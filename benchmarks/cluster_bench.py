@@ -262,6 +262,9 @@ class Result:
     runs: int = 0
     machine_ends: list[float] = field(default_factory=list)
     splits: list[float] = field(default_factory=list)
+    #: seconds from each cut request to the split-off part starting on another machine
+    handovers: list[float] = field(default_factory=list)
+    cut_answers: list[float] = field(default_factory=list)  # the cut's round trip, of those
 
     @property
     def idle_at_end_s(self) -> float:
@@ -294,6 +297,14 @@ def _process_cpu(pid: int) -> float:
     return float("nan")
 
 
+def _groups_cpu(quota: CpuQuota, groups: Sequence[int]) -> float:
+    return sum(quota.cpu_seconds(group) for group in groups)
+
+
+def _times(seconds: Sequence[float]) -> str:
+    return " ".join(f"{t:.2f}" for t in seconds) or "-"
+
+
 def _loopback_bytes() -> int:
     counters = psutil.net_io_counters(pernic=True).get("lo")
     return counters.bytes_sent if counters else 0  # on lo, every byte sent is also received
@@ -310,6 +321,7 @@ def render_on(
     from PySide6.QtCore import QCoreApplication
 
     from studio_render.cluster.client import OpeningSession
+    from studio_render.core.chunk_run import ChunkSplitter
     from studio_render.core.job import RenderSettings
     from studio_render.qt.engine import RenderEngine
 
@@ -339,12 +351,28 @@ def render_on(
             pids[index] = pid
             if index >= planned:
                 splits.append(time.monotonic() - start)
+                if asked:  # from the engine's cut request to the part starting elsewhere
+                    handovers.append(time.monotonic() - asked.pop(0))
 
         def state(index: int, name: str, fraction: float) -> None:
             if name == "done" and index in pids:
                 ended[pids[index]] = time.monotonic() - start
+            if name == "queued" and index >= planned and asked:  # the cut was answered
+                answers.append(time.monotonic() - asked[0])
 
         splits: list[float] = []
+        asked: list[float] = []  # when the engine asked a running chunk to end early
+        handovers: list[float] = []
+        answers: list[float] = []  # from a cut request to its answer
+        request = ChunkSplitter.request
+
+        def timed_request(splitter: ChunkSplitter, at: int) -> bool:
+            sent = request(splitter, at)
+            if sent:
+                asked.append(time.monotonic())
+            return sent
+
+        ChunkSplitter.request = timed_request  # type: ignore[method-assign,assignment]
         engine.chunkStarted.connect(started)
         engine.chunkStateChanged.connect(state)
         engine.ended.connect(app.quit)
@@ -352,6 +380,7 @@ def render_on(
         mark("engine")
         app.exec()
         end = time.monotonic()
+        ChunkSplitter.request = request  # type: ignore[method-assign]
         lo, cpu_used = _loopback_bytes() - lo, cpu() - cpu_before
         client_cpu = _client_cpu() - client_before
         stats = session.stats()
@@ -367,7 +396,8 @@ def render_on(
                   stats["pack_bytes"], stats["chunk_bytes"], lo,
                   (stats["first_start"] or end) - start, end - (stats["last_chunk"] or end),
                   stats["phases"], cpu_used, client_cpu, marks=marks, runs=len(pids),
-                  machine_ends=sorted(ended.values()), splits=splits)  # fmt: skip
+                  machine_ends=sorted(ended.values()), splits=splits,
+                  handovers=handovers, cut_answers=answers)  # fmt: skip
 
 
 def local(args: argparse.Namespace, frames: tuple[int, int], most: int) -> None:
@@ -419,7 +449,8 @@ def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[in
               "machine with cgroup v1 or v2 cpu control")  # fmt: skip
         return
     count = frames[1] - frames[0]
-    size = tuple(int(n) for n in args.size.split("x")) if args.size else None
+    width, _, height = (args.size or "").partition("x")
+    size = (int(width), int(height)) if args.size else None
     results: dict[int, list[Result]] = {n: [] for n in sizes}
     local_runs: list[tuple[float, float]] = []
     suffix = _suffix(args.preset)
@@ -440,7 +471,7 @@ def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[in
                         result = render_on(
                             cluster.address, args.composition, frames, args.preset,
                             args.chunk_frames, Path(tmp) / f"out{n}{suffix}", size,
-                            lambda used=used: sum(quota.cpu_seconds(g) for g in used),
+                            partial(_groups_cpu, quota, used),
                         )  # fmt: skip
                         scheduler = _process_cpu(cluster.procs[0].pid) - scheduler
                     finally:
@@ -459,7 +490,9 @@ def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[in
                           f"scheduler {result.scheduler_cpu_s:.2f}\n"
                           f"{'':>8} the end: {result.runs} chunks run, machines' last chunk "
                           f"ended at {' '.join(f'{e:.2f}' for e in result.machine_ends)}, "
-                          f"splits at {' '.join(f'{t:.2f}' for t in result.splits) or '-'}; "
+                          f"splits at {' '.join(f'{t:.2f}' for t in result.splits) or '-'} "
+                          f"(handed over in {_times(result.handovers)} s, the cut answered "
+                          f"in {_times(result.cut_answers)}); "
                           f"mean idle at the end {result.idle_at_end_s:.2f} s",
                           flush=True)  # fmt: skip
                 out = Path(tmp) / f"local{suffix}"

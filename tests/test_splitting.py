@@ -8,9 +8,11 @@ import pytest
 from studio_render.core.chunkspec import cut_line, parse_cut_line
 from studio_render.core.plan import (
     ENCODE_SHARE,
+    MIN_CLUSTER_SPLIT_FRAMES,
     MIN_SPLIT_FRAMES,
     START_FRAMES,
     Running,
+    SplitCost,
     choose_split,
 )
 from studio_render.core.progress import ProgressModel
@@ -101,6 +103,34 @@ def test_too_few_frames_for_the_idle_worker_is_not_worth_a_split() -> None:
     assert smallest == (0, 100 - MIN_SPLIT_FRAMES)
     assert choose_split({0: Running(60, 100, unencoded=200)}) == (0, 60)  # stop drawing now
     assert choose_split({}) is None
+
+
+def test_a_cluster_splits_a_short_chunk_a_computer_would_keep() -> None:
+    """A 15-frame chunk with 12 frames left: locally not worth an encoder start; on a
+    cluster the idle machine is otherwise idle to the end, and takes a part of it."""
+    chunk = {0: Running(3, 15)}
+    cluster = SplitCost(MIN_CLUSTER_SPLIT_FRAMES, handover_s=0.2)
+    assert choose_split(chunk) is None
+    index, at = choose_split(chunk, cost=cluster, frame_s=0.1) or (0, 0)
+    assert index == 0 and 15 - at >= MIN_CLUSTER_SPLIT_FRAMES
+
+
+def test_the_handover_leaves_the_free_machine_fewer_frames() -> None:
+    """Both parts still end together: the free machine's part waits out the handover."""
+    chunk = Running(200, 300)
+    _, at_once = choose_split({0: chunk}) or (0, 0)
+    frame_s, handover_s = 0.1, 2.0  # a handover of 20 frames' time
+    cost = SplitCost(MIN_CLUSTER_SPLIT_FRAMES, handover_s=handover_s)
+    _, later = choose_split({0: chunk}, cost=cost, frame_s=frame_s) or (0, 0)
+    kept, taken = _work_after_split(chunk, later)
+    assert later == at_once + 10
+    assert abs(kept - (taken + handover_s / frame_s)) <= 1
+
+
+def test_a_handover_with_no_pace_measured_is_no_split() -> None:
+    cost = SplitCost(MIN_CLUSTER_SPLIT_FRAMES, handover_s=0.2)
+    assert choose_split({0: Running(0, 300)}, cost=cost) is None
+    assert choose_split({0: Running(0, 300)}, cost=SplitCost()) is not None
 
 
 def test_a_split_keeps_the_value_and_the_total() -> None:

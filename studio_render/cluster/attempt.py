@@ -33,8 +33,15 @@ from studio_render.core.chunk_run import ChunkSplitter, Outcome
 from studio_render.core.chunkspec import ChunkSpec, parse_cut_line
 from studio_render.core.errors import one_line
 from studio_render.core.job import RenderJob
+from studio_render.core.plan import MIN_CLUSTER_SPLIT_FRAMES, SplitCost
 
 _POLL_S = 0.05
+#: From the engine's cut request to the split-off part starting on another machine: the
+#: request waits for this attempt's poll, the cut travels to the worker and its answer
+#: back as an event, then the new task is scheduled and handed to a booted process.
+#: Measured on simulated machines (benchmarks/cluster_bench.py): 0.07-0.2 s, more on a
+#: busy computer.
+SPLIT_HANDOVER_S = 0.2
 #: A chunk the cluster drops (rather than fails) is submitted again this many times.
 _DROPPED_RESUBMITS = 2
 
@@ -198,10 +205,11 @@ class ChunkTasks:
     """Submits chunks of the current upload as tasks and waits for each.
 
     The engine splits running chunks for idle workers (``splits_chunks``), as it does
-    for local workers.
+    for local workers, at the ``split_cost`` of a cluster.
     """
 
     splits_chunks = True
+    split_cost = SplitCost(MIN_CLUSTER_SPLIT_FRAMES, handover_s=SPLIT_HANDOVER_S)
 
     def __init__(
         self,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import replace
@@ -39,7 +40,14 @@ from studio_render.core.ffmpeg import (
 )
 from studio_render.core.job import RenderJob
 from studio_render.core.output import install_output
-from studio_render.core.plan import Chunk, Running, choose_split, encoder_threads
+from studio_render.core.plan import (
+    LOCAL_SPLIT,
+    Chunk,
+    Running,
+    SplitCost,
+    choose_split,
+    encoder_threads,
+)
 from studio_render.core.presets import Join
 from studio_render.core.progress import (
     AUDIO_COST,
@@ -197,6 +205,7 @@ class RenderCore:
         self._started: set[int] = set()
         #: running chunks: frames drawn so far, and how many of those are not encoded yet
         self._drawn: dict[int, tuple[int, int]] = {}
+        self._began: dict[int, float] = {}  # when each running chunk's worker took it
         self._splitting: int | None = None  # the chunk asked to end early, until it answers
         self._threads: int | None = None
         self._concurrency = 1  # chunks rendered at once: the pool's size
@@ -205,6 +214,7 @@ class RenderCore:
         self._whole = False
         self._attempt: Callable[..., Outcome] = run_chunk_attempt
         self._splits = False  # whether running chunks can be split for idle workers
+        self._split_cost: SplitCost = LOCAL_SPLIT
         self._finishing = False
         self._complete = False
         self._keep_finished = False  # cancelled to be resumed: finished chunks stay
@@ -237,6 +247,7 @@ class RenderCore:
         self._tasks.clear()
         self._started.clear()
         self._drawn.clear()
+        self._began.clear()
         self._splitting = None
         self._failure = None
         self._finishing = self._complete = self._keep_finished = False
@@ -258,11 +269,13 @@ class RenderCore:
             self._attempt, self._threads = self.chunk_attempt, None
             # a cluster's attempts take a splitter too (see cluster/attempt.py)
             self._splits = bool(getattr(self.chunk_attempt, "splits_chunks", False))
+            self._split_cost = getattr(self.chunk_attempt, "split_cost", LOCAL_SPLIT)
         else:
             self.workers = workers or WorkerPool(job.info.kind)
             self._attempt = partial(run_chunk_attempt, workers=self.workers)
             self._threads = job.local_encoder_threads(self._concurrency)
             self._splits = not self._whole
+            self._split_cost = LOCAL_SPLIT
         if job.audio:  # encoded once, beside the chunks
             self._alive.add(Stage.AUDIO)
             self.host.submit_beside(
@@ -326,6 +339,7 @@ class RenderCore:
     def _on_started(self, index: int, pid: int, attempt: int) -> None:
         self._started.add(index)
         self._drawn[index] = (0, 0)
+        self._began[index] = time.monotonic()
         self.events.chunk_started(index, pid, attempt)
         self.events.chunk_state_changed(index, ChunkState.RENDERING, 0.0)
         self._maybe_split()
@@ -334,12 +348,15 @@ class RenderCore:
         if self.job is None or self._cancel.is_set():
             return
         chunk = self._chunks[index]
-        was_drawn = self._drawn.get(index, (0, 0))[0] >= chunk.frame_count
+        drawn_before = self._drawn.get(index, (0, 0))[0]
+        was_drawn = drawn_before >= chunk.frame_count
         self._drawn[index] = (rendered, rendered - encoded)
         self.progress.chunk_progress(index, rendered, encoded)
         fraction = (rendered + encoded) / (2 * chunk.frame_count)
         self.events.chunk_state_changed(index, ChunkState.RENDERING, fraction)
-        if not was_drawn and rendered >= chunk.frame_count:  # its worker is soon free
+        now_drawn = not was_drawn and rendered >= chunk.frame_count  # its worker soon free
+        first_frame = rendered and not drawn_before  # its pace is known (``choose_split``)
+        if now_drawn or first_frame:
             self._maybe_split()
 
     def _on_retrying(self, index: int, attempt: int, reason: str) -> None:
@@ -366,6 +383,7 @@ class RenderCore:
     def _chunk_over(self, index: int) -> None:
         """The chunk's worker is done with it (finished, failed, or starting again)."""
         self._drawn.pop(index, None)
+        self._began.pop(index, None)
         if self._splitting == index:
             self._splitting = None
 
@@ -390,13 +408,19 @@ class RenderCore:
             if not flushing:
                 return
             backlog = min(flushing)  # the soonest free
-        choice = choose_split(running, backlog)
+        choice = choose_split(running, backlog, self._split_cost, self._frame_seconds())
         if choice is None:
             return
         index, at = choice
         splitter = self._tasks[index].splitter
         if splitter is not None and splitter.request(at):
             self._splitting = index
+
+    def _frame_seconds(self) -> float | None:
+        """The running chunks' pace: seconds a frame, None before they have drawn one."""
+        now = time.monotonic()
+        drawn = sum(self._drawn[i][0] for i in self._began)
+        return sum(now - self._began[i] for i in self._began) / drawn if drawn else None
 
     def _on_cut(self, index: int, end: int) -> None:
         """The worker of chunk ``index`` answered: it ends at ``end`` now."""

@@ -79,6 +79,9 @@ def plan_render(start: int, end: int, concurrency: int, chunk_frames: int | None
 #: A split costs an encoder start-up and a keyframe, a few frames' work: a split that
 #: would give the idle worker fewer frames than this is not made.
 MIN_SPLIT_FRAMES = 10
+#: The least a split gives an idle machine of a cluster: there a thread without a chunk is
+#: a machine idle until the render ends, and its process has the composition loaded.
+MIN_CLUSTER_SPLIT_FRAMES = 3
 #: Encoding's share of the work of one frame (drawing it and encoding it). Measured on the
 #: 1080p demo with x264 veryfast: the worker spends 12 ms of CPU per frame, ffmpeg 32 ms.
 ENCODE_SHARE = 0.75
@@ -101,23 +104,47 @@ class Running:
         return self.end - self.next_frame + ENCODE_SHARE * self.unencoded
 
 
-def choose_split(running: Mapping[int, Running], backlog: int = 0) -> tuple[int, int] | None:
+@dataclass(frozen=True)
+class SplitCost:
+    """What splitting a running chunk costs where the chunks run, besides the split-off
+    part's encoder start (``START_FRAMES``)."""
+
+    #: the fewest frames a split gives the free worker
+    min_frames: int = MIN_SPLIT_FRAMES
+    #: seconds from asking the running chunk to end early to the split-off part starting
+    #: on the free worker (on a cluster: the cut's round trip and a task to schedule)
+    handover_s: float = 0.0
+
+
+#: Splitting local chunks: the free worker is a process of this computer, at hand.
+LOCAL_SPLIT = SplitCost()
+
+
+def choose_split(
+    running: Mapping[int, Running],
+    backlog: int = 0,
+    cost: SplitCost = LOCAL_SPLIT,
+    frame_s: float | None = None,
+) -> tuple[int, int] | None:
     """Which running chunk to split for a free worker, and at which frame.
 
     ``backlog``: frames the free worker's encoder has still to finish (0: it is idle; more:
     it has drawn every frame of its chunk and takes the split-off part after that). The
     chunk with the most work left is cut where both parts take as long: its worker still
-    has its own encoder's backlog to finish, the free one an encoder to start. The render
-    then ends with both encoders busy, not one flushing alone. Chunks with every frame
-    drawn are not split. None if the split-off part would be under ``MIN_SPLIT_FRAMES``.
+    has its own encoder's backlog to finish, the free one an encoder to start and the
+    ``cost``'s handover to wait for (in frames of ``frame_s`` seconds, the running chunks'
+    pace; a handover with no pace measured yet is no split). The render then ends with
+    both encoders busy, not one flushing alone. Chunks with every frame drawn are not
+    split. None if the split-off part would be under ``cost.min_frames``.
     """
     drawing = {index: chunk for index, chunk in running.items() if chunk.next_frame < chunk.end}
-    if not drawing:
+    if not drawing or (cost.handover_s and not frame_s):
         return None
+    handover = cost.handover_s / frame_s if frame_s else 0.0
     index, chunk = max(drawing.items(), key=lambda item: item[1].work_left)
-    lead = ENCODE_SHARE * (chunk.unencoded - backlog) - START_FRAMES
+    lead = ENCODE_SHARE * (chunk.unencoded - backlog) - START_FRAMES - handover
     at = max(chunk.next_frame, ceil((chunk.next_frame + chunk.end - lead) / 2))
-    if chunk.end - at < MIN_SPLIT_FRAMES:
+    if chunk.end - at < cost.min_frames:
         return None
     return index, at
 

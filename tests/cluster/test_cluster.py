@@ -345,14 +345,25 @@ def test_ctrl_c_while_connecting_ends_the_command_at_once(small_qml: Path, tmp_p
     assert leftovers(tmp_path) == []
 
 
-def _idle_cost(dask_worker: Any) -> tuple[bool, float]:
-    """Whether the worker runs Dask's profiler, and its event-loop check interval (s)."""
-    return "profile" in dask_worker.periodic_callbacks, dask_worker._tick_interval
+def _idle_cost(dask_worker: Any) -> tuple[bool, float, float, float]:
+    """Whether the worker runs Dask's profiler; the intervals (s) of its event-loop check,
+    its system monitor and its memory monitor."""
+    callbacks = dask_worker.periodic_callbacks
+    return ("profile" in callbacks, dask_worker._tick_interval,
+            callbacks["monitor"].callback_time / 1000,
+            callbacks["memory_monitor"].callback_time / 1000)  # fmt: skip
 
 
-def test_workers_idle_without_the_profiler_and_check_their_loop_every_200ms(
-    two_workers: LocalCluster,
-) -> None:
+def _nanny_memory_checks(dask_worker: Any) -> float:
+    """The interval (s) at which a nanny checks its worker's memory (run on the nanny)."""
+    return float(dask_worker.periodic_callbacks["memory_monitor"].callback_time / 1000)
+
+
+def test_workers_cost_little_between_and_during_renders(two_workers: LocalCluster) -> None:
+    """No profiler, the event loop checked every 200 ms, the system monitor every 2 s and
+    memory every second (nanny and worker): the settings studio-render worker chooses."""
     with ClusterSession(two_workers.address) as session:
         answers = session.client.run(_idle_cost)
-    assert list(answers.values()) == [(False, 0.2)] * 2
+        nannies = session.client.run(_nanny_memory_checks, nanny=True)
+    assert list(answers.values()) == [(False, 0.2, 2.0, 1.0)] * 2
+    assert list(nannies.values()) == [1.0] * 2
