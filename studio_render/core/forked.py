@@ -34,9 +34,10 @@ _PR_SET_NAME = 15  # prctl(2)
 
 def can_fork() -> bool:
     """Whether this process may fork a worker now: Linux (macOS's system libraries are not
-    safe in a forked child; elsewhere, untested), not the frozen app (untested), no Qt
-    loaded, and this (the main) thread the only one, threads of C libraries included."""
-    if not sys.platform.startswith("linux") or getattr(sys, "frozen", False):
+    safe in a forked child; elsewhere, untested), no Qt loaded, and this (the main) thread
+    the only one, threads of C libraries included. The installed (frozen) app forks too:
+    its command line is the one artists run."""
+    if not sys.platform.startswith("linux"):
         return False
     if "PySide6" in sys.modules or threading.current_thread() is not threading.main_thread():
         return False
