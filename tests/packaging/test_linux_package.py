@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+import psutil
 import pytest
 
 from tests.media import frame_count
@@ -371,6 +372,48 @@ def test_a_signal_while_the_app_starts(unpacked: Unpacked, frozen: Frozen) -> No
         assert err.strip() == f"Render cancelled ({signum.name}).", err
         left = [p.name for p in frozen.cwd.iterdir() if "studio-render" in p.name]
         assert not out.exists() and not left, left
+
+
+def _command_line_and_workers(pid: int) -> tuple[str, list[str]] | None:
+    """The app's command line below ``pid`` (its memory map) and the names of its worker
+    processes, once each is known for what it is: forked (renamed ``studio-worker``) or
+    a new Python (``--worker``). None until then."""
+    try:
+        top = psutil.Process(pid)  # the launcher, which runs the app in its place (exec)
+        tree = [top, *top.children(recursive=True)]
+        cli = next(p for p in tree if p.name() == "studio-render" and "render" in p.cmdline())
+        workers = [p for p in cli.children() if p.name() != "ffmpeg"]
+        names = [p.name() if "--worker" not in p.cmdline() else "--worker" for p in workers]
+        if not names or "studio-render" in names:  # none yet, or one forked but unnamed
+            return None
+        return Path(f"/proc/{cli.pid}/maps").read_text(), names
+    except (StopIteration, psutil.Error, OSError):
+        return None
+
+
+def test_the_command_line_loads_no_qt_and_forks_its_workers(
+    unpacked: Unpacked, frozen: Frozen
+) -> None:
+    """PyInstaller's own PySide6 hook imports Qt as every process starts; the app's hook
+    (packaging/rth_qt_paths.py) does not, so its command line runs without Qt and forks
+    its Lottie workers, as the source tree's does (core/forked.py)."""
+    composition = unpacked.resources / "demo" / "demo-lottie.json"
+    proc = subprocess.Popen(
+        [*frozen.prefix, str(frozen.command), "render", str(composition), "-o", "forked.mp4",
+         "-j", "2", "--progress", "none"],
+        cwd=frozen.cwd, env=frozen.env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    seen = None
+    while seen is None and proc.poll() is None:
+        seen = _command_line_and_workers(proc.pid)
+        time.sleep(0.002)
+    _out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert seen is not None, "the render ended before its workers were seen"
+    maps, names = seen
+    assert "libQt6Core" not in maps
+    assert names == ["studio-worker"] * len(names), names
 
 
 def test_headless_render_lottie(unpacked: Unpacked, frozen: Frozen) -> None:
