@@ -39,7 +39,7 @@ _POLL_S = 0.05
 #: From the engine's cut request to the split-off part starting on another machine: the
 #: request waits for this attempt's poll, the cut travels to the worker and its answer
 #: back as an event, then the new task is scheduled and handed to a booted process.
-#: Measured on simulated machines (benchmarks/cluster_bench.py): 0.07-0.2 s, more on a
+#: Measured on simulated machines (benchmarks/cluster_bench.py): 0.07-0.24 s, more on a
 #: busy computer.
 SPLIT_HANDOVER_S = 0.2
 #: A chunk the cluster drops (rather than fails) is submitted again this many times.
