@@ -264,18 +264,18 @@ class RenderCore:
             self._done.add(chunk.index)
             self.events.chunk_state_changed(chunk.index, ChunkState.DONE, 1.0)
         self.workers = workers
+        # what a split costs where the chunks run (a cluster's attempts say; see plan.py)
+        self._split_cost = getattr(self.chunk_attempt, "split_cost", LOCAL_SPLIT)
         if self.chunk_attempt is not None:
             self._release_workers()  # booted ahead, but the chunks run elsewhere
             self._attempt, self._threads = self.chunk_attempt, None
             # a cluster's attempts take a splitter too (see cluster/attempt.py)
             self._splits = bool(getattr(self.chunk_attempt, "splits_chunks", False))
-            self._split_cost = getattr(self.chunk_attempt, "split_cost", LOCAL_SPLIT)
         else:
             self.workers = workers or WorkerPool(job.info.kind)
             self._attempt = partial(run_chunk_attempt, workers=self.workers)
             self._threads = job.local_encoder_threads(self._concurrency)
             self._splits = not self._whole
-            self._split_cost = LOCAL_SPLIT
         if job.audio:  # encoded once, beside the chunks
             self._alive.add(Stage.AUDIO)
             self.host.submit_beside(

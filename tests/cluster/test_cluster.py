@@ -6,12 +6,14 @@ a killed worker, a chunk that keeps failing, versions, listening addresses.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -269,6 +271,32 @@ def test_the_cluster_probe_refuses_a_bad_composition_as_a_local_render_does(
     assert leftovers(tmp_path) == []
 
 
+@contextlib.contextmanager
+def _cluster_render(scene: Path, out: Path, address: str) -> Iterator[subprocess.Popen[str]]:
+    """``studio-render render SCENE -o OUT --cluster ADDRESS``, killed if still running
+    when the block ends."""
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "studio_render", "render", str(scene), "-o", str(out),
+         "--cluster", address, "--progress", "none"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    try:
+        yield cli
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+            cli.wait()
+
+
+def _ctrl_c(cli: subprocess.Popen[str], timeout: float) -> None:
+    """Ctrl-C: the command ends within ``timeout`` with the one line and 130."""
+    cli.send_signal(signal.SIGINT)
+    _, stderr = cli.communicate(timeout=timeout)
+    assert cli.returncode == 130, stderr
+    assert stderr == "Render cancelled (SIGINT).\n"
+
+
 #: A scene that takes 20 s to load (its script spins): a probe still running when stopped.
 SLOW_TO_LOAD = """import QtQuick
 Rectangle { width: 64; height: 64; property int frame: 0; property int durationInFrames: 4
@@ -292,13 +320,7 @@ def test_ctrl_c_during_the_cluster_probe_stops_the_probing_process_at_once(
         while len(before := spares()) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert len(before) == 2, "each worker has a booted process"
-        cli = subprocess.Popen(
-            [sys.executable, "-m", "studio_render", "render", str(scene), "-o",
-             str(tmp_path / "out.mkv"), "--cluster", two_workers.address, "--progress", "none"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        try:
+        with _cluster_render(scene, tmp_path / "out.mkv", two_workers.address) as cli:
             deadline = time.monotonic() + 60
             while len(taken := before - spares()) < 1 and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -306,14 +328,7 @@ def test_ctrl_c_during_the_cluster_probe_stops_the_probing_process_at_once(
             prober = psutil.Process(taken.pop())
             time.sleep(1.0)  # well inside the scene's 20 s load
             assert prober.is_running()
-            cli.send_signal(signal.SIGINT)
-            _, stderr = cli.communicate(timeout=15)
-        finally:
-            if cli.poll() is None:
-                cli.kill()
-                cli.wait()
-        assert cli.returncode == 130, stderr
-        assert stderr == "Render cancelled (SIGINT).\n"
+            _ctrl_c(cli, timeout=15)
         left = wait_gone([prober], 3.0)
         assert not left, "the probing process stopped at once"
         deadline = time.monotonic() + 10
@@ -325,23 +340,9 @@ def test_ctrl_c_during_the_cluster_probe_stops_the_probing_process_at_once(
 
 def test_ctrl_c_while_connecting_ends_the_command_at_once(small_qml: Path, tmp_path: Path) -> None:
     """Not after the connection attempt gives up (10 s): nothing is on a cluster yet."""
-    cli = subprocess.Popen(
-        [sys.executable, "-m", "studio_render", "render", str(small_qml), "-o",
-         str(tmp_path / "out.mkv"), "--cluster", f"127.0.0.1:{free_port()}",
-         "--progress", "none"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True,
-    )  # fmt: skip
-    try:
+    with _cluster_render(small_qml, tmp_path / "out.mkv", f"127.0.0.1:{free_port()}") as cli:
         time.sleep(2.0)  # importing Dask, or trying to connect
-        cli.send_signal(signal.SIGINT)
-        _, stderr = cli.communicate(timeout=6)
-    finally:
-        if cli.poll() is None:
-            cli.kill()
-            cli.wait()
-    assert cli.returncode == 130, stderr
-    assert stderr == "Render cancelled (SIGINT).\n"
+        _ctrl_c(cli, timeout=6)
     assert leftovers(tmp_path) == []
 
 
