@@ -9,6 +9,7 @@ and centring done by ThorVG.
 
 from __future__ import annotations
 
+import ctypes
 import gzip
 import json
 import shutil
@@ -20,8 +21,10 @@ from thorvg_python.animation.lottie import LottieAnimation
 from thorvg_python.base import Colorspace, Result
 from thorvg_python.canvas.sw import SwCanvas
 from thorvg_python.engine import Engine
+from thorvg_python.paint.picture import Picture
 from thorvg_python.paint.shape import Shape
 
+from studio_render.compositions import lottie_fixes
 from studio_render.core.composition import CompositionInfo, fit_rect
 from studio_render.core.errors import BadInput
 
@@ -50,7 +53,7 @@ class LottieFile:
         self.animation = LottieAnimation(engine())
         self._animation_alive = True
         self.picture = self.animation.get_picture()
-        if self.picture.load(str(json_path.resolve())) != Result.SUCCESS:
+        if _load(self.picture, json_path.resolve()) != Result.SUCCESS:
             self.close()
             raise BadInput(f"{name}: {_why_unreadable(json_path)}")
         _, width, height = self.picture.get_size()
@@ -84,6 +87,26 @@ class LottieFile:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+
+
+def _load(picture: Picture, json_path: Path) -> Result:
+    """Load ``json_path`` into ``picture``: from its path, or rewritten (see
+    :mod:`lottie_fixes`) from memory, images still found beside the file."""
+    try:
+        fixed = lottie_fixes.rewrite(json_path.read_bytes())
+    except OSError:
+        fixed = None  # ThorVG's own load then fails and names the problem
+    if fixed is None:
+        return picture.load(str(json_path))
+    # thorvg-python's load_data builds the resource path wrongly, so call ThorVG directly.
+    load_data = picture.thorvg_lib.tvg_picture_load_data
+    load_data.argtypes = [
+        ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_char_p,
+        ctypes.c_bool,
+    ]  # fmt: skip
+    load_data.restype = ctypes.c_int
+    folder = str(json_path.parent).encode()
+    return Result(load_data(picture._paint, fixed, len(fixed), b"lottie+json", folder, True))
 
 
 def unpack_lottie(path: Path, unpack_dir: Path | None) -> tuple[Path, Path | None]:

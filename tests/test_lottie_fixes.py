@@ -1,0 +1,112 @@
+"""ThorVG bugs worked around by rewriting a Lottie document before it is loaded
+(:mod:`studio_render.compositions.lottie_fixes`), checked on rendered pictures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from studio_render.compositions.lottie_fixes import rewrite
+from tests.cli import studio_render
+from tests.image_compare import read_png, write_png
+
+Easing = tuple[str, tuple[float, float], tuple[float, float]]  # name, out, in
+
+#: Two After Effects easing names that share their first 20 characters (ThorVG's limit).
+LINEAR: Easing = ("0p833_0p833_0p167_0p167", (0.167, 0.167), (0.833, 0.833))
+EASED: Easing = ("0p833_0p833_0p167_0p9", (0.167, 0.9), (0.833, 0.833))
+
+
+def _eased(u: float, out: tuple[float, float], into: tuple[float, float]) -> float:
+    """The progress a cubic-bezier easing (0,0)-out-into-(1,1) gives at time share ``u``."""
+
+    def bezier(t: float, a: float, b: float) -> float:
+        return 3 * a * t * (1 - t) ** 2 + 3 * b * t * t * (1 - t) + t**3
+
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if bezier(mid, out[0], into[0]) < u else (lo, mid)
+    return bezier(lo, out[1], into[1])
+
+
+def _square(index: int, y: int, colour: list[float], easing: Easing) -> dict[str, object]:
+    """A 20-pixel square layer sliding from x=20 to x=380 over frames 0-50."""
+    name, out, into = easing
+    position = {"a": 1, "k": [
+        {"t": 0, "s": [20, y], "n": name, "o": {"x": [out[0]], "y": [out[1]]},
+         "i": {"x": [into[0]], "y": [into[1]]}},
+        {"t": 50, "s": [380, y]},
+    ]}  # fmt: skip
+    shapes = [{"ty": "gr", "it": [
+        {"ty": "rc", "d": 1, "s": {"a": 0, "k": [20, 20]}, "p": {"a": 0, "k": [0, 0]},
+         "r": {"a": 0, "k": 0}},
+        {"ty": "fl", "c": {"a": 0, "k": colour}, "o": {"a": 0, "k": 100}, "r": 1},
+        {"ty": "tr", "p": {"a": 0, "k": [0, 0]}, "a": {"a": 0, "k": [0, 0]},
+         "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}, "o": {"a": 0, "k": 100}},
+    ]}]  # fmt: skip
+    transform = {"p": position, "a": {"a": 0, "k": [0, 0]}, "s": {"a": 0, "k": [100, 100]},
+                 "r": {"a": 0, "k": 0}, "o": {"a": 0, "k": 100}}  # fmt: skip
+    return {"ty": 4, "ind": index, "ip": 0, "op": 60, "st": 0, "sr": 1, "ks": transform,
+            "shapes": shapes}  # fmt: skip
+
+
+def _colliding_file(folder: Path) -> Path:
+    """A red square eased linearly above a blue one eased strongly, under names ThorVG
+    confuses, and a green image beside the file (so a rewritten document must still find
+    its images)."""
+    (folder / "images").mkdir()
+    write_png(folder / "images" / "dot.png", np.full((20, 20, 4), (0, 200, 0, 255), np.uint8))
+    image = {"ty": 2, "ind": 3, "refId": "dot", "ip": 0, "op": 60, "st": 0, "sr": 1, "ks": {
+        "p": {"a": 0, "k": [190, 90]}, "a": {"a": 0, "k": [0, 0]}, "s": {"a": 0, "k": [100, 100]},
+        "r": {"a": 0, "k": 0}, "o": {"a": 0, "k": 100}}}  # fmt: skip
+    doc = {
+        "v": "5.5.2", "fr": 30, "ip": 0, "op": 60, "w": 400, "h": 200,
+        "assets": [{"id": "dot", "w": 20, "h": 20, "u": "images/", "p": "dot.png", "e": 0}],
+        "layers": [image, _square(1, 40, [1, 0, 0, 1], LINEAR),
+                   _square(2, 160, [0, 0, 1, 1], EASED)],
+    }  # fmt: skip
+    path = folder / "two easings.json"
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def _centre_x(rgb: np.ndarray, channel: int) -> float:
+    others = [c for c in range(3) if c != channel]
+    mask = (rgb[..., channel] > 200) & (rgb[..., others].max(axis=2) < 60)
+    assert mask.sum() > 300, f"no square drawn in channel {channel}"
+    return float(np.nonzero(mask)[1].mean())
+
+
+def test_easings_whose_names_share_20_characters_keep_their_own_curves(tmp_path: Path) -> None:
+    """Each square is where its own easing puts it (ThorVG alone moves both alike), and
+    the image beside the file is still drawn."""
+    comp = _colliding_file(tmp_path)
+    done = studio_render("render", comp, "-o", tmp_path / "frames", "--preset", "png",
+                         "--frames", "20:21", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rgb = read_png(tmp_path / "frames" / "frame_000020.png")[..., :3]
+    for channel, (_, out, into) in ((0, LINEAR), (2, EASED)):
+        expected = 20 + 360 * _eased(20 / 50, out, into)
+        assert abs(_centre_x(rgb, channel) - expected) < 1.5, (channel, expected)
+    assert (rgb[95:105, 195:205] == (0, 200, 0)).all(), "the image beside the file is missing"
+
+
+def test_documents_without_confusable_names_are_loaded_untouched(corpus: Path) -> None:
+    """Only a document with easing names ThorVG would confuse is rewritten, and then only
+    those names: short, unique, never one already in the document."""
+    assert rewrite((corpus / "marker.json").read_bytes()) is None  # no names
+    assert rewrite((corpus / "confetti.json").read_bytes()) is None  # names all distinct
+    data = (
+        b'{"k":[{"n":["0p833_0p833_0p167_0p167"]},{"n": "0p833_0p833_0p167_0p179"},'
+        b'{"n":"~0"},{"n":"0p5_0p5"},{"n":"0p833_0p833_0p167_0p179"}]}'
+    )
+    fixed = rewrite(data)
+    assert fixed is not None
+    names = [k["n"] for k in json.loads(fixed)["k"]]
+    assert names[2:4] == ["~0", "0p5_0p5"]
+    first = names[0][0]
+    assert first not in ("~0", names[1]) and names[1] == names[4]
+    assert all(len(n) < 20 for n in (first, names[1]))
