@@ -20,15 +20,16 @@ from tests.image_compare import on_background, read_png
 from tests.lottie_reference import REFERENCE, reference_frames, render_and_compare
 
 #: Corpus files ThorVG does not draw as lottie-web does, and what is wrong (looked at
-#: side by side). A strict xfail: the test fails when one of them starts to match.
+#: side by side; ThorVG bugs that a rewrite of the document avoids are in lottie_fixes). A strict xfail: the test fails when one of them starts to match.
 KNOWN_MISMATCHES = {
     "confetti.json": "some dots a pixel or two larger or shifted while they fly out",
     "image_embedded.json": "the downscaled, rotated photo: fine detail resampled differently "
     "(ThorVG samples bilinearly, Chromium filters the downscale)",
     "image_test.json": "the downscaled, rotated photo: fine detail resampled differently",
-    "like.json": "the thumb's fill (a solid layer under a Difference mask) is paler",
-    "loader.json": "at frame 75 the morphing shape is still a square where lottie-web "
-    "(and rlottie) has rounded it into a circle",
+    "loader.json": "lottie-web is wrong at frame 75: the Round Corners radius is 0 there, so "
+    "the square ThorVG draws is right; lottie-web skips a zero radius without redrawing and "
+    "shows the circle left from an earlier frame (a fresh player starting at 75 draws the "
+    "square)",
     "loading.json": "at frame 90 the plane flying along its curved path is a pixel off "
     "(SSIM 0.983); the globe's spin, once 3-5 frames ahead, matches (see lottie_fixes)",
     "mnemonics.json": "two small rings placed by an expression sit elsewhere",

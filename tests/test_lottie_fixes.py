@@ -110,3 +110,29 @@ def test_documents_without_confusable_names_are_loaded_untouched(corpus: Path) -
     first = names[0][0]
     assert first not in ("~0", names[1]) and names[1] == names[4]
     assert all(len(n) < 20 for n in (first, names[1]))
+
+
+def test_a_translucent_solid_layer_is_drawn_at_its_own_opacity(tmp_path: Path) -> None:
+    """A solid layer fading in to 27% covers 27% of each pixel (ThorVG alone: 7%, its
+    opacity applied twice), keeps its colour, and an opaque solid stays as it was."""
+    fade = {"a": 1, "k": [{"t": 0, "s": [0], "o": {"x": [0], "y": [0]},
+                           "i": {"x": [1], "y": [1]}}, {"t": 10, "s": [27]}]}  # fmt: skip
+
+    def solid(index: int, colour: str, opacity: object, x: int) -> dict[str, object]:
+        transform = {"o": opacity, "p": {"a": 0, "k": [x, 0]}, "a": {"a": 0, "k": [0, 0]},
+                     "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}}  # fmt: skip
+        return {"ty": 1, "ind": index, "sc": colour, "sw": 50, "sh": 100, "ip": 0, "op": 30,
+                "st": 0, "sr": 1, "ks": transform}  # fmt: skip
+
+    doc = {"v": "5.5.2", "fr": 30, "ip": 0, "op": 30, "w": 100, "h": 100, "layers": [
+        solid(1, "#00b1ff", fade, 0), solid(2, "#ff8000", {"a": 0, "k": 100}, 50)]}  # fmt: skip
+    comp = tmp_path / "solids.json"
+    comp.write_text(json.dumps(doc))
+    done = studio_render("render", comp, "-o", tmp_path / "frames", "--preset", "png",
+                         "--frames", "20:21", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rgba = read_png(tmp_path / "frames" / "frame_000020.png").astype(int)
+    faded, opaque = rgba[10:90, 5:45], rgba[10:90, 55:95]
+    assert (abs(faded[..., 3] - 0.27 * 255) <= 2).all(), faded[0, 0]
+    assert (abs(faded[..., :3] - (0, 177, 255)) <= 3).all(), faded[0, 0]
+    assert (opaque == (255, 128, 0, 255)).all(), opaque[0, 0]

@@ -8,10 +8,16 @@ first 20 characters (After Effects names them by their values, e.g.
 ``0p833_0p833_0p167_0p167`` and ``0p833_0p833_0p167_0p179``) get one curve: a linear spin
 runs eased, minutes off by the middle. lottie-web keys its cache by the whole name, so
 renaming every long name to a short unique one keeps lottie-web's meaning.
+
+Solid layers: ThorVG 1.0 applies a solid layer's opacity twice (to the layer and again to
+its rectangle; fixed upstream after 1.1), so a solid at 27% draws at 7%. A solid layer
+that is not fully opaque becomes the shape layer lottie-web draws for it: a ``sw`` x ``sh``
+rectangle filled with ``sc``, its opacity, masks and matte left on the layer.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 #: ThorVG compares easing names up to this many characters.
@@ -24,7 +30,10 @@ _EASING_NAME = re.compile(rb'("n"\s*:\s*\[?\s*")([^"\\]*)(")')
 def rewrite(data: bytes) -> bytes | None:
     """``data`` rewritten so ThorVG draws it as lottie-web does, or None if it already
     would (as far as these rewrites know)."""
-    return _unique_easing_names(data)
+    renamed = _unique_easing_names(data)
+    current = data if renamed is None else renamed
+    solids = _translucent_solids_as_shapes(current) if b'"sc"' in current else None
+    return solids if solids is not None else renamed
 
 
 def _unique_easing_names(data: bytes) -> bytes | None:
@@ -48,3 +57,56 @@ def _unique_easing_names(data: bytes) -> bytes | None:
         return match.group(1) + short.get(name, name) + match.group(3)
 
     return _EASING_NAME.sub(rename, data)
+
+
+_HEX_COLOUR = re.compile(r"#([0-9a-fA-F]{2})([0-9a-fA-F]{2})([0-9a-fA-F]{2})")
+
+
+def _translucent_solids_as_shapes(data: bytes) -> bytes | None:
+    """Every solid layer not always fully opaque turned into a shape layer; None when
+    there is none (or the document is not JSON: ThorVG then names the problem)."""
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(doc, dict):
+        return None
+    groups = [doc, *(a for a in doc.get("assets") or [] if isinstance(a, dict))]
+    changed = False
+    for group in groups:
+        for layer in group.get("layers") or []:
+            if isinstance(layer, dict) and layer.get("ty") == 1 and _translucent(layer):
+                changed |= _solid_to_shape(layer)
+    if not changed:
+        return None
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _translucent(layer: dict[str, object]) -> bool:
+    """Whether a layer's opacity is animated or below 100."""
+    ks = layer.get("ks")
+    opacity = ks.get("o") if isinstance(ks, dict) else None
+    if not isinstance(opacity, dict):
+        return False
+    value = opacity.get("k", 100)
+    return bool(opacity.get("a")) or not isinstance(value, int | float) or value < 100
+
+
+def _solid_to_shape(layer: dict[str, object]) -> bool:
+    """Turn solid ``layer`` into a shape layer drawing its rectangle (False, untouched, when
+    its colour is not ``#rrggbb``: ThorVG draws other forms black either way)."""
+    colour = _HEX_COLOUR.fullmatch(str(layer.get("sc", "")))
+    width, height = layer.get("sw", 0), layer.get("sh", 0)
+    if colour is None or not isinstance(width, int | float) or not isinstance(height, int | float):
+        return False
+    rgb = [int(c, 16) / 255 for c in colour.groups()]
+    corners = [[0, 0], [width, 0], [width, height], [0, height]]
+    path = {"c": True, "v": corners, "i": [[0, 0]] * 4, "o": [[0, 0]] * 4}
+    layer["ty"] = 4
+    for key in ("sc", "sw", "sh"):
+        layer.pop(key, None)
+    layer["shapes"] = [
+        {"ty": "sh", "ks": {"a": 0, "k": path}},
+        {"ty": "fl", "r": 1, "c": {"a": 0, "k": [*rgb, 1]}, "o": {"a": 0, "k": 100}},
+    ]
+    return True
