@@ -20,20 +20,21 @@ from tests.image_compare import on_background, read_png
 from tests.lottie_reference import REFERENCE, reference_frames, render_and_compare
 
 #: Corpus files ThorVG does not draw as lottie-web does, and what is wrong (looked at
-#: side by side; ThorVG bugs that a rewrite of the document avoids are in lottie_fixes). A strict xfail: the test fails when one of them starts to match.
+#: side by side; ThorVG bugs that a rewrite of the document avoids are in lottie_fixes).
+#: A strict xfail: the test fails when one of them starts to match.
 KNOWN_MISMATCHES = {
-    "confetti.json": "some dots a pixel or two larger or shifted while they fly out",
-    "image_embedded.json": "the downscaled, rotated photo: fine detail resampled differently "
-    "(ThorVG samples bilinearly, Chromium filters the downscale)",
-    "image_test.json": "the downscaled, rotated photo: fine detail resampled differently",
+    "image_embedded.json": "the rotated photo sits about a pixel up and left of lottie-web's "
+    "(shifted by (0.5, 1) px it matches, SSIM 0.997): ThorVG and Chromium sample images "
+    "at different pixel positions",
+    "image_test.json": "the rotated, scaled photo sits about a pixel up and left of "
+    "lottie-web's (shifted, SSIM 0.993)",
     "loader.json": "lottie-web is wrong at frame 75: the Round Corners radius is 0 there, so "
     "the square ThorVG draws is right; lottie-web skips a zero radius without redrawing and "
     "shows the circle left from an earlier frame (a fresh player starting at 75 draws the "
     "square)",
-    "loading.json": "at frame 90 the plane flying along its curved path is a pixel off "
-    "(SSIM 0.983); the globe's spin, once 3-5 frames ahead, matches (see lottie_fixes)",
-    "mnemonics.json": "two small rings placed by an expression sit elsewhere",
-    "starts_transparent.json": "hairline seams where the two halves of each star meet",
+    "mnemonics.json": "two small rings stay where the file saved them: a rig expression "
+    "places them (pointOnPath through content(), effect()(1), parent) that ThorVG 1.0 "
+    "cannot evaluate",
     "windmill.json": "edge pixels along the door arch and a blade outline at frame 27 "
     "(0.2% of pixels; no difference to the eye)",
 }

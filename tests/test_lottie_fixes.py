@@ -95,10 +95,10 @@ def test_easings_whose_names_share_20_characters_keep_their_own_curves(tmp_path:
 
 
 def test_documents_without_confusable_names_are_loaded_untouched(corpus: Path) -> None:
-    """Only a document with easing names ThorVG would confuse is rewritten, and then only
-    those names: short, unique, never one already in the document."""
-    assert rewrite((corpus / "marker.json").read_bytes()) is None  # no names
-    assert rewrite((corpus / "confetti.json").read_bytes()) is None  # names all distinct
+    """A document with nothing to fix loads untouched; one with easing names ThorVG would
+    confuse gets only those names rewritten: short, unique, never one already in it."""
+    assert rewrite((corpus / "matte_two_item_with_lowerlayer.json").read_bytes()) is None
+    assert rewrite((corpus / "gears.json").read_bytes()) is None  # names all distinct
     data = (
         b'{"k":[{"n":["0p833_0p833_0p167_0p167"]},{"n": "0p833_0p833_0p167_0p179"},'
         b'{"n":"~0"},{"n":"0p5_0p5"},{"n":"0p833_0p833_0p167_0p179"}]}'
@@ -136,3 +136,54 @@ def test_a_translucent_solid_layer_is_drawn_at_its_own_opacity(tmp_path: Path) -
     assert (abs(faded[..., 3] - 0.27 * 255) <= 2).all(), faded[0, 0]
     assert (abs(faded[..., :3] - (0, 177, 255)) <= 3).all(), faded[0, 0]
     assert (opaque == (255, 128, 0, 255)).all(), opaque[0, 0]
+
+
+#: A curve from the bottom left to the top right, bowed towards the top left.
+START, END, OUT_TANGENT, IN_TANGENT = (50, 350), (350, 50), (0, -300), (-300, 0)
+
+
+def _along_curve(share: float) -> tuple[float, float]:
+    """The point at ``share`` of the curve's length, measured finely (20,000 pieces)."""
+    t = np.linspace(0, 1, 20001)[:, None]
+    c1, c2 = np.add(START, OUT_TANGENT), np.add(END, IN_TANGENT)
+    points = (1 - t) ** 3 * START + 3 * (1 - t) ** 2 * t * c1 + 3 * (1 - t) * t * t * c2
+    points += t**3 * END
+    lengths = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+    x, y = points[np.searchsorted(lengths, share * lengths[-1])]
+    return float(x), float(y)
+
+
+def test_a_dot_on_a_curved_path_is_where_its_share_of_the_length_puts_it(
+    tmp_path: Path,
+) -> None:
+    """A dot moving steadily along a curve over frames 0-40 is at k/40 of the curve's
+    length at frame k, whole frames and in-between ones (``--fps`` twice the file's)
+    alike. ThorVG alone estimates the length and is up to 2.6 px off here."""
+    dot = [{"ty": "gr", "it": [
+        {"ty": "el", "d": 1, "s": {"a": 0, "k": [16, 16]}, "p": {"a": 0, "k": [0, 0]}},
+        {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 100}, "r": 1},
+        {"ty": "tr", "p": {"a": 0, "k": [0, 0]}, "a": {"a": 0, "k": [0, 0]},
+         "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}, "o": {"a": 0, "k": 100}},
+    ]}]  # fmt: skip
+    path = {"a": 1, "k": [
+        {"t": 0, "s": list(START), "to": list(OUT_TANGENT), "ti": list(IN_TANGENT),
+         "o": {"x": 0, "y": 0}, "i": {"x": 1, "y": 1}},
+        {"t": 40, "s": list(END)},
+    ]}  # fmt: skip
+    transform = {"p": path, "a": {"a": 0, "k": [0, 0]}, "s": {"a": 0, "k": [100, 100]},
+                 "r": {"a": 0, "k": 0}, "o": {"a": 0, "k": 100}}  # fmt: skip
+    layer = {"ty": 4, "ind": 1, "ip": 0, "op": 60, "st": 0, "sr": 1, "ks": transform,
+             "shapes": dot}  # fmt: skip
+    comp = tmp_path / "curve.json"
+    comp.write_text(json.dumps({"v": "5.5.2", "fr": 30, "ip": 0, "op": 60, "w": 400, "h": 400,
+                                "layers": [layer]}))  # fmt: skip
+    for fps, frame, share in ((30, 12, 12 / 40), (30, 28, 28 / 40), (60, 17, 8.5 / 40)):
+        out = tmp_path / f"at {fps}"
+        done = studio_render("render", comp, "-o", out, "--preset", "png", "--fps", fps,
+                             "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        alpha = read_png(out / f"frame_{frame:06d}.png")[..., 3]
+        ys, xs = np.nonzero(alpha > 128)
+        centre = (xs.mean() + 0.5, ys.mean() + 0.5)
+        expected = _along_curve(share)
+        assert np.hypot(*np.subtract(centre, expected)) < 0.75, (fps, frame, centre, expected)

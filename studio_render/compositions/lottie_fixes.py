@@ -13,12 +13,16 @@ Solid layers: ThorVG 1.0 applies a solid layer's opacity twice (to the layer and
 its rectangle; fixed upstream after 1.1), so a solid at 27% draws at 7%. A solid layer
 that is not fully opaque becomes the shape layer lottie-web draws for it: a ``sw`` x ``sh``
 rectangle filled with ``sc``, its opacity, masks and matte left on the layer.
+
+Motion paths: see :mod:`lottie_motion`.
 """
 
 from __future__ import annotations
 
 import json
 import re
+
+from studio_render.compositions.lottie_motion import bake_curved_motion
 
 #: ThorVG compares easing names up to this many characters.
 _THORVG_NAME_CHARS = 20
@@ -32,8 +36,19 @@ def rewrite(data: bytes) -> bytes | None:
     would (as far as these rewrites know)."""
     renamed = _unique_easing_names(data)
     current = data if renamed is None else renamed
-    solids = _translucent_solids_as_shapes(current) if b'"sc"' in current else None
-    return solids if solids is not None else renamed
+    if b'"sc"' not in current and b'"to"' not in current:
+        return renamed  # no solid layer, no motion path: nothing to parse
+    try:
+        doc = json.loads(current)
+    except ValueError:
+        return renamed  # not JSON: ThorVG's load then fails and names the problem
+    if not isinstance(doc, dict):
+        return renamed
+    solids = _translucent_solids_as_shapes(doc)
+    paths = bake_curved_motion(doc)
+    if not (solids or paths):
+        return renamed
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _unique_easing_names(data: bytes) -> bytes | None:
@@ -62,24 +77,19 @@ def _unique_easing_names(data: bytes) -> bytes | None:
 _HEX_COLOUR = re.compile(r"#([0-9a-fA-F]{2})([0-9a-fA-F]{2})([0-9a-fA-F]{2})")
 
 
-def _translucent_solids_as_shapes(data: bytes) -> bytes | None:
-    """Every solid layer not always fully opaque turned into a shape layer; None when
-    there is none (or the document is not JSON: ThorVG then names the problem)."""
-    try:
-        doc = json.loads(data)
-    except ValueError:
-        return None
-    if not isinstance(doc, dict):
-        return None
-    groups = [doc, *(a for a in doc.get("assets") or [] if isinstance(a, dict))]
+def _translucent_solids_as_shapes(doc: dict[str, object]) -> bool:
+    """Turn every solid layer not always fully opaque into a shape layer; whether any was."""
+    assets = doc.get("assets")
+    groups = (
+        [doc, *(a for a in assets if isinstance(a, dict))] if isinstance(assets, list) else [doc]
+    )
     changed = False
     for group in groups:
-        for layer in group.get("layers") or []:
+        layers = group.get("layers")
+        for layer in layers if isinstance(layers, list) else []:
             if isinstance(layer, dict) and layer.get("ty") == 1 and _translucent(layer):
                 changed |= _solid_to_shape(layer)
-    if not changed:
-        return None
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    return changed
 
 
 def _translucent(layer: dict[str, object]) -> bool:
