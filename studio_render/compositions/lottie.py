@@ -93,7 +93,7 @@ def _load(picture: Picture, json_path: Path) -> Result:
     """Load ``json_path`` into ``picture``: from its path, or rewritten (see
     :mod:`lottie_fixes`) from memory, images still found beside the file."""
     try:
-        fixed = lottie_fixes.rewrite(json_path.read_bytes())
+        fixed = _rewritten(json_path.read_bytes())
     except OSError:
         fixed = None  # ThorVG's own load then fails and names the problem
     if fixed is None:
@@ -107,6 +107,19 @@ def _load(picture: Picture, json_path: Path) -> Result:
     load_data.restype = ctypes.c_int
     folder = str(json_path.parent).encode()
     return Result(load_data(picture._paint, fixed, len(fixed), b"lottie+json", folder, True))
+
+
+#: The last document rewritten and its rewrite: a worker loads its composition for the
+#: probe and again for its chunks, and a rewrite can take a tenth of a second.
+_last_rewrite: tuple[bytes, bytes | None] | None = None
+
+
+def _rewritten(data: bytes) -> bytes | None:
+    """:func:`lottie_fixes.rewrite` of ``data``, remembered for the next load of it."""
+    global _last_rewrite
+    if _last_rewrite is None or _last_rewrite[0] != data:
+        _last_rewrite = (data, lottie_fixes.rewrite(data))
+    return _last_rewrite[1]
 
 
 def unpack_lottie(path: Path, unpack_dir: Path | None) -> tuple[Path, Path | None]:

@@ -143,13 +143,21 @@ def _sampled_curve(
     weights = _WEIGHTS
     if len(start) == 2 and start != end and _on_line(start, end, c1) and _on_line(start, end, c2):
         weights = _STRAIGHT
-    columns = list(zip(start, c1, c2, end, strict=True))
-    points = [
-        [w0 * a + w1 * b + w2 * c + w3 * d for a, b, c, d in columns] for w0, w1, w2, w3 in weights
-    ]
-    lengths = [0.0]
-    for previous, point in itertools.pairwise(points):
-        lengths.append(lengths[-1] + math.dist(previous, point))
+    if len(start) in (2, 3) and start[2:] == c1[2:] == c2[2:] == end[2:]:
+        # the usual case, z (if any) staying put, spelt out: a third of the time
+        (ax, ay), (bx, by), (cx, cy), (dx, dy) = start[:2], c1[:2], c2[:2], end[:2]
+        z = start[2:]
+        points = [
+            [w0 * ax + w1 * bx + w2 * cx + w3 * dx, w0 * ay + w1 * by + w2 * cy + w3 * dy, *z]
+            for w0, w1, w2, w3 in weights
+        ]
+    else:
+        columns = list(zip(start, c1, c2, end, strict=True))
+        points = [
+            [w0 * a + w1 * b + w2 * c + w3 * d for a, b, c, d in columns]
+            for w0, w1, w2, w3 in weights
+        ]
+    lengths = [0.0, *itertools.accumulate(map(math.dist, points, points[1:]))]
     return points, lengths
 
 
