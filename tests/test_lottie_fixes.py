@@ -7,16 +7,20 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from studio_render.compositions.lottie_fixes import rewrite
 from tests.cli import studio_render
 from tests.image_compare import read_png, write_png
 
-Easing = tuple[str, tuple[float, float], tuple[float, float]]  # name, out, in
+Easing = tuple[str | None, tuple[float, float], tuple[float, float]]  # name, out, in
 
 #: Two After Effects easing names that share their first 20 characters (ThorVG's limit).
 LINEAR: Easing = ("0p833_0p833_0p167_0p167", (0.167, 0.167), (0.833, 0.833))
 EASED: Easing = ("0p833_0p833_0p167_0p9", (0.167, 0.9), (0.833, 0.833))
+#: Two unnamed overshooting easings: ThorVG keys them "0.83_0.83_0.30_-0.2", cut at 19 characters.
+OVERSHOOT: Easing = (None, (0.3, -0.2), (0.833, 0.833))
+DEEPER: Easing = (None, (0.3, -0.29), (0.833, 0.833))
 
 
 def _eased(u: float, out: tuple[float, float], into: tuple[float, float]) -> float:
@@ -35,11 +39,11 @@ def _eased(u: float, out: tuple[float, float], into: tuple[float, float]) -> flo
 def _square(index: int, y: int, colour: list[float], easing: Easing) -> dict[str, object]:
     """A 20-pixel square layer sliding from x=20 to x=380 over frames 0-50."""
     name, out, into = easing
-    position = {"a": 1, "k": [
-        {"t": 0, "s": [20, y], "n": name, "o": {"x": [out[0]], "y": [out[1]]},
-         "i": {"x": [into[0]], "y": [into[1]]}},
-        {"t": 50, "s": [380, y]},
-    ]}  # fmt: skip
+    first = {"t": 0, "s": [20, y], "o": {"x": [out[0]], "y": [out[1]]},
+             "i": {"x": [into[0]], "y": [into[1]]}}  # fmt: skip
+    if name is not None:
+        first["n"] = name
+    position = {"a": 1, "k": [first, {"t": 50, "s": [380, y]}]}
     shapes = [{"ty": "gr", "it": [
         {"ty": "rc", "d": 1, "s": {"a": 0, "k": [20, 20]}, "p": {"a": 0, "k": [0, 0]},
          "r": {"a": 0, "k": 0}},
@@ -53,10 +57,9 @@ def _square(index: int, y: int, colour: list[float], easing: Easing) -> dict[str
             "shapes": shapes}  # fmt: skip
 
 
-def _colliding_file(folder: Path) -> Path:
-    """A red square eased linearly above a blue one eased strongly, under names ThorVG
-    confuses, and a green image beside the file (so a rewritten document must still find
-    its images)."""
+def _colliding_file(folder: Path, red: Easing, blue: Easing) -> Path:
+    """A red square above a blue one, eased differently under keys ThorVG confuses, and a
+    green image beside the file (so a rewritten document must still find its images)."""
     (folder / "images").mkdir()
     write_png(folder / "images" / "dot.png", np.full((20, 20, 4), (0, 200, 0, 255), np.uint8))
     image = {"ty": 2, "ind": 3, "refId": "dot", "ip": 0, "op": 60, "st": 0, "sr": 1, "ks": {
@@ -65,8 +68,7 @@ def _colliding_file(folder: Path) -> Path:
     doc = {
         "v": "5.5.2", "fr": 30, "ip": 0, "op": 60, "w": 400, "h": 200,
         "assets": [{"id": "dot", "w": 20, "h": 20, "u": "images/", "p": "dot.png", "e": 0}],
-        "layers": [image, _square(1, 40, [1, 0, 0, 1], LINEAR),
-                   _square(2, 160, [0, 0, 1, 1], EASED)],
+        "layers": [image, _square(1, 40, [1, 0, 0, 1], red), _square(2, 160, [0, 0, 1, 1], blue)],
     }  # fmt: skip
     path = folder / "two easings.json"
     path.write_text(json.dumps(doc))
@@ -80,15 +82,19 @@ def _centre_x(rgb: np.ndarray, channel: int) -> float:
     return float(np.nonzero(mask)[1].mean())
 
 
-def test_easings_whose_names_share_20_characters_keep_their_own_curves(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("red", "blue"), [(LINEAR, EASED), (OVERSHOOT, DEEPER)])
+def test_easings_that_thorvg_would_confuse_keep_their_own_curves(
+    red: Easing, blue: Easing, tmp_path: Path
+) -> None:
     """Each square is where its own easing puts it (ThorVG alone moves both alike), and
-    the image beside the file is still drawn."""
-    comp = _colliding_file(tmp_path)
+    the image beside the file is still drawn: easings named alike in their first 20
+    characters, and unnamed ones alike to two decimals."""
+    comp = _colliding_file(tmp_path, red, blue)
     done = studio_render("render", comp, "-o", tmp_path / "frames", "--preset", "png",
                          "--frames", "20:21", "--progress", "none")  # fmt: skip
     assert done.returncode == 0, done.stderr
     rgb = read_png(tmp_path / "frames" / "frame_000020.png")[..., :3]
-    for channel, (_, out, into) in ((0, LINEAR), (2, EASED)):
+    for channel, (_, out, into) in ((0, red), (2, blue)):
         expected = 20 + 360 * _eased(20 / 50, out, into)
         assert abs(_centre_x(rgb, channel) - expected) < 1.5, (channel, expected)
     assert (rgb[95:105, 195:205] == (0, 200, 0)).all(), "the image beside the file is missing"

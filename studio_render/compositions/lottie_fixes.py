@@ -7,7 +7,10 @@ compares names with ``strncmp(a, b, 20)``, so two different easings whose names 
 first 20 characters (After Effects names them by their values, e.g.
 ``0p833_0p833_0p167_0p167`` and ``0p833_0p833_0p167_0p179``) get one curve: a linear spin
 runs eased, minutes off by the middle. lottie-web keys its cache by the whole name, so
-renaming every long name to a short unique one keeps lottie-web's meaning.
+renaming every long name to a short unique one keeps lottie-web's meaning. A keyframe
+without a name gets a key of its values rounded to two decimals (``%.2f``, cut at 19
+characters), so easings alike to 0.005, or two overshoots such as -0.27 and -0.29, share a
+curve too: each such easing gets a short name of its own.
 
 Solid layers: ThorVG 1.0 applies a solid layer's opacity twice (to the layer and again to
 its rectangle; fixed upstream after 1.1), so a solid at 27% draws at 7%. A solid layer
@@ -29,6 +32,8 @@ _THORVG_NAME_CHARS = 20
 
 #: A keyframe's easing name: ``"n": "..."`` or ``"n": ["...", ...]`` (first name).
 _EASING_NAME = re.compile(rb'("n"\s*:\s*\[?\s*")([^"\\]*)(")')
+#: A keyframe's easing (its ``"i"`` object; a path's ``"i"`` is a list).
+_EASING = re.compile(rb'"i"\s*:\s*\{')
 
 
 def rewrite(data: bytes) -> bytes | None:
@@ -36,19 +41,41 @@ def rewrite(data: bytes) -> bytes | None:
     would (as far as these rewrites know)."""
     renamed = _unique_easing_names(data)
     current = data if renamed is None else renamed
-    if b'"sc"' not in current and b'"to"' not in current:
-        return renamed  # no solid layer, no motion path: nothing to parse
+    names = sum(len(m.group(2)) > 1 for m in _EASING_NAME.finditer(current))  # not dashes
+    unnamed = len(_EASING.findall(current)) > names
+    if not unnamed and b'"sc"' not in current and b'"to"' not in current:
+        return renamed  # no unnamed easing, solid layer or motion path: nothing to parse
     try:
         doc = json.loads(current)
     except ValueError:
         return renamed  # not JSON: ThorVG's load then fails and names the problem
     if not isinstance(doc, dict):
         return renamed
+    named = _name_unnamed_easings(doc) if unnamed else False
     solids = _translucent_solids_as_shapes(doc)
     paths = bake_curved_motion(doc)
-    if not (solids or paths):
+    if not (named or solids or paths):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _name_unnamed_easings(doc: dict[str, object]) -> bool:
+    """Give every keyframe easing without a name one of its own, ``~e0``, ``~e1``, …
+    (one per distinct curve); whether any had none."""
+    names: dict[str, str] = {}
+    stack: list[object] = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            ease_in, ease_out = item.get("i"), item.get("o")
+            if isinstance(ease_in, dict) and isinstance(ease_out, dict) and "n" not in item:
+                curve = json.dumps([ease_out.get("x"), ease_out.get("y"), ease_in.get("x"),
+                                    ease_in.get("y")])  # fmt: skip
+                item["n"] = names.setdefault(curve, f"~e{len(names)}")
+            stack.extend(v for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list) and item and isinstance(item[0], dict | list):
+            stack.extend(item)
+    return bool(names)
 
 
 def _unique_easing_names(data: bytes) -> bytes | None:
