@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from studio_render.compositions.lottie_fixes import rewrite
 from tests.cli import studio_render
@@ -193,3 +195,32 @@ def test_a_dot_on_a_curved_path_is_where_its_share_of_the_length_puts_it(
         centre = (xs.mean() + 0.5, ys.mean() + 0.5)
         expected = _along_curve(share)
         assert np.hypot(*np.subtract(centre, expected)) < 0.75, (fps, frame, centre, expected)
+
+
+_KEYS = ["a", "k", "t", "s", "e", "to", "ti", "i", "o", "x", "y", "n", "h", "ty", "sc", "sw",
+         "sh", "ks", "layers", "assets", "ao", "p"]  # fmt: skip
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 3) | st.floats(-1e3, 1e3) | st.sampled_from(
+        ["#00b1ff", "0p833_0p833_0p167_0p167", "0p833_0p833_0p167_0p179", "~0"]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_KEYS), inner,
+                                                                  max_size=6),
+    max_leaves=40,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(doc=st.dictionaries(st.sampled_from(_KEYS), _VALUES, max_size=6))
+def test_any_document_is_rewritten_to_json_or_left_alone(doc: dict[str, object]) -> None:
+    """Whatever shape a document has, the rewrite never fails: it leaves the document
+    alone or gives JSON (ThorVG then reads it, or names what is wrong with it)."""
+    fixed = rewrite(json.dumps(doc).encode())
+    if fixed is not None:
+        assert isinstance(json.loads(fixed), dict)
+
+
+def test_a_segment_of_a_billion_frames_is_left_to_thorvg() -> None:
+    """A malformed file's endless curved segment loads at once, unbaked."""
+    key = {"t": 0, "s": [0, 0], "to": [10, 0], "ti": [0, 10], "o": {"x": 0.2, "y": 0},
+           "i": {"x": 0.8, "y": 1}, "n": "e"}  # fmt: skip
+    doc = {"layers": [{"ks": {"p": {"a": 1, "k": [key, {"t": 1e9, "s": [100, 100]}]}}}]}
+    assert rewrite(json.dumps(doc).encode()) is None

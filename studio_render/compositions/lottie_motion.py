@@ -22,6 +22,10 @@ _CURVE_SAMPLES = 150
 _TOLERANCE = 0.05
 #: Shortest baked piece, in frames.
 _FINEST = 1 / 8
+#: Segments longer than this (frames), and any past this many baked keyframes in one
+#: document, are left to ThorVG: a malformed file must not take minutes to load.
+_LONGEST_SEGMENT = 20_000
+_MOST_KEYFRAMES = 200_000
 
 Point = list[float]
 
@@ -30,8 +34,9 @@ def bake_curved_motion(doc: dict[str, object]) -> bool:
     """Bake, in place, every animated property of ``doc`` that has curved segments and
     no expression; whether any was."""
     changed = False
+    budget = _MOST_KEYFRAMES
     stack: list[object] = [doc]
-    while stack:
+    while stack and budget > 0:
         item = stack.pop()
         if isinstance(item, dict):
             frames = item.get("k")
@@ -40,6 +45,7 @@ def bake_curved_motion(doc: dict[str, object]) -> bool:
                 baked = _bake_property(frames)
                 if baked is not None:
                     item["k"] = baked
+                    budget -= len(baked)
                     changed = True
                 continue
             # an auto-oriented layer turns along its own path: keep ThorVG's tangents there
@@ -93,7 +99,9 @@ def _curved_segment(key: object, after: object) -> Segment | None:
     assert isinstance(t0, int | float) and isinstance(t1, int | float)
     assert isinstance(out_t, list) and isinstance(in_t, list)
     assert isinstance(start, list) and isinstance(end, list)
-    if t1 <= t0 or not (any(out_t) or any(in_t)) or len(start) < len(out_t) > len(end):
+    if not 0 < t1 - t0 <= _LONGEST_SEGMENT or not (any(out_t) or any(in_t)):
+        return None
+    if len(start) < len(out_t) > len(end):
         return None
     return float(t0), float(t1), start, end, out_t, in_t, ease_out, ease_in
 
