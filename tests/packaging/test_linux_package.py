@@ -381,7 +381,9 @@ def _command_line_and_workers(pid: int) -> tuple[str, list[str]] | None:
     try:
         top = psutil.Process(pid)  # the launcher, which runs the app in its place (exec)
         tree = [top, *top.children(recursive=True)]
-        cli = next(p for p in tree if p.name() == "studio-render" and "render" in p.cmdline())
+        cli = next(  # the app itself: the launcher, a shell script, has the same name
+            p for p in tree if Path(p.exe()).name == "studio-render" and "render" in p.cmdline()
+        )
         workers = [p for p in cli.children() if p.name() != "ffmpeg"]
         names = [p.name() if "--worker" not in p.cmdline() else "--worker" for p in workers]
         if not names or "studio-render" in names:  # none yet, or one forked but unnamed
