@@ -120,8 +120,8 @@ class OutputForm(QWidget):
         self.lottie_renderer.addItem("ThorVG", "thorvg")
         self.lottie_renderer.addItem("rlottie (whole frames only)", "rlottie")
         self.lottie_renderer.setToolTip(
-            "Lottie: ThorVG matches lottie-web on most files; rlottie on some others "
-            "(it draws whole frames only: no other frame rate)"
+            "Lottie: ThorVG matches lottie-web on most files; rlottie draws rotated or "
+            "scaled images a little closer (it draws whole frames only: no other frame rate)"
         )
         self.lottie_renderer.currentIndexChanged.connect(self._on_lottie_renderer_changed)
 
