@@ -105,7 +105,7 @@ def test_easings_that_thorvg_would_confuse_keep_their_own_curves(
 def test_documents_without_confusable_names_are_loaded_untouched(corpus: Path) -> None:
     """A document with nothing to fix loads untouched; one with easing names ThorVG would
     confuse gets only those names rewritten: short, unique, never one already in it."""
-    assert rewrite((corpus / "matte_two_item_with_lowerlayer.json").read_bytes()) is None
+    assert rewrite((corpus / "mask.json").read_bytes()) is None
     assert rewrite((corpus / "gears.json").read_bytes()) is None  # names all distinct
     data = (
         b'{"k":[{"n":["0p833_0p833_0p167_0p167"]},{"n": "0p833_0p833_0p167_0p179"},'
@@ -224,3 +224,21 @@ def test_a_segment_of_a_billion_frames_is_left_to_thorvg() -> None:
            "i": {"x": 0.8, "y": 1}, "n": "e"}  # fmt: skip
     doc = {"layers": [{"ks": {"p": {"a": 1, "k": [key, {"t": 1e9, "s": [100, 100]}]}}}]}
     assert rewrite(json.dumps(doc).encode()) is None
+
+
+def test_a_layer_shows_from_its_in_point_to_its_out_point_to_the_frame(tmp_path: Path) -> None:
+    """A square with in point 5.00000020365417 and out point 10.0000002 (as After Effects
+    writes them) is hidden at frame 5 and shown at frames 6 and 10, as lottie-web draws it;
+    ThorVG alone, reading both as 32-bit floats (5.0, 10.0), shows it one frame early and
+    hides it one frame early."""
+    square = _square(1, 100, [1, 0, 0, 1], LINEAR)
+    square.update(ip=5.00000020365417, op=10.0000002)
+    comp = tmp_path / "in and out.json"
+    comp.write_text(json.dumps({"v": "5.5.2", "fr": 30, "ip": 0, "op": 20, "w": 400, "h": 200,
+                                "layers": [square]}))  # fmt: skip
+    done = studio_render("render", comp, "-o", tmp_path / "frames", "--preset", "png",
+                         "--frames", "5:11", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    shown = {n: bool(read_png(tmp_path / "frames" / f"frame_{n:06d}.png")[..., 3].any())
+             for n in (5, 6, 10)}  # fmt: skip
+    assert shown == {5: False, 6: True, 10: True}

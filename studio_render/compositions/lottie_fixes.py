@@ -17,6 +17,11 @@ its rectangle; fixed upstream after 1.1), so a solid at 27% draws at 7%. A solid
 that is not fully opaque becomes the shape layer lottie-web draws for it: a ``sw`` x ``sh``
 rectangle filled with ``sc``, its opacity, masks and matte left on the layer.
 
+In and out points: ThorVG reads a layer's ``ip`` and ``op`` as 32-bit floats, so one just
+past a whole frame (After Effects writes 5.00000020365417) becomes that frame, and the
+layer shows a frame early or hides a frame early. Such a point is moved to the next 32-bit
+float past it.
+
 Motion paths: see :mod:`lottie_motion`.
 """
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 
 from studio_render.compositions.lottie_motion import bake_curved_motion
 
@@ -34,6 +40,8 @@ _THORVG_NAME_CHARS = 20
 _EASING_NAME = re.compile(rb'("n"\s*:\s*\[?\s*")([^"\\]*)(")')
 #: A keyframe's easing (its ``"i"`` object; a path's ``"i"`` is a list).
 _EASING = re.compile(rb'"i"\s*:\s*\{')
+#: A fractional in or out point.
+_IN_OUT = re.compile(rb'"[io]p"\s*:\s*(-?\d+\.\d+(?:[eE][-+]?\d+)?)')
 
 
 def rewrite(data: bytes) -> bytes | None:
@@ -43,8 +51,9 @@ def rewrite(data: bytes) -> bytes | None:
     current = data if renamed is None else renamed
     names = sum(len(m.group(2)) > 1 for m in _EASING_NAME.finditer(current))  # not dashes
     unnamed = len(_EASING.findall(current)) > names
-    if not unnamed and b'"sc"' not in current and b'"to"' not in current:
-        return renamed  # no unnamed easing, solid layer or motion path: nothing to parse
+    points = any(_float32(float(m[1])) < float(m[1]) for m in _IN_OUT.finditer(current))
+    if not (unnamed or points) and b'"sc"' not in current and b'"to"' not in current:
+        return renamed  # nothing for the rewrites below: no need to parse
     try:
         doc = json.loads(current)
     except ValueError:
@@ -52,9 +61,10 @@ def rewrite(data: bytes) -> bytes | None:
     if not isinstance(doc, dict):
         return renamed
     named = _name_unnamed_easings(doc) if unnamed else False
+    moved = _in_out_points_past_their_frames(doc) if points else False
     solids = _translucent_solids_as_shapes(doc)
     paths = bake_curved_motion(doc)
-    if not (named or solids or paths):
+    if not (named or moved or solids or paths):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -76,6 +86,34 @@ def _name_unnamed_easings(doc: dict[str, object]) -> bool:
         elif isinstance(item, list) and item and isinstance(item[0], dict | list):
             stack.extend(item)
     return bool(names)
+
+
+def _in_out_points_past_their_frames(doc: dict[str, object]) -> bool:
+    """Move every layer's ``ip``/``op`` that a 32-bit float would round down to the next
+    32-bit float up; whether any was."""
+    moved = False
+    for layer in _layers(doc):
+        for key in ("ip", "op"):
+            value = layer.get(key)
+            if isinstance(value, float) and _float32(value) < value:
+                layer[key] = _float32_above(value)
+                moved = True
+    return moved
+
+
+def _float32(value: float) -> float:
+    """``value`` as a 32-bit float reads it (unchanged beyond the 32-bit range)."""
+    try:
+        return float(struct.unpack("<f", struct.pack("<f", value))[0])
+    except OverflowError:
+        return value
+
+
+def _float32_above(value: float) -> float:
+    """The smallest 32-bit float above ``value``, whose 32-bit rounding is below it."""
+    bits = struct.unpack("<I", struct.pack("<f", _float32(value)))[0]
+    bits += 1 if value > 0 else -1  # a negative float grows towards zero
+    return float(struct.unpack("<f", struct.pack("<I", bits))[0])
 
 
 def _unique_easing_names(data: bytes) -> bytes | None:
@@ -106,17 +144,25 @@ _HEX_COLOUR = re.compile(r"#([0-9a-fA-F]{2})([0-9a-fA-F]{2})([0-9a-fA-F]{2})")
 
 def _translucent_solids_as_shapes(doc: dict[str, object]) -> bool:
     """Turn every solid layer not always fully opaque into a shape layer; whether any was."""
+    changed = False
+    for layer in _layers(doc):
+        if layer.get("ty") == 1 and _translucent(layer):
+            changed |= _solid_to_shape(layer)
+    return changed
+
+
+def _layers(doc: dict[str, object]) -> list[dict[str, object]]:
+    """The layers of the composition and of every precomposition in its assets."""
     assets = doc.get("assets")
     groups = (
         [doc, *(a for a in assets if isinstance(a, dict))] if isinstance(assets, list) else [doc]
     )
-    changed = False
+    found: list[dict[str, object]] = []
     for group in groups:
         layers = group.get("layers")
-        for layer in layers if isinstance(layers, list) else []:
-            if isinstance(layer, dict) and layer.get("ty") == 1 and _translucent(layer):
-                changed |= _solid_to_shape(layer)
-    return changed
+        if isinstance(layers, list):
+            found.extend(layer for layer in layers if isinstance(layer, dict))
+    return found
 
 
 def _translucent(layer: dict[str, object]) -> bool:
