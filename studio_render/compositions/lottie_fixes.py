@@ -47,11 +47,11 @@ _IN_OUT = re.compile(rb'"[io]p"\s*:\s*(-?\d+\.\d+(?:[eE][-+]?\d+)?)')
 def rewrite(data: bytes) -> bytes | None:
     """``data`` rewritten so ThorVG draws it as lottie-web does, or None if it already
     would (as far as these rewrites know)."""
-    renamed = _unique_easing_names(data)
-    current = data if renamed is None else renamed
-    names = sum(len(m.group(2)) > 1 for m in _EASING_NAME.finditer(current))  # not dashes
-    unnamed = len(_EASING.findall(current)) > names
-    points = any(_float32(float(m[1])) < float(m[1]) for m in _IN_OUT.finditer(current))
+    names = [m.group(2) for m in _EASING_NAME.finditer(data)]
+    renamed = _unique_easing_names(data, set(names))
+    current = data if renamed is None else renamed  # renaming keeps the names' count
+    unnamed = len(_EASING.findall(data)) > sum(len(n) > 1 for n in names)  # not dashes
+    points = any(_float32(t) < t for t in map(float, _IN_OUT.findall(data)))
     if not (unnamed or points) and b'"sc"' not in current and b'"to"' not in current:
         return renamed  # nothing for the rewrites below: no need to parse
     try:
@@ -116,10 +116,10 @@ def _float32_above(value: float) -> float:
     return float(struct.unpack("<f", struct.pack("<I", bits))[0])
 
 
-def _unique_easing_names(data: bytes) -> bytes | None:
-    """Long easing names renamed ``~0``, ``~1``, … (one per distinct name) when two
-    different names would share a curve in ThorVG; None when none would."""
-    names = {m.group(2) for m in _EASING_NAME.finditer(data)}
+def _unique_easing_names(data: bytes, names: set[bytes]) -> bytes | None:
+    """Long easing names (of ``names``, those in ``data``) renamed ``~0``, ``~1``, … (one
+    per distinct name) when two different names would share a curve in ThorVG; None when
+    none would."""
     long_names = sorted(n for n in names if len(n) >= _THORVG_NAME_CHARS)
     prefixes = {n[:_THORVG_NAME_CHARS] for n in long_names}
     if len(prefixes) == len(long_names):

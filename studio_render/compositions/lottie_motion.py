@@ -85,25 +85,27 @@ def _curved_segment(key: object, after: object) -> Segment | None:
     if not isinstance(key, dict) or not isinstance(after, dict) or key.get("h") == 1:
         return None
     t0, t1 = key.get("t"), after.get("t")
-    start, end = key.get("s"), after.get("s") or key.get("e")
-    out_t, in_t = key.get("to"), key.get("ti")
+    start, end = _vector(key.get("s")), _vector(after.get("s") or key.get("e"))
+    out_t, in_t = _vector(key.get("to")), _vector(key.get("ti"))
     ease_out, ease_in = key.get("o"), key.get("i")
-    numbers = (t0, t1)
-    vectors = (start, end, out_t, in_t)
-    if not all(isinstance(n, int | float) for n in numbers) or not all(
-        isinstance(v, list) and v and all(isinstance(c, int | float) for c in v) for v in vectors
-    ):
+    if not isinstance(t0, int | float) or not isinstance(t1, int | float):
+        return None
+    if start is None or end is None or out_t is None or in_t is None:
         return None
     if not isinstance(ease_out, dict) or not isinstance(ease_in, dict):
         return None
-    assert isinstance(t0, int | float) and isinstance(t1, int | float)
-    assert isinstance(out_t, list) and isinstance(in_t, list)
-    assert isinstance(start, list) and isinstance(end, list)
     if not 0 < t1 - t0 <= _LONGEST_SEGMENT or not (any(out_t) or any(in_t)):
         return None
     if len(start) < len(out_t) > len(end):
         return None
     return float(t0), float(t1), start, end, out_t, in_t, ease_out, ease_in
+
+
+def _vector(value: object) -> Point | None:
+    """``value`` if it is a non-empty list of numbers, else None."""
+    if isinstance(value, list) and value and all(isinstance(c, int | float) for c in value):
+        return value
+    return None
 
 
 def _bake_segment(
