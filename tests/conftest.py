@@ -107,12 +107,18 @@ def worker_processes() -> list[psutil.Process]:
     return [p for p in found if not _expected(p)]
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Dask's scratch folder goes with the run, also from a pytest-xdist controller (which
+    runs no test, so its session fixtures never start; its test processes make their
+    TMPDIR and scratch folder inside its TMPDIR)."""
+    shutil.rmtree(DASK_TMP, ignore_errors=True)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def nothing_left_in_tmpdir() -> Iterator[None]:
     """Fail the run if anything it started left files in TMPDIR."""
     yield
     left = sorted(p.name for p in SESSION_TMP.iterdir() if not p.name.startswith("pytest-of-"))
-    shutil.rmtree(DASK_TMP, ignore_errors=True)
     assert not left, f"left in TMPDIR: {left}"
     shutil.rmtree(SESSION_TMP, ignore_errors=True)
 
