@@ -203,27 +203,38 @@ def test_failure_shows_details_and_retry_renders(
     assert len(window.queue_model.items()) == 1  # the same queue entry ran again
 
 
+def _runqueue_wait_s() -> float:
+    """Seconds the calling thread has spent runnable but waiting for a CPU (Linux
+    schedstat; 0 where the kernel does not keep it)."""
+    try:
+        return int(Path("/proc/thread-self/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def test_gui_timer_is_never_late_during_a_two_worker_render(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ):
     set_render(window, tmp_path / "timer.mp4", frames=(0, 47), chunk_frames=6, workers=2)
-    ticks: list[float] = []
+    ticks: list[tuple[float, float]] = []  # (time, the GUI thread's wait for a CPU so far)
     timer = QTimer()
     timer.setTimerType(Qt.TimerType.PreciseTimer)
     timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.timeout.connect(lambda: ticks.append((time.monotonic(), _runqueue_wait_s())))
     timer.start()
     try:
         render_and_wait(qtbot, window)
     finally:
         timer.stop()
     assert window.queue_model.items()[-1].status is Status.DONE
-    gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert len(ticks) > 50
-    # 200 ms: since the window boots the render's workers while probing, one tick in a
-    # fresh CI run of two came 138 ms late on 2 cores (two workers, two encoders and the
-    # preview's worker starting); the window's own work is measured in the preview tests
-    assert max(gaps) < 0.010 + 0.200, f"the GUI thread stalled for {max(gaps) * 1000:.0f} ms"
+    # A gap less the time the GUI thread waited for a CPU (the tests run two at a time, so
+    # the machine is busy: 284 ms gaps were seen with 245 ms of that wait): what kept the
+    # thread itself from its timer. 200 ms: the window boots the render's workers while
+    # probing (138 ms seen once on 2 cores); the window's own work is measured in the
+    # preview tests
+    stalls = [(t1 - t0) - (w1 - w0) for (t0, w0), (t1, w1) in itertools.pairwise(ticks)]
+    assert max(stalls) < 0.010 + 0.200, f"the GUI thread stalled for {max(stalls) * 1000:.0f} ms"
 
 
 def test_screenshot_mid_render(qtbot: QtBot, window: MainWindow, tmp_path: Path):
