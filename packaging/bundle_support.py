@@ -76,7 +76,7 @@ DROPPED_PLUGINS = {
 }
 
 #: Python modules the app never uses, excluded so that nothing drags them in: build tools
-#: (setuptools comes in through ``future``), test suites, the cluster extra, unused Qt.
+#: (setuptools and its kin), test suites, the cluster extra, unused Qt.
 #: ``readline`` links GNU readline (GPL) and is never needed by a non-interactive app.
 EXCLUDED_PYTHON_MODULES = [
     "tkinter", "_tkinter", "readline", "pydoc", "pydoc_data", "pdb", "doctest", "lib2to3",
@@ -256,7 +256,7 @@ def debian_version(version: str) -> str:
 #: Distributions whose installed version changes the bundle.
 BUNDLED_DISTRIBUTIONS = (
     "PySide6-Essentials", "shiboken6", "thorvg-python", "rlottie-python", "numpy",
-    "imageio-ffmpeg", "ffmpeg-python",
+    "imageio-ffmpeg",
     "tqdm", "psutil", "pyinstaller", "pyinstaller-hooks-contrib",
 )  # fmt: skip
 
@@ -371,7 +371,6 @@ LICENCE_NOTES = {
     "is MIT with third-party parts (licenses/thorvg/)",
     "rlottie-python": "LGPL-2.1 (the Python wrapper, see its LICENSE); the bundled librlottie "
     "is MIT with third-party parts (licenses/rlottie/)",
-    "ffmpeg-python": "Apache-2.0",
 }
 
 

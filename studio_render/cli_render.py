@@ -214,15 +214,13 @@ def run_render(args: argparse.Namespace) -> int:
                 workers = boot_workers(args.composition, args.concurrency)
                 interrupts.check()  # a signal killed the first ones while others were started
                 probe = ask_probe(args.composition, workers=workers, renderer=args.renderer)
-            # While the first worker boots on another core: what the plan and the encoder
-            # commands need (ffmpeg-python), the progress bar, and ffmpeg found
-            # (imageio-ffmpeg runs it to check it; prepare_job reports a problem)
+            # While the first worker boots on another core: what the plan needs, the
+            # progress bar, and ffmpeg found (prepare_job reports a problem)
             from studio_render.core.ffmpeg import find_ffmpeg
             from studio_render.core.job import prepare_job
 
-            bar = ["tqdm"] if args.progress == "bar" else []
-            for module in ("ffmpeg", *bar):
-                importlib.import_module(module)
+            if args.progress == "bar":
+                importlib.import_module("tqdm")
             with contextlib.suppress(BadInput):
                 find_ffmpeg()
             if opening is not None:

@@ -1,13 +1,14 @@
-"""Finding ffmpeg and building its command lines (with ffmpeg-python where it fits)."""
+"""Finding ffmpeg and building its command lines."""
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from studio_render.core.colour import Colour
@@ -42,6 +43,20 @@ def find_ffmpeg() -> str:
     on_path = shutil.which("ffmpeg")
     if on_path:
         return on_path
+    return _imageio_ffmpeg()
+
+
+def _imageio_ffmpeg() -> str:
+    """The binary in imageio-ffmpeg's wheel, found without importing imageio-ffmpeg (its
+    import and its check, which runs the binary, cost the command line about 40 ms before
+    each render); imageio-ffmpeg's own search where ``IMAGEIO_FFMPEG_EXE`` is set or the
+    wheel has no single binary."""
+    spec = importlib.util.find_spec("imageio_ffmpeg")
+    if spec and spec.submodule_search_locations and "IMAGEIO_FFMPEG_EXE" not in os.environ:
+        folder = Path(next(iter(spec.submodule_search_locations))) / "binaries"
+        found = [p for p in folder.glob("ffmpeg-*") if p.is_file() and os.access(p, os.X_OK)]
+        if len(found) == 1:
+            return str(found[0])
     import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
@@ -93,24 +108,42 @@ def encode_chunk_command(
     about one and a half per core). ``final_args``: the preset's container arguments, for
     a chunk that is the whole output (``+faststart``).
     """
-    import ffmpeg as ffmpeg_python  # only to build the command: workers never import it
-
-    stream = ffmpeg_python.input(
-        "pipe:0", format="rawvideo", pix_fmt=RAW_PIX_FMT, s=f"{width}x{height}", framerate=fps
-    )
+    filters: list[tuple[str, Sequence[str], Mapping[str, str]]] = []
     if even_size and (width % 2 or height % 2):
-        stream = stream.filter("pad", "ceil(iw/2)*2", "ceil(ih/2)*2")
-    for name, options in colour.filters(pix_fmt):
-        stream = stream.filter(name, **options)
-    extra: dict[str, object] = {}
-    if str(output).endswith(".png"):
-        extra = {"start_number": start_number}
-    args = ffmpeg_python.output(stream, str(output), an=None, **extra).get_args()
-    out = args.pop()  # the output path goes last, after the codec arguments
+        filters.append(("pad", ["ceil(iw/2)*2", "ceil(ih/2)*2"], {}))
+    filters += [(name, [], options) for name, options in colour.filters(pix_fmt)]
+    start = ["-start_number", str(start_number)] if str(output).endswith(".png") else []
+    args = [
+        "-f", "rawvideo", "-framerate", str(fps), "-pix_fmt", RAW_PIX_FMT,
+        "-s", f"{width}x{height}", "-i", "pipe:0", *_filter_chain(filters), "-an", *start,
+    ]  # fmt: skip
+    out = str(output)
     return [
         *_base(binary), *args, *video_args, *colour.tag_args(), *thread_args(threads),
         *final_args, *_progress_args(), "-y", out,
     ]  # fmt: skip
+
+
+def _escape(text: str, chars: str) -> str:
+    """``text`` with the backslash and each of ``chars`` escaped by a backslash."""
+    for char in "\\" + chars:
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _filter_chain(filters: Sequence[tuple[str, Sequence[str], Mapping[str, str]]]) -> list[str]:
+    """``-filter_complex`` and ``-map`` arguments for filters applied one after another to
+    the first input: ``name=arg:key=value`` (options sorted by key), escaped as ffmpeg
+    reads an option value, then a filter in a graph."""
+    value, graph = "'=:", "'[],;"
+    links = []
+    for n, (name, args, options) in enumerate(filters):
+        params = [_escape(a, value) for a in args]
+        params += [f"{_escape(k, value)}={_escape(v, value)}" for k, v in sorted(options.items())]
+        text = _escape(name, value) + (f"={':'.join(params)}" if params else "")
+        source = "[0]" if n == 0 else f"[s{n - 1}]"
+        links.append(f"{source}{_escape(text, graph)}[s{n}]")
+    return ["-filter_complex", ";".join(links), "-map", f"[s{len(filters) - 1}]"]
 
 
 def concat_list(chunk_files: Sequence[Path]) -> str:
