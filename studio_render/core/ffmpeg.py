@@ -51,15 +51,24 @@ def _imageio_ffmpeg() -> str:
     import and its check, which runs the binary, cost the command line about 40 ms before
     each render); imageio-ffmpeg's own search where ``IMAGEIO_FFMPEG_EXE`` is set or the
     wheel has no single binary."""
-    spec = importlib.util.find_spec("imageio_ffmpeg")
-    if spec and spec.submodule_search_locations and "IMAGEIO_FFMPEG_EXE" not in os.environ:
-        folder = Path(next(iter(spec.submodule_search_locations))) / "binaries"
-        found = [p for p in folder.glob("ffmpeg-*") if p.is_file() and os.access(p, os.X_OK)]
-        if len(found) == 1:
-            return str(found[0])
+    wheel = None if "IMAGEIO_FFMPEG_EXE" in os.environ else _wheel_ffmpeg()
+    if wheel:
+        return wheel
     import imageio_ffmpeg
 
     return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+@functools.cache
+def _wheel_ffmpeg() -> str | None:
+    """The one executable ``ffmpeg-*`` in imageio-ffmpeg's ``binaries`` folder, if any
+    (looked up once per process)."""
+    spec = importlib.util.find_spec("imageio_ffmpeg")
+    if not spec or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "binaries"
+    found = [p for p in folder.glob("ffmpeg-*") if p.is_file() and os.access(p, os.X_OK)]
+    return str(found[0]) if len(found) == 1 else None
 
 
 @functools.cache
@@ -117,10 +126,9 @@ def encode_chunk_command(
         "-f", "rawvideo", "-framerate", str(fps), "-pix_fmt", RAW_PIX_FMT,
         "-s", f"{width}x{height}", "-i", "pipe:0", *_filter_chain(filters), "-an", *start,
     ]  # fmt: skip
-    out = str(output)
     return [
         *_base(binary), *args, *video_args, *colour.tag_args(), *thread_args(threads),
-        *final_args, *_progress_args(), "-y", out,
+        *final_args, *_progress_args(), "-y", str(output),
     ]  # fmt: skip
 
 
