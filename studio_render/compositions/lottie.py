@@ -25,6 +25,7 @@ from thorvg_python.paint.picture import Picture
 from thorvg_python.paint.shape import Shape
 
 from studio_render.compositions import lottie_fixes
+from studio_render.compositions.lottie_images import ImageAligner, may_have_images
 from studio_render.core.composition import CompositionInfo, fit_rect
 from studio_render.core.errors import BadInput
 
@@ -53,7 +54,13 @@ class LottieFile:
         self.animation = LottieAnimation(engine())
         self._animation_alive = True
         self.picture = self.animation.get_picture()
-        if _load(self.picture, json_path.resolve()) != Result.SUCCESS:
+        try:
+            document = json_path.read_bytes()
+        except OSError:
+            document = None  # ThorVG's own load then fails and names the problem
+        #: Whether the animation may hold image layers (see :mod:`lottie_images`).
+        self.may_have_images = document is not None and may_have_images(document)
+        if _load(self.picture, json_path.resolve(), document) != Result.SUCCESS:
             self.close()
             raise BadInput(f"{name}: {_why_unreadable(json_path)}")
         _, width, height = self.picture.get_size()
@@ -89,13 +96,10 @@ class LottieFile:
             self._tmp = None
 
 
-def _load(picture: Picture, json_path: Path) -> Result:
-    """Load ``json_path`` into ``picture``: from its path, or rewritten (see
-    :mod:`lottie_fixes`) from memory, images still found beside the file."""
-    try:
-        fixed = _rewritten(json_path.read_bytes())
-    except OSError:
-        fixed = None  # ThorVG's own load then fails and names the problem
+def _load(picture: Picture, json_path: Path, document: bytes | None) -> Result:
+    """Load ``json_path`` (``document``, its bytes) into ``picture``: from its path, or
+    rewritten (see :mod:`lottie_fixes`) from memory, images still found beside the file."""
+    fixed = None if document is None else _rewritten(document)
     if fixed is None:
         return picture.load(str(json_path))
     # thorvg-python's load_data builds the resource path wrongly, so call ThorVG directly.
@@ -237,17 +241,22 @@ class LottieCanvas:
         file.picture.set_size(w, h)
         file.picture.translate(x, y)
         self.canvas.add(file.picture)
+        self.images = ImageAligner(engine(), file.picture) if file.may_have_images else None
 
     def render(self, frame: float) -> memoryview:
         """The picture at animation frame ``frame`` (from the in point; fractions allowed).
         The view is this canvas's buffer: the next ``render`` overwrites it."""
         self.file.animation.set_frame(frame)
+        if self.images is not None:
+            self.images.align()
         self.canvas.update()
         self.canvas.draw(self.alpha)  # an opaque background covers every pixel anyway
         self.canvas.sync()
         return self.buffer
 
     def close(self) -> None:
+        if self.images is not None:
+            self.images.close()
         self.canvas.destroy()
 
 
