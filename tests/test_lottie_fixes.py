@@ -242,3 +242,50 @@ def test_a_layer_shows_from_its_in_point_to_its_out_point_to_the_frame(tmp_path:
     shown = {n: bool(read_png(tmp_path / "frames" / f"frame_{n:06d}.png")[..., 3].any())
              for n in (5, 6, 10)}  # fmt: skip
     assert shown == {5: False, 6: True, 10: True}
+
+
+def _fill_effect(rgb: list[float]) -> dict[str, object]:
+    """After Effects' Fill effect (``ty`` 21) as Bodymovin exports it, all masks off."""
+    values = [("Fill Mask", 10, 0), ("All Masks", 7, 0), ("Color", 2, [*rgb, 1]),
+              ("Invert", 7, 0), ("Horizontal Feather", 0, 0), ("Vertical Feather", 0, 0),
+              ("Opacity", 0, 1)]  # fmt: skip
+    return {"ty": 21, "nm": "Fill", "en": 1,
+            "ef": [{"ty": t, "nm": n, "v": {"a": 0, "k": k}} for n, t, k in values]}  # fmt: skip
+
+
+def test_a_fill_effect_on_a_masked_precomposition_stays_inside_the_mask(
+    tmp_path: Path,
+) -> None:
+    """A red 200x200 precomposition, masked to its middle 100x100 and filled green by a
+    Fill effect: green inside the mask, nothing outside (ThorVG alone fills it all)."""
+    identity = {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [0, 0, 0]},
+                "a": {"a": 0, "k": [0, 0, 0]}, "s": {"a": 0, "k": [100, 100, 100]},
+                "r": {"a": 0, "k": 0}}  # fmt: skip
+    red = {"ty": 4, "ind": 1, "ip": 0, "op": 10, "st": 0, "sr": 1, "ks": identity,
+           "shapes": [{"ty": "gr", "it": [
+               {"ty": "rc", "d": 1, "s": {"a": 0, "k": [200, 200]}, "p": {"a": 0, "k": [100, 100]},
+                "r": {"a": 0, "k": 0}},
+               {"ty": "fl", "c": {"a": 0, "k": [0.8, 0.1, 0.1, 1]}, "o": {"a": 0, "k": 100},
+                "r": 1},
+               {"ty": "tr", "p": {"a": 0, "k": [0, 0]}, "a": {"a": 0, "k": [0, 0]},
+                "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}, "o": {"a": 0, "k": 100}},
+           ]}]}  # fmt: skip
+    square = {"i": [[0, 0]] * 4, "o": [[0, 0]] * 4, "c": True,
+              "v": [[50, 50], [150, 50], [150, 150], [50, 150]]}  # fmt: skip
+    mask = {"inv": False, "mode": "a", "o": {"a": 0, "k": 100}, "x": {"a": 0, "k": 0},
+            "pt": {"a": 0, "k": square}}  # fmt: skip
+    layer = {"ty": 0, "ind": 1, "refId": "red", "w": 200, "h": 200, "ip": 0, "op": 10, "st": 0,
+             "sr": 1, "ks": identity, "hasMask": True, "masksProperties": [mask],
+             "ef": [_fill_effect([0.2, 0.8, 0.2])]}  # fmt: skip
+    doc = {"v": "5.7.4", "fr": 10, "ip": 0, "op": 10, "w": 200, "h": 200, "ddd": 0,
+           "assets": [{"id": "red", "layers": [red]}], "layers": [layer]}  # fmt: skip
+    comp = tmp_path / "masked_fill.json"
+    comp.write_text(json.dumps(doc))
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "0:1", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rgba = read_png(tmp_path / "out" / "frame_000000.png").astype(int)
+    assert (rgba[60:140, 60:140] == [51, 204, 51, 255]).all()
+    outside = np.ones((200, 200), bool)
+    outside[45:155, 45:155] = False
+    assert (rgba[outside][:, 3] == 0).all(), "the fill escaped the mask"

@@ -22,6 +22,12 @@ past a whole frame (After Effects writes 5.00000020365417) becomes that frame, a
 layer shows a frame early or hides a frame early. Such a point is moved to the next 32-bit
 float past it.
 
+Effects under masks: ThorVG 1.0 applies a layer's effects after its masks, so a Fill
+effect on a masked precomposition colours the whole precomposition, outside the mask too
+(a grey that covers the frame). lottie-web filters the layer and masks the result. Such a
+layer becomes a precomposition layer that keeps the masks, transform, timing and matte,
+holding one pass-through layer with the effects.
+
 Motion paths: see :mod:`lottie_motion`.
 """
 
@@ -52,7 +58,9 @@ def rewrite(data: bytes) -> bytes | None:
     current = data if renamed is None else renamed  # renaming keeps the names' count
     unnamed = len(_EASING.findall(data)) > sum(len(n) > 1 for n in names)  # not dashes
     points = any(_float32(t) < t for t in map(float, _IN_OUT.findall(data)))
-    if not (unnamed or points) and b'"sc"' not in current and b'"to"' not in current:
+    masked_effects = b'"masksProperties"' in current and b'"ef"' in current
+    parse = unnamed or points or masked_effects or b'"sc"' in current or b'"to"' in current
+    if not parse:
         return renamed  # nothing for the rewrites below: no need to parse
     try:
         doc = json.loads(current)
@@ -64,7 +72,8 @@ def rewrite(data: bytes) -> bytes | None:
     moved = _in_out_points_past_their_frames(doc) if points else False
     solids = _translucent_solids_as_shapes(doc)
     paths = bake_curved_motion(doc)
-    if not (named or moved or solids or paths):
+    nested = _effects_inside_masks(doc) if masked_effects else False
+    if not (named or moved or solids or paths or nested):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -193,3 +202,37 @@ def _solid_to_shape(layer: dict[str, object]) -> bool:
         {"ty": "fl", "r": 1, "c": {"a": 0, "k": [*rgb, 1]}, "o": {"a": 0, "k": 100}},
     ]
     return True
+
+
+#: A pass-through layer's in and out points: wider than any composition.
+_ALWAYS = 1.0e7
+
+
+def _effects_inside_masks(doc: dict[str, object]) -> bool:
+    """Nest every masked precomposition layer with effects (see above); whether any was."""
+    assets = doc.get("assets")
+    if not isinstance(assets, list):
+        return False
+    ids = {str(a.get("id")) for a in assets if isinstance(a, dict)}
+    changed = False
+    for layer in _layers(doc):
+        effects = layer.get("ef")
+        if (
+            layer.get("ty") != 0
+            or not layer.get("masksProperties")
+            or not isinstance(effects, list)
+        ):
+            continue
+        if not any(isinstance(e, dict) and e.get("en", 1) for e in effects):
+            continue
+        asset_id = f"~effects{len(ids)}"
+        while asset_id in ids:
+            asset_id = "~" + asset_id
+        ids.add(asset_id)
+        inner = {"ty": 0, "ind": 1, "refId": layer.get("refId"), "ef": layer.pop("ef"),
+                 "ip": -_ALWAYS, "op": _ALWAYS, "st": 0, "sr": 1, "ks": {},
+                 "w": layer.get("w", 0), "h": layer.get("h", 0), "nm": "effects"}  # fmt: skip
+        assets.append({"id": asset_id, "layers": [inner]})
+        layer["refId"] = asset_id
+        changed = True
+    return changed
