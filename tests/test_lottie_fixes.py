@@ -289,3 +289,20 @@ def test_a_fill_effect_on_a_masked_precomposition_stays_inside_the_mask(
     outside = np.ones((200, 200), bool)
     outside[45:155, 45:155] = False
     assert (rgba[outside][:, 3] == 0).all(), "the fill escaped the mask"
+
+
+def test_an_effect_that_does_not_say_it_is_enabled_is_drawn(tmp_path: Path) -> None:
+    """A Fill effect exported without ``"en"`` turns a red square green, as in lottie-web
+    (ThorVG alone skips it)."""
+    effect = _fill_effect([0.2, 0.8, 0.2])
+    del effect["en"]
+    layer = {**_square(1, 50, [0.8, 0.1, 0.1, 1], LINEAR), "ef": [effect]}
+    doc = {"v": "5.7.4", "fr": 10, "ip": 0, "op": 60, "w": 400, "h": 100, "ddd": 0,
+           "layers": [layer]}  # fmt: skip
+    comp = tmp_path / "unflagged_fill.json"
+    comp.write_text(json.dumps(doc))
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "0:1", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rgba = read_png(tmp_path / "out" / "frame_000000.png")
+    assert rgba[50, 20].tolist() == [51, 204, 51, 255]

@@ -22,6 +22,10 @@ past a whole frame (After Effects writes 5.00000020365417) becomes that frame, a
 layer shows a frame early or hides a frame early. Such a point is moved to the next 32-bit
 float past it.
 
+Effects without ``"en"``: ThorVG 1.0 skips a layer effect that does not say it is
+enabled; lottie-web draws it (Bodymovin leaves the flag out in some exports: a bell that
+a white Fill effect hides came out black). Such an effect gets ``"en": 1``.
+
 Effects under masks: ThorVG 1.0 applies a layer's effects after its masks, so a Fill
 effect on a masked precomposition colours the whole precomposition, outside the mask too
 (a grey that covers the frame). lottie-web filters the layer and masks the result. Such a
@@ -58,8 +62,8 @@ def rewrite(data: bytes) -> bytes | None:
     current = data if renamed is None else renamed  # renaming keeps the names' count
     unnamed = len(_EASING.findall(data)) > sum(len(n) > 1 for n in names)  # not dashes
     points = any(_float32(t) < t for t in map(float, _IN_OUT.findall(data)))
-    masked_effects = b'"masksProperties"' in current and b'"ef"' in current
-    parse = unnamed or points or masked_effects or b'"sc"' in current or b'"to"' in current
+    effects = b'"ef"' in current
+    parse = unnamed or points or effects or b'"sc"' in current or b'"to"' in current
     if not parse:
         return renamed  # nothing for the rewrites below: no need to parse
     try:
@@ -72,8 +76,9 @@ def rewrite(data: bytes) -> bytes | None:
     moved = _in_out_points_past_their_frames(doc) if points else False
     solids = _translucent_solids_as_shapes(doc)
     paths = bake_curved_motion(doc)
-    nested = _effects_inside_masks(doc) if masked_effects else False
-    if not (named or moved or solids or paths or nested):
+    enabled = _effects_enabled(doc) if effects else False
+    nested = _effects_inside_masks(doc) if effects else False
+    if not (named or moved or solids or paths or enabled or nested):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -202,6 +207,18 @@ def _solid_to_shape(layer: dict[str, object]) -> bool:
         {"ty": "fl", "r": 1, "c": {"a": 0, "k": [*rgb, 1]}, "o": {"a": 0, "k": 100}},
     ]
     return True
+
+
+def _effects_enabled(doc: dict[str, object]) -> bool:
+    """Mark every layer effect without ``"en"`` enabled; whether any was."""
+    changed = False
+    for layer in _layers(doc):
+        effects = layer.get("ef")
+        for effect in effects if isinstance(effects, list) else []:
+            if isinstance(effect, dict) and "en" not in effect:
+                effect["en"] = 1
+                changed = True
+    return changed
 
 
 #: A pass-through layer's in and out points: wider than any composition.
