@@ -244,6 +244,16 @@ def test_a_layer_shows_from_its_in_point_to_its_out_point_to_the_frame(tmp_path:
     assert shown == {5: False, 6: True, 10: True}
 
 
+def _first_frame(doc: dict[str, object], tmp_path: Path) -> np.ndarray:
+    """Frame 0 of ``doc`` through the command line (``--preset png``): RGBA, as ints."""
+    comp = tmp_path / "doc.json"
+    comp.write_text(json.dumps(doc))
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "0:1", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return read_png(tmp_path / "out" / "frame_000000.png").astype(int)
+
+
 def _fill_effect(rgb: list[float]) -> dict[str, object]:
     """After Effects' Fill effect (``ty`` 21) as Bodymovin exports it, all masks off."""
     values = [("Fill Mask", 10, 0), ("All Masks", 7, 0), ("Color", 2, [*rgb, 1]),
@@ -279,12 +289,7 @@ def test_a_fill_effect_on_a_masked_precomposition_stays_inside_the_mask(
              "ef": [_fill_effect([0.2, 0.8, 0.2])]}  # fmt: skip
     doc = {"v": "5.7.4", "fr": 10, "ip": 0, "op": 10, "w": 200, "h": 200, "ddd": 0,
            "assets": [{"id": "red", "layers": [red]}], "layers": [layer]}  # fmt: skip
-    comp = tmp_path / "masked_fill.json"
-    comp.write_text(json.dumps(doc))
-    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", "0:1", "--progress", "none")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    rgba = read_png(tmp_path / "out" / "frame_000000.png").astype(int)
+    rgba = _first_frame(doc, tmp_path)
     assert (rgba[60:140, 60:140] == [51, 204, 51, 255]).all()
     outside = np.ones((200, 200), bool)
     outside[45:155, 45:155] = False
@@ -299,10 +304,4 @@ def test_an_effect_that_does_not_say_it_is_enabled_is_drawn(tmp_path: Path) -> N
     layer = {**_square(1, 50, [0.8, 0.1, 0.1, 1], LINEAR), "ef": [effect]}
     doc = {"v": "5.7.4", "fr": 10, "ip": 0, "op": 60, "w": 400, "h": 100, "ddd": 0,
            "layers": [layer]}  # fmt: skip
-    comp = tmp_path / "unflagged_fill.json"
-    comp.write_text(json.dumps(doc))
-    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", "0:1", "--progress", "none")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    rgba = read_png(tmp_path / "out" / "frame_000000.png")
-    assert rgba[50, 20].tolist() == [51, 204, 51, 255]
+    assert _first_frame(doc, tmp_path)[50, 20].tolist() == [51, 204, 51, 255]
