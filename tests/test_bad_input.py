@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,27 @@ def test_files_that_broke_lottie_players(corpus: Path, tmp_path: Path) -> None:
             assert not out.exists()
         assert leftovers(tmp_path) == []
         out.unlink(missing_ok=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "renderer", "hint"),
+    [("sticker.json", "auto", True), ("sticker.json", "rlottie", False),
+     ("scene.qml", "auto", False)],
+)  # fmt: skip
+def test_a_lottie_file_that_crashes_thorvg_names_the_other_renderer(
+    name: str, renderer: str, hint: bool
+) -> None:
+    """The probe's worker died of SIGSEGV while loading (a sample of rlottie's, dna.json,
+    does that to ThorVG 1.0): the line says so and, for a Lottie file that ThorVG loaded,
+    that rlottie may read it (it draws dna.json)."""
+    from studio_render.compositions.probe import _info_from
+    from studio_render.core.errors import BadInput
+
+    with pytest.raises(BadInput) as refused:
+        _info_from(Path(name), {}, -signal.SIGSEGV, "", renderer)
+    message = str(refused.value)
+    assert message.startswith(f"{name}: the file crashed the renderer while loading (SIGSEGV)")
+    assert ("--renderer rlottie" in message) == hint
 
 
 SETTINGS = {
