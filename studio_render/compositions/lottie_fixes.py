@@ -32,7 +32,7 @@ effect on a masked precomposition colours the whole precomposition, outside the 
 layer becomes a precomposition layer that keeps the masks, transform, timing and matte,
 holding one pass-through layer with the effects.
 
-Motion paths: see :mod:`lottie_motion`.
+Motion paths: see :mod:`lottie_motion`. Expressions: see :mod:`lottie_expressions`.
 """
 
 from __future__ import annotations
@@ -41,6 +41,8 @@ import json
 import re
 import struct
 
+from studio_render.compositions.lottie_expressions import MARKERS as EXPRESSION_MARKERS
+from studio_render.compositions.lottie_expressions import rewrite_expressions
 from studio_render.compositions.lottie_motion import bake_curved_motion
 
 #: ThorVG compares easing names up to this many characters.
@@ -63,7 +65,9 @@ def rewrite(data: bytes) -> bytes | None:
     unnamed = len(_EASING.findall(data)) > sum(len(n) > 1 for n in names)  # not dashes
     points = any(_float32(t) < t for t in map(float, _IN_OUT.findall(data)))
     effects = b'"ef"' in current
-    parse = unnamed or points or effects or b'"sc"' in current or b'"to"' in current
+    expressions = any(marker in current for marker in EXPRESSION_MARKERS)
+    parse = unnamed or points or effects or expressions or b'"sc"' in current
+    parse = parse or b'"to"' in current
     if not parse:
         return renamed  # nothing for the rewrites below: no need to parse
     try:
@@ -78,7 +82,8 @@ def rewrite(data: bytes) -> bytes | None:
     paths = bake_curved_motion(doc)
     enabled = _effects_enabled(doc) if effects else False
     nested = _effects_inside_masks(doc) if effects else False
-    if not (named or moved or solids or paths or enabled or nested):
+    evaluated = rewrite_expressions(_layers(doc)) if expressions else False
+    if not (named or moved or solids or paths or enabled or nested or evaluated):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 

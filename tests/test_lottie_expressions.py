@@ -1,0 +1,96 @@
+"""Expressions that ThorVG 1.0 evaluates unlike lottie-web, rewritten
+(:mod:`studio_render.compositions.lottie_expressions`), checked on rendered pictures: a
+small square whose x position is the expression's result, found in the frame."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio_render.compositions.lottie_expressions import rewrite_expressions
+from tests.cli import studio_render
+from tests.image_compare import read_png
+
+FPS = 30
+OUT = {"x": [0.33], "y": [0]}  # ease out of the first key
+INTO = {"x": [0.67], "y": [1]}  # ease into the second
+
+
+def _eased(u: float) -> float:
+    """Progress at time share ``u`` of the easing (0, 0)-(0.33, 0)-(0.67, 1)-(1, 1)."""
+
+    def bezier(t: float, a: float, b: float) -> float:
+        return 3 * a * t * (1 - t) ** 2 + 3 * b * t * t * (1 - t) + t**3
+
+    lo, hi = 0.0, 1.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if bezier(mid, 0.33, 0.67) < u else (lo, mid)
+    return bezier(lo, 0.0, 1.0)
+
+
+def _square_x(tmp_path: Path, expression: str, frame: int) -> float:
+    """Where a 4-pixel square is drawn at ``frame`` when its position, keyed from x=100
+    at frame 0 to x=700 at frame 30, has ``expression``; a layer of expression controls
+    holds a slider "Move" at 150 clamped to 0-100 by its own expression, as Bodymovin
+    exports sliders."""
+    clamp = "var $bm_rt;\n$bm_rt = clamp(value, 0, 100);"
+    slider = {"ty": 0, "nm": "Slider", "mn": "ADBE Slider Control-0001", "ix": 1,
+              "v": {"a": 0, "k": 150, "x": clamp}}  # fmt: skip
+    position = {"a": 1, "x": expression, "k": [
+        {"t": 0, "s": [100, 50], "o": OUT, "i": INTO}, {"t": 30, "s": [700, 50]}]}  # fmt: skip
+    layer = {"ty": 4, "ind": 1, "ip": 0, "op": 60, "st": 0, "sr": 1,
+             "ef": [{"ty": 5, "nm": "Move", "mn": "ADBE Slider Control", "ix": 1, "en": 1,
+                     "ef": [slider]}],
+             "ks": {"o": {"a": 0, "k": 100}, "p": position, "a": {"a": 0, "k": [0, 0]},
+                    "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}},
+             "shapes": [{"ty": "rc", "d": 1, "s": {"a": 0, "k": [4, 4]}, "p": {"a": 0, "k": [0, 0]},
+                         "r": {"a": 0, "k": 0}},
+                        {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 100},
+                         "r": 1}]}  # fmt: skip
+    doc = {"v": "5.7.4", "fr": FPS, "ip": 0, "op": 60, "w": 1000, "h": 100, "layers": [layer]}
+    comp = tmp_path / "probe.json"
+    comp.write_text(json.dumps(doc))
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    alpha = read_png(tmp_path / "out" / f"frame_{frame:06d}.png")[..., 3]
+    columns = np.nonzero(alpha.any(axis=0))[0]
+    assert columns.size, "the square is not drawn"
+    return float(columns.mean()) + 0.5
+
+
+CASES = {
+    # a slider, by name and match name, by indices, clamped by its own expression
+    "effect('Move')('ADBE Slider Control-0001')": 100 + 100,
+    "effect('Move')('Slider')": 100 + 100,
+    "effect(1)(1)": 100 + 100,
+    # keyframes count from 1: the nearest key to frame 20 is the second
+    "nearestKey(time).index * 100": 100 + 2 * 100,
+    "key(1).time * 500": 100 + 0,
+    "key(2).time * 500": 100 + 500,
+    # the velocity at the midpoint of an eased move, over the last thousandth of a second
+    "velocityAtTime(0.5)[0] / 10": 100 + 600 * (_eased(0.5) - _eased(0.5 - 0.001)) / 0.001 / 10,
+}
+
+
+@pytest.mark.parametrize("term", CASES)
+def test_an_expression_gives_what_lottie_web_gives(term: str, tmp_path: Path) -> None:
+    """``$bm_rt = [100 + TERM, 50]`` puts the square where lottie-web puts it (ThorVG
+    alone drops the square for sliders, counts keys from 0 and averages velocities)."""
+    x = _square_x(tmp_path, f"var $bm_rt;\n$bm_rt = [100 + {term}, 50];", frame=20)
+    assert x == pytest.approx(CASES[term], abs=1.0)
+
+
+def test_calls_on_other_layers_and_properties_are_left_alone() -> None:
+    """Only the expression's own ``key``, ``nearestKey``, ``velocityAtTime`` and effects
+    are rewritten: the same words on another object keep ThorVG's meaning."""
+    code = ("thisComp.layer('A').transform.position.key(1).time + "
+            "thisComp.layer('A').effect('Move')('Slider') + "
+            "marker.nearestKey(time).index")  # fmt: skip
+    layer = {"ks": {"p": {"a": 1, "k": [], "x": code}}}
+    assert rewrite_expressions([layer]) is False
+    assert layer["ks"]["p"]["x"] == code  # type: ignore[index]
