@@ -305,3 +305,39 @@ def test_an_effect_that_does_not_say_it_is_enabled_is_drawn(tmp_path: Path) -> N
     doc = {"v": "5.7.4", "fr": 10, "ip": 0, "op": 60, "w": 400, "h": 100, "ddd": 0,
            "layers": [layer]}  # fmt: skip
     assert _first_frame(doc, tmp_path)[50, 20].tolist() == [51, 204, 51, 255]
+
+
+def _repeated_squares(copies: dict[str, object]) -> dict[str, object]:
+    """A layer of 20-pixel squares 40 pixels apart along a row: a repeater of ``copies``."""
+    square = {"ty": "rc", "d": 1, "s": {"a": 0, "k": [20, 20]}, "p": {"a": 0, "k": [30, 50]},
+              "r": {"a": 0, "k": 0}}  # fmt: skip
+    fill = {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
+    step = {"ty": "tr", "p": {"a": 0, "k": [40, 0]}, "a": {"a": 0, "k": [0, 0]},
+            "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}, "so": {"a": 0, "k": 100},
+            "eo": {"a": 0, "k": 100}}  # fmt: skip
+    repeater = {"ty": "rp", "c": copies, "o": {"a": 0, "k": 0}, "m": 1, "tr": step}
+    layer = {**_square(1, 50, [1, 0, 0, 1], LINEAR), "shapes": [square, fill, repeater]}
+    layer["ks"] = {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [0, 0]}, "a": {"a": 0, "k": [0, 0]},
+                   "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}}  # fmt: skip
+    return {"v": "5.7.4", "fr": 10, "ip": 0, "op": 20, "w": 400, "h": 100, "layers": [layer]}
+
+
+@pytest.mark.parametrize(
+    ("copies", "frame", "drawn"),
+    [({"a": 0, "k": 2.5}, 0, 3), ({"a": 0, "k": 4}, 0, 4),
+     ({"a": 1, "k": [{"t": 0, "s": [0], "o": {"x": [0], "y": [0]}, "i": {"x": [1], "y": [1]}},
+                     {"t": 10, "s": [8]}]}, 3, 3)],  # 2.4 copies at frame 3
+)  # fmt: skip
+def test_a_repeater_draws_its_copy_count_rounded_up(
+    copies: dict[str, object], frame: int, drawn: int, tmp_path: Path
+) -> None:
+    """lottie-web draws ``ceil(copies)`` squares (ThorVG alone: the count cut, one fewer
+    between whole numbers)."""
+    doc = _repeated_squares(copies)
+    comp = tmp_path / "repeater.json"
+    comp.write_text(json.dumps(doc))
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    row = read_png(tmp_path / "out" / f"frame_{frame:06d}.png")[50, :, 3] > 128
+    assert int(row[0]) + int((row[1:] & ~row[:-1]).sum()) == drawn

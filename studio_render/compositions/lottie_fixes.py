@@ -32,12 +32,19 @@ effect on a masked precomposition colours the whole precomposition, outside the 
 layer becomes a precomposition layer that keeps the masks, transform, timing and matte,
 holding one pass-through layer with the effects.
 
+Repeater copies: lottie-web draws ``ceil(copies)`` copies, ThorVG 1.0 the copies cut to
+a whole number, one fewer while an animated count is between two (a circle of 18 copies
+growing in drew one copy late). A static count is rounded up; an animated one is raised
+by just under one at every keyframe, which ThorVG's cut then turns into the count rounded
+up (interpolation moves every value by the same amount).
+
 Motion paths: see :mod:`lottie_motion`. Expressions: see :mod:`lottie_expressions`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import struct
 
@@ -65,8 +72,9 @@ def rewrite(data: bytes) -> bytes | None:
     unnamed = len(_EASING.findall(data)) > sum(len(n) > 1 for n in names)  # not dashes
     points = any(_float32(t) < t for t in map(float, _IN_OUT.findall(data)))
     effects = b'"ef"' in current
+    repeaters = b'"rp"' in current
     expressions = any(marker in current for marker in EXPRESSION_MARKERS)
-    parse = unnamed or points or effects or expressions or b'"sc"' in current
+    parse = unnamed or points or effects or expressions or repeaters or b'"sc"' in current
     parse = parse or b'"to"' in current
     if not parse:
         return renamed  # nothing for the rewrites below: no need to parse
@@ -83,7 +91,8 @@ def rewrite(data: bytes) -> bytes | None:
     enabled = _effects_enabled(doc) if effects else False
     nested = _effects_inside_masks(doc) if effects else False
     evaluated = rewrite_expressions(_layers(doc)) if expressions else False
-    if not (named or moved or solids or paths or enabled or nested or evaluated):
+    copies = _repeater_copies_rounded_up(doc) if repeaters else False
+    if not (named or moved or solids or paths or enabled or nested or evaluated or copies):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -257,4 +266,43 @@ def _effects_inside_masks(doc: dict[str, object]) -> bool:
         assets.append({"id": asset_id, "layers": [inner]})
         layer["refId"] = asset_id
         changed = True
+    return changed
+
+
+#: Added to an animated repeater count: ThorVG's cut of ``c + 1 - 1e-4`` is ``ceil(c)``
+#: except within 1e-4 above a whole number.
+_JUST_UNDER_ONE = 1 - 1e-4
+
+
+def _repeater_copies_rounded_up(doc: dict[str, object]) -> bool:
+    """Make every repeater's copy count draw as ``ceil`` does (see above); whether any
+    changed."""
+    changed = False
+    stack: list[object] = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            copies = item.get("c") if item.get("ty") == "rp" else None
+            if isinstance(copies, dict) and "x" not in copies:
+                changed |= _raise_count(copies)
+            stack.extend(v for v in item.values() if isinstance(v, dict | list))
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, dict | list))
+    return changed
+
+
+def _raise_count(copies: dict[str, object]) -> bool:
+    value = copies.get("k")
+    if copies.get("a", 0) == 0:
+        if isinstance(value, int | float) and not isinstance(value, bool) and value % 1:
+            copies["k"] = math.ceil(value)
+            return True
+        return False
+    changed = False
+    for key in value if isinstance(value, list) else []:
+        for end in ("s", "e"):
+            numbers = key.get(end) if isinstance(key, dict) else None
+            if isinstance(numbers, list) and numbers and isinstance(numbers[0], int | float):
+                key[end] = [numbers[0] + _JUST_UNDER_ONE, *numbers[1:]]
+                changed = True
     return changed
