@@ -341,3 +341,28 @@ def test_a_repeater_draws_its_copy_count_rounded_up(
     assert done.returncode == 0, done.stderr
     row = read_png(tmp_path / "out" / f"frame_{frame:06d}.png")[50, :, 3] > 128
     assert int(row[0]) + int((row[1:] & ~row[:-1]).sum()) == drawn
+
+
+def test_each_dimension_of_a_size_eases_by_its_own_curve(tmp_path: Path) -> None:
+    """A rectangle grows from 20x20 to 220x80 over frames 0-10, its width eased in hard
+    and its height linearly (one keyframe, an easing per dimension): at frame 3 its width
+    and height are each where their own curve puts them, as lottie-web draws it (ThorVG
+    alone eases both by the width's curve)."""
+    out_ease, in_ease = {"x": [0.8, 0.0], "y": [0.0, 0.0]}, {"x": [1.0, 1.0], "y": [1.0, 1.0]}
+    size = {"a": 1, "k": [{"t": 0, "s": [20, 20], "o": out_ease, "i": in_ease},
+                          {"t": 10, "s": [220, 80]}]}  # fmt: skip
+    rect = {"ty": "rc", "d": 1, "s": size, "p": {"a": 0, "k": [150, 50]}, "r": {"a": 0, "k": 0}}
+    fill = {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
+    layer = {**_square(1, 50, [1, 0, 0, 1], LINEAR), "shapes": [rect, fill]}
+    layer["ks"] = {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [0, 0]}, "a": {"a": 0, "k": [0, 0]},
+                   "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}}  # fmt: skip
+    doc = {"v": "5.7.4", "fr": 10, "ip": 0, "op": 20, "w": 300, "h": 100, "layers": [layer]}
+    comp = tmp_path / "sizes.json"
+    comp.write_text(json.dumps(doc))
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "3:4", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    alpha = read_png(tmp_path / "out" / "frame_000003.png")[..., 3].astype(float) / 255
+    width, height = alpha[50].sum(), alpha[:, 150].sum()
+    assert width == pytest.approx(20 + 200 * _eased(0.3, (0.8, 0.0), (1.0, 1.0)), abs=1.5)
+    assert height == pytest.approx(20 + 60 * 0.3, abs=1.5)

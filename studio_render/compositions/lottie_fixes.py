@@ -50,7 +50,7 @@ import struct
 
 from studio_render.compositions.lottie_expressions import MARKERS as EXPRESSION_MARKERS
 from studio_render.compositions.lottie_expressions import rewrite_expressions
-from studio_render.compositions.lottie_motion import bake_curved_motion
+from studio_render.compositions.lottie_motion import bake_curved_motion, bake_split_easing
 
 #: ThorVG compares easing names up to this many characters.
 _THORVG_NAME_CHARS = 20
@@ -59,6 +59,8 @@ _THORVG_NAME_CHARS = 20
 _EASING_NAME = re.compile(rb'("n"\s*:\s*\[?\s*")([^"\\]*)(")')
 #: A keyframe's easing (its ``"i"`` object; a path's ``"i"`` is a list).
 _EASING = re.compile(rb'"i"\s*:\s*\{')
+#: An easing coordinate given per dimension whose first two differ: ``"y": [1, 0.833]``.
+_SPLIT_EASING = re.compile(rb'"[xy]"\s*:\s*\[\s*(-?[\d.eE+-]+)\s*,\s*(?!\1\s*[,\]])-?\d')
 #: A fractional in or out point.
 _IN_OUT = re.compile(rb'"[io]p"\s*:\s*(-?\d+\.\d+(?:[eE][-+]?\d+)?)')
 
@@ -73,8 +75,10 @@ def rewrite(data: bytes) -> bytes | None:
     points = any(_float32(t) < t for t in map(float, _IN_OUT.findall(data)))
     effects = b'"ef"' in current
     repeaters = b'"rp"' in current
+    split_easing = _SPLIT_EASING.search(current) is not None
     expressions = any(marker in current for marker in EXPRESSION_MARKERS)
-    parse = unnamed or points or effects or expressions or repeaters or b'"sc"' in current
+    parse = unnamed or points or effects or expressions or repeaters or split_easing
+    parse = parse or b'"sc"' in current
     parse = parse or b'"to"' in current
     if not parse:
         return renamed  # nothing for the rewrites below: no need to parse
@@ -88,11 +92,12 @@ def rewrite(data: bytes) -> bytes | None:
     moved = _in_out_points_past_their_frames(doc) if points else False
     solids = _translucent_solids_as_shapes(doc)
     paths = bake_curved_motion(doc)
+    eased = bake_split_easing(doc) if split_easing else False
     enabled = _effects_enabled(doc) if effects else False
     nested = _effects_inside_masks(doc) if effects else False
     evaluated = rewrite_expressions(_layers(doc)) if expressions else False
     copies = _repeater_copies_rounded_up(doc) if repeaters else False
-    if not (named or moved or solids or paths or enabled or nested or evaluated or copies):
+    if not (named or moved or solids or paths or eased or enabled or nested or evaluated or copies):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 

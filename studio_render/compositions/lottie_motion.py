@@ -8,6 +8,12 @@ land a few pixels off lottie-web's; it ignores the tangents of an anchor point a
 whole frame (finer where a frame's chord strays from the curve), placed by lottie-web's
 rule: the curve sampled at 150 points (a straight line when both tangents lie on it), the
 point at the eased share of the sampled length. ThorVG then only interpolates linearly.
+
+A keyframe can also ease each dimension of its value its own way (``"i": {"x": [0.8,
+0.8], "y": [1, 0.8]}``: a size whose width settles sooner than its height). ThorVG 1.0
+reads the first dimension's easing only; lottie-web eases each. :func:`bake_split_easing`
+replaces such segments by straight keyframes at every whole frame, each dimension eased
+by its own curve.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
+from collections.abc import Callable
 
 #: lottie-web's samples per curve.
 _CURVE_SAMPLES = 150
@@ -32,7 +39,29 @@ Point = list[float]
 
 def bake_curved_motion(doc: dict[str, object]) -> bool:
     """Bake, in place, every animated property of ``doc`` that has curved segments and
-    no expression; whether any was."""
+    no expression; whether any was. An auto-oriented layer turns along its own path, so
+    its transform keeps ThorVG's tangents."""
+    return _bake_keyframes(doc, _bake_property, skip_auto_oriented=True)
+
+
+def bake_split_easing(doc: dict[str, object]) -> bool:
+    """Bake, in place, every keyframe segment of ``doc`` that eases its dimensions
+    differently (in a property with no expression or motion path); whether any was."""
+
+    def bake(frames: list[object]) -> list[object] | None:
+        return None if _has_tangents(frames) else _bake_split(frames)
+
+    return _bake_keyframes(doc, bake, skip_auto_oriented=False)
+
+
+def _bake_keyframes(
+    doc: dict[str, object],
+    bake: Callable[[list[object]], list[object] | None],
+    skip_auto_oriented: bool,
+) -> bool:
+    """Replace the keyframes of every animated property of ``doc`` without an expression
+    by ``bake(keyframes)`` where that is not None, up to ``_MOST_KEYFRAMES`` in all;
+    whether any were."""
     changed = False
     budget = _MOST_KEYFRAMES
     stack: list[object] = [doc]
@@ -40,20 +69,94 @@ def bake_curved_motion(doc: dict[str, object]) -> bool:
         item = stack.pop()
         if isinstance(item, dict):
             frames = item.get("k")
-            if item.get("a") == 1 and "x" not in item and _has_tangents(frames):
-                assert isinstance(frames, list)
-                baked = _bake_property(frames)
+            if item.get("a") == 1 and "x" not in item and isinstance(frames, list):
+                baked = bake(frames)
                 if baked is not None:
                     item["k"] = baked
                     budget -= len(baked)
                     changed = True
                 continue
-            # an auto-oriented layer turns along its own path: keep ThorVG's tangents there
-            skip = "ks" if item.get("ao") == 1 else None
+            skip = "ks" if skip_auto_oriented and item.get("ao") == 1 else None
             stack.extend(v for k, v in item.items() if k != skip and isinstance(v, dict | list))
         elif isinstance(item, list) and item and isinstance(item[0], dict | list):
             stack.extend(item)
     return changed
+
+
+def _split(key: object) -> bool:
+    """Whether keyframe ``key`` eases its dimensions by different curves."""
+    if not isinstance(key, dict) or key.get("h") == 1:
+        return False
+    curves = [_components(key.get(side), axis) for side in ("o", "i") for axis in ("x", "y")]
+    return any(len(set(c)) > 1 for c in curves)
+
+
+def _components(ease: object, axis: str) -> list[float]:
+    values = ease.get(axis) if isinstance(ease, dict) else None
+    if isinstance(values, list) and all(isinstance(v, int | float) for v in values):
+        return [float(v) for v in values]
+    return []
+
+
+def _bake_split(frames: list[object]) -> list[object] | None:
+    """The keyframes with each split-eased segment baked (see the module's text)."""
+
+    def bake(key: object, after: object) -> list[object] | None:
+        segment = _split_segment(key, after)
+        if segment is None:
+            return None
+        t0, t1, start, end, eases = segment
+        times = [t0 + k for k in range(math.ceil(t1 - t0 - 1e-6))] + [t1]
+        dims = list(zip(start, end, eases, strict=True))
+        values = [[a + (b - a) * ease((t - t0) / (t1 - t0)) for a, b, ease in dims] for t in times]
+        return [{"t": times[k], "s": values[k], "e": values[k + 1]} for k in range(len(times) - 1)]
+
+    return _bake_segments(frames, bake)
+
+
+def _bake_segments(
+    frames: list[object], bake: Callable[[object, object], list[object] | None]
+) -> list[object] | None:
+    """The keyframes with each segment (a key and the one after it) that ``bake`` bakes
+    replaced by what it gives; None when it bakes none."""
+    out: list[object] = []
+    changed = False
+    for index, key in enumerate(frames):
+        after = frames[index + 1] if index + 1 < len(frames) else None
+        baked = bake(key, after)
+        out.extend([key] if baked is None else baked)
+        changed |= baked is not None
+    return out if changed else None
+
+
+def _split_segment(
+    key: object, after: object
+) -> tuple[float, float, Point, Point, list[Easing]] | None:
+    """(start time, end time, start, end, an easing per dimension) of a split-eased
+    segment from ``key`` to ``after``; None for anything else."""
+    if not _split(key) or not isinstance(after, dict):
+        return None
+    assert isinstance(key, dict)
+    t0, t1 = key.get("t"), after.get("t")
+    start, end = _vector(key.get("s")), _vector(after.get("s") or key.get("e"))
+    if not isinstance(t0, int | float) or not isinstance(t1, int | float):
+        return None
+    if start is None or end is None or len(start) != len(end):
+        return None
+    if not 0 < t1 - t0 <= _LONGEST_SEGMENT:
+        return None
+    eases = []
+    for d in range(len(start)):
+        ease_out, ease_in = key.get("o"), key.get("i")
+        eases.append(Easing(_nth(ease_out, "x", d), _nth(ease_out, "y", d),
+                            _nth(ease_in, "x", d), _nth(ease_in, "y", d)))  # fmt: skip
+    return float(t0), float(t1), start, end, eases
+
+
+def _nth(ease: object, axis: str, d: int) -> float:
+    """Component ``d`` of an easing's ``axis`` (its last one when it has fewer)."""
+    values = _components(ease, axis)
+    return values[min(d, len(values) - 1)] if values else 0.0
 
 
 def _has_tangents(frames: object) -> bool:
@@ -62,17 +165,12 @@ def _has_tangents(frames: object) -> bool:
 
 def _bake_property(frames: list[object]) -> list[object] | None:
     """The keyframes with each curved segment baked; None when none is curved."""
-    out: list[object] = []
-    changed = False
-    for index, key in enumerate(frames):
-        after = frames[index + 1] if index + 1 < len(frames) else None
+
+    def bake(key: object, after: object) -> list[object] | None:
         segment = _curved_segment(key, after)
-        if segment is None:
-            out.append(key)
-            continue
-        out.extend(_bake_segment(*segment))
-        changed = True
-    return out if changed else None
+        return None if segment is None else list(_bake_segment(*segment))
+
+    return _bake_segments(frames, bake)
 
 
 Segment = tuple[float, float, Point, Point, Point, Point, dict[str, object], dict[str, object]]
