@@ -47,6 +47,7 @@ import json
 import math
 import re
 import struct
+from collections.abc import Iterator
 
 from studio_render.compositions.lottie_expressions import MARKERS as EXPRESSION_MARKERS
 from studio_render.compositions.lottie_expressions import rewrite_expressions
@@ -77,10 +78,8 @@ def rewrite(data: bytes) -> bytes | None:
     repeaters = b'"rp"' in current
     split_easing = _SPLIT_EASING.search(current) is not None
     expressions = any(marker in current for marker in EXPRESSION_MARKERS)
-    parse = unnamed or points or effects or expressions or repeaters or split_easing
-    parse = parse or b'"sc"' in current
-    parse = parse or b'"to"' in current
-    if not parse:
+    kinds = (unnamed, points, effects, expressions, repeaters, split_easing)
+    if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return renamed  # nothing for the rewrites below: no need to parse
     try:
         doc = json.loads(current)
@@ -106,19 +105,25 @@ def _name_unnamed_easings(doc: dict[str, object]) -> bool:
     """Give every keyframe easing without a name one of its own, ``~e0``, ``~e1``, …
     (one per distinct curve); whether any had none."""
     names: dict[str, str] = {}
+    for item in _objects(doc):
+        ease_in, ease_out = item.get("i"), item.get("o")
+        if isinstance(ease_in, dict) and isinstance(ease_out, dict) and "n" not in item:
+            curve = json.dumps([ease_out.get("x"), ease_out.get("y"), ease_in.get("x"),
+                                ease_in.get("y")])  # fmt: skip
+            item["n"] = names.setdefault(curve, f"~e{len(names)}")
+    return bool(names)
+
+
+def _objects(doc: dict[str, object]) -> Iterator[dict[str, object]]:
+    """Every JSON object in ``doc``, ``doc`` included (each before what it holds)."""
     stack: list[object] = [doc]
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
-            ease_in, ease_out = item.get("i"), item.get("o")
-            if isinstance(ease_in, dict) and isinstance(ease_out, dict) and "n" not in item:
-                curve = json.dumps([ease_out.get("x"), ease_out.get("y"), ease_in.get("x"),
-                                    ease_in.get("y")])  # fmt: skip
-                item["n"] = names.setdefault(curve, f"~e{len(names)}")
+            yield item
             stack.extend(v for v in item.values() if isinstance(v, dict | list))
-        elif isinstance(item, list) and item and isinstance(item[0], dict | list):
-            stack.extend(item)
-    return bool(names)
+        elif isinstance(item, list):
+            stack.extend(v for v in item if isinstance(v, dict | list))
 
 
 def _in_out_points_past_their_frames(doc: dict[str, object]) -> bool:
@@ -283,16 +288,10 @@ def _repeater_copies_rounded_up(doc: dict[str, object]) -> bool:
     """Make every repeater's copy count draw as ``ceil`` does (see above); whether any
     changed."""
     changed = False
-    stack: list[object] = [doc]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            copies = item.get("c") if item.get("ty") == "rp" else None
-            if isinstance(copies, dict) and "x" not in copies:
-                changed |= _raise_count(copies)
-            stack.extend(v for v in item.values() if isinstance(v, dict | list))
-        elif isinstance(item, list):
-            stack.extend(v for v in item if isinstance(v, dict | list))
+    for item in _objects(doc):
+        copies = item.get("c") if item.get("ty") == "rp" else None
+        if isinstance(copies, dict) and "x" not in copies:
+            changed |= _raise_count(copies)
     return changed
 
 
