@@ -106,3 +106,18 @@ def test_a_chunk_handed_out_before_the_engine_runs_is_taken_over_or_stopped(
         if job is not None:
             job.remove_work_dir()
     assert not psutil.pid_exists(pids[0]), "the worker of a chunk nobody took is stopped"
+
+
+def test_workers_started_after_their_render_ended_are_stopped() -> None:
+    """The window starts a render's workers in a pool thread while the probe runs; a render
+    cancelled first has closed the pool by then, and the workers it started are stopped."""
+    me = psutil.Process()
+    before = {child.pid for child in me.children(recursive=True)}
+    workers = WorkerPool("lottie")
+    workers.close()
+    workers.prestart(2)
+    assert workers.started == 2
+    left = [child for child in me.children(recursive=True) if child.pid not in before]
+    assert not [child for child in left if child.is_running() and child.status() != "zombie"]
+    with pytest.raises(RuntimeError, match="closed"):
+        workers.take()

@@ -69,10 +69,15 @@ class WorkerPool:
         return forked
 
     def prestart(self, count: int) -> None:
-        """Start ``count`` workers now, so they boot while other work (a probe) runs."""
+        """Start ``count`` workers now, so they boot while other work (a probe) runs. A
+        pool closed meanwhile (the render ended first) stops them at once."""
         started = self._spawn(count)
         with self._lock:
-            self._idle.extend(started)
+            if not self._closed:
+                self._idle.extend(started)
+                return
+        for proc in started:
+            proc.stop()
 
     def head_start(self, spec_line: str) -> None:
         """Give the chunk spec ``spec_line`` to an idle worker now, before the engine runs:
@@ -131,6 +136,14 @@ class WorkerPool:
                 proc.stop()
 
 
+def boot_count(kind: str, concurrency: int | None) -> int:
+    """How many workers a local render of a ``kind`` composition starts while it is
+    probed (:func:`boot_workers`)."""
+    cores = os.cpu_count() or 1
+    wanted = min(concurrency or cores, cores)
+    return wanted if kind == "qml" or can_fork() else 1
+
+
 def boot_workers(composition: Path, concurrency: int | None) -> WorkerPool:
     """The worker processes of a local render of ``composition``, started now: one probes
     the composition (``probe_composition(workers=...)``) while the others boot, and the
@@ -140,9 +153,6 @@ def boot_workers(composition: Path, concurrency: int | None) -> WorkerPool:
     Lottie probe is quick and its workers boot without Qt, so only the prober starts: the
     plan may give a short render one chunk (the engine starts the others as chunks need
     them)."""
-    kind = composition_kind(composition) or "qml"  # the probe refuses others
-    workers = WorkerPool(kind)
-    cores = os.cpu_count() or 1
-    wanted = min(concurrency or cores, cores)
-    workers.prestart(wanted if kind == "qml" or can_fork() else 1)
+    workers = WorkerPool(composition_kind(composition) or "qml")  # the probe refuses others
+    workers.prestart(boot_count(workers.kind, concurrency))
     return workers

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
-from studio_render.core.composition import CompositionInfo
+from studio_render.core.composition import CompositionInfo, composition_kind
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.job import RenderJob, prepare_job
-from studio_render.core.worker_pool import WorkerPool, boot_workers
+from studio_render.core.worker_pool import WorkerPool, boot_count
 from studio_render.gui.background import BackgroundCalls
 from studio_render.gui.cluster_tasks import ClusterTarget, close_session, describe_error, open_job
 from studio_render.gui.formatting import format_duration
@@ -187,10 +187,12 @@ class RenderController(QObject):
         self.model.update(item.id, status=Status.RUNNING, started_at=time.time(),
                           ended_at=None, progress=0.0, message="Preparing")  # fmt: skip
         path = Path(item.composition)
+        boot = 0
         if self.target is None:  # as the command line does: one probes, the others boot
-            self.booting = boot_workers(path, item.settings.concurrency)
+            self.booting = WorkerPool(composition_kind(path) or "qml")  # the probe refuses others
+            boot = boot_count(self.booting.kind, item.settings.concurrency)
         self._token = self.loader.load(path, find_encoder=True, workers=self.booting,
-                                       renderer=item.settings.renderer)  # fmt: skip
+                                       boot=boot, renderer=item.settings.renderer)  # fmt: skip
         self.itemStarted.emit(item.id)
         self.stateChanged.emit()
 

@@ -16,8 +16,10 @@ from studio_render.gui.background import BackgroundCalls
 
 
 def _probe(
-    path: Path, find_encoder: bool, workers: WorkerPool | None, renderer: str
+    path: Path, find_encoder: bool, workers: WorkerPool | None, boot: int, renderer: str
 ) -> CompositionInfo:
+    if workers is not None and boot:
+        workers.prestart(boot)  # starting processes takes the GUI thread 0.1-0.2 s
     if find_encoder:
         find_ffmpeg()  # the first look can take 0.1 s; later ones are cached
     return probe_composition(path, workers=workers, renderer=renderer)
@@ -38,12 +40,13 @@ class CompositionLoader(BackgroundCalls):
         path: Path,
         find_encoder: bool = False,
         workers: WorkerPool | None = None,
+        boot: int = 0,
         renderer: str = "auto",
     ) -> int:
         """Probe ``path``; with ``find_encoder``, also look for ffmpeg (a render follows).
-        ``workers``, ``renderer``: a render's booting workers, one of which probes (see
-        ``probe_composition``)."""
-        return self.submit(partial(_probe, Path(path), find_encoder, workers, renderer))
+        ``workers``, ``renderer``: a render's workers, one of which probes (see
+        ``probe_composition``); ``boot`` of them are started first, off the GUI thread."""
+        return self.submit(partial(_probe, Path(path), find_encoder, workers, boot, renderer))
 
     @staticmethod
     def _describe_failure(exc: BaseException) -> str:

@@ -230,9 +230,9 @@ def test_gui_timer_is_never_late_during_a_two_worker_render(
     assert len(ticks) > 50
     # A gap less the time the GUI thread waited for a CPU (the tests run two at a time, so
     # the machine is busy: 284 ms gaps were seen with 245 ms of that wait): what kept the
-    # thread itself from its timer. 200 ms: the window boots the render's workers while
-    # probing (138 ms seen once on 2 cores); the window's own work is measured in the
-    # preview tests
+    # thread itself from its timer. 200 ms: room for a machine running two test files at
+    # once (the render's workers start in a pool thread: on the GUI thread, starting them
+    # took 138-228 ms there); the window's own work is measured in the preview tests
     stalls = [(t1 - t0) - (w1 - w0) for (t0, w0), (t1, w1) in itertools.pairwise(ticks)]
     assert max(stalls) < 0.010 + 0.200, f"the GUI thread stalled for {max(stalls) * 1000:.0f} ms"
 
