@@ -296,6 +296,58 @@ def test_a_fill_effect_on_a_masked_precomposition_stays_inside_the_mask(
     assert (rgba[outside][:, 3] == 0).all(), "the fill escaped the mask"
 
 
+@pytest.mark.parametrize("kind", ["shape", "text"])
+def test_a_fill_effect_on_a_masked_layer_stays_inside_the_mask(kind: str, tmp_path: Path) -> None:
+    """A red layer drawn around its origin (a 400x400 square, or a line of text), moved to
+    the middle of the frame, masked to the middle 100x100 and filled green by a Fill effect:
+    green inside the mask, nothing outside (ThorVG alone fills it all)."""
+    transform = {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [100, 100, 0]},
+                 "a": {"a": 1, "k": [{"t": 0, "s": [0, 0, 0], "o": {"x": [0.3], "y": [0]},
+                                      "i": {"x": [0.7], "y": [1]}}, {"t": 10, "s": [0, 0, 0]}]},
+                 "s": {"a": 0, "k": [100, 100, 100]}, "r": {"a": 0, "k": 0}}  # fmt: skip
+    corners = [[-50, -50], [50, -50], [50, 50], [-50, 50]]
+    square = {"i": [[0, 0]] * 4, "o": [[0, 0]] * 4, "c": True, "v": corners}
+    mask = {"inv": False, "mode": "a", "o": {"a": 0, "k": 100}, "x": {"a": 0, "k": 0},
+            "pt": {"a": 1, "k": [{"t": 0, "s": [square], "o": {"x": 0.3, "y": 0},
+                                  "i": {"x": 0.7, "y": 1}}, {"t": 10, "s": [square]}]}}  # fmt: skip
+    layer: dict[str, object] = {"ind": 1, "ip": 0, "op": 10, "st": 0, "sr": 1, "ks": transform,
+                                "hasMask": True, "masksProperties": [mask],
+                                "ef": [_fill_effect([0.2, 0.8, 0.2])]}  # fmt: skip
+    extra: dict[str, object] = {}
+    if kind == "shape":
+        layer.update(ty=4, shapes=[{"ty": "gr", "it": [
+            {"ty": "rc", "d": 1, "s": {"a": 0, "k": [400, 400]}, "p": {"a": 0, "k": [0, 0]},
+             "r": {"a": 0, "k": 0}},
+            {"ty": "fl", "c": {"a": 0, "k": [0.8, 0.1, 0.1, 1]}, "o": {"a": 0, "k": 100}, "r": 1},
+            {"ty": "tr", "p": {"a": 0, "k": [0, 0]}, "a": {"a": 0, "k": [0, 0]},
+             "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}, "o": {"a": 0, "k": 100}},
+        ]}])  # fmt: skip
+    else:  # "MM": two glyphs of a 100x100 square each, as Bodymovin exports glyphs
+        box = {"i": [[0, 0]] * 4, "o": [[0, 0]] * 4, "c": True,
+               "v": [[0, -100], [100, -100], [100, 0], [0, 0]]}  # fmt: skip
+        drawing = {"shapes": [{"ty": "gr", "it": [{"ty": "sh", "ks": {"a": 0, "k": box}}]}]}
+        glyph = {"ch": "M", "size": 100, "style": "Bold", "fFamily": "Box", "w": 100,
+                 "data": drawing}  # fmt: skip
+        extra = {"fonts": {"list": [{"fName": "Box-Bold", "fFamily": "Box", "fStyle": "Bold",
+                                     "ascent": 75}]}, "chars": [glyph]}  # fmt: skip
+        text = {"s": 100, "f": "Box-Bold", "t": "MM", "j": 2, "tr": 0, "lh": 120, "ls": 0,
+                "fc": [0.8, 0.1, 0.1]}  # fmt: skip
+        layer.update(ty=5, t={"d": {"k": [{"s": text, "t": 0}]}, "p": {}, "m": {"g": 1, "a": {
+            "a": 0, "k": [0, 0]}}, "a": []})  # fmt: skip
+        transform["p"] = {"a": 0, "k": [100, 150, 0]}  # the squares: 0-200 by 50-150
+        for point in corners:
+            point[1] -= 50
+    doc = {"v": "5.7.4", "fr": 10, "ip": 0, "op": 10, "w": 200, "h": 200, "ddd": 0,
+           "layers": [layer], **extra}  # fmt: skip
+    rgba = _first_frame(doc, tmp_path)
+    inside = rgba[60:140, 60:140]
+    assert (inside[inside[..., 3] == 255] == [51, 204, 51, 255]).all()
+    assert (inside[..., 3] == 255).mean() > 0.5, "the layer is not drawn inside the mask"
+    outside = np.ones((200, 200), bool)
+    outside[45:155, 45:155] = False
+    assert (rgba[outside][:, 3] == 0).all(), "the fill escaped the mask"
+
+
 def test_an_effect_that_does_not_say_it_is_enabled_is_drawn(tmp_path: Path) -> None:
     """A Fill effect exported without ``"en"`` turns a red square green, as in lottie-web
     (ThorVG alone skips it)."""

@@ -27,10 +27,13 @@ enabled; lottie-web draws it (Bodymovin leaves the flag out in some exports: a b
 a white Fill effect hides came out black). Such an effect gets ``"en": 1``.
 
 Effects under masks: ThorVG 1.0 applies a layer's effects after its masks, so a Fill
-effect on a masked precomposition colours the whole precomposition, outside the mask too
-(a grey that covers the frame). lottie-web filters the layer and masks the result. Such a
-layer becomes a precomposition layer that keeps the masks, transform, timing and matte,
-holding one pass-through layer with the effects.
+effect on a masked layer colours the whole layer, outside the mask too (a grey that covers
+the frame, a whole line of text where a mask reveals one word). lottie-web filters the
+layer and masks the result. Such a layer becomes a precomposition layer that keeps the
+masks, transform, timing and matte, holding one pass-through layer with the drawing and
+the effects. A precomposition clips to its size, and a shape or text layer draws around its
+origin, so such a layer's drawing moves right and down inside it and its anchor point and
+masks move with it (not done for 3D layers, parents, text on a path or expressions there).
 
 Repeater copies: lottie-web draws ``ceil(copies)`` copies, ThorVG 1.0 the copies cut to
 a whole number, one fewer while an animated count is between two (a circle of 18 copies
@@ -43,11 +46,13 @@ Motion paths: see :mod:`lottie_motion`. Expressions: see :mod:`lottie_expression
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from studio_render.compositions.lottie_expressions import MARKERS as EXPRESSION_MARKERS
 from studio_render.compositions.lottie_expressions import rewrite_expressions
@@ -191,16 +196,7 @@ def _translucent_solids_as_shapes(doc: dict[str, object]) -> bool:
 
 def _layers(doc: dict[str, object]) -> list[dict[str, object]]:
     """The layers of the composition and of every precomposition in its assets."""
-    assets = doc.get("assets")
-    groups = (
-        [doc, *(a for a in assets if isinstance(a, dict))] if isinstance(assets, list) else [doc]
-    )
-    found: list[dict[str, object]] = []
-    for group in groups:
-        layers = group.get("layers")
-        if isinstance(layers, list):
-            found.extend(layer for layer in layers if isinstance(layer, dict))
-    return found
+    return [layer for layers in _compositions(doc) for layer in layers]
 
 
 def _translucent(layer: dict[str, object]) -> bool:
@@ -247,36 +243,118 @@ def _effects_enabled(doc: dict[str, object]) -> bool:
 
 #: A pass-through layer's in and out points: wider than any composition.
 _ALWAYS = 1.0e7
+#: How far a nested layer's content moves right and down inside its precomposition, which
+#: clips to its size (0 to twice this) where a shape or text layer draws around its origin.
+#: A power of two: the moves are exact in ThorVG's 32-bit floats.
+_SHIFT = 8192.0
+#: The layer effects ThorVG 1.0 draws: Tint, Fill, Stroke, Tritone, Drop Shadow, Gaussian
+#: Blur (expression controls, type 5, draw nothing).
+_DRAWN_EFFECTS = frozenset({20, 21, 22, 23, 25, 29})
+#: What stays on a layer whose drawing and effects are nested (the rest moves in).
+_OUTER_KEYS = frozenset({"ind", "parent", "ip", "op", "st", "sr", "ks", "ao", "hasMask",
+                         "masksProperties", "tt", "td", "tp", "nm", "mn", "bm", "ddd", "hd",
+                         "cl", "ln"})  # fmt: skip
 
 
 def _effects_inside_masks(doc: dict[str, object]) -> bool:
-    """Nest every masked precomposition layer with effects (see above); whether any was."""
+    """Nest every masked layer with effects (see above); whether any was."""
     assets = doc.get("assets")
     if not isinstance(assets, list):
-        return False
+        assets = doc["assets"] = []
     ids = {str(a.get("id")) for a in assets if isinstance(a, dict)}
     changed = False
-    for layer in _layers(doc):
-        effects = layer.get("ef")
-        if (
-            layer.get("ty") != 0
-            or not layer.get("masksProperties")
-            or not isinstance(effects, list)
-        ):
-            continue
-        if not any(isinstance(e, dict) and e.get("en", 1) for e in effects):
-            continue
-        asset_id = f"~effects{len(ids)}"
-        while asset_id in ids:
-            asset_id = "~" + asset_id
-        ids.add(asset_id)
-        inner = {"ty": 0, "ind": 1, "refId": layer.get("refId"), "ef": layer.pop("ef"),
-                 "ip": -_ALWAYS, "op": _ALWAYS, "st": 0, "sr": 1, "ks": {},
-                 "w": layer.get("w", 0), "h": layer.get("h", 0), "nm": "effects"}  # fmt: skip
-        assets.append({"id": asset_id, "layers": [inner]})
-        layer["refId"] = asset_id
-        changed = True
+    for layers in _compositions(doc):
+        parents = {layer.get("parent") for layer in layers}
+        for layer in layers:
+            effects = layer.get("ef")
+            if not layer.get("masksProperties") or not isinstance(effects, list):
+                continue
+            if not any(isinstance(e, dict) and e.get("en", 1) and e.get("ty") in _DRAWN_EFFECTS
+                       for e in effects):  # fmt: skip
+                continue  # expression controls only: they draw nothing, and stay found
+            asset_id = f"~effects{len(ids)}"
+            while asset_id in ids:
+                asset_id = "~" + asset_id
+            if layer.get("ty") == 0:
+                inner = {"ty": 0, "refId": layer.get("refId"), "ef": layer.pop("ef"),
+                         "w": layer.get("w", 0), "h": layer.get("h", 0), "ks": {}}  # fmt: skip
+            elif layer.get("ind") in parents or not _move_content(layer):
+                continue  # a parent's transform moves its children: not shifted
+            else:
+                inner = {key: layer.pop(key) for key in list(layer) if key not in _OUTER_KEYS}
+                inner["ks"] = {"p": {"a": 0, "k": [_SHIFT, _SHIFT, 0]}}
+                layer.update(ty=0, w=2 * _SHIFT, h=2 * _SHIFT)
+            inner.update(ind=1, ip=-_ALWAYS, op=_ALWAYS, st=0, sr=1, nm="effects")
+            assets.append({"id": asset_id, "layers": [inner]})
+            ids.add(asset_id)
+            layer["refId"] = asset_id
+            changed = True
     return changed
+
+
+def _move_content(layer: dict[str, object]) -> bool:
+    """Shift a drawn layer's anchor point and masks by ``_SHIFT`` (both ways), as its
+    content will be; False, unchanged, where that cannot be done: a 3D layer, text on a
+    path (which follows a mask), expressions, shapes of an unknown form."""
+    text = layer.get("t")
+    on_path = isinstance(text, dict) and isinstance(text.get("p"), dict) and "m" in text["p"]
+    ks = layer.get("ks", {})
+    if layer.get("ddd") == 1 or on_path or not isinstance(ks, dict):
+        return False
+    anchor: Any = copy.deepcopy(ks.get("a", {"a": 0, "k": [0, 0, 0]}))
+    masks: Any = copy.deepcopy(layer["masksProperties"])
+    try:
+        _shift_property(anchor, _shift_point)
+        for mask in masks:
+            _shift_property(mask["pt"], _shift_path)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return False
+    layer["ks"] = {**ks, "a": anchor}
+    layer["masksProperties"] = masks
+    return True
+
+
+def _shift_property(prop: Any, shift: Callable[[Any], None]) -> None:
+    """Apply ``shift`` to every value of an animatable property (raises for an expression
+    or a form it does not know)."""
+    if "x" in prop:
+        raise ValueError("an expression")
+    if not prop.get("a"):
+        shift(prop["k"])
+        return
+    for key in prop["k"]:
+        for end in ("s", "e"):
+            if end in key:
+                shift(key[end])
+
+
+def _shift_point(point: Any) -> None:
+    """A point's x and y (raises for anything else)."""
+    if not isinstance(point, list) or len(point) < 2:
+        raise ValueError("not a point")
+    point[0], point[1] = float(point[0]) + _SHIFT, float(point[1]) + _SHIFT
+
+
+def _shift_path(path: Any) -> None:
+    """A mask's path, or a keyframe's list of one path."""
+    for shape in path if isinstance(path, list) else [path]:
+        for vertex in shape["v"]:
+            _shift_point(vertex)
+
+
+def _compositions(doc: dict[str, object]) -> list[list[dict[str, object]]]:
+    """The layers of the composition and of each precomposition in its assets, by
+    composition."""
+    assets = doc.get("assets")
+    groups = (
+        [doc, *(a for a in assets if isinstance(a, dict))] if isinstance(assets, list) else [doc]
+    )
+    found: list[list[dict[str, object]]] = []
+    for group in groups:
+        layers = group.get("layers")
+        if isinstance(layers, list):
+            found.append([layer for layer in layers if isinstance(layer, dict)])
+    return found
 
 
 #: Added to an animated repeater count: ThorVG's cut of ``c + 1 - 1e-4`` is ``ceil(c)``
