@@ -8,6 +8,8 @@ one of its frames matches (see :mod:`tests.image_compare`).
 every file and writes side-by-side pictures (reference | ours) of the frames that do not
 match into OUT_DIR. ``--corpus DIR --reference DIR`` measures other files the same way:
 frames made by ``../shared/tools/lottie_reference_frames.js`` for the files in DIR.
+``--background RRGGBB``: frames drawn on that colour (the script with its page's
+``background:#fff`` changed): white hides what is drawn white, a dark one shows it.
 """
 
 from __future__ import annotations
@@ -67,10 +69,11 @@ def render_and_compare(
     renderer: str = "auto",
     corpus: Path = CORPUS,
     reference: Path = REFERENCE,
+    background: tuple[int, int, int] = (255, 255, 255),
 ) -> FileResult:
     """Render the reference frames of corpus file ``name`` into ``out`` (one command-line
     render, ``--preset png``, frames first..last, through ``renderer``) and compare each,
-    put on white as the reference is, with lottie-web's."""
+    put on ``background`` as the reference is (white), with lottie-web's."""
     frames = reference_frames(reference)[name]
     done = studio_render(
         "render", corpus / name, "-o", out, "--preset", "png", "--progress", "none",
@@ -81,7 +84,7 @@ def render_and_compare(
     stem = Path(name).stem
     results = {}
     for n in frames:
-        ours = on_background(read_png(out / f"frame_{n:06d}.png"), (255, 255, 255))
+        ours = on_background(read_png(out / f"frame_{n:06d}.png"), background)
         theirs = read_png(reference / stem / f"frame_{n}.png")
         results[n] = compare(ours, theirs)
         if sbs_dir is not None and not results[n].matches:
@@ -95,7 +98,10 @@ def main() -> None:
     parser.add_argument("--renderer", default="auto")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--reference", type=Path, default=REFERENCE)
+    parser.add_argument("--background", default="ffffff", help="the references' (RRGGBB)")
     args = parser.parse_args()
+    red, green, blue = bytes.fromhex(args.background)
+    colour = (red, green, blue)
     if args.out_dir:
         args.out_dir.mkdir(parents=True, exist_ok=True)
     print("| file | match | worst SSIM | worst pixels off |\n|---|---|---|---|")
@@ -104,8 +110,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for i, name in enumerate(names):
             try:
-                result = render_and_compare(name, Path(tmp) / str(i), args.out_dir,
-                                            args.renderer, args.corpus, args.reference)  # fmt: skip
+                result = render_and_compare(name, Path(tmp) / str(i), args.out_dir, args.renderer,
+                                            args.corpus, args.reference, colour)  # fmt: skip
             except AssertionError as failed:  # the render itself failed: say why, go on
                 print(f"| {name} | {failed} | | |", flush=True)
                 continue

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -418,3 +419,84 @@ def test_each_dimension_of_a_size_eases_by_its_own_curve(tmp_path: Path) -> None
     width, height = alpha[50].sum(), alpha[:, 150].sum()
     assert width == pytest.approx(20 + 200 * _eased(0.3, (0.8, 0.0), (1.0, 1.0)), abs=1.5)
     assert height == pytest.approx(20 + 60 * 0.3, abs=1.5)
+
+
+def _star_doc(points: dict[str, object], roundness: float = 0) -> dict[str, object]:
+    """A white star (outer radius 80, inner 40) in the middle of a 200x200 frame."""
+    star = {"ty": "sr", "sy": 1, "d": 1, "pt": points, "p": {"a": 0, "k": [0, 0]},
+            "r": {"a": 0, "k": 0}, "or": {"a": 0, "k": 80}, "ir": {"a": 0, "k": 40},
+            "os": {"a": 0, "k": roundness}, "is": {"a": 0, "k": roundness}}  # fmt: skip
+    fill = {"ty": "fl", "c": {"a": 0, "k": [1, 1, 1, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
+    return _shape_doc([star, fill])
+
+
+def _shape_doc(shapes: list[dict[str, object]]) -> dict[str, object]:
+    transform = {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [100, 100]},
+                 "a": {"a": 0, "k": [0, 0]}, "s": {"a": 0, "k": [100, 100]},
+                 "r": {"a": 0, "k": 0}}  # fmt: skip
+    layer = {"ty": 4, "ind": 1, "ip": 0, "op": 20, "st": 0, "sr": 1, "ks": transform,
+             "shapes": shapes}  # fmt: skip
+    return {"v": "5.7.4", "fr": 10, "ip": 0, "op": 20, "w": 200, "h": 200, "layers": [layer]}
+
+
+def _tips(rgba: np.ndarray) -> int:
+    """How many star points cross the circle of radius 50 around the middle (a partial
+    point of 5.4 reaches 56): runs of at least 3 degrees inside the star along it."""
+    angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+    rows, columns = np.rint(100 + 50 * np.sin(angles)), np.rint(100 + 50 * np.cos(angles))
+    inside = rgba[rows.astype(int), columns.astype(int), 3] > 128
+    start = int(np.argmin(inside))  # begin outside, so no run wraps around
+    runs = [len(list(run)) for drawn, run in itertools.groupby(np.roll(inside, -start)) if drawn]
+    return sum(length >= 6 for length in runs)
+
+
+@pytest.mark.parametrize(
+    ("points", "frame"),
+    [({"a": 0, "k": 5.5}, 0),
+     ({"a": 1, "k": [{"t": 0, "s": [3], "o": {"x": [0], "y": [0]}, "i": {"x": [1], "y": [1]}},
+                     {"t": 10, "s": [9]}]}, 4)],  # 5.4 points at frame 4
+)  # fmt: skip
+def test_a_star_draws_its_whole_points_only(
+    points: dict[str, object], frame: int, tmp_path: Path
+) -> None:
+    """lottie-web draws ``floor(points)`` points: 5 for 5.5 or 5.4 (ThorVG alone adds a
+    partial sixth)."""
+    doc = _star_doc(points)
+    comp = tmp_path / "star.json"
+    comp.write_text(json.dumps(doc))
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert _tips(read_png(tmp_path / "out" / f"frame_{frame:06d}.png")) == 5
+
+
+def _lottie_web_star(points: int, outer: float, inner: float, roundness: float) -> dict:
+    """The path lottie-web makes of a star (``convertStarToPath``)."""
+    count = 2 * points
+    vertices, ins, outs = [], [], []
+    for i in range(count):
+        radius = outer if i % 2 == 0 else inner
+        handle = 2 * np.pi * radius / (count * 2) * roundness
+        angle = -np.pi / 2 + i * 2 * np.pi / count
+        x, y = radius * np.cos(angle), radius * np.sin(angle)
+        ox, oy = y / radius, -x / radius
+        vertices.append([x, y])
+        ins.append([-ox * handle, -oy * handle])
+        outs.append([ox * handle, oy * handle])
+    return {"c": True, "v": vertices, "i": outs, "o": ins}
+
+
+def test_a_round_star_has_the_corners_lottie_web_draws(tmp_path: Path) -> None:
+    """A 5-point star at 150% roundness covers the pixels of the path lottie-web makes of
+    it (ThorVG alone draws the corner handles 1.0875 times as long)."""
+    pictures = []
+    round_star = _star_doc({"a": 0, "k": 5}, roundness=150)
+    path = {"ty": "sh", "ks": {"a": 0, "k": _lottie_web_star(5, 80, 40, 1.5)}}
+    fill = {"ty": "fl", "c": {"a": 0, "k": [1, 1, 1, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
+    for name, doc in (("star", round_star), ("path", _shape_doc([path, fill]))):
+        folder = tmp_path / name
+        folder.mkdir()
+        pictures.append(_first_frame(doc, folder)[..., 3])
+    star, path_drawn = pictures
+    assert (path_drawn > 128).sum() > 5000
+    assert (np.abs(star - path_drawn) > 48).mean() < 0.0005

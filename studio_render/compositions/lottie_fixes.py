@@ -41,6 +41,15 @@ growing in drew one copy late). A static count is rounded up; an animated one is
 by just under one at every keyframe, which ThorVG's cut then turns into the count rounded
 up (interpolation moves every value by the same amount).
 
+Star points: lottie-web draws a star of ``floor(points)`` points; ThorVG 1.0 draws the
+fraction as a partial point (a 5.4-point star has a sixth, small point, and the others
+turned to make room). A star's point count becomes whole: a static one rounded down, an
+animated one held at its whole part between the times it crosses a whole number (found to
+an eighth of a frame, exact at whole frames). ThorVG also draws a star's rounded corners
+with handles 1.0875 times as long as lottie-web's (``r * roundness * 0.47829 / 0.28 /
+points`` against ``r * roundness * pi / 2 / points``; polygons agree): a star's inner and
+outer roundness are scaled down by that much.
+
 Motion paths: see :mod:`lottie_motion`. Expressions: see :mod:`lottie_expressions`.
 """
 
@@ -56,7 +65,7 @@ from typing import Any
 
 from studio_render.compositions.lottie_expressions import MARKERS as EXPRESSION_MARKERS
 from studio_render.compositions.lottie_expressions import rewrite_expressions
-from studio_render.compositions.lottie_motion import bake_curved_motion, bake_split_easing
+from studio_render.compositions.lottie_motion import Easing, bake_curved_motion, bake_split_easing
 
 #: ThorVG compares easing names up to this many characters.
 _THORVG_NAME_CHARS = 20
@@ -67,6 +76,8 @@ _EASING_NAME = re.compile(rb'("n"\s*:\s*\[?\s*")([^"\\]*)(")')
 _EASING = re.compile(rb'"i"\s*:\s*\{')
 #: An easing coordinate given per dimension whose first two differ: ``"y": [1, 0.833]``.
 _SPLIT_EASING = re.compile(rb'"[xy]"\s*:\s*\[\s*(-?[\d.eE+-]+)\s*,\s*(?!\1\s*[,\]])-?\d')
+#: A star or polygon shape.
+_POLYSTAR = re.compile(rb'"ty"\s*:\s*"sr"')
 #: A fractional in or out point.
 _IN_OUT = re.compile(rb'"[io]p"\s*:\s*(-?\d+\.\d+(?:[eE][-+]?\d+)?)')
 
@@ -83,7 +94,8 @@ def rewrite(data: bytes) -> bytes | None:
     repeaters = b'"rp"' in current
     split_easing = _SPLIT_EASING.search(current) is not None
     expressions = any(marker in current for marker in EXPRESSION_MARKERS)
-    kinds = (unnamed, points, effects, expressions, repeaters, split_easing)
+    stars = _POLYSTAR.search(current) is not None
+    kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars)
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return renamed  # nothing for the rewrites below: no need to parse
     try:
@@ -101,7 +113,8 @@ def rewrite(data: bytes) -> bytes | None:
     nested = _effects_inside_masks(doc) if effects else False
     evaluated = rewrite_expressions(_layers(doc)) if expressions else False
     copies = _repeater_copies_rounded_up(doc) if repeaters else False
-    if not (named or moved or solids or paths or eased or enabled or nested or evaluated or copies):
+    whole = _stars_as_lottie_web_draws_them(doc) if stars else False
+    if not any((named, moved, solids, paths, eased, enabled, nested, evaluated, copies, whole)):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -304,9 +317,9 @@ def _move_content(layer: dict[str, object]) -> bool:
     anchor: Any = copy.deepcopy(ks.get("a", {"a": 0, "k": [0, 0, 0]}))
     masks: Any = copy.deepcopy(layer["masksProperties"])
     try:
-        _shift_property(anchor, _shift_point)
+        _map_values(anchor, _shifted_point)
         for mask in masks:
-            _shift_property(mask["pt"], _shift_path)
+            _map_values(mask["pt"], _shifted_path)
     except (AttributeError, KeyError, TypeError, ValueError):
         return False
     layer["ks"] = {**ks, "a": anchor}
@@ -314,32 +327,32 @@ def _move_content(layer: dict[str, object]) -> bool:
     return True
 
 
-def _shift_property(prop: Any, shift: Callable[[Any], None]) -> None:
-    """Apply ``shift`` to every value of an animatable property (raises for an expression
-    or a form it does not know)."""
+def _map_values(prop: Any, change: Callable[[Any], Any]) -> None:
+    """Replace every value of an animatable property by ``change(value)`` (raises for an
+    expression or a form it does not know)."""
     if "x" in prop:
         raise ValueError("an expression")
     if not prop.get("a"):
-        shift(prop["k"])
+        prop["k"] = change(prop["k"])
         return
     for key in prop["k"]:
         for end in ("s", "e"):
             if end in key:
-                shift(key[end])
+                key[end] = change(key[end])
 
 
-def _shift_point(point: Any) -> None:
-    """A point's x and y (raises for anything else)."""
+def _shifted_point(point: Any) -> list[Any]:
+    """A point moved by ``_SHIFT`` in x and y (raises for anything else)."""
     if not isinstance(point, list) or len(point) < 2:
         raise ValueError("not a point")
-    point[0], point[1] = float(point[0]) + _SHIFT, float(point[1]) + _SHIFT
+    return [float(point[0]) + _SHIFT, float(point[1]) + _SHIFT, *point[2:]]
 
 
-def _shift_path(path: Any) -> None:
-    """A mask's path, or a keyframe's list of one path."""
-    for shape in path if isinstance(path, list) else [path]:
-        for vertex in shape["v"]:
-            _shift_point(vertex)
+def _shifted_path(path: Any) -> Any:
+    """A mask's path, or a keyframe's list of one path, moved by ``_SHIFT``."""
+    if isinstance(path, list):
+        return [_shifted_path(shape) for shape in path]
+    return {**path, "v": [_shifted_point(vertex) for vertex in path["v"]]}
 
 
 def _compositions(doc: dict[str, object]) -> list[list[dict[str, object]]]:
@@ -355,6 +368,97 @@ def _compositions(doc: dict[str, object]) -> list[list[dict[str, object]]]:
         if isinstance(layers, list):
             found.append([layer for layer in layers if isinstance(layer, dict)])
     return found
+
+
+#: lottie-web's star corner handles over ThorVG's, for the same roundness.
+_STAR_ROUNDNESS = (math.pi / 2) / (0.47829 / 0.28)
+#: Where an animated star's point count is looked at between keyframes, in frames.
+_POINTS_STEP = 1 / 8
+#: Longest keyframe segment (frames) whose star points are made whole.
+_LONGEST_POINTS_SEGMENT = 20_000
+
+
+def _stars_as_lottie_web_draws_them(doc: dict[str, object]) -> bool:
+    """Make every star's point count whole and scale its roundness (see above); whether
+    any changed."""
+    changed = False
+    for item in _objects(doc):
+        points = item.get("pt")
+        if item.get("ty") != "sr" or item.get("sy", 1) != 1 or not isinstance(points, dict):
+            continue
+        changed |= _whole_points(points)
+        for key in ("is", "os"):
+            roundness = copy.deepcopy(item.get(key))
+            try:
+                _map_values(roundness, _scaled_roundness)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                continue  # none, an expression, or a form not known: left as it is
+            item[key] = roundness
+            changed = True
+    return changed
+
+
+def _scaled_roundness(value: Any) -> Any:
+    """A roundness (or a list of them) times ``_STAR_ROUNDNESS``."""
+    if isinstance(value, list):
+        return [_scaled_roundness(v) for v in value]
+    if not isinstance(value, int | float):
+        raise ValueError("not a number")
+    return value * _STAR_ROUNDNESS
+
+
+def _whole_points(points: dict[str, object]) -> bool:
+    """Round a point count down, or hold an animated one at its whole part; whether it
+    changed (an expression, or keyframes of an unknown form, are left alone)."""
+    if "x" in points:
+        return False
+    if not points.get("a"):
+        count = _number(points.get("k"))
+        if count is None or count == math.floor(count):
+            return False
+        points["k"] = math.floor(count)
+        return True
+    keys = points.get("k")
+    if not isinstance(keys, list) or not all(isinstance(key, dict) for key in keys):
+        return False
+    held: list[dict[str, object]] = []
+
+    def hold(time: float, value: float) -> None:
+        if not held or held[-1]["s"] != [math.floor(value)]:
+            held.append({"t": time, "s": [math.floor(value)], "h": 1})
+
+    value: float | None = None
+    for index, key in enumerate(keys):
+        t0, start = _number(key.get("t")), _number(key.get("s"))
+        value = value if start is None else start
+        if t0 is None or value is None:
+            return False
+        hold(t0, value)
+        after = keys[index + 1] if index + 1 < len(keys) else None
+        if after is None or key.get("h") == 1:
+            continue
+        t1, end = _number(after.get("t")), _number(after.get("s", key.get("e")))
+        if t1 is None or end is None or not 0 < t1 - t0 <= _LONGEST_POINTS_SEGMENT:
+            return False
+        ease_out, ease_in = key.get("o"), key.get("i")
+        ease = Easing.of(ease_out if isinstance(ease_out, dict) else {},
+                         ease_in if isinstance(ease_in, dict) else {})  # fmt: skip
+        time = math.floor(t0) + _POINTS_STEP  # on a grid through every whole frame
+        while time < t1:
+            if time > t0:
+                hold(time, value + (end - value) * ease((time - t0) / (t1 - t0)))
+            time += _POINTS_STEP
+        value = end
+    if held == keys:
+        return False
+    points["k"] = held
+    return True
+
+
+def _number(value: object) -> float | None:
+    """A number, or the first of a list of them."""
+    value = value[0] if isinstance(value, list) and value else value
+    return float(value) if isinstance(value, int | float) else None
 
 
 #: Added to an animated repeater count: ThorVG's cut of ``c + 1 - 1e-4`` is ``ceil(c)``
