@@ -50,7 +50,8 @@ with handles 1.0875 times as long as lottie-web's (``r * roundness * 0.47829 / 0
 points`` against ``r * roundness * pi / 2 / points``; polygons agree): a star's inner and
 outer roundness are scaled down by that much.
 
-Motion paths: see :mod:`lottie_motion`. Expressions: see :mod:`lottie_expressions`.
+Motion paths: see :mod:`lottie_motion`. Paths whose points follow nulls: see
+:mod:`lottie_nulls`. Expressions: see :mod:`lottie_expressions`.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ from typing import Any
 from studio_render.compositions.lottie_expressions import MARKERS as EXPRESSION_MARKERS
 from studio_render.compositions.lottie_expressions import rewrite_expressions
 from studio_render.compositions.lottie_motion import Easing, bake_curved_motion, bake_split_easing
+from studio_render.compositions.lottie_nulls import bake_points_follow_nulls
 
 #: ThorVG compares easing names up to this many characters.
 _THORVG_NAME_CHARS = 20
@@ -95,7 +97,8 @@ def rewrite(data: bytes) -> bytes | None:
     split_easing = _SPLIT_EASING.search(current) is not None
     expressions = any(marker in current for marker in EXPRESSION_MARKERS)
     stars = _POLYSTAR.search(current) is not None
-    kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars)
+    followers = b"nullLayerNames" in current
+    kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers)
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return renamed  # nothing for the rewrites below: no need to parse
     try:
@@ -111,10 +114,12 @@ def rewrite(data: bytes) -> bytes | None:
     eased = bake_split_easing(doc) if split_easing else False
     enabled = _effects_enabled(doc) if effects else False
     nested = _effects_inside_masks(doc) if effects else False
+    followed = bake_points_follow_nulls(_compositions(doc)) if followers else False
     evaluated = rewrite_expressions(_layers(doc)) if expressions else False
     copies = _repeater_copies_rounded_up(doc) if repeaters else False
     whole = _stars_as_lottie_web_draws_them(doc) if stars else False
-    if not any((named, moved, solids, paths, eased, enabled, nested, evaluated, copies, whole)):
+    done = (named, moved, solids, paths, eased, enabled, nested, followed, evaluated, copies, whole)
+    if not any(done):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 

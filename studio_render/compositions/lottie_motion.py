@@ -93,6 +93,8 @@ def _split(key: object) -> bool:
 
 def _components(ease: object, axis: str) -> list[float]:
     values = ease.get(axis) if isinstance(ease, dict) else None
+    if isinstance(values, int | float):
+        return [float(values)]
     if isinstance(values, list) and all(isinstance(v, int | float) for v in values):
         return [float(v) for v in values]
     return []
@@ -351,3 +353,52 @@ class Easing:
             else:
                 hi = t
         return (lo + hi) / 2
+
+
+def value_at(prop: object, time: float) -> Point | None:
+    """An animatable property's value at ``time`` (frames), as lottie-web computes it:
+    held keyframes, each dimension eased by its own curve, motion along curves; None for
+    an expression or a form it does not know."""
+    if not isinstance(prop, dict) or "x" in prop:
+        return None
+    frames = prop.get("k")
+    if not prop.get("a"):
+        return [float(frames)] if isinstance(frames, int | float) else _vector(frames)
+    if not isinstance(frames, list) or not frames or not isinstance(frames[0], dict):
+        return None
+    index = 0
+    while index + 1 < len(frames) and _time(frames[index + 1]) <= time:
+        index += 1
+    key = frames[index]
+    after = frames[index + 1] if index + 1 < len(frames) else None
+    start = _vector(key.get("s")) if isinstance(key, dict) else None
+    if start is None and index > 0:  # a last key that only gives its time
+        previous = frames[index - 1]
+        start = _vector(previous.get("e")) if isinstance(previous, dict) else None
+    if start is None or after is None or time <= _time(key) or key.get("h") == 1:
+        return None if start is None else [float(v) for v in start]
+    curved = _curved_segment(key, after)
+    if curved is not None:
+        t0, t1, begin, end, out_t, in_t, ease_out, ease_in = curved
+        dims = len(out_t)
+        points, lengths = _sampled_curve(begin[:dims], end[:dims], out_t, in_t)
+        share = Easing.of(ease_out, ease_in)((time - t0) / (t1 - t0))
+        return _point_at(points, lengths, share) + [float(v) for v in begin[dims:]]
+    target = _vector(after.get("s") or key.get("e"))
+    t0, t1 = _time(key), _time(after)
+    if target is None or len(target) != len(start) or not t1 > t0:
+        return None
+    u = (time - t0) / (t1 - t0)
+    ease_out, ease_in = key.get("o"), key.get("i")
+    value = []
+    for d, (a, b) in enumerate(zip(start, target, strict=True)):
+        ease = Easing(_nth(ease_out, "x", d), _nth(ease_out, "y", d),
+                      _nth(ease_in, "x", d), _nth(ease_in, "y", d))  # fmt: skip
+        value.append(a + (b - a) * ease(u))
+    return value
+
+
+def _time(key: object) -> float:
+    """A keyframe's time (infinity for a malformed one: never reached)."""
+    t = key.get("t") if isinstance(key, dict) else None
+    return float(t) if isinstance(t, int | float) else math.inf

@@ -1,0 +1,96 @@
+"""Paths whose points follow null layers (After Effects' "Create Nulls From Paths"),
+baked by :mod:`studio_render.compositions.lottie_nulls`, checked on rendered pictures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from tests.cli import studio_render
+from tests.image_compare import read_png
+
+#: The expression the script writes, for a path of two points.
+FOLLOW = """var $bm_rt;
+var nullLayerNames = [
+        'Shape Layer 1: Path 1 [1.1.0]',
+        'Shape Layer 1: Path 1 [1.1.1]'
+    ];
+var origPath = thisProperty;
+var origPoints = origPath.points();
+var origInTang = origPath.inTangents();
+var origOutTang = origPath.outTangents();
+var getNullLayers = [];
+for (var i = 0; i < nullLayerNames.length; i++) {
+    try {
+        getNullLayers.push(effect(nullLayerNames[i])('ADBE Layer Control-0001'));
+    } catch (err) {
+        getNullLayers.push(null);
+    }
+}
+for (var i = 0; i < getNullLayers.length; i++) {
+    if (getNullLayers[i] != null && getNullLayers[i].index != thisLayer.index) {
+        origPoints[i] = fromCompToSurface(getNullLayers[i].toComp(getNullLayers[i].anchorPoint));
+    }
+}
+$bm_rt = createPath(origPoints, origInTang, origOutTang, origPath.isClosed());"""
+
+
+def _static(value: object) -> dict[str, object]:
+    return {"a": 0, "k": value}
+
+
+def _transform(position: dict[str, object], **others: object) -> dict[str, object]:
+    ks = {"o": _static(100), "p": position, "a": _static([0, 0, 0]),
+          "s": _static([100, 100, 100]), "r": _static(0)}  # fmt: skip
+    ks.update({key: _static(value) for key, value in others.items()})
+    return ks
+
+
+def _layer(ind: int, ty: int, ks: dict[str, object], **more: object) -> dict[str, object]:
+    return {"ty": ty, "ind": ind, "ip": 0, "op": 30, "st": 0, "sr": 1, "ks": ks, **more}
+
+
+def _document() -> dict[str, object]:
+    """A green line from (10, 10) to a null that slides (looping every 10 frames) under
+    a turned, scaled parent; a red dot drawn where the null is, under the line."""
+    slide = {"a": 1, "k": [{"t": 0, "s": [0, 0, 0], "o": {"x": [0], "y": [0]},
+                            "i": {"x": [1], "y": [1]}}, {"t": 10, "s": [80, 0, 0]}],
+             "x": "var $bm_rt;\n$bm_rt = loopOut('cycle');"}  # fmt: skip
+    parent = _layer(1, 3, _transform(_static([100, 60, 0]), a=[20, 0, 0], r=90, s=[50, 50, 100]))
+    null = _layer(2, 3, _transform(slide), parent=1)
+    dot = _layer(3, 4, _transform(slide), parent=1, shapes=[
+        {"ty": "el", "p": _static([0, 0]), "s": _static([24, 24])},
+        {"ty": "fl", "c": _static([1, 0, 0, 1]), "o": _static(100), "r": 1}])  # fmt: skip
+    line = {"c": False, "v": [[10, 10], [150, 150]], "i": [[0, 0], [0, 0]], "o": [[0, 0], [0, 0]]}
+    control = {"ty": 5, "nm": "Shape Layer 1: Path 1 [1.1.1]", "mn": "ADBE Layer Control",
+               "en": 1, "ef": [{"ty": 10, "nm": "Layer", "mn": "ADBE Layer Control-0001",
+                                "v": _static(2)}]}  # fmt: skip
+    path = _layer(4, 4, _transform(_static([0, 0, 0])), ef=[control], shapes=[
+        {"ty": "gr", "it": [
+            {"ty": "sh", "ks": {"a": 0, "k": line, "x": FOLLOW}},
+            {"ty": "st", "c": _static([0, 1, 0, 1]), "o": _static(100), "w": _static(3),
+             "lc": 2, "lj": 2},
+            {"ty": "tr", "p": _static([0, 0]), "a": _static([0, 0]), "s": _static([100, 100]),
+             "r": _static(0), "o": _static(100)}]}])  # fmt: skip
+    return {"v": "5.7.4", "fr": 10, "ip": 0, "op": 30, "w": 200, "h": 200,
+            "layers": [path, dot, null, parent]}  # fmt: skip
+
+
+def test_a_path_point_follows_its_null(tmp_path: Path) -> None:
+    """At frames 5 and 15 (the slide's loop) the line ends on the red dot ThorVG draws at
+    the null's place (without the bake, it ends where the file saved it, at (150, 150))."""
+    comp = tmp_path / "follow.json"
+    comp.write_text(json.dumps(_document()))
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "0:16", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for frame in (5, 15):
+        rgba = read_png(tmp_path / "out" / f"frame_{frame:06d}.png").astype(int)
+        red = np.argwhere((rgba[..., 0] > 200) & (rgba[..., 1] < 60))
+        green = np.argwhere((rgba[..., 1] > 200) & (rgba[..., 0] < 60))
+        assert len(red) > 20 and len(green) > 50
+        dot = red.mean(axis=0)
+        far_end = green[np.argmax(np.hypot(*(green - [10, 10]).T))]
+        assert np.hypot(*(far_end - dot)) < 5, f"frame {frame}: ends at {far_end}, dot {dot}"
