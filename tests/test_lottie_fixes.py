@@ -199,10 +199,13 @@ def test_a_dot_on_a_curved_path_is_where_its_share_of_the_length_puts_it(
 
 
 _KEYS = ["a", "k", "t", "s", "e", "to", "ti", "i", "o", "x", "y", "n", "h", "ty", "sc", "sw",
-         "sh", "ks", "layers", "assets", "ao", "p"]  # fmt: skip
+         "sh", "ks", "layers", "assets", "ao", "p", "pt", "sy", "os", "is", "ef", "v", "shapes",
+         "it", "ind", "parent", "ip", "op", "st", "nm", "masksProperties"]  # fmt: skip
+_FOLLOW = "var nullLayerNames = ['~0']; createPath(fromCompToSurface(c.toComp(a)));"
 _VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-3, 3) | st.floats(-1e3, 1e3) | st.sampled_from(
-        ["#00b1ff", "0p833_0p833_0p167_0p167", "0p833_0p833_0p167_0p179", "~0"]),
+        ["#00b1ff", "0p833_0p833_0p167_0p167", "0p833_0p833_0p167_0p179", "~0", "sr", "gr",
+         _FOLLOW, "loopOut('cycle')"]),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_KEYS), inner,
                                                                   max_size=6),
     max_leaves=40,
@@ -297,11 +300,8 @@ def test_a_fill_effect_on_a_masked_precomposition_stays_inside_the_mask(
     assert (rgba[outside][:, 3] == 0).all(), "the fill escaped the mask"
 
 
-@pytest.mark.parametrize("kind", ["shape", "text"])
-def test_a_fill_effect_on_a_masked_layer_stays_inside_the_mask(kind: str, tmp_path: Path) -> None:
-    """A red layer drawn around its origin (a 400x400 square, or a line of text), moved to
-    the middle of the frame, masked to the middle 100x100 and filled green by a Fill effect:
-    green inside the mask, nothing outside (ThorVG alone fills it all)."""
+def _masked_layer_doc(kind: str) -> dict[str, object]:
+    """A 200x200 document: a masked ``kind`` ("shape" or "text") layer with a Fill effect."""
     transform = {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [100, 100, 0]},
                  "a": {"a": 1, "k": [{"t": 0, "s": [0, 0, 0], "o": {"x": [0.3], "y": [0]},
                                       "i": {"x": [0.7], "y": [1]}}, {"t": 10, "s": [0, 0, 0]}]},
@@ -340,6 +340,15 @@ def test_a_fill_effect_on_a_masked_layer_stays_inside_the_mask(kind: str, tmp_pa
             point[1] -= 50
     doc = {"v": "5.7.4", "fr": 10, "ip": 0, "op": 10, "w": 200, "h": 200, "ddd": 0,
            "layers": [layer], **extra}  # fmt: skip
+    return doc
+
+
+@pytest.mark.parametrize("kind", ["shape", "text"])
+def test_a_fill_effect_on_a_masked_layer_stays_inside_the_mask(kind: str, tmp_path: Path) -> None:
+    """A red layer drawn around its origin (a 400x400 square, or a line of text), moved to
+    the middle of the frame, masked to the middle 100x100 and filled green by a Fill effect:
+    green inside the mask, nothing outside (ThorVG alone fills it all)."""
+    doc = _masked_layer_doc(kind)
     rgba = _first_frame(doc, tmp_path)
     inside = rgba[60:140, 60:140]
     assert (inside[inside[..., 3] == 255] == [51, 204, 51, 255]).all()
@@ -500,3 +509,32 @@ def test_a_round_star_has_the_corners_lottie_web_draws(tmp_path: Path) -> None:
     star, path_drawn = pictures
     assert (path_drawn > 128).sum() > 5000
     assert (np.abs(star - path_drawn) > 48).mean() < 0.0005
+
+
+def _documents_the_rewrites_change() -> list[dict[str, object]]:
+    from tests.test_lottie_nulls import _document as following_nulls
+
+    points = {"a": 1, "k": [{"t": 0, "s": [3], "o": {"x": [0], "y": [0]},
+                             "i": {"x": [1], "y": [1]}}, {"t": 10, "s": [9]}]}  # fmt: skip
+    stars = _star_doc(points, roundness=50)
+    return [_masked_layer_doc("shape"), _masked_layer_doc("text"), stars, following_nulls()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_any_damage_to_a_rewritten_document_is_rewritten_or_left_alone(data: st.DataObject) -> None:
+    """Documents that the mask, star and null rewrites change, with parts of them replaced
+    by anything: the rewrite never fails (it gives JSON or leaves the document alone)."""
+    doc = data.draw(st.sampled_from(_documents_the_rewrites_change()))
+    for _ in range(data.draw(st.integers(1, 4))):
+        parent, key = None, None
+        node: object = doc
+        while isinstance(node, dict | list) and node and data.draw(st.integers(0, 5)) > 0:
+            keys = list(node) if isinstance(node, dict) else list(range(len(node)))
+            parent, key = node, data.draw(st.sampled_from(keys))
+            node = node[key]  # type: ignore[index]
+        if parent is not None:
+            parent[key] = data.draw(_VALUES)  # type: ignore[index]
+    fixed = rewrite(json.dumps(doc).encode())
+    if fixed is not None:
+        assert isinstance(json.loads(fixed), dict)

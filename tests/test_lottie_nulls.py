@@ -94,3 +94,28 @@ def test_a_path_point_follows_its_null(tmp_path: Path) -> None:
         dot = red.mean(axis=0)
         far_end = green[np.argmax(np.hypot(*(green - [10, 10]).T))]
         assert np.hypot(*(far_end - dot)) < 5, f"frame {frame}: ends at {far_end}, dot {dot}"
+
+
+def test_a_property_is_read_between_its_keyframes_as_lottie_web_reads_it() -> None:
+    """Holds, per-dimension easing, the old format's end values, values before the first
+    key and after the last, and looping expressions (what the bake reads nulls with)."""
+    from studio_render.compositions.lottie_nulls import _at
+
+    linear = {"o": {"x": [0], "y": [0]}, "i": {"x": [1], "y": [1]}}
+    slide = {"a": 1, "k": [{"t": 0, "s": [0, 0], **linear}, {"t": 10, "s": [10, 20]}]}
+    assert _at(slide, 5, []) == [5, 10]
+    assert _at(slide, -3, []) == [0, 0] and _at(slide, 12, []) == [10, 20]
+    held = {"a": 1, "k": [{"t": 0, "s": [1], "h": 1}, {"t": 10, "s": [2]}]}
+    assert _at(held, 9.9, []) == [1] and _at(held, 10, []) == [2]
+    old_format = {"a": 1, "k": [{"t": 0, "s": [0], "e": [4], **linear}, {"t": 4}]}
+    assert _at(old_format, 1, []) == [1] and _at(old_format, 9, []) == [4]
+    # x eases in hard (stays near 0 early), y is linear
+    split_ease = {"o": {"x": [0.9, 0], "y": [0, 0]}, "i": {"x": [1, 1], "y": [1, 1]}}
+    split = {"a": 1, "k": [{"t": 0, "s": [0, 0], **split_ease}, {"t": 10, "s": [10, 10]}]}
+    x, y = _at(split, 3, []) or []
+    assert x < 1 and abs(y - 3) < 1e-9
+    assert _at({**slide, "x": "var $bm_rt;\n$bm_rt = loopOut('cycle');"}, 13, []) == [3, 6]
+    assert _at({**slide, "x": "loopOut('pingpong')"}, 13, []) == [7, 14]
+    assert _at({**slide, "x": "loopIn('cycle')"}, -3, []) == [7, 14]
+    assert _at({**slide, "x": "wiggle(2, 5)"}, 5, []) is None
+    assert _at(None, 5, [1.0]) == [1.0]

@@ -282,7 +282,9 @@ def _effects_inside_masks(doc: dict[str, object]) -> bool:
     ids = {str(a.get("id")) for a in assets if isinstance(a, dict)}
     changed = False
     for layers in _compositions(doc):
-        parents = {layer.get("parent") for layer in layers}
+        parents = {
+            p for p in (layer.get("parent") for layer in layers) if isinstance(p, int | float)
+        }
         for layer in layers:
             effects = layer.get("ef")
             if not layer.get("masksProperties") or not isinstance(effects, list):
@@ -296,7 +298,7 @@ def _effects_inside_masks(doc: dict[str, object]) -> bool:
             if layer.get("ty") == 0:
                 inner = {"ty": 0, "refId": layer.get("refId"), "ef": layer.pop("ef"),
                          "w": layer.get("w", 0), "h": layer.get("h", 0), "ks": {}}  # fmt: skip
-            elif layer.get("ind") in parents or not _move_content(layer):
+            elif _parent_of_another(layer, parents) or not _move_content(layer):
                 continue  # a parent's transform moves its children: not shifted
             else:
                 inner = {key: layer.pop(key) for key in list(layer) if key not in _OUTER_KEYS}
@@ -308,6 +310,11 @@ def _effects_inside_masks(doc: dict[str, object]) -> bool:
             layer["refId"] = asset_id
             changed = True
     return changed
+
+
+def _parent_of_another(layer: dict[str, object], parents: set[float]) -> bool:
+    index = layer.get("ind")
+    return isinstance(index, int | float) and index in parents
 
 
 def _move_content(layer: dict[str, object]) -> bool:

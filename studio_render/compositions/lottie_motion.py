@@ -371,6 +371,7 @@ def value_at(prop: object, time: float) -> Point | None:
         index += 1
     key = frames[index]
     after = frames[index + 1] if index + 1 < len(frames) else None
+    after = after if isinstance(after, dict) else None
     start = _vector(key.get("s")) if isinstance(key, dict) else None
     if start is None and index > 0:  # a last key that only gives its time
         previous = frames[index - 1]

@@ -44,12 +44,17 @@ def bake_points_follow_nulls(compositions: list[list[Layer]]) -> bool:
     nulls (see above); whether any was."""
     changed = False
     for layers in compositions:
-        by_index = {layer.get("ind"): layer for layer in layers}
+        by_index = {layer["ind"]: layer for layer in layers if _is_index(layer.get("ind"))}
         for layer in layers:
             if layer.get("ty") == 4:
                 for path in _paths(layer.get("shapes")):
                     changed |= _bake(path, layer, by_index)
     return changed
+
+
+def _is_index(value: object) -> bool:
+    """Whether ``value`` can be a layer's index (a number, as files give it)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _paths(shapes: object) -> Iterator[dict[str, Any]]:
@@ -65,10 +70,11 @@ def _paths(shapes: object) -> Iterator[dict[str, Any]]:
 
 def _unmoved(items: object) -> bool:
     """Whether a group's transform (if it has one) leaves its contents where they are."""
-    transform = next((i for i in items if isinstance(i, dict) and i.get("ty") == "tr"), None) \
-        if isinstance(items, list) else None  # fmt: skip
-    if transform is None:
+    transforms = [i for i in items if isinstance(i, dict) and i.get("ty") == "tr"] \
+        if isinstance(items, list) else []  # fmt: skip
+    if not transforms:
         return True
+    transform = transforms[0]
     values: dict[str, list[float]] = {}
     for key, default in (("p", [0.0, 0.0]), ("a", [0.0, 0.0]), ("s", [100.0, 100.0]),
                          ("r", [0.0]), ("sk", [0.0])):  # fmt: skip
@@ -87,12 +93,13 @@ def _bake(path: dict[str, Any], layer: Layer, by_index: dict[object, Layer]) -> 
         return False
     saved = path.get("k")
     shape = saved[0] if isinstance(saved, list) and saved else saved
-    if path.get("a") or not isinstance(shape, dict) or not isinstance(shape.get("v"), list):
+    if path.get("a") or not isinstance(shape, dict) or not _points(shape.get("v")):
         return False
     effects = {e.get("nm"): e for e in layer.get("ef") or [] if isinstance(e, dict)}
     nulls = {}
     for point, name in enumerate(_null_names(expression)[: len(shape["v"])]):
-        null = by_index.get(_layer_control(effects.get(name)))
+        index = _layer_control(effects.get(name))
+        null = by_index.get(index) if _is_index(index) else None
         if null is not None and null is not layer:
             nulls[point] = null
     first, last, start = layer.get("ip"), layer.get("op"), layer.get("st", 0)
@@ -111,11 +118,11 @@ def _bake(path: dict[str, Any], layer: Layer, by_index: dict[object, Layer]) -> 
             return False
         vertices = [list(v) for v in shape["v"]]
         for point, null in nulls.items():
-            world = _world(null, frame, by_index)
-            ks = null.get("ks")
-            anchor = _at(ks.get("a") if isinstance(ks, dict) else None,
-                         frame - null.get("st", 0), [0.0, 0.0])  # fmt: skip
-            if world is None or anchor is None:
+            world = _world(null, frame, by_index)  # None unless its "ks" and "st" are sound
+            if world is None:
+                return False
+            anchor = _at(null["ks"].get("a"), frame - null.get("st", 0), [0.0, 0.0])
+            if anchor is None or len(anchor) < 2:
                 return False
             vertices[point] = list(_apply(inverse, _apply(world, (anchor[0], anchor[1]))))
         keys.append({"t": frame - start, "s": [{**shape, "v": vertices}],
@@ -123,6 +130,14 @@ def _bake(path: dict[str, Any], layer: Layer, by_index: dict[object, Layer]) -> 
     path.pop("x")
     path.update(a=1, k=keys)
     return True
+
+
+def _points(value: object) -> bool:
+    """Whether ``value`` is a list of points (lists of at least two numbers)."""
+    return isinstance(value, list) and all(
+        isinstance(v, list) and len(v) >= 2 and all(isinstance(c, int | float) for c in v[:2])
+        for v in value
+    )
 
 
 def _null_names(expression: str) -> list[str]:
@@ -145,18 +160,19 @@ def _world(layer: Layer, frame: float, by_index: dict[object, Layer]) -> Matrix 
     """A layer's transform to the composition at composition frame ``frame``, its
     parents' included; None where it cannot be computed here."""
     matrix: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
-    current: Layer | None = layer
+    current = layer
     for _ in range(_DEEPEST_PARENTS):
-        if current is None:
-            return matrix
         local = _local(current, frame)
         if local is None:
             return None
         matrix = _multiply(local, matrix)
         parent = current.get("parent")
-        current = None if parent is None else by_index.get(parent)
-        if parent is not None and current is None:
+        if parent is None:
+            return matrix
+        found = by_index.get(parent) if _is_index(parent) else None
+        if found is None:
             return None
+        current = found
     return None
 
 
