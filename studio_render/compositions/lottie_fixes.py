@@ -50,6 +50,14 @@ with handles 1.0875 times as long as lottie-web's (``r * roundness * 0.47829 / 0
 points`` against ``r * roundness * pi / 2 / points``; polygons agree): a star's inner and
 outer roundness are scaled down by that much.
 
+Sharp rectangles: ThorVG 1.0 draws a rectangle that stays axis-aligned on screen through
+a fast track that rounds its edges to whole pixels, without anti-aliasing: a square at a
+half-pixel position is drawn a half pixel off with hard edges, and a sliding bar moves in
+whole-pixel steps. lottie-web draws the fractional edges soft, and moves smoothly. A
+rectangle with no corner radius gets one of a hundredth of a pixel (invisible), which
+ThorVG draws through its ordinary anti-aliased path; only in layers without strokes or
+path modifiers, where a rounded corner could change the picture (a stroke's corner).
+
 Motion paths: see :mod:`lottie_motion`. Paths whose points follow nulls: see
 :mod:`lottie_nulls`. Expressions: see :mod:`lottie_expressions`.
 """
@@ -78,6 +86,8 @@ _EASING_NAME = re.compile(rb'("n"\s*:\s*\[?\s*")([^"\\]*)(")')
 _EASING = re.compile(rb'"i"\s*:\s*\{')
 #: An easing coordinate given per dimension whose first two differ: ``"y": [1, 0.833]``.
 _SPLIT_EASING = re.compile(rb'"[xy]"\s*:\s*\[\s*(-?[\d.eE+-]+)\s*,\s*(?!\1\s*[,\]])-?\d')
+#: A rectangle shape.
+_RECTANGLE = re.compile(rb'"ty"\s*:\s*"rc"')
 #: A star or polygon shape.
 _POLYSTAR = re.compile(rb'"ty"\s*:\s*"sr"')
 #: A fractional in or out point.
@@ -98,7 +108,9 @@ def rewrite(data: bytes) -> bytes | None:
     expressions = any(marker in current for marker in EXPRESSION_MARKERS)
     stars = _POLYSTAR.search(current) is not None
     followers = b"nullLayerNames" in current
-    kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers)
+    rectangles = _RECTANGLE.search(current) is not None
+    kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers,
+             rectangles)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return renamed  # nothing for the rewrites below: no need to parse
     try:
@@ -118,7 +130,9 @@ def rewrite(data: bytes) -> bytes | None:
     evaluated = rewrite_expressions(_layers(doc)) if expressions else False
     copies = _repeater_copies_rounded_up(doc) if repeaters else False
     whole = _stars_as_lottie_web_draws_them(doc) if stars else False
-    done = (named, moved, solids, paths, eased, enabled, nested, followed, evaluated, copies, whole)
+    soft = _rectangles_anti_aliased(doc) if rectangles else False
+    done = (named, moved, solids, paths, eased, enabled, nested, followed, evaluated, copies,
+            whole, soft)  # fmt: skip
     if not any(done):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
@@ -380,6 +394,53 @@ def _compositions(doc: dict[str, object]) -> list[list[dict[str, object]]]:
         if isinstance(layers, list):
             found.append([layer for layer in layers if isinstance(layer, dict)])
     return found
+
+
+#: A corner radius ThorVG draws as a sharp corner, off its fast track (see above).
+_HAIRLINE_RADIUS = 0.01
+#: Shape items a rounded corner could change: strokes, and path modifiers.
+_CORNER_SENSITIVE = frozenset({"st", "gs", "tm", "rd", "mm", "op", "pb", "zz", "tw"})
+
+
+def _rectangles_anti_aliased(doc: dict[str, object]) -> bool:
+    """Give every sharp rectangle of a layer without strokes or path modifiers a
+    hairline corner radius (see above); whether any got one."""
+    changed = False
+    for layer in _layers(doc):
+        items = list(_shape_items(layer.get("shapes")))
+        if any(item.get("ty") in _CORNER_SENSITIVE and not _invisible(item) for item in items):
+            continue
+        for item in items:
+            radius = item.get("r", {"a": 0, "k": 0})
+            if not isinstance(radius, dict) or radius.get("a") or "x" in radius:
+                continue  # animated, an expression, or not a property: left alone
+            if item.get("ty") == "rc" and radius.get("k") in (0, [0]):
+                item["r"] = {"a": 0, "k": _HAIRLINE_RADIUS}
+                changed = True
+    return changed
+
+
+def _invisible(item: dict[str, object]) -> bool:
+    """Whether a shape item is a stroke that draws nothing (no width, or no opacity: some
+    exporters leave one on every shape)."""
+    if item.get("ty") not in ("st", "gs"):
+        return False
+    for key in ("w", "o"):
+        prop = item.get(key)
+        if isinstance(prop, dict) and not prop.get("a") and prop.get("k") in (0, [0]):
+            return True
+    return False
+
+
+def _shape_items(shapes: object) -> Iterator[dict[str, object]]:
+    """Every item of a shape layer's shapes, those in groups included."""
+    stack = [shapes]
+    while stack:
+        items = stack.pop()
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict):
+                yield item
+                stack.append(item.get("it"))
 
 
 #: lottie-web's star corner handles over ThorVG's, for the same roundness.
