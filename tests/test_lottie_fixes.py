@@ -106,7 +106,7 @@ def test_easings_that_thorvg_would_confuse_keep_their_own_curves(
 def test_documents_without_confusable_names_are_loaded_untouched(corpus: Path) -> None:
     """A document with nothing to fix loads untouched; one with easing names ThorVG would
     confuse gets only those names rewritten: short, unique, never one already in it."""
-    assert rewrite((corpus / "mask.json").read_bytes()) is None
+    assert rewrite((corpus / "spin,_lil_loader_v2.json").read_bytes()) is None
     assert rewrite((corpus / "gears.json").read_bytes()) is None  # names all distinct
     data = (
         b'{"k":[{"n":["0p833_0p833_0p167_0p167"]},{"n": "0p833_0p833_0p167_0p179"},'
@@ -542,20 +542,23 @@ def test_any_damage_to_a_rewritten_document_is_rewritten_or_left_alone(data: st.
 
 def test_a_square_at_a_half_pixel_has_soft_edges_where_it_is(tmp_path: Path) -> None:
     """A 7x7 square from 16.5 to 23.5 covers its edge pixels half, as lottie-web draws it
-    (ThorVG alone snaps it to whole pixels: hard edges, a half pixel off), and a square
-    with an invisible stroke (as exporters leave) too."""
+    (ThorVG alone snaps it to whole pixels: hard edges, a half pixel off); a solid layer
+    and a square with an invisible stroke (as exporters leave) too."""
     square = {"ty": "rc", "d": 1, "s": {"a": 0, "k": [7, 7]}, "p": {"a": 0, "k": [0, 0]},
               "r": {"a": 0, "k": 0}}  # fmt: skip
     fill = {"ty": "fl", "c": {"a": 0, "k": [1, 1, 1, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
     no_stroke = {"ty": "st", "c": {"a": 0, "k": [0, 0, 0, 1]}, "o": {"a": 0, "k": 100},
                  "w": {"a": 0, "k": 0}, "lc": 1, "lj": 1}  # fmt: skip
-    for shapes in ([square, fill], [square, no_stroke, fill]):
-        doc = _shape_doc(shapes)
+    solid = _shape_doc([])
+    solid["layers"][0].update(ty=1, sc="#ffffff", sw=7, sh=7)  # type: ignore[index]
+    solid["layers"][0]["ks"]["a"] = {"a": 0, "k": [3.5, 3.5]}  # type: ignore[index]
+    for name, doc in (("square", _shape_doc([square, fill])), ("solid", solid),
+                      ("with a stroke", _shape_doc([square, no_stroke, fill]))):  # fmt: skip
         doc["layers"][0]["ks"]["p"] = {"a": 0, "k": [20, 20]}  # type: ignore[index]
-        folder = tmp_path / str(len(shapes))
+        folder = tmp_path / name
         folder.mkdir()
         alpha = _first_frame(doc, folder)[..., 3]
         assert abs(alpha.sum() / 255 - 49) < 1, "the square's area"
         assert (alpha[17:23, 17:23] == 255).all()
         for edge in (alpha[16, 17:23], alpha[23, 17:23], alpha[17:23, 16], alpha[17:23, 23]):
-            assert (abs(edge - 128) < 16).all(), f"edge coverage {edge}"
+            assert (abs(edge - 128) < 16).all(), f"{name}: edge coverage {edge}"

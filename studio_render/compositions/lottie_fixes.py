@@ -13,9 +13,10 @@ characters), so easings alike to 0.005, or two overshoots such as -0.27 and -0.2
 curve too: each such easing gets a short name of its own.
 
 Solid layers: ThorVG 1.0 applies a solid layer's opacity twice (to the layer and again to
-its rectangle; fixed upstream after 1.1), so a solid at 27% draws at 7%. A solid layer
-that is not fully opaque becomes the shape layer lottie-web draws for it: a ``sw`` x ``sh``
-rectangle filled with ``sc``, its opacity, masks and matte left on the layer.
+its rectangle; fixed upstream after 1.1), so a solid at 27% draws at 7%; and it draws a
+solid that stays axis-aligned with its edges rounded to whole pixels (see sharp rectangles
+below). A solid layer becomes the shape layer lottie-web draws for it: a ``sw`` x ``sh``
+path filled with ``sc``, its opacity, masks and matte left on the layer.
 
 In and out points: ThorVG reads a layer's ``ip`` and ``op`` as 32-bit floats, so one just
 past a whole frame (After Effects writes 5.00000020365417) becomes that frame, and the
@@ -121,7 +122,7 @@ def rewrite(data: bytes) -> bytes | None:
         return renamed
     named = _name_unnamed_easings(doc) if unnamed else False
     moved = _in_out_points_past_their_frames(doc) if points else False
-    solids = _translucent_solids_as_shapes(doc)
+    solids = _solids_as_shapes(doc)
     paths = bake_curved_motion(doc)
     eased = bake_split_easing(doc) if split_easing else False
     enabled = _effects_enabled(doc) if effects else False
@@ -217,11 +218,11 @@ def _unique_easing_names(data: bytes, names: set[bytes]) -> bytes | None:
 _HEX_COLOUR = re.compile(r"#([0-9a-fA-F]{2})([0-9a-fA-F]{2})([0-9a-fA-F]{2})")
 
 
-def _translucent_solids_as_shapes(doc: dict[str, object]) -> bool:
-    """Turn every solid layer not always fully opaque into a shape layer; whether any was."""
+def _solids_as_shapes(doc: dict[str, object]) -> bool:
+    """Turn every solid layer into a shape layer; whether any was."""
     changed = False
     for layer in _layers(doc):
-        if layer.get("ty") == 1 and _translucent(layer):
+        if layer.get("ty") == 1:
             changed |= _solid_to_shape(layer)
     return changed
 
@@ -229,16 +230,6 @@ def _translucent_solids_as_shapes(doc: dict[str, object]) -> bool:
 def _layers(doc: dict[str, object]) -> list[dict[str, object]]:
     """The layers of the composition and of every precomposition in its assets."""
     return [layer for layers in _compositions(doc) for layer in layers]
-
-
-def _translucent(layer: dict[str, object]) -> bool:
-    """Whether a layer's opacity is animated or below 100."""
-    ks = layer.get("ks")
-    opacity = ks.get("o") if isinstance(ks, dict) else None
-    if not isinstance(opacity, dict):
-        return False
-    value = opacity.get("k", 100)
-    return bool(opacity.get("a")) or not isinstance(value, int | float) or value < 100
 
 
 def _solid_to_shape(layer: dict[str, object]) -> bool:
