@@ -248,14 +248,14 @@ def test_a_layer_shows_from_its_in_point_to_its_out_point_to_the_frame(tmp_path:
     assert shown == {5: False, 6: True, 10: True}
 
 
-def _first_frame(doc: dict[str, object], tmp_path: Path) -> np.ndarray:
-    """Frame 0 of ``doc`` through the command line (``--preset png``): RGBA, as ints."""
+def _frame(doc: dict[str, object], tmp_path: Path, frame: int = 0) -> np.ndarray:
+    """Frame ``frame`` of ``doc`` through the command line (``--preset png``): RGBA, as ints."""
     comp = tmp_path / "doc.json"
     comp.write_text(json.dumps(doc))
     done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", "0:1", "--progress", "none")  # fmt: skip
+                         "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    return read_png(tmp_path / "out" / "frame_000000.png").astype(int)
+    return read_png(tmp_path / "out" / f"frame_{frame:06d}.png").astype(int)
 
 
 def _fill_effect(rgb: list[float]) -> dict[str, object]:
@@ -293,7 +293,7 @@ def test_a_fill_effect_on_a_masked_precomposition_stays_inside_the_mask(
              "ef": [_fill_effect([0.2, 0.8, 0.2])]}  # fmt: skip
     doc = {"v": "5.7.4", "fr": 10, "ip": 0, "op": 10, "w": 200, "h": 200, "ddd": 0,
            "assets": [{"id": "red", "layers": [red]}], "layers": [layer]}  # fmt: skip
-    rgba = _first_frame(doc, tmp_path)
+    rgba = _frame(doc, tmp_path)
     assert (rgba[60:140, 60:140] == [51, 204, 51, 255]).all()
     outside = np.ones((200, 200), bool)
     outside[45:155, 45:155] = False
@@ -349,7 +349,7 @@ def test_a_fill_effect_on_a_masked_layer_stays_inside_the_mask(kind: str, tmp_pa
     the middle of the frame, masked to the middle 100x100 and filled green by a Fill effect:
     green inside the mask, nothing outside (ThorVG alone fills it all)."""
     doc = _masked_layer_doc(kind)
-    rgba = _first_frame(doc, tmp_path)
+    rgba = _frame(doc, tmp_path)
     inside = rgba[60:140, 60:140]
     assert (inside[inside[..., 3] == 255] == [51, 204, 51, 255]).all()
     assert (inside[..., 3] == 255).mean() > 0.5, "the layer is not drawn inside the mask"
@@ -366,7 +366,7 @@ def test_an_effect_that_does_not_say_it_is_enabled_is_drawn(tmp_path: Path) -> N
     layer = {**_square(1, 50, [0.8, 0.1, 0.1, 1], LINEAR), "ef": [effect]}
     doc = {"v": "5.7.4", "fr": 10, "ip": 0, "op": 60, "w": 400, "h": 100, "ddd": 0,
            "layers": [layer]}  # fmt: skip
-    assert _first_frame(doc, tmp_path)[50, 20].tolist() == [51, 204, 51, 255]
+    assert _frame(doc, tmp_path)[50, 20].tolist() == [51, 204, 51, 255]
 
 
 def _repeated_squares(copies: dict[str, object]) -> dict[str, object]:
@@ -395,13 +395,7 @@ def test_a_repeater_draws_its_copy_count_rounded_up(
 ) -> None:
     """lottie-web draws ``ceil(copies)`` squares (ThorVG alone: the count cut, one fewer
     between whole numbers)."""
-    doc = _repeated_squares(copies)
-    comp = tmp_path / "repeater.json"
-    comp.write_text(json.dumps(doc))
-    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    row = read_png(tmp_path / "out" / f"frame_{frame:06d}.png")[50, :, 3] > 128
+    row = _frame(_repeated_squares(copies), tmp_path, frame)[50, :, 3] > 128
     assert int(row[0]) + int((row[1:] & ~row[:-1]).sum()) == drawn
 
 
@@ -470,13 +464,7 @@ def test_a_star_draws_its_whole_points_only(
 ) -> None:
     """lottie-web draws ``floor(points)`` points: 5 for 5.5 or 5.4 (ThorVG alone adds a
     partial sixth)."""
-    doc = _star_doc(points)
-    comp = tmp_path / "star.json"
-    comp.write_text(json.dumps(doc))
-    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert _tips(read_png(tmp_path / "out" / f"frame_{frame:06d}.png")) == 5
+    assert _tips(_frame(_star_doc(points), tmp_path, frame)) == 5
 
 
 def _lottie_web_star(points: int, outer: float, inner: float, roundness: float) -> dict:
@@ -505,7 +493,7 @@ def test_a_round_star_has_the_corners_lottie_web_draws(tmp_path: Path) -> None:
     for name, doc in (("star", round_star), ("path", _shape_doc([path, fill]))):
         folder = tmp_path / name
         folder.mkdir()
-        pictures.append(_first_frame(doc, folder)[..., 3])
+        pictures.append(_frame(doc, folder)[..., 3])
     star, path_drawn = pictures
     assert (path_drawn > 128).sum() > 5000
     assert (np.abs(star - path_drawn) > 48).mean() < 0.0005
@@ -557,7 +545,7 @@ def test_a_square_at_a_half_pixel_has_soft_edges_where_it_is(tmp_path: Path) -> 
         doc["layers"][0]["ks"]["p"] = {"a": 0, "k": [20, 20]}  # type: ignore[index]
         folder = tmp_path / name
         folder.mkdir()
-        alpha = _first_frame(doc, folder)[..., 3]
+        alpha = _frame(doc, folder)[..., 3]
         assert abs(alpha.sum() / 255 - 49) < 1, "the square's area"
         assert (alpha[17:23, 17:23] == 255).all()
         for edge in (alpha[16, 17:23], alpha[23, 17:23], alpha[17:23, 16], alpha[17:23, 23]):
