@@ -75,7 +75,12 @@ from typing import Any
 
 from studio_render.compositions.lottie_expressions import MARKERS as EXPRESSION_MARKERS
 from studio_render.compositions.lottie_expressions import rewrite_expressions
-from studio_render.compositions.lottie_motion import Easing, bake_curved_motion, bake_split_easing
+from studio_render.compositions.lottie_motion import (
+    Easing,
+    bake_auto_orient,
+    bake_curved_motion,
+    bake_split_easing,
+)
 from studio_render.compositions.lottie_nulls import bake_points_follow_nulls
 
 #: ThorVG compares easing names up to this many characters.
@@ -87,6 +92,8 @@ _EASING_NAME = re.compile(rb'("n"\s*:\s*\[?\s*")([^"\\]*)(")')
 _EASING = re.compile(rb'"i"\s*:\s*\{')
 #: An easing coordinate given per dimension whose first two differ: ``"y": [1, 0.833]``.
 _SPLIT_EASING = re.compile(rb'"[xy]"\s*:\s*\[\s*(-?[\d.eE+-]+)\s*,\s*(?!\1\s*[,\]])-?\d')
+#: An auto-oriented layer.
+_AUTO_ORIENT = re.compile(rb'"ao"\s*:\s*1')
 #: A rectangle shape.
 _RECTANGLE = re.compile(rb'"ty"\s*:\s*"rc"')
 #: A star or polygon shape.
@@ -110,8 +117,9 @@ def rewrite(data: bytes) -> bytes | None:
     stars = _POLYSTAR.search(current) is not None
     followers = b"nullLayerNames" in current
     rectangles = _RECTANGLE.search(current) is not None
+    oriented = _AUTO_ORIENT.search(current) is not None
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers,
-             rectangles)  # fmt: skip
+             rectangles, oriented)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return renamed  # nothing for the rewrites below: no need to parse
     try:
@@ -123,6 +131,7 @@ def rewrite(data: bytes) -> bytes | None:
     named = _name_unnamed_easings(doc) if unnamed else False
     moved = _in_out_points_past_their_frames(doc) if points else False
     solids = _solids_as_shapes(doc)
+    turned = bake_auto_orient(_layers(doc)) if oriented else False  # before the paths' bake
     paths = bake_curved_motion(doc)
     eased = bake_split_easing(doc) if split_easing else False
     enabled = _effects_enabled(doc) if effects else False
@@ -132,8 +141,8 @@ def rewrite(data: bytes) -> bytes | None:
     copies = _repeater_copies_rounded_up(doc) if repeaters else False
     whole = _stars_as_lottie_web_draws_them(doc) if stars else False
     soft = _rectangles_anti_aliased(doc) if rectangles else False
-    done = (named, moved, solids, paths, eased, enabled, nested, followed, evaluated, copies,
-            whole, soft)  # fmt: skip
+    done = (named, moved, solids, turned, paths, eased, enabled, nested, followed, evaluated,
+            copies, whole, soft)  # fmt: skip
     if not any(done):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
@@ -272,7 +281,7 @@ _ALWAYS = 1.0e7
 _SHIFT = 8192.0
 #: The layer effects ThorVG 1.0 draws: Tint, Fill, Stroke, Tritone, Drop Shadow, Gaussian
 #: Blur (expression controls, type 5, draw nothing).
-_DRAWN_EFFECTS = frozenset({20, 21, 22, 23, 25, 29})
+_DRAWN_EFFECTS = (20, 21, 22, 23, 25, 29)
 #: What stays on a layer whose drawing and effects are nested (the rest moves in).
 _OUTER_KEYS = frozenset({"ind", "parent", "ip", "op", "st", "sr", "ks", "ao", "hasMask",
                          "masksProperties", "tt", "td", "tp", "nm", "mn", "bm", "ddd", "hd",
@@ -390,7 +399,7 @@ def _compositions(doc: dict[str, object]) -> list[list[dict[str, object]]]:
 #: A corner radius ThorVG draws as a sharp corner, off its fast track (see above).
 _HAIRLINE_RADIUS = 0.01
 #: Shape items a rounded corner could change: strokes, and path modifiers.
-_CORNER_SENSITIVE = frozenset({"st", "gs", "tm", "rd", "mm", "op", "pb", "zz", "tw"})
+_CORNER_SENSITIVE = ("st", "gs", "tm", "rd", "mm", "op", "pb", "zz", "tw")
 
 
 def _rectangles_anti_aliased(doc: dict[str, object]) -> bool:

@@ -14,6 +14,14 @@ A keyframe can also ease each dimension of its value its own way (``"i": {"x": [
 reads the first dimension's easing only; lottie-web eases each. :func:`bake_split_easing`
 replaces such segments by straight keyframes at every whole frame, each dimension eased
 by its own curve.
+
+An auto-oriented layer turns with its motion. lottie-web turns it by the direction from
+where it was 0.01 frames before to where it is (from its first keyframe to 0.01 frames
+after it, and from 0.05 frames before its last to it); ThorVG 1.0 by the tangent of its
+own curve at its own estimate of the point, a degree or so off on a curve.
+:func:`bake_auto_orient` bakes the layer's rotation at every frame to its own plus
+lottie-web's direction and drops the auto-orientation, so that its motion path is baked
+as any other.
 """
 
 from __future__ import annotations
@@ -403,3 +411,82 @@ def _time(key: object) -> float:
     """A keyframe's time (infinity for a malformed one: never reached)."""
     t = key.get("t") if isinstance(key, dict) else None
     return float(t) if isinstance(t, int | float) else math.inf
+
+
+def bake_auto_orient(layers: list[dict[str, object]]) -> bool:
+    """Turn every 2D auto-oriented layer (``"ao": 1``) whose position is keyframed into
+    one without, its rotation baked at every frame to its own plus the direction of its
+    motion, measured as lottie-web measures it (see the module's text); whether any was."""
+    changed = False
+    for layer in layers:
+        turns = _turns(layer)
+        if turns is not None:
+            layer["ks"]["r"] = {"a": 1, "k": turns}  # type: ignore[index]
+            layer["ao"] = 0
+            changed = True
+    return changed
+
+
+def _turns(layer: dict[str, object]) -> list[dict[str, object]] | None:
+    """An auto-oriented layer's rotation keyframes, one a frame; None where it is not
+    one or they cannot be worked out."""
+    ks, start, first, last = layer.get("ks"), layer.get("st", 0), layer.get("ip"), layer.get("op")
+    if layer.get("ao") != 1 or layer.get("ddd") == 1 or not isinstance(ks, dict):
+        return None
+    if not all(isinstance(v, int | float) for v in (start, first, last)):
+        return None
+    start, first, last = float(start), float(first), float(last)  # type: ignore[arg-type]
+    if not 0 <= last - first <= _LONGEST_SEGMENT:
+        return None
+    keys: list[dict[str, object]] = []
+    previous = None
+    for time in range(math.floor(first - start), math.ceil(last - start) + 1):
+        angle, spin = _orientation(ks, time, start), value_at(ks.get("r", {"a": 0, "k": 0}), time)
+        if angle is None or not spin:
+            return None
+        total = spin[0] + angle
+        if previous is not None:  # the short way round from the frame before
+            total -= 360 * round((total - previous) / 360)
+        keys.append({"t": time, "s": [total], "i": {"x": [1], "y": [1]},
+                     "o": {"x": [0], "y": [0]}})  # fmt: skip
+        previous = total
+    return keys
+
+
+def _orientation(ks: dict[str, object], time: float, start: float) -> float | None:
+    """The direction of motion (degrees) lottie-web turns an auto-oriented layer by at
+    ``time``: from the position 0.01 frames before to now (at the first keyframe, to
+    0.01 after it; at the last, from 0.05 before it, 0.01 for a split position); None
+    where the position is not keyframed or cannot be read."""
+    position = ks.get("p")
+    if not isinstance(position, dict):
+        return None
+    split = bool(position.get("s"))
+    tracks: list[object] = [position.get("x"), position.get("y")] if split else [position]
+    keys = tracks[0].get("k") if isinstance(tracks[0], dict) else None
+    if not all(isinstance(t, dict) and t.get("a") for t in tracks) or not isinstance(keys, list):
+        return None
+    t0, t1 = _time(keys[0]), _time(keys[-1])
+    if not math.isfinite(t0) or not math.isfinite(t1):
+        return None
+    if time + start <= t0:
+        now, before = t0 + 0.01 - start, t0 - start
+    elif time + start >= t1:
+        now, before = t1 - start, t1 - (0.01 if split else 0.05) - start
+    else:
+        now, before = time, time - 0.01
+    head, tail = _position(tracks, now), _position(tracks, before)
+    if head is None or tail is None:
+        return None
+    return math.degrees(math.atan2(head[1] - tail[1], head[0] - tail[0]))
+
+
+def _position(tracks: list[object], time: float) -> Point | None:
+    """x and y at ``time``, from one position property or two split ones."""
+    point: Point = []
+    for track in tracks:
+        value = value_at(track, time)
+        if value is None or len(value) < 3 - len(tracks):
+            return None
+        point.extend(value[: 3 - len(tracks)])
+    return point

@@ -95,10 +95,12 @@ def _bake(path: dict[str, Any], layer: Layer, by_index: dict[object, Layer]) -> 
     shape = saved[0] if isinstance(saved, list) and saved else saved
     if path.get("a") or not isinstance(shape, dict) or not _points(shape.get("v")):
         return False
-    effects = {e.get("nm"): e for e in layer.get("ef") or [] if isinstance(e, dict)}
+    effects = layer.get("ef")
+    named = {e["nm"]: e for e in effects if isinstance(e, dict) and isinstance(e.get("nm"), str)} \
+        if isinstance(effects, list) else {}  # fmt: skip
     nulls = {}
     for point, name in enumerate(_null_names(expression)[: len(shape["v"])]):
-        index = _layer_control(effects.get(name))
+        index = _layer_control(named.get(name))
         null = by_index.get(index) if _is_index(index) else None
         if null is not None and null is not layer:
             nulls[point] = null
