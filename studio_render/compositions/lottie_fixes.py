@@ -15,8 +15,8 @@ curve too: each such easing gets a short name of its own.
 Solid layers: ThorVG 1.0 applies a solid layer's opacity twice (to the layer and again to
 its rectangle; fixed upstream after 1.1), so a solid at 27% draws at 7%; and it draws a
 solid that stays axis-aligned with its edges rounded to whole pixels (see sharp rectangles
-below). A solid layer becomes the shape layer lottie-web draws for it: a ``sw`` x ``sh``
-path filled with ``sc``, its opacity, masks and matte left on the layer.
+in :mod:`lottie_shapes`). A solid layer becomes the shape layer lottie-web draws for it:
+a ``sw`` x ``sh`` path filled with ``sc``, its opacity, masks and matte left on the layer.
 
 In and out points: ThorVG reads a layer's ``ip`` and ``op`` as 32-bit floats, so one just
 past a whole frame (After Effects writes 5.00000020365417) becomes that frame, and the
@@ -36,52 +36,34 @@ the effects. A precomposition clips to its size, and a shape or text layer draws
 origin, so such a layer's drawing moves right and down inside it and its anchor point and
 masks move with it (not done for 3D layers, parents, text on a path or expressions there).
 
-Repeater copies: lottie-web draws ``ceil(copies)`` copies, ThorVG 1.0 the copies cut to
-a whole number, one fewer while an animated count is between two (a circle of 18 copies
-growing in drew one copy late). A static count is rounded up; an animated one is raised
-by just under one at every keyframe, which ThorVG's cut then turns into the count rounded
-up (interpolation moves every value by the same amount).
-
-Star points: lottie-web draws a star of ``floor(points)`` points; ThorVG 1.0 draws the
-fraction as a partial point (a 5.4-point star has a sixth, small point, and the others
-turned to make room). A star's point count becomes whole: a static one rounded down, an
-animated one held at its whole part between the times it crosses a whole number (found to
-an eighth of a frame, exact at whole frames). ThorVG also draws a star's rounded corners
-with handles 1.0875 times as long as lottie-web's (``r * roundness * 0.47829 / 0.28 /
-points`` against ``r * roundness * pi / 2 / points``; polygons agree): a star's inner and
-outer roundness are scaled down by that much.
-
-Sharp rectangles: ThorVG 1.0 draws a rectangle that stays axis-aligned on screen through
-a fast track that rounds its edges to whole pixels, without anti-aliasing: a square at a
-half-pixel position is drawn a half pixel off with hard edges, and a sliding bar moves in
-whole-pixel steps. lottie-web draws the fractional edges soft, and moves smoothly. A
-rectangle with no corner radius gets one of a hundredth of a pixel (invisible), which
-ThorVG draws through its ordinary anti-aliased path; only in layers without strokes or
-path modifiers, where a rounded corner could change the picture (a stroke's corner).
-
-Motion paths: see :mod:`lottie_motion`. Paths whose points follow nulls: see
-:mod:`lottie_nulls`. Expressions: see :mod:`lottie_expressions`.
+Shape items (rectangles, stars, repeaters): see :mod:`lottie_shapes`. Motion paths: see
+:mod:`lottie_motion`. Paths whose points follow nulls: see :mod:`lottie_nulls`.
+Expressions: see :mod:`lottie_expressions`.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import math
 import re
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from studio_render.compositions.lottie_expressions import MARKERS as EXPRESSION_MARKERS
 from studio_render.compositions.lottie_expressions import rewrite_expressions
 from studio_render.compositions.lottie_motion import (
-    Easing,
     bake_auto_orient,
     bake_curved_motion,
     bake_split_easing,
 )
 from studio_render.compositions.lottie_nulls import bake_points_follow_nulls
+from studio_render.compositions.lottie_shapes import (
+    map_values,
+    rectangles_anti_aliased,
+    repeater_copies_rounded_up,
+    stars_as_lottie_web_draws_them,
+)
 
 #: ThorVG compares easing names up to this many characters.
 _THORVG_NAME_CHARS = 20
@@ -138,9 +120,9 @@ def rewrite(data: bytes) -> bytes | None:
     nested = _effects_inside_masks(doc) if effects else False
     followed = bake_points_follow_nulls(_compositions(doc)) if followers else False
     evaluated = rewrite_expressions(_layers(doc)) if expressions else False
-    copies = _repeater_copies_rounded_up(doc) if repeaters else False
-    whole = _stars_as_lottie_web_draws_them(doc) if stars else False
-    soft = _rectangles_anti_aliased(doc) if rectangles else False
+    copies = repeater_copies_rounded_up(_objects(doc)) if repeaters else False
+    whole = stars_as_lottie_web_draws_them(_objects(doc)) if stars else False
+    soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
     done = (named, moved, solids, turned, paths, eased, enabled, nested, followed, evaluated,
             copies, whole, soft)  # fmt: skip
     if not any(done):
@@ -327,6 +309,7 @@ def _effects_inside_masks(doc: dict[str, object]) -> bool:
 
 
 def _parent_of_another(layer: dict[str, object], parents: set[float]) -> bool:
+    """Whether ``layer``'s index is among ``parents`` (the indices layers name as parent)."""
     index = layer.get("ind")
     return isinstance(index, int | float) and index in parents
 
@@ -343,28 +326,14 @@ def _move_content(layer: dict[str, object]) -> bool:
     anchor: Any = copy.deepcopy(ks.get("a", {"a": 0, "k": [0, 0, 0]}))
     masks: Any = copy.deepcopy(layer["masksProperties"])
     try:
-        _map_values(anchor, _shifted_point)
+        map_values(anchor, _shifted_point)
         for mask in masks:
-            _map_values(mask["pt"], _shifted_path)
+            map_values(mask["pt"], _shifted_path)
     except (AttributeError, KeyError, TypeError, ValueError):
         return False
     layer["ks"] = {**ks, "a": anchor}
     layer["masksProperties"] = masks
     return True
-
-
-def _map_values(prop: Any, change: Callable[[Any], Any]) -> None:
-    """Replace every value of an animatable property by ``change(value)`` (raises for an
-    expression or a form it does not know)."""
-    if "x" in prop:
-        raise ValueError("an expression")
-    if not prop.get("a"):
-        prop["k"] = change(prop["k"])
-        return
-    for key in prop["k"]:
-        for end in ("s", "e"):
-            if end in key:
-                key[end] = change(key[end])
 
 
 def _shifted_point(point: Any) -> list[Any]:
@@ -394,174 +363,3 @@ def _compositions(doc: dict[str, object]) -> list[list[dict[str, object]]]:
         if isinstance(layers, list):
             found.append([layer for layer in layers if isinstance(layer, dict)])
     return found
-
-
-#: A corner radius ThorVG draws as a sharp corner, off its fast track (see above).
-_HAIRLINE_RADIUS = 0.01
-#: Shape items a rounded corner could change: strokes, and path modifiers.
-_CORNER_SENSITIVE = ("st", "gs", "tm", "rd", "mm", "op", "pb", "zz", "tw")
-
-
-def _rectangles_anti_aliased(doc: dict[str, object]) -> bool:
-    """Give every sharp rectangle of a layer without strokes or path modifiers a
-    hairline corner radius (see above); whether any got one."""
-    changed = False
-    for layer in _layers(doc):
-        items = list(_shape_items(layer.get("shapes")))
-        if any(item.get("ty") in _CORNER_SENSITIVE and not _invisible(item) for item in items):
-            continue
-        for item in items:
-            radius = item.get("r", {"a": 0, "k": 0})
-            if not isinstance(radius, dict) or radius.get("a") or "x" in radius:
-                continue  # animated, an expression, or not a property: left alone
-            if item.get("ty") == "rc" and radius.get("k") in (0, [0]):
-                item["r"] = {"a": 0, "k": _HAIRLINE_RADIUS}
-                changed = True
-    return changed
-
-
-def _invisible(item: dict[str, object]) -> bool:
-    """Whether a shape item is a stroke that draws nothing (no width, or no opacity: some
-    exporters leave one on every shape)."""
-    if item.get("ty") not in ("st", "gs"):
-        return False
-    for key in ("w", "o"):
-        prop = item.get(key)
-        if isinstance(prop, dict) and not prop.get("a") and prop.get("k") in (0, [0]):
-            return True
-    return False
-
-
-def _shape_items(shapes: object) -> Iterator[dict[str, object]]:
-    """Every item of a shape layer's shapes, those in groups included."""
-    stack = [shapes]
-    while stack:
-        items = stack.pop()
-        for item in items if isinstance(items, list) else []:
-            if isinstance(item, dict):
-                yield item
-                stack.append(item.get("it"))
-
-
-#: lottie-web's star corner handles over ThorVG's, for the same roundness.
-_STAR_ROUNDNESS = (math.pi / 2) / (0.47829 / 0.28)
-#: Where an animated star's point count is looked at between keyframes, in frames.
-_POINTS_STEP = 1 / 8
-#: Longest keyframe segment (frames) whose star points are made whole.
-_LONGEST_POINTS_SEGMENT = 20_000
-
-
-def _stars_as_lottie_web_draws_them(doc: dict[str, object]) -> bool:
-    """Make every star's point count whole and scale its roundness (see above); whether
-    any changed."""
-    changed = False
-    for item in _objects(doc):
-        points = item.get("pt")
-        if item.get("ty") != "sr" or item.get("sy", 1) != 1 or not isinstance(points, dict):
-            continue
-        changed |= _whole_points(points)
-        for key in ("is", "os"):
-            roundness = copy.deepcopy(item.get(key))
-            try:
-                _map_values(roundness, _scaled_roundness)
-            except (AttributeError, KeyError, TypeError, ValueError):
-                continue  # none, an expression, or a form not known: left as it is
-            item[key] = roundness
-            changed = True
-    return changed
-
-
-def _scaled_roundness(value: Any) -> Any:
-    """A roundness (or a list of them) times ``_STAR_ROUNDNESS``."""
-    if isinstance(value, list):
-        return [_scaled_roundness(v) for v in value]
-    if not isinstance(value, int | float):
-        raise ValueError("not a number")
-    return value * _STAR_ROUNDNESS
-
-
-def _whole_points(points: dict[str, object]) -> bool:
-    """Round a point count down, or hold an animated one at its whole part; whether it
-    changed (an expression, or keyframes of an unknown form, are left alone)."""
-    if "x" in points:
-        return False
-    if not points.get("a"):
-        count = _number(points.get("k"))
-        if count is None or count == math.floor(count):
-            return False
-        points["k"] = math.floor(count)
-        return True
-    keys = points.get("k")
-    if not isinstance(keys, list) or not all(isinstance(key, dict) for key in keys):
-        return False
-    held: list[dict[str, object]] = []
-
-    def hold(time: float, value: float) -> None:
-        if not held or held[-1]["s"] != [math.floor(value)]:
-            held.append({"t": time, "s": [math.floor(value)], "h": 1})
-
-    value: float | None = None
-    for index, key in enumerate(keys):
-        t0, start = _number(key.get("t")), _number(key.get("s"))
-        value = value if start is None else start
-        if t0 is None or value is None:
-            return False
-        hold(t0, value)
-        after = keys[index + 1] if index + 1 < len(keys) else None
-        if after is None or key.get("h") == 1:
-            continue
-        t1, end = _number(after.get("t")), _number(after.get("s", key.get("e")))
-        if t1 is None or end is None or not 0 < t1 - t0 <= _LONGEST_POINTS_SEGMENT:
-            return False
-        ease_out, ease_in = key.get("o"), key.get("i")
-        ease = Easing.of(ease_out if isinstance(ease_out, dict) else {},
-                         ease_in if isinstance(ease_in, dict) else {})  # fmt: skip
-        time = math.floor(t0) + _POINTS_STEP  # on a grid through every whole frame
-        while time < t1:
-            if time > t0:
-                hold(time, value + (end - value) * ease((time - t0) / (t1 - t0)))
-            time += _POINTS_STEP
-        value = end
-    if held == keys:
-        return False
-    points["k"] = held
-    return True
-
-
-def _number(value: object) -> float | None:
-    """A number, or the first of a list of them."""
-    value = value[0] if isinstance(value, list) and value else value
-    return float(value) if isinstance(value, int | float) else None
-
-
-#: Added to an animated repeater count: ThorVG's cut of ``c + 1 - 1e-4`` is ``ceil(c)``
-#: except within 1e-4 above a whole number.
-_JUST_UNDER_ONE = 1 - 1e-4
-
-
-def _repeater_copies_rounded_up(doc: dict[str, object]) -> bool:
-    """Make every repeater's copy count draw as ``ceil`` does (see above); whether any
-    changed."""
-    changed = False
-    for item in _objects(doc):
-        copies = item.get("c") if item.get("ty") == "rp" else None
-        if isinstance(copies, dict) and "x" not in copies:
-            changed |= _raise_count(copies)
-    return changed
-
-
-def _raise_count(copies: dict[str, object]) -> bool:
-    value = copies.get("k")
-    if copies.get("a", 0) == 0:
-        if isinstance(value, int | float) and not isinstance(value, bool) and value % 1:
-            copies["k"] = math.ceil(value)
-            return True
-        return False
-    changed = False
-    for key in value if isinstance(value, list) else []:
-        for end in ("s", "e"):
-            numbers = key.get(end) if isinstance(key, dict) else None
-            if isinstance(numbers, list) and numbers and isinstance(numbers[0], int | float):
-                key[end] = [numbers[0] + _JUST_UNDER_ONE, *numbers[1:]]
-                changed = True
-    return changed

@@ -1,0 +1,222 @@
+"""Rewrites of shape items before ThorVG loads a Lottie document: rectangles, stars and
+repeaters drawn as lottie-web draws them (see :mod:`lottie_fixes`, which runs them).
+
+Repeater copies: lottie-web draws ``ceil(copies)`` copies, ThorVG 1.0 the copies cut to
+a whole number, one fewer while an animated count is between two (a circle of 18 copies
+growing in drew one copy late). A static count is rounded up; an animated one is raised
+by just under one at every keyframe, which ThorVG's cut then turns into the count rounded
+up (interpolation moves every value by the same amount).
+
+Star points: lottie-web draws a star of ``floor(points)`` points; ThorVG 1.0 draws the
+fraction as a partial point (a 5.4-point star has a sixth, small point, and the others
+turned to make room). A star's point count becomes whole: a static one rounded down, an
+animated one held at its whole part between the times it crosses a whole number (found to
+an eighth of a frame, exact at whole frames). ThorVG also draws a star's rounded corners
+with handles 1.0875 times as long as lottie-web's (``r * roundness * 0.47829 / 0.28 /
+points`` against ``r * roundness * pi / 2 / points``; polygons agree): a star's inner and
+outer roundness are scaled down by that much.
+
+Sharp rectangles: ThorVG 1.0 draws a rectangle that stays axis-aligned on screen through
+a fast track that rounds its edges to whole pixels, without anti-aliasing: a square at a
+half-pixel position is drawn a half pixel off with hard edges, and a sliding bar moves in
+whole-pixel steps. lottie-web draws the fractional edges soft, and moves smoothly. A
+rectangle with no corner radius gets one of a hundredth of a pixel (invisible), which
+ThorVG draws through its ordinary anti-aliased path; only in layers without visible
+strokes or path modifiers, where a rounded corner could change the picture (a stroke's
+join). Solid layers become paths (see :mod:`lottie_fixes`), which ThorVG does not take
+for rectangles.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from studio_render.compositions.lottie_motion import Easing
+
+
+def map_values(prop: Any, change: Callable[[Any], Any]) -> None:
+    """Replace every value of an animatable property by ``change(value)`` (raises for an
+    expression or a form it does not know)."""
+    if "x" in prop:
+        raise ValueError("an expression")
+    if not prop.get("a"):
+        prop["k"] = change(prop["k"])
+        return
+    for key in prop["k"]:
+        for end in ("s", "e"):
+            if end in key:
+                key[end] = change(key[end])
+
+
+#: A corner radius ThorVG draws as a sharp corner, off its fast track (see above).
+_HAIRLINE_RADIUS = 0.01
+#: Shape items a rounded corner could change: strokes, and path modifiers.
+_CORNER_SENSITIVE = ("st", "gs", "tm", "rd", "mm", "op", "pb", "zz", "tw")
+
+
+def rectangles_anti_aliased(layers: Iterable[dict[str, object]]) -> bool:
+    """Give every sharp rectangle of a layer without strokes or path modifiers a
+    hairline corner radius (see above); whether any got one."""
+    changed = False
+    for layer in layers:
+        items = list(_shape_items(layer.get("shapes")))
+        if any(item.get("ty") in _CORNER_SENSITIVE and not _invisible(item) for item in items):
+            continue
+        for item in items:
+            radius = item.get("r", {"a": 0, "k": 0})
+            if not isinstance(radius, dict) or radius.get("a") or "x" in radius:
+                continue  # animated, an expression, or not a property: left alone
+            if item.get("ty") == "rc" and radius.get("k") in (0, [0]):
+                item["r"] = {"a": 0, "k": _HAIRLINE_RADIUS}
+                changed = True
+    return changed
+
+
+def _invisible(item: dict[str, object]) -> bool:
+    """Whether a shape item is a stroke that draws nothing (no width, or no opacity: some
+    exporters leave one on every shape)."""
+    if item.get("ty") not in ("st", "gs"):
+        return False
+    for key in ("w", "o"):
+        prop = item.get(key)
+        if isinstance(prop, dict) and not prop.get("a") and prop.get("k") in (0, [0]):
+            return True
+    return False
+
+
+def _shape_items(shapes: object) -> Iterator[dict[str, object]]:
+    """Every item of a shape layer's shapes, those in groups included."""
+    stack = [shapes]
+    while stack:
+        items = stack.pop()
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict):
+                yield item
+                stack.append(item.get("it"))
+
+
+#: lottie-web's star corner handles over ThorVG's, for the same roundness.
+_STAR_ROUNDNESS = (math.pi / 2) / (0.47829 / 0.28)
+#: Where an animated star's point count is looked at between keyframes, in frames.
+_POINTS_STEP = 1 / 8
+#: Longest keyframe segment (frames) whose star points are made whole.
+_LONGEST_POINTS_SEGMENT = 20_000
+
+
+def stars_as_lottie_web_draws_them(objects: Iterable[dict[str, object]]) -> bool:
+    """Make every star's point count whole and scale its roundness (see above); whether
+    any changed."""
+    changed = False
+    for item in objects:
+        points = item.get("pt")
+        if item.get("ty") != "sr" or item.get("sy", 1) != 1 or not isinstance(points, dict):
+            continue
+        changed |= _whole_points(points)
+        for key in ("is", "os"):
+            roundness = copy.deepcopy(item.get(key))
+            try:
+                map_values(roundness, _scaled_roundness)
+            except (AttributeError, KeyError, TypeError, ValueError):
+                continue  # none, an expression, or a form not known: left as it is
+            item[key] = roundness
+            changed = True
+    return changed
+
+
+def _scaled_roundness(value: Any) -> Any:
+    """A roundness (or a list of them) times ``_STAR_ROUNDNESS``."""
+    if isinstance(value, list):
+        return [_scaled_roundness(v) for v in value]
+    if not isinstance(value, int | float):
+        raise ValueError("not a number")
+    return value * _STAR_ROUNDNESS
+
+
+def _whole_points(points: dict[str, object]) -> bool:
+    """Round a point count down, or hold an animated one at its whole part; whether it
+    changed (an expression, or keyframes of an unknown form, are left alone)."""
+    if "x" in points:
+        return False
+    if not points.get("a"):
+        count = _number(points.get("k"))
+        if count is None or count == math.floor(count):
+            return False
+        points["k"] = math.floor(count)
+        return True
+    keys = points.get("k")
+    if not isinstance(keys, list) or not all(isinstance(key, dict) for key in keys):
+        return False
+    held: list[dict[str, object]] = []
+
+    def hold(time: float, value: float) -> None:
+        if not held or held[-1]["s"] != [math.floor(value)]:
+            held.append({"t": time, "s": [math.floor(value)], "h": 1})
+
+    value: float | None = None
+    for index, key in enumerate(keys):
+        t0, start = _number(key.get("t")), _number(key.get("s"))
+        value = value if start is None else start
+        if t0 is None or value is None:
+            return False
+        hold(t0, value)
+        after = keys[index + 1] if index + 1 < len(keys) else None
+        if after is None or key.get("h") == 1:
+            continue
+        t1, end = _number(after.get("t")), _number(after.get("s", key.get("e")))
+        if t1 is None or end is None or not 0 < t1 - t0 <= _LONGEST_POINTS_SEGMENT:
+            return False
+        ease_out, ease_in = key.get("o"), key.get("i")
+        ease = Easing.of(ease_out if isinstance(ease_out, dict) else {},
+                         ease_in if isinstance(ease_in, dict) else {})  # fmt: skip
+        time = math.floor(t0) + _POINTS_STEP  # on a grid through every whole frame
+        while time < t1:
+            if time > t0:
+                hold(time, value + (end - value) * ease((time - t0) / (t1 - t0)))
+            time += _POINTS_STEP
+        value = end
+    if held == keys:
+        return False
+    points["k"] = held
+    return True
+
+
+def _number(value: object) -> float | None:
+    """A number, or the first of a list of them."""
+    value = value[0] if isinstance(value, list) and value else value
+    return float(value) if isinstance(value, int | float) else None
+
+
+#: Added to an animated repeater count: ThorVG's cut of ``c + 1 - 1e-4`` is ``ceil(c)``
+#: except within 1e-4 above a whole number.
+_JUST_UNDER_ONE = 1 - 1e-4
+
+
+def repeater_copies_rounded_up(objects: Iterable[dict[str, object]]) -> bool:
+    """Make every repeater's copy count draw as ``ceil`` does (see above); whether any
+    changed."""
+    changed = False
+    for item in objects:
+        copies = item.get("c") if item.get("ty") == "rp" else None
+        if isinstance(copies, dict) and "x" not in copies:
+            changed |= _raise_count(copies)
+    return changed
+
+
+def _raise_count(copies: dict[str, object]) -> bool:
+    value = copies.get("k")
+    if copies.get("a", 0) == 0:
+        if isinstance(value, int | float) and not isinstance(value, bool) and value % 1:
+            copies["k"] = math.ceil(value)
+            return True
+        return False
+    changed = False
+    for key in value if isinstance(value, list) else []:
+        for end in ("s", "e"):
+            numbers = key.get(end) if isinstance(key, dict) else None
+            if isinstance(numbers, list) and numbers and isinstance(numbers[0], int | float):
+                key[end] = [numbers[0] + _JUST_UNDER_ONE, *numbers[1:]]
+                changed = True
+    return changed
