@@ -162,6 +162,19 @@ def _along_curve(share: float) -> tuple[float, float]:
     return float(x), float(y)
 
 
+def _along_the_curve(shapes: list[dict[str, object]]) -> dict[str, object]:
+    """A shape layer of ``shapes`` moving steadily along the curve above over frames 0-40."""
+    path = {"a": 1, "k": [
+        {"t": 0, "s": list(START), "to": list(OUT_TANGENT), "ti": list(IN_TANGENT),
+         "o": {"x": 0, "y": 0}, "i": {"x": 1, "y": 1}},
+        {"t": 40, "s": list(END)},
+    ]}  # fmt: skip
+    transform = {"p": path, "a": {"a": 0, "k": [0, 0]}, "s": {"a": 0, "k": [100, 100]},
+                 "r": {"a": 0, "k": 0}, "o": {"a": 0, "k": 100}}  # fmt: skip
+    return {"ty": 4, "ind": 1, "ip": 0, "op": 60, "st": 0, "sr": 1, "ks": transform,
+            "shapes": shapes}  # fmt: skip
+
+
 def test_a_dot_on_a_curved_path_is_where_its_share_of_the_length_puts_it(
     tmp_path: Path,
 ) -> None:
@@ -174,15 +187,7 @@ def test_a_dot_on_a_curved_path_is_where_its_share_of_the_length_puts_it(
         {"ty": "tr", "p": {"a": 0, "k": [0, 0]}, "a": {"a": 0, "k": [0, 0]},
          "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}, "o": {"a": 0, "k": 100}},
     ]}]  # fmt: skip
-    path = {"a": 1, "k": [
-        {"t": 0, "s": list(START), "to": list(OUT_TANGENT), "ti": list(IN_TANGENT),
-         "o": {"x": 0, "y": 0}, "i": {"x": 1, "y": 1}},
-        {"t": 40, "s": list(END)},
-    ]}  # fmt: skip
-    transform = {"p": path, "a": {"a": 0, "k": [0, 0]}, "s": {"a": 0, "k": [100, 100]},
-                 "r": {"a": 0, "k": 0}, "o": {"a": 0, "k": 100}}  # fmt: skip
-    layer = {"ty": 4, "ind": 1, "ip": 0, "op": 60, "st": 0, "sr": 1, "ks": transform,
-             "shapes": dot}  # fmt: skip
+    layer = _along_the_curve(dot)
     comp = tmp_path / "curve.json"
     comp.write_text(json.dumps({"v": "5.5.2", "fr": 30, "ip": 0, "op": 60, "w": 400, "h": 400,
                                 "layers": [layer]}))  # fmt: skip
@@ -216,15 +221,7 @@ def _auto_oriented_bar() -> dict[str, object]:
     red = {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
     bar = [{"ty": "rc", "d": 1, "s": {"a": 0, "k": [120, 4]}, "p": {"a": 0, "k": [0, 0]},
             "r": {"a": 0, "k": 0}}, red]  # fmt: skip
-    path = {"a": 1, "k": [
-        {"t": 0, "s": list(START), "to": list(OUT_TANGENT), "ti": list(IN_TANGENT),
-         "o": {"x": 0, "y": 0}, "i": {"x": 1, "y": 1}},
-        {"t": 40, "s": list(END)},
-    ]}  # fmt: skip
-    transform = {"p": path, "a": {"a": 0, "k": [0, 0]}, "s": {"a": 0, "k": [100, 100]},
-                 "r": {"a": 0, "k": 0}, "o": {"a": 0, "k": 100}}  # fmt: skip
-    layer = {"ty": 4, "ind": 1, "ip": 0, "op": 60, "st": 0, "sr": 1, "ao": 1, "ks": transform,
-             "shapes": bar}  # fmt: skip
+    layer = {**_along_the_curve(bar), "ao": 1}
     return {"v": "5.5.2", "fr": 30, "ip": 0, "op": 60, "w": 400, "h": 400, "layers": [layer]}
 
 
