@@ -116,7 +116,11 @@ def test_a_full_disk_stops_at_once_without_retries(qtbot: QtBot, tiny_disk: Path
     found = re.fullmatch(r"no space left on the output's disk \((\S+) MB free, "
                          r"about (\S+) MB needed\)", message)  # fmt: skip
     assert found, message
-    assert 0.5 < float(found[1]) <= 0.8 < 1.8 < float(found[2]) < 3, message  # 0.79 MB, ~2.2 MB
+    free, needed = float(found[1]), float(found[2])
+    assert 0.5 < free <= 0.8, message  # the 768 kB disk
+    # About 2.2 MB (the chunks, then the joined file), estimated from the frames written
+    # when the disk filled, which the progress reports a little late: 1.8-2.2 seen
+    assert 1.2 < needed < 3, message
     assert ChunkState.FAILED in states  # while rendering, not when joining
     assert all(attempt == 1 for _, attempt in attempts), attempts  # no retries
     assert ChunkState.RETRYING not in states
