@@ -156,12 +156,14 @@ def _split_segment(
         return None
     if not 0 < t1 - t0 <= _LONGEST_SEGMENT:
         return None
-    eases = []
-    for d in range(len(start)):
-        ease_out, ease_in = key.get("o"), key.get("i")
-        eases.append(Easing(_nth(ease_out, "x", d), _nth(ease_out, "y", d),
-                            _nth(ease_in, "x", d), _nth(ease_in, "y", d)))  # fmt: skip
-    return float(t0), float(t1), start, end, eases
+    return float(t0), float(t1), start, end, _easings(key, len(start))
+
+
+def _easings(key: dict[str, object], dims: int) -> list[Easing]:
+    """A keyframe's easing for each of ``dims`` dimensions (the last one given repeats)."""
+    ease_out, ease_in = key.get("o"), key.get("i")
+    return [Easing(_nth(ease_out, "x", d), _nth(ease_out, "y", d),
+                   _nth(ease_in, "x", d), _nth(ease_in, "y", d)) for d in range(dims)]  # fmt: skip
 
 
 def _nth(ease: object, axis: str, d: int) -> float:
@@ -376,7 +378,7 @@ def value_at(prop: object, time: float) -> Point | None:
     if not isinstance(frames, list) or not frames or not isinstance(frames[0], dict):
         return None
     index = 0
-    while index + 1 < len(frames) and _time(frames[index + 1]) <= time:
+    while index + 1 < len(frames) and key_time(frames[index + 1]) <= time:
         index += 1
     key = frames[index]
     after = frames[index + 1] if index + 1 < len(frames) else None
@@ -385,7 +387,7 @@ def value_at(prop: object, time: float) -> Point | None:
     if start is None and index > 0:  # a last key that only gives its time
         previous = frames[index - 1]
         start = _vector(previous.get("e")) if isinstance(previous, dict) else None
-    if start is None or after is None or time <= _time(key) or key.get("h") == 1:
+    if start is None or after is None or time <= key_time(key) or key.get("h") == 1:
         return None if start is None else [float(v) for v in start]
     curved = _curved_segment(key, after)
     if curved is not None:
@@ -397,17 +399,12 @@ def value_at(prop: object, time: float) -> Point | None:
         share = Easing.of(ease_out, ease_in)((time - t0) / (t1 - t0))
         return _point_at(points, lengths, share) + [float(v) for v in begin[dims:]]
     target = _vector(after.get("s") or key.get("e"))
-    t0, t1 = _time(key), _time(after)
+    t0, t1 = key_time(key), key_time(after)
     if target is None or len(target) != len(start) or not t1 > t0:
         return None
     u = (time - t0) / (t1 - t0)
-    ease_out, ease_in = key.get("o"), key.get("i")
-    value = []
-    for d, (a, b) in enumerate(zip(start, target, strict=True)):
-        ease = Easing(_nth(ease_out, "x", d), _nth(ease_out, "y", d),
-                      _nth(ease_in, "x", d), _nth(ease_in, "y", d))  # fmt: skip
-        value.append(a + (b - a) * ease(u))
-    return value
+    eases = _easings(key, len(start))
+    return [a + (b - a) * ease(u) for a, b, ease in zip(start, target, eases, strict=True)]
 
 
 @functools.lru_cache(maxsize=256)
@@ -423,7 +420,7 @@ def _sampled_once(
     return _sampled_curve(list(start), list(end), list(out_t), list(in_t))
 
 
-def _time(key: object) -> float:
+def key_time(key: object) -> float:
     """A keyframe's time (infinity for a malformed one: never reached)."""
     t = key.get("t") if isinstance(key, dict) else None
     return float(t) if isinstance(t, int | float) else math.inf
@@ -449,10 +446,9 @@ def _turns(layer: dict[str, object]) -> list[dict[str, object]] | None:
     ks, start, first, last = layer.get("ks"), layer.get("st", 0), layer.get("ip"), layer.get("op")
     if layer.get("ao") != 1 or layer.get("ddd") == 1 or not isinstance(ks, dict):
         return None
-    if not all(isinstance(v, int | float) for v in (start, first, last)):
+    if not isinstance(start, int | float) or not isinstance(first, int | float):
         return None
-    start, first, last = float(start), float(first), float(last)  # type: ignore[arg-type]
-    if not 0 <= last - first <= _LONGEST_SEGMENT:
+    if not isinstance(last, int | float) or not 0 <= last - first <= _LONGEST_SEGMENT:
         return None
     keys: list[dict[str, object]] = []
     previous = None
@@ -482,7 +478,7 @@ def _orientation(ks: dict[str, object], time: float, start: float) -> float | No
     keys = tracks[0].get("k") if isinstance(tracks[0], dict) else None
     if not all(isinstance(t, dict) and t.get("a") for t in tracks) or not isinstance(keys, list):
         return None
-    t0, t1 = _time(keys[0]), _time(keys[-1])
+    t0, t1 = key_time(keys[0]), key_time(keys[-1])
     if not math.isfinite(t0) or not math.isfinite(t1):
         return None
     if time + start <= t0:

@@ -30,11 +30,12 @@ for rectangles.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from studio_render.compositions.lottie_motion import Easing
+from studio_render.compositions.lottie_motion import key_time, value_at
 
 
 def map_values(prop: Any, change: Callable[[Any], Any]) -> None:
@@ -138,55 +139,32 @@ def _scaled_roundness(value: Any) -> Any:
 def _whole_points(points: dict[str, object]) -> bool:
     """Round a point count down, or hold an animated one at its whole part; whether it
     changed (an expression, or keyframes of an unknown form, are left alone)."""
-    if "x" in points:
-        return False
     if not points.get("a"):
-        count = _number(points.get("k"))
-        if count is None or count == math.floor(count):
+        count = value_at(points, 0)
+        if not count or count[0] == math.floor(count[0]):
             return False
-        points["k"] = math.floor(count)
+        points["k"] = math.floor(count[0])
         return True
     keys = points.get("k")
-    if not isinstance(keys, list) or not all(isinstance(key, dict) for key in keys):
+    if not isinstance(keys, list) or not keys or "x" in points:
         return False
+    first, last = key_time(keys[0]), key_time(keys[-1])
+    if not math.isfinite(first) or not 0 <= last - first <= _LONGEST_POINTS_SEGMENT:
+        return False
+    # the keys' times, and a grid through every whole frame up to the last key
+    grid = (math.floor(first) + k * _POINTS_STEP for k in itertools.count(1))
+    times = sorted({*map(key_time, keys), *itertools.takewhile(lambda t: t < last, grid)})
     held: list[dict[str, object]] = []
-
-    def hold(time: float, value: float) -> None:
-        if not held or held[-1]["s"] != [math.floor(value)]:
-            held.append({"t": time, "s": [math.floor(value)], "h": 1})
-
-    value: float | None = None
-    for index, key in enumerate(keys):
-        t0, start = _number(key.get("t")), _number(key.get("s"))
-        value = value if start is None else start
-        if t0 is None or value is None:
+    for time in (t for t in times if t >= first):
+        value = value_at(points, time)
+        if not value:
             return False
-        hold(t0, value)
-        after = keys[index + 1] if index + 1 < len(keys) else None
-        if after is None or key.get("h") == 1:
-            continue
-        t1, end = _number(after.get("t")), _number(after.get("s", key.get("e")))
-        if t1 is None or end is None or not 0 < t1 - t0 <= _LONGEST_POINTS_SEGMENT:
-            return False
-        ease_out, ease_in = key.get("o"), key.get("i")
-        ease = Easing.of(ease_out if isinstance(ease_out, dict) else {},
-                         ease_in if isinstance(ease_in, dict) else {})  # fmt: skip
-        time = math.floor(t0) + _POINTS_STEP  # on a grid through every whole frame
-        while time < t1:
-            if time > t0:
-                hold(time, value + (end - value) * ease((time - t0) / (t1 - t0)))
-            time += _POINTS_STEP
-        value = end
+        if not held or held[-1]["s"] != [math.floor(value[0])]:
+            held.append({"t": time, "s": [math.floor(value[0])], "h": 1})
     if held == keys:
         return False
     points["k"] = held
     return True
-
-
-def _number(value: object) -> float | None:
-    """A number, or the first of a list of them."""
-    value = value[0] if isinstance(value, list) and value else value
-    return float(value) if isinstance(value, int | float) else None
 
 
 #: Added to an animated repeater count: ThorVG's cut of ``c + 1 - 1e-4`` is ``ceil(c)``
