@@ -1,0 +1,350 @@
+"""Text in fonts a Lottie file does not carry: glyph outlines from this computer's fonts.
+
+After Effects exports a text layer either with the outlines of the characters it shows
+(``chars``) or with only the font's names (``fonts.list``: ``fName``, ``fFamily``,
+``fStyle``), for the player to find. lottie-web then asks the browser for ``fFamily`` with
+a weight and slant read from ``fStyle`` ("Bold" 700, "Medium" 500, "Italic", …); a family
+that is not installed falls back to the browser's default font, Times New Roman (on Linux,
+what fontconfig gives for it, usually Liberation Serif). ThorVG 1.0 draws such text only
+in fonts loaded into it beforehand, and otherwise draws nothing: every title in a system
+font went missing from the video.
+
+So a document whose text layers use a font without outlines gets them: the characters
+those layers show, read with fontTools from the font lottie-web would use (found with
+fontconfig's ``fc-match``, or, without it, among the font files in the usual folders), at
+size 100 as After Effects writes them. ThorVG then lays them out as it does After Effects'
+own outlines (tracking, justification, text animators). A character the font lacks comes
+from another installed font that has it, as in a browser. :func:`fallback_warnings` names
+the fonts that are not installed, for the composition's warnings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+#: The browser's default font, which lottie-web's text falls back to.
+BROWSER_DEFAULT_FAMILY = "Times New Roman"
+#: Where to look for fonts without fontconfig, and the serif families that stand in for
+#: Times New Roman there, in fontconfig's order.
+_FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
+_SERIF_STAND_INS = ("Times New Roman", "Liberation Serif", "Tinos", "DejaVu Serif", "Noto Serif")
+#: lottie-web's reading of ``fStyle`` words as CSS font weights.
+_STYLE_WEIGHTS = {"bold": 700, "black": 900, "medium": 500, "regular": 400, "normal": 400,
+                  "light": 200, "thin": 200}  # fmt: skip
+#: CSS font weights to fontconfig's scale.
+_FC_WEIGHTS = {100: 0, 200: 40, 300: 50, 400: 80, 500: 100, 600: 180, 700: 200, 800: 205,
+               900: 210}  # fmt: skip
+#: Characters a text layer whose text comes from an expression may show.
+_PRINTABLE_ASCII = "".join(map(chr, range(32, 127)))
+#: A text layer (also matches effect values of type 5: only a hint before parsing).
+_TEXT_LAYER = re.compile(rb'"ty"\s*:\s*5\b')
+
+
+@dataclass(frozen=True)
+class Face:
+    """One face of a font file (``index`` inside a collection) and its family's name."""
+
+    path: str
+    index: int
+    family: str
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """The font a text layer asks for, as lottie-web reads it."""
+
+    family: str
+    weight: int  # CSS
+    italic: bool
+
+
+def may_need_glyphs(data: bytes) -> bool:
+    """Whether a document may have text in a font it carries no outlines for."""
+    return b'"fonts"' in data and _TEXT_LAYER.search(data) is not None
+
+
+def add_glyphs(doc: dict[str, Any]) -> bool:
+    """Add outlines to ``doc`` for every font its text layers use without any; whether
+    any were added."""
+    added = False
+    for font, characters in _fonts_without_glyphs(doc):
+        chars = doc.setdefault("chars", [])
+        if not isinstance(chars, list):
+            return added
+        wanted = _wanted(font)
+        family, style = str(font.get("fFamily", "")), str(font.get("fStyle", ""))
+        font["fFamily"], font["fStyle"] = family, style  # ThorVG compares both with strcmp
+        font["origin"] = 0  # ThorVG draws outlines only for a font it takes as local
+        for character in sorted(characters):
+            face = _face_with(wanted, character)
+            if face is not None:
+                chars.append(_glyph(face, character, family, style))
+        added = True
+    return added
+
+
+def fallback_warnings(data: bytes) -> tuple[str, ...]:
+    """One line per font a text layer uses without outlines that is not installed here
+    (drawn in the browser's default font instead)."""
+    if not may_need_glyphs(data):
+        return ()
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return ()
+    if not isinstance(doc, dict):
+        return ()
+    lines = []
+    for font, _ in _fonts_without_glyphs(doc):
+        wanted = _wanted(font)
+        if _family_key(wanted.family) in _family_keys(_installed(wanted)):
+            continue
+        stand_in = _installed(_default(wanted))
+        lines.append(f"text in font {font.get('fName') or wanted.family!r} is drawn in "
+                     f"{stand_in.family if stand_in else 'no font'}: {wanted.family!r} is "
+                     "not installed (the reference player falls back the same way)")  # fmt: skip
+    return tuple(lines)
+
+
+def _fonts_without_glyphs(doc: dict[str, Any]) -> Iterator[tuple[dict[str, Any], set[str]]]:
+    """Each font that text layers use without outlines in ``doc``, with the characters they
+    show in it."""
+    fonts = doc.get("fonts")
+    listed = fonts.get("list") if isinstance(fonts, dict) else None
+    if not isinstance(listed, list):
+        return
+    chars = doc.get("chars")
+    glyphs = chars if isinstance(chars, list) else []
+    carried = {(str(c.get("fFamily")), str(c.get("style"))) for c in glyphs if isinstance(c, dict)}
+    shown = _characters_by_font(doc)
+    for font in listed:
+        name = font.get("fName") if isinstance(font, dict) else None
+        if isinstance(name, str) and name in shown:
+            if (str(font.get("fFamily")), str(font.get("fStyle"))) not in carried:
+                yield font, shown[name]
+
+
+def _characters_by_font(doc: dict[str, Any]) -> dict[str, set[str]]:
+    """Font name (``fName``) -> the characters text layers show in it."""
+    shown: dict[str, set[str]] = {}
+    layers = list(doc.get("layers") or [])
+    for asset in doc.get("assets") or []:
+        if isinstance(asset, dict) and isinstance(asset.get("layers"), list):
+            layers += asset["layers"]
+    for layer in layers:
+        text = layer.get("t") if isinstance(layer, dict) and layer.get("ty") == 5 else None
+        document = text.get("d") if isinstance(text, dict) else None
+        keys = document.get("k") if isinstance(document, dict) else None
+        for key in keys if isinstance(keys, list) else []:
+            style = key.get("s") if isinstance(key, dict) else None
+            if not isinstance(style, dict) or not isinstance(style.get("f"), str):
+                continue
+            characters = shown.setdefault(style["f"], set())
+            characters.update(c for c in str(style.get("t", "")) if c >= " ")
+            if isinstance(document, dict) and "x" in document:  # an expression may show more
+                characters.update(_PRINTABLE_ASCII)
+    return shown
+
+
+def _wanted(font: dict[str, Any]) -> Wanted:
+    """The family, CSS weight and slant lottie-web asks the browser for."""
+    weight, italic = 400, False
+    for word in str(font.get("fStyle") or "").lower().split():
+        if word == "italic":
+            italic = True
+        weight = _STYLE_WEIGHTS.get(word, weight)
+    given = str(font.get("fWeight") or "")
+    if given.isdigit():
+        weight = int(given)
+    elif given.lower() in ("bold", "normal"):
+        weight = 700 if given.lower() == "bold" else 400
+    return Wanted(str(font.get("fFamily") or ""), weight, italic)
+
+
+def _default(wanted: Wanted) -> Wanted:
+    return Wanted(BROWSER_DEFAULT_FAMILY, wanted.weight, wanted.italic)
+
+
+def _face_with(wanted: Wanted, character: str) -> Face | None:
+    """The face lottie-web's browser draws ``character`` in: the family if installed, else
+    the default font, else any installed font that has the character."""
+    face = _installed(wanted)
+    if face is None or _family_key(wanted.family) not in _family_keys(face):
+        face = _installed(_default(wanted))
+    if face is not None and _has(face, character):
+        return face
+    other = _any_with(character, wanted)
+    return other if other is not None and _has(other, character) else None
+
+
+def _family_key(family: str) -> str:
+    return re.sub(r"[\s_-]", "", family).lower()
+
+
+def _family_keys(face: Face | None) -> set[str]:
+    return {_family_key(name) for name in face.family.split(",")} if face else set()
+
+
+@lru_cache(maxsize=256)
+def _installed(wanted: Wanted) -> Face | None:
+    """The installed face closest to ``wanted``: fontconfig's choice (which may be another
+    family), or among the font files found without it."""
+    weight = _FC_WEIGHTS.get(round(wanted.weight / 100) * 100, 80)
+    pattern = f"{_escaped(wanted.family)}:weight={weight}:slant={100 if wanted.italic else 0}"
+    if shutil.which("fc-match"):
+        return _fc_match(pattern)
+    return _scanned_match(wanted)
+
+
+@lru_cache(maxsize=256)
+def _any_with(character: str, wanted: Wanted) -> Face | None:
+    """An installed face that has ``character``."""
+    if shutil.which("fc-match"):
+        slant = 100 if wanted.italic else 0
+        return _fc_match(f":charset={ord(character):x}:weight={_FC_WEIGHTS.get(wanted.weight, 80)}"
+                         f":slant={slant}")  # fmt: skip
+    return next((face for face, _ in _scanned_faces() if _has(face, character)), None)
+
+
+def _escaped(family: str) -> str:
+    """``family`` for a fontconfig pattern."""
+    return re.sub(r"([\\:,=-])", r"\\\1", family)
+
+
+def _fc_match(pattern: str) -> Face | None:
+    try:
+        found = subprocess.run(["fc-match", "-f", "%{file}\t%{index}\t%{family}", pattern],
+                               capture_output=True, text=True, timeout=10, check=False)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    parts = found.stdout.split("\t")
+    if found.returncode != 0 or len(parts) != 3 or not Path(parts[0]).is_file():
+        return None
+    return Face(parts[0], int(parts[1] or 0) & 0xFFFF, parts[2])
+
+
+@lru_cache(maxsize=1)
+def _scanned_faces() -> tuple[tuple[Face, tuple[int, bool]], ...]:
+    """The faces in the usual font folders, with their CSS weight and slant."""
+    from fontTools.ttLib import TTCollection, TTFont, TTLibError
+
+    faces = []
+    for folder in _FONT_FOLDERS:
+        for path in sorted(Path(folder).expanduser().rglob("*")):
+            if path.suffix.lower() not in (".ttf", ".otf", ".ttc"):
+                continue
+            try:
+                fonts = (TTCollection(str(path), lazy=True).fonts if path.suffix.lower() == ".ttc"
+                         else [TTFont(str(path), lazy=True)])  # fmt: skip
+                for index, font in enumerate(fonts):
+                    family = font["name"].getBestFamilyName() or ""
+                    os2 = font.get("OS/2")
+                    weight = os2.usWeightClass if os2 else 400
+                    italic = bool(os2.fsSelection & 1) if os2 else False
+                    faces.append((Face(str(path), index, family), (weight, italic)))
+            except (TTLibError, OSError, KeyError, AssertionError):
+                continue
+    return tuple(faces)
+
+
+def _scanned_match(wanted: Wanted) -> Face | None:
+    """The scanned face of ``wanted``'s family (or, for the browser's default, of a serif
+    stand-in) closest in slant and weight."""
+    families = _SERIF_STAND_INS if wanted.family == BROWSER_DEFAULT_FAMILY else (wanted.family,)
+    faces = _scanned_faces()
+    for family in families:
+        same = [(face, style) for face, style in faces
+                if _family_key(face.family) == _family_key(family)]  # fmt: skip
+        if same:
+            return min(same, key=lambda f: _distance(f[1], wanted))[0]
+    return None if wanted.family != BROWSER_DEFAULT_FAMILY or not faces else faces[0][0]
+
+
+def _distance(style: tuple[int, bool], wanted: Wanted) -> tuple[bool, int]:
+    """How far a face's (weight, italic) is from ``wanted``: slant first, then weight."""
+    return style[1] != wanted.italic, abs(style[0] - wanted.weight)
+
+
+@lru_cache(maxsize=64)
+def _font(face: Face) -> Any:
+    from fontTools.ttLib import TTFont
+
+    return TTFont(face.path, fontNumber=face.index, lazy=True)
+
+
+def _has(face: Face, character: str) -> bool:
+    try:
+        return ord(character) in (_font(face).getBestCmap() or {})
+    except Exception:  # a damaged font file is a font without the character
+        return False
+
+
+def _glyph(face: Face, character: str, family: str, style: str) -> dict[str, Any]:
+    """After Effects' outline of ``character`` at size 100 (y down, baseline at 0)."""
+    font = _font(face)
+    glyph_set = font.getGlyphSet()
+    glyph = glyph_set[font.getBestCmap()[ord(character)]]
+    scale = 100 / font["head"].unitsPerEm
+    pen = _pen_class()(glyph_set, scale)
+    glyph.draw(pen)
+    paths = [{"ty": "sh", "ks": {"a": 0, "k": path}} for path in pen.paths]
+    shapes = [{"ty": "gr", "it": paths, "nm": character}] if paths else []
+    return {"ch": character, "size": 100, "style": style, "w": round(glyph.width * scale, 3),
+            "fFamily": family, "data": {"shapes": shapes}}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _pen_class() -> Any:
+    """A fontTools pen that records a glyph's contours as Lottie paths (vertices with
+    relative tangents), quadratic curves as cubic ones. Made on first use: fontTools is
+    imported only for documents that need it."""
+    from fontTools.pens.basePen import BasePen
+
+    class LottiePen(BasePen):  # type: ignore[misc]
+        def __init__(self, glyph_set: Any, scale: float) -> None:
+            super().__init__(glyph_set)
+            self.scale = scale
+            self.paths: list[dict[str, Any]] = []
+            self._v: list[list[float]] = []
+            self._i: list[list[float]] = []
+            self._o: list[list[float]] = []
+
+        def _point(self, point: tuple[float, float]) -> list[float]:
+            return [round(point[0] * self.scale, 3), round(-point[1] * self.scale, 3)]
+
+        def _moveTo(self, pt: tuple[float, float]) -> None:
+            self._v, self._i, self._o = [self._point(pt)], [[0, 0]], [[0, 0]]
+
+        def _lineTo(self, pt: tuple[float, float]) -> None:
+            self._v.append(self._point(pt))
+            self._i.append([0, 0])
+            self._o.append([0, 0])
+
+        def _curveToOne(self, pt1: Any, pt2: Any, pt3: Any) -> None:
+            start, c1, c2, end = self._v[-1], self._point(pt1), self._point(pt2), self._point(pt3)
+            self._o[-1] = [round(c1[0] - start[0], 3), round(c1[1] - start[1], 3)]
+            self._v.append(end)
+            self._i.append([round(c2[0] - end[0], 3), round(c2[1] - end[1], 3)])
+            self._o.append([0, 0])
+
+        def _closePath(self) -> None:
+            if len(self._v) > 1 and self._v[-1] == self._v[0]:  # the last segment came back
+                self._i[0] = self._i.pop()
+                self._v.pop()
+                self._o.pop()
+            if len(self._v) > 1:
+                self.paths.append({"c": True, "v": self._v, "i": self._i, "o": self._o})
+            self._v, self._i, self._o = [], [], []
+
+        def _endPath(self) -> None:
+            self._closePath()  # glyph contours are filled: an open one is closed too
+
+    return LottiePen

@@ -1,0 +1,114 @@
+"""Lottie text in fonts the file carries no outlines for (see ``lottie_fonts``): drawn in the
+installed font lottie-web would use, never left out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio_render.compositions import lottie_fonts
+from tests.cli import studio_render
+from tests.image_compare import read_png
+
+TEXT, SIZE, BASELINE = "Studio 42 Render", 56, (20, 90)
+
+
+def _text_doc(family: str, style: str) -> dict[str, object]:
+    """A 520x130 animation with one black line of ``TEXT`` in ``family``, no outlines."""
+    transform = {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [*BASELINE, 0]},
+                 "a": {"a": 0, "k": [0, 0, 0]}, "s": {"a": 0, "k": [100, 100, 100]},
+                 "r": {"a": 0, "k": 0}}  # fmt: skip
+    document = {"s": SIZE, "f": "Wanted-Font", "t": TEXT, "j": 0, "tr": 0, "lh": SIZE * 1.2,
+                "ls": 0, "fc": [0, 0, 0]}  # fmt: skip
+    layer = {"ty": 5, "ind": 1, "ip": 0, "op": 10, "st": 0, "sr": 1, "ks": transform,
+             "t": {"d": {"k": [{"s": document, "t": 0}]}, "p": {}, "a": [],
+                   "m": {"g": 1, "a": {"a": 0, "k": [0, 0]}}}}  # fmt: skip
+    fonts = {"list": [{"fName": "Wanted-Font", "fFamily": family, "fStyle": style,
+                       "ascent": 72, "origin": 0, "fPath": "", "fClass": ""}]}  # fmt: skip
+    return {"v": "5.7.4", "fr": 10, "ip": 0, "op": 10, "w": 520, "h": 130, "fonts": fonts,
+            "layers": [layer]}  # fmt: skip
+
+
+def _render(doc: dict[str, object], tmp_path: Path) -> tuple[np.ndarray, str]:
+    """Frame 0's alpha through the command line, and what ``info`` said."""
+    comp = tmp_path / "text.json"
+    comp.write_text(json.dumps(doc))
+    info = studio_render("info", comp)
+    assert info.returncode == 0, info.stderr
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "0:1", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return read_png(tmp_path / "out" / "frame_000000.png")[..., 3].astype(int), info.stdout
+
+
+def _drawn_by_qt(family: str, bold: bool) -> np.ndarray:
+    """``TEXT`` as Qt fills the same font's outlines (unhinted, no kerning): alpha."""
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QFont, QImage, QPainter, QPainterPath
+
+    font = QFont(family)
+    font.setPixelSize(SIZE)
+    font.setBold(bold)
+    font.setKerning(False)
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    path = QPainterPath()
+    path.addText(QPointF(*BASELINE), font, TEXT)
+    image = QImage(520, 130, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(0)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.fillPath(path, Qt.GlobalColor.black)
+    painter.end()
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(130, image.bytesPerLine())
+    return rows[:, : 520 * 4].reshape(130, 520, 4)[..., 3].astype(int)
+
+
+@pytest.mark.parametrize("style", ["Book", "Bold"])
+def test_text_in_an_installed_font_is_drawn_in_it(style: str, tmp_path: Path, qapp: object) -> None:
+    """A text layer in DejaVu Sans without outlines in the file covers the pixels Qt fills
+    with DejaVu Sans in the weight its style names (ThorVG alone drew nothing)."""
+    ours, info = _render(_text_doc("DejaVu Sans", style), tmp_path)
+    expected = _drawn_by_qt("DejaVu Sans", bold=style == "Bold")
+    assert (expected > 128).sum() > 4000
+    assert (np.abs(ours - expected) > 48).mean() < 0.002
+    assert "warning" not in info
+
+
+def test_text_in_a_missing_font_is_drawn_in_the_browser_default_with_a_warning(
+    tmp_path: Path, qapp: object
+) -> None:
+    """A family that is not installed falls back to the browser's default, Times New Roman
+    (through fontconfig), as lottie-web's text does, and ``info`` says so."""
+    ours, info = _render(_text_doc("No Such Family 7", "Regular"), tmp_path)
+    expected = _drawn_by_qt(lottie_fonts.BROWSER_DEFAULT_FAMILY, bold=False)
+    assert (expected > 128).sum() > 3000
+    assert (np.abs(ours - expected) > 48).mean() < 0.002
+    assert "No Such Family 7" in info and "not installed" in info
+
+
+def test_fonts_are_found_without_fontconfig(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without ``fc-match``, the font files in the usual folders are read instead."""
+    monkeypatch.setattr(lottie_fonts.shutil, "which", lambda _name: None)
+    lottie_fonts._installed.cache_clear()
+    try:
+        bold = lottie_fonts._installed(lottie_fonts.Wanted("DejaVu Sans", 700, False))
+        missing = lottie_fonts._installed(lottie_fonts.Wanted("No Such Family 7", 400, False))
+        default = lottie_fonts._installed(lottie_fonts.Wanted("Times New Roman", 400, False))
+    finally:
+        lottie_fonts._installed.cache_clear()
+    assert bold is not None and Path(bold.path).name == "DejaVuSans-Bold.ttf"
+    assert missing is None
+    assert default is not None and "Serif" in default.family
+
+
+def test_text_with_its_own_outlines_is_left_alone() -> None:
+    """A font the file carries outlines for gets none added."""
+    doc = _text_doc("DejaVu Sans", "Bold")
+    doc["chars"] = [{"ch": c, "size": SIZE, "style": "Bold", "w": 60, "fFamily": "DejaVu Sans",
+                     "data": {}} for c in set(TEXT)]  # fmt: skip
+    before = json.dumps(doc)
+    assert not lottie_fonts.add_glyphs(doc)
+    assert json.dumps(doc) == before
