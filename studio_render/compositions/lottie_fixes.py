@@ -27,6 +27,10 @@ Effects without ``"en"``: ThorVG 1.0 skips a layer effect that does not say it i
 enabled; lottie-web draws it (Bodymovin leaves the flag out in some exports: a bell that
 a white Fill effect hides came out black). Such an effect gets ``"en": 1``.
 
+Drop shadows: lottie-web blurs a Drop Shadow effect by a standard deviation of a quarter
+of its softness, ThorVG by 0.3 of it; the softness is scaled to match. (ThorVG's other
+blur setting, its effect quality, is set by :mod:`lottie`.)
+
 Effects under masks: ThorVG 1.0 applies a layer's effects after its masks, so a Fill
 effect on a masked layer colours the whole layer, outside the mask too (a grey that covers
 the frame, a whole line of text where a mask reveals one word). lottie-web filters the
@@ -121,14 +125,15 @@ def rewrite(data: bytes) -> bytes | None:
     paths = bake_curved_motion(doc)
     eased = bake_split_easing(doc) if split_easing else False
     enabled = _effects_enabled(doc) if effects else False
+    softened = _shadow_softness_as_lottie_web(doc) if effects else False
     nested = _effects_inside_masks(doc) if effects else False
     followed = bake_points_follow_nulls(_compositions(doc)) if followers else False
     evaluated = rewrite_expressions(_layers(doc)) if expressions else False
     copies = repeater_copies_rounded_up(_objects(doc)) if repeaters else False
     whole = stars_as_lottie_web_draws_them(_objects(doc)) if stars else False
     soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-    done = (glyphs, named, moved, solids, turned, paths, eased, enabled, nested, followed,
-            evaluated, copies, whole, soft)  # fmt: skip
+    done = (glyphs, named, moved, solids, turned, paths, eased, enabled, softened, nested,
+            followed, evaluated, copies, whole, soft)  # fmt: skip
     if not any(done):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
@@ -257,6 +262,40 @@ def _effects_enabled(doc: dict[str, object]) -> bool:
                 effect["en"] = 1
                 changed = True
     return changed
+
+
+#: lottie-web blurs a drop shadow by a quarter of its softness (standard deviation in
+#: pixels), ThorVG by 0.3 of it.
+_SHADOW_SOFTNESS_SCALE = 0.25 / 0.3
+
+
+def _shadow_softness_as_lottie_web(doc: dict[str, object]) -> bool:
+    """Scale every Drop Shadow effect's softness so that ThorVG blurs it as lottie-web
+    does; whether any was."""
+    changed = False
+    for layer in _layers(doc):
+        effects = layer.get("ef")
+        for effect in effects if isinstance(effects, list) else []:
+            shadow = isinstance(effect, dict) and effect.get("ty") == 25
+            values = effect.get("ef") if shadow else None
+            softness = values[4] if isinstance(values, list) and len(values) > 4 else None
+            prop = softness.get("v") if isinstance(softness, dict) else None
+            if not isinstance(prop, dict):
+                continue
+            try:
+                map_values(prop, _scaled_softness)
+            except (ValueError, TypeError, KeyError, AttributeError):
+                continue  # an expression or a damaged value: left as it is
+            changed = True
+    return changed
+
+
+def _scaled_softness(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_scaled_softness(v) for v in value]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("not a number")
+    return value * _SHADOW_SOFTNESS_SCALE
 
 
 #: A pass-through layer's in and out points: wider than any composition.

@@ -127,9 +127,9 @@ def _fonts_without_glyphs(doc: dict[str, Any]) -> Iterator[tuple[dict[str, Any],
     shown = _characters_by_font(doc)
     for font in listed:
         name = font.get("fName") if isinstance(font, dict) else None
-        if isinstance(name, str) and name in shown:
-            if (str(font.get("fFamily")), str(font.get("fStyle"))) not in carried:
-                yield font, shown[name]
+        key = (str(font.get("fFamily")), str(font.get("fStyle"))) if name else None
+        if isinstance(name, str) and name in shown and key not in carried:
+            yield font, shown[name]
 
 
 def _characters_by_font(doc: dict[str, Any]) -> dict[str, set[str]]:
