@@ -549,7 +549,12 @@ def test_a_round_star_has_the_corners_lottie_web_draws(tmp_path: Path) -> None:
 
 def _documents_the_rewrites_change() -> list[dict[str, object]]:
     from tests.test_lottie_nulls import _document as following_nulls
+    from tests.test_lottie_text import _text_doc
 
+    text = _text_doc("DejaVu Sans", "Bold")  # no outlines, a selector past its end
+    selector = {"r": 2, "s": {"a": 0, "k": 200},
+                "e": {"a": 1, "k": [{"t": 0, "s": [0]}, {"t": 5, "s": [3]}]}}  # fmt: skip
+    text["layers"][0]["t"]["a"] = [{"s": selector, "a": {"o": {"a": 0, "k": 0}}}]  # type: ignore[index]
     points = {"a": 1, "k": [{"t": 0, "s": [3], "o": {"x": [0], "y": [0]},
                              "i": {"x": [1], "y": [1]}}, {"t": 10, "s": [9]}]}  # fmt: skip
     stars = _star_doc(points, roundness=50)
@@ -559,13 +564,14 @@ def _documents_the_rewrites_change() -> list[dict[str, object]]:
         stars,
         following_nulls(),
         _auto_oriented_bar(),
+        text,
     ]
 
 
 @settings(max_examples=500, deadline=None)
 @given(data=st.data())
 def test_any_damage_to_a_rewritten_document_is_rewritten_or_left_alone(data: st.DataObject) -> None:
-    """Documents that the mask, star and null rewrites change, with parts of them replaced
+    """Documents that the mask, star, null and text rewrites change, with parts of them replaced
     by anything: the rewrite never fails (it gives JSON or leaves the document alone)."""
     doc = data.draw(st.sampled_from(_documents_the_rewrites_change()))
     for _ in range(data.draw(st.integers(1, 4))):

@@ -25,8 +25,8 @@ from thorvg_python.paint.picture import Picture
 from thorvg_python.paint.shape import Shape
 
 from studio_render.compositions import lottie_fixes
-from studio_render.compositions.lottie_fonts import fallback_warnings
 from studio_render.compositions.lottie_images import ImageAligner, may_have_images
+from studio_render.compositions.lottie_text import fallback_warnings
 from studio_render.core.composition import CompositionInfo, fit_rect
 from studio_render.core.errors import BadInput
 
@@ -64,7 +64,7 @@ class LottieFile:
             document = None  # ThorVG's own load then fails and names the problem
         #: Whether the animation may hold image layers (see :mod:`lottie_images`).
         self.may_have_images = document is not None and may_have_images(document)
-        #: Fonts its text needs that are not installed (see :mod:`lottie_fonts`).
+        #: Fonts its text needs that are not installed (see :mod:`lottie_text`).
         self.warnings = () if document is None else fallback_warnings(document)
         if _load(self.picture, json_path.resolve(), document) != Result.SUCCESS:
             self.close()

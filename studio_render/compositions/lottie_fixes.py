@@ -40,7 +40,7 @@ the effects. A precomposition clips to its size, and a shape or text layer draws
 origin, so such a layer's drawing moves right and down inside it and its anchor point and
 masks move with it (not done for 3D layers, parents, text on a path or expressions there).
 
-Text in fonts the file carries no outlines for: see :mod:`lottie_fonts`. Shape items
+Text (fonts without outlines, selectors): see :mod:`lottie_text`. Shape items
 (rectangles, stars, repeaters): see :mod:`lottie_shapes`. Motion paths: see
 :mod:`lottie_motion`. Paths whose points follow nulls: see :mod:`lottie_nulls`.
 Expressions: see :mod:`lottie_expressions`.
@@ -57,7 +57,6 @@ from typing import Any
 
 from studio_render.compositions.lottie_expressions import MARKERS as EXPRESSION_MARKERS
 from studio_render.compositions.lottie_expressions import rewrite_expressions
-from studio_render.compositions.lottie_fonts import add_glyphs, may_need_glyphs
 from studio_render.compositions.lottie_motion import (
     bake_auto_orient,
     bake_curved_motion,
@@ -69,6 +68,12 @@ from studio_render.compositions.lottie_shapes import (
     rectangles_anti_aliased,
     repeater_copies_rounded_up,
     stars_as_lottie_web_draws_them,
+)
+from studio_render.compositions.lottie_text import (
+    add_glyphs,
+    may_have_text,
+    may_need_glyphs,
+    selectors_in_order,
 )
 
 #: ThorVG compares easing names up to this many characters.
@@ -106,7 +111,7 @@ def rewrite(data: bytes) -> bytes | None:
     followers = b"nullLayerNames" in current
     rectangles = _RECTANGLE.search(current) is not None
     oriented = _AUTO_ORIENT.search(current) is not None
-    texts = may_need_glyphs(current)
+    texts = may_have_text(current)
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers,
              rectangles, oriented, texts)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
@@ -117,7 +122,8 @@ def rewrite(data: bytes) -> bytes | None:
         return renamed  # not JSON: ThorVG's load then fails and names the problem
     if not isinstance(doc, dict):
         return renamed
-    glyphs = add_glyphs(doc) if texts else False
+    glyphs = add_glyphs(doc) if texts and may_need_glyphs(current) else False
+    ordered = selectors_in_order(_layers(doc)) if texts else False
     named = _name_unnamed_easings(doc) if unnamed else False
     moved = _in_out_points_past_their_frames(doc) if points else False
     solids = _solids_as_shapes(doc)
@@ -132,7 +138,7 @@ def rewrite(data: bytes) -> bytes | None:
     copies = repeater_copies_rounded_up(_objects(doc)) if repeaters else False
     whole = stars_as_lottie_web_draws_them(_objects(doc)) if stars else False
     soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-    done = (glyphs, named, moved, solids, turned, paths, eased, enabled, softened, nested,
+    done = (glyphs, ordered, named, moved, solids, turned, paths, eased, enabled, softened, nested,
             followed, evaluated, copies, whole, soft)  # fmt: skip
     if not any(done):
         return renamed

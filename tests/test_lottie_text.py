@@ -1,5 +1,6 @@
-"""Lottie text in fonts the file carries no outlines for (see ``lottie_fonts``): drawn in the
-installed font lottie-web would use, never left out."""
+"""Lottie text (see ``lottie_text``): text in fonts the file carries no outlines for is
+drawn in the installed font lottie-web would use, never left out; a text selector whose
+start is past its end selects what lies between, as in lottie-web."""
 
 from __future__ import annotations
 
@@ -9,19 +10,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from studio_render.compositions import lottie_fonts
+from studio_render.compositions import lottie_text
 from tests.cli import studio_render
 from tests.image_compare import read_png
 
 TEXT, SIZE, BASELINE = "Studio 42 Render", 56, (20, 90)
 
 
-def _text_doc(family: str, style: str) -> dict[str, object]:
-    """A 520x130 animation with one black line of ``TEXT`` in ``family``, no outlines."""
+def _text_doc(family: str, style: str, text: str = TEXT) -> dict[str, object]:
+    """A 520x130 animation with one black line of ``text`` in ``family``, no outlines."""
     transform = {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [*BASELINE, 0]},
                  "a": {"a": 0, "k": [0, 0, 0]}, "s": {"a": 0, "k": [100, 100, 100]},
                  "r": {"a": 0, "k": 0}}  # fmt: skip
-    document = {"s": SIZE, "f": "Wanted-Font", "t": TEXT, "j": 0, "tr": 0, "lh": SIZE * 1.2,
+    document = {"s": SIZE, "f": "Wanted-Font", "t": text, "j": 0, "tr": 0, "lh": SIZE * 1.2,
                 "ls": 0, "fc": [0, 0, 0]}  # fmt: skip
     layer = {"ty": 5, "ind": 1, "ip": 0, "op": 10, "st": 0, "sr": 1, "ks": transform,
              "t": {"d": {"k": [{"s": document, "t": 0}]}, "p": {}, "a": [],
@@ -44,8 +45,8 @@ def _render(doc: dict[str, object], tmp_path: Path) -> tuple[np.ndarray, str]:
     return read_png(tmp_path / "out" / "frame_000000.png")[..., 3].astype(int), info.stdout
 
 
-def _drawn_by_qt(family: str, bold: bool) -> np.ndarray:
-    """``TEXT`` as Qt fills the same font's outlines (unhinted, no kerning): alpha."""
+def _drawn_by_qt(family: str, bold: bool, text: str = TEXT) -> np.ndarray:
+    """``text`` as Qt fills the same font's outlines (unhinted, no kerning): alpha."""
     from PySide6.QtCore import QPointF, Qt
     from PySide6.QtGui import QFont, QImage, QPainter, QPainterPath
 
@@ -55,7 +56,7 @@ def _drawn_by_qt(family: str, bold: bool) -> np.ndarray:
     font.setKerning(False)
     font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
     path = QPainterPath()
-    path.addText(QPointF(*BASELINE), font, TEXT)
+    path.addText(QPointF(*BASELINE), font, text)
     image = QImage(520, 130, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(0)
     painter = QPainter(image)
@@ -83,7 +84,7 @@ def test_text_in_a_missing_font_is_drawn_in_the_browser_default_with_a_warning(
     """A family that is not installed falls back to the browser's default, Times New Roman
     (through fontconfig), as lottie-web's text does, and ``info`` says so."""
     ours, info = _render(_text_doc("No Such Family 7", "Regular"), tmp_path)
-    expected = _drawn_by_qt(lottie_fonts.BROWSER_DEFAULT_FAMILY, bold=False)
+    expected = _drawn_by_qt(lottie_text.BROWSER_DEFAULT_FAMILY, bold=False)
     assert (expected > 128).sum() > 3000
     assert (np.abs(ours - expected) > 48).mean() < 0.002
     assert "No Such Family 7" in info and "not installed" in info
@@ -91,14 +92,14 @@ def test_text_in_a_missing_font_is_drawn_in_the_browser_default_with_a_warning(
 
 def test_fonts_are_found_without_fontconfig(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without ``fc-match``, the font files in the usual folders are read instead."""
-    monkeypatch.setattr(lottie_fonts.shutil, "which", lambda _name: None)
-    lottie_fonts._installed.cache_clear()
+    monkeypatch.setattr(lottie_text.shutil, "which", lambda _name: None)
+    lottie_text._installed.cache_clear()
     try:
-        bold = lottie_fonts._installed(lottie_fonts.Wanted("DejaVu Sans", 700, False))
-        missing = lottie_fonts._installed(lottie_fonts.Wanted("No Such Family 7", 400, False))
-        default = lottie_fonts._installed(lottie_fonts.Wanted("Times New Roman", 400, False))
+        bold = lottie_text._installed(lottie_text.Wanted("DejaVu Sans", 700, False))
+        missing = lottie_text._installed(lottie_text.Wanted("No Such Family 7", 400, False))
+        default = lottie_text._installed(lottie_text.Wanted("Times New Roman", 400, False))
     finally:
-        lottie_fonts._installed.cache_clear()
+        lottie_text._installed.cache_clear()
     assert bold is not None and Path(bold.path).name == "DejaVuSans-Bold.ttf"
     assert missing is None
     assert default is not None and "Serif" in default.family
@@ -110,5 +111,23 @@ def test_text_with_its_own_outlines_is_left_alone() -> None:
     doc["chars"] = [{"ch": c, "size": SIZE, "style": "Bold", "w": 60, "fFamily": "DejaVu Sans",
                      "data": {}} for c in set(TEXT)]  # fmt: skip
     before = json.dumps(doc)
-    assert not lottie_fonts.add_glyphs(doc)
+    assert not lottie_text.add_glyphs(doc)
     assert json.dumps(doc) == before
+
+
+def test_a_selector_whose_start_is_past_its_end_selects_what_lies_between(
+    tmp_path: Path, qapp: object
+) -> None:
+    """An animator that hides the characters selected by index from 200 to 3 (After
+    Effects' start past its end) hides all but the first three, as lottie-web swaps the
+    two; ThorVG alone selected none and showed them all."""
+    doc = _text_doc("DejaVu Sans", "Book", "Studio 42")
+    selector = {"t": 0, "r": 2, "b": 1, "sh": 1, "rn": 0, "a": {"a": 0, "k": 100},
+                "s": {"a": 0, "k": 200}, "e": {"a": 0, "k": 3}, "o": {"a": 0, "k": 0},
+                "xe": {"a": 0, "k": 0}, "ne": {"a": 0, "k": 0},
+                "sm": {"a": 0, "k": 100}}  # fmt: skip
+    doc["layers"][0]["t"]["a"] = [{"s": selector, "a": {"o": {"a": 0, "k": 0}}}]  # type: ignore[index]
+    ours, _ = _render(doc, tmp_path)
+    expected = _drawn_by_qt("DejaVu Sans", bold=False, text="Stu")
+    assert (expected > 128).sum() > 1000
+    assert (np.abs(ours - expected) > 48).mean() < 0.002

@@ -1,6 +1,7 @@
-"""Text in fonts a Lottie file does not carry: glyph outlines from this computer's fonts.
+"""Rewrites of Lottie text layers: outlines for fonts a file does not carry, and text
+selectors whose start is past their end.
 
-After Effects exports a text layer either with the outlines of the characters it shows
+Fonts: After Effects exports a text layer either with the outlines of the characters it shows
 (``chars``) or with only the font's names (``fonts.list``: ``fName``, ``fFamily``,
 ``fStyle``), for the player to find. lottie-web then asks the browser for ``fFamily`` with
 a weight and slant read from ``fStyle`` ("Bold" 700, "Medium" 500, "Italic", …); a family
@@ -16,6 +17,12 @@ size 100 as After Effects writes them. ThorVG then lays them out as it does Afte
 own outlines (tracking, justification, text animators). A character the font lacks comes
 from another installed font that has it, as in a browser. :func:`fallback_warnings` names
 the fonts that are not installed, for the composition's warnings.
+
+Selectors: a text animator's range selector whose start is past its end (After Effects
+allows it: a reveal that animates End below a Start of 200 characters) selects the
+characters between the two in lottie-web, which swaps them; ThorVG 1.0 selects none, so
+the animator does nothing (a title meant to show three letters showed all of them). Where
+every value of the start is past every value of the end, the two are swapped.
 """
 
 from __future__ import annotations
@@ -66,9 +73,49 @@ class Wanted:
     italic: bool
 
 
+def may_have_text(data: bytes) -> bool:
+    """Whether a document may have text layers."""
+    return _TEXT_LAYER.search(data) is not None
+
+
 def may_need_glyphs(data: bytes) -> bool:
     """Whether a document may have text in a font it carries no outlines for."""
-    return b'"fonts"' in data and _TEXT_LAYER.search(data) is not None
+    return b'"fonts"' in data and may_have_text(data)
+
+
+def selectors_in_order(layers: list[dict[str, Any]]) -> bool:
+    """Swap the start and end of every text range selector whose start is past its
+    end at all times (see above); whether any was."""
+    swapped = False
+    for layer in layers:
+        text = layer.get("t") if layer.get("ty") == 5 else None
+        animators = text.get("a") if isinstance(text, dict) else None
+        for animator in animators if isinstance(animators, list) else []:
+            selector = animator.get("s") if isinstance(animator, dict) else None
+            if not isinstance(selector, dict):
+                continue
+            starts, ends = _numbers(selector.get("s")), _numbers(selector.get("e"))
+            if starts and ends and min(starts) > max(ends):
+                selector["s"], selector["e"] = selector["e"], selector["s"]
+                swapped = True
+    return swapped
+
+
+def _numbers(prop: Any) -> list[float]:
+    """Every value an animatable number property takes at a keyframe; [] for an expression
+    or a form this does not know."""
+    if not isinstance(prop, dict) or "x" in prop:
+        return []
+    keys = prop.get("k")
+    values = [k.get(end) for k in keys if isinstance(k, dict) for end in ("s", "e") if end in k] \
+        if prop.get("a") and isinstance(keys, list) else [keys]  # fmt: skip
+    found = []
+    for value in values:
+        value = value[0] if isinstance(value, list) and value else value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return []
+        found.append(float(value))
+    return found
 
 
 def add_glyphs(doc: dict[str, Any]) -> bool:
