@@ -90,19 +90,32 @@ def test_text_in_a_missing_font_is_drawn_in_the_browser_default_with_a_warning(
     assert "No Such Family 7" in info and "not installed" in info
 
 
+def test_a_family_is_taken_as_chromium_takes_it(tmp_path: Path, qapp: object) -> None:
+    """Helvetica, not installed, is drawn in Liberation Sans, as Chromium draws it (it
+    tries Arial for Helvetica, and takes Liberation Sans for Arial), without a warning."""
+    ours, info = _render(_text_doc("Helvetica", "Regular"), tmp_path)
+    expected = _drawn_by_qt("Liberation Sans", bold=False)
+    assert (expected > 128).sum() > 3000
+    assert (np.abs(ours - expected) > 48).mean() < 0.002
+    assert "warning" not in info
+
+
 def test_fonts_are_found_without_fontconfig(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without ``fc-match``, the font files in the usual folders are read instead."""
+    """Without fontconfig's tools, the font files in the usual folders are read instead."""
     monkeypatch.setattr(lottie_text.shutil, "which", lambda _name: None)
     lottie_text._installed.cache_clear()
     try:
         bold = lottie_text._installed(lottie_text.Wanted("DejaVu Sans", 700, False))
-        missing = lottie_text._installed(lottie_text.Wanted("No Such Family 7", 400, False))
-        default = lottie_text._installed(lottie_text.Wanted("Times New Roman", 400, False))
+        arial = lottie_text._installed(lottie_text.Wanted("Helvetica", 400, False))
+        missing = lottie_text.Wanted("No Such Family 7", 400, False)
+        found = lottie_text._installed(missing)
+        stand_in = lottie_text._stand_in(missing)
     finally:
         lottie_text._installed.cache_clear()
     assert bold is not None and Path(bold.path).name == "DejaVuSans-Bold.ttf"
-    assert missing is None
-    assert default is not None and "Serif" in default.family
+    assert arial is not None and arial.family == "Liberation Sans"
+    assert found is None
+    assert stand_in is not None and "Serif" in stand_in.family
 
 
 def test_text_with_its_own_outlines_is_left_alone() -> None:

@@ -39,10 +39,21 @@ from typing import Any
 
 #: The browser's default font, which lottie-web's text falls back to.
 BROWSER_DEFAULT_FAMILY = "Times New Roman"
-#: Where to look for fonts without fontconfig, and the serif families that stand in for
-#: Times New Roman there, in fontconfig's order.
+#: Where to look for fonts without fontconfig.
 _FONT_FOLDERS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
-_SERIF_STAND_INS = ("Times New Roman", "Liberation Serif", "Tinos", "DejaVu Serif", "Noto Serif")
+#: Chromium's alternate names for a family it does not find (Blink's font cache).
+_ALTERNATES = {"arial": ("Helvetica",), "helvetica": ("Arial",), "times": ("Times New Roman",),
+               "timesnewroman": ("Times",), "courier": ("Courier New",),
+               "couriernew": ("Courier",)}  # fmt: skip
+#: Families Chromium takes for one another: metric-compatible (Skia's fontconfig font
+#: manager), as keys.
+_METRIC_COMPATIBLE = (frozenset({"arial", "arimo", "liberationsans"}),
+                      frozenset({"timesnewroman", "tinos", "liberationserif"}),
+                      frozenset({"couriernew", "cousine", "liberationmono"}),
+                      frozenset({"cambria", "caladea"}),
+                      frozenset({"calibri", "carlito"}))  # fmt: skip
+#: Serif families that stand in for the default font where none of its own is installed.
+_SERIF_STAND_INS = ("DejaVu Serif", "Noto Serif", "FreeSerif")
 #: lottie-web's reading of ``fStyle`` words as CSS font weights.
 _STYLE_WEIGHTS = {"bold": 700, "black": 900, "medium": 500, "regular": 400, "normal": 400,
                   "light": 200, "thin": 200}  # fmt: skip
@@ -152,9 +163,9 @@ def fallback_warnings(data: bytes) -> tuple[str, ...]:
     lines = []
     for font, _ in _fonts_without_glyphs(doc):
         wanted = _wanted(font)
-        if _family_key(wanted.family) in _family_keys(_installed(wanted)):
+        if _installed(wanted) is not None:
             continue
-        stand_in = _installed(_default(wanted))
+        stand_in = _stand_in(wanted)
         lines.append(f"text in font {font.get('fName') or wanted.family!r} is drawn in "
                      f"{stand_in.family if stand_in else 'no font'}: {wanted.family!r} is "
                      "not installed (the reference player falls back the same way)")  # fmt: skip
@@ -223,9 +234,7 @@ def _default(wanted: Wanted) -> Wanted:
 def _face_with(wanted: Wanted, character: str) -> Face | None:
     """The face lottie-web's browser draws ``character`` in: the family if installed, else
     the default font, else any installed font that has the character."""
-    face = _installed(wanted)
-    if face is None or _family_key(wanted.family) not in _family_keys(face):
-        face = _installed(_default(wanted))
+    face = _installed(wanted) or _stand_in(wanted)
     if face is not None and _has(face, character):
         return face
     other = _any_with(character, wanted)
@@ -236,19 +245,77 @@ def _family_key(family: str) -> str:
     return re.sub(r"[\s_-]", "", family).lower()
 
 
-def _family_keys(face: Face | None) -> set[str]:
-    return {_family_key(name) for name in face.family.split(",")} if face else set()
+def _family_keys(face: Face) -> set[str]:
+    return {_family_key(name) for name in face.family.split(",")}
+
+
+def _stand_in(wanted: Wanted) -> Face | None:
+    """The face for a family that is not installed: the browser's default font, or,
+    where that is missing too, a serif one (fontconfig's, or a stand-in found without it)."""
+    default = _installed(_default(wanted))
+    if default is not None:
+        return default
+    if shutil.which("fc-match"):
+        return _fc_match(f"serif:weight={_fc_weight(wanted)}:slant={100 if wanted.italic else 0}")
+    faces = _scanned_faces()
+    for family in _SERIF_STAND_INS:
+        same = [(face, style) for face, style in faces
+                if _family_key(family) in _family_keys(face)]  # fmt: skip
+        if same:
+            return min(same, key=lambda f: _distance(f[1], wanted))[0]
+    return faces[0][0] if faces else None
+
+
+def _fc_weight(wanted: Wanted) -> int:
+    """``wanted``'s CSS weight on fontconfig's scale."""
+    return _FC_WEIGHTS.get(round(wanted.weight / 100) * 100, 80)
 
 
 @lru_cache(maxsize=256)
 def _installed(wanted: Wanted) -> Face | None:
-    """The installed face closest to ``wanted``: fontconfig's choice (which may be another
-    family), or among the font files found without it."""
-    weight = _FC_WEIGHTS.get(round(wanted.weight / 100) * 100, 80)
-    pattern = f"{_escaped(wanted.family)}:weight={weight}:slant={100 if wanted.italic else 0}"
-    if shutil.which("fc-match"):
-        return _fc_match(pattern)
-    return _scanned_match(wanted)
+    """The installed face a browser draws ``wanted`` in, closest in weight and slant, or
+    None where the family is not installed. As Chromium does: the family, or else its
+    alternate name (Helvetica for Arial, Times for Times New Roman, Courier for Courier
+    New), each matched by fontconfig and taken only when the face found is that family,
+    one fontconfig binds to it strongly, or a metric-compatible one (Liberation Sans for
+    Arial); without fontconfig's tools, among the font files found in the usual folders."""
+    for family in (wanted.family, *_ALTERNATES.get(_family_key(wanted.family), ())):
+        accepted = _accepted_families(family)
+        if shutil.which("fc-match"):
+            slant = 100 if wanted.italic else 0
+            face = _fc_match(f"{_escaped(family)}:weight={_fc_weight(wanted)}:slant={slant}")
+            if face is not None and _family_keys(face) & accepted:
+                return face
+        else:
+            same = [(face, style) for face, style in _scanned_faces()
+                    if _family_keys(face) & accepted]  # fmt: skip
+            if same:
+                return min(same, key=lambda f: _distance(f[1], wanted))[0]
+    return None
+
+
+def _accepted_families(family: str) -> set[str]:
+    """The families (as keys) a browser accepts for ``family``: itself, its
+    metric-compatible ones, and those fontconfig binds to it strongly."""
+    accepted = {_family_key(family)}
+    for group in _METRIC_COMPATIBLE:
+        if _family_key(family) in group:
+            accepted |= group
+    return accepted | _strongly_bound(family)
+
+
+@lru_cache(maxsize=256)
+def _strongly_bound(family: str) -> frozenset[str]:
+    """The families fontconfig's configuration binds strongly to ``family`` (its aliases
+    marked ``(s)`` by ``fc-pattern -c``), as keys."""
+    if not shutil.which("fc-pattern"):
+        return frozenset()
+    try:
+        found = subprocess.run(["fc-pattern", "-c", _escaped(family), "family"],
+                               capture_output=True, text=True, timeout=10, check=False)  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    return frozenset(_family_key(name) for name in re.findall(r'"([^"]*)"\(s\)', found.stdout))
 
 
 @lru_cache(maxsize=256)
@@ -256,7 +323,7 @@ def _any_with(character: str, wanted: Wanted) -> Face | None:
     """An installed face that has ``character``."""
     if shutil.which("fc-match"):
         slant = 100 if wanted.italic else 0
-        return _fc_match(f":charset={ord(character):x}:weight={_FC_WEIGHTS.get(wanted.weight, 80)}"
+        return _fc_match(f":charset={ord(character):x}:weight={_fc_weight(wanted)}"
                          f":slant={slant}")  # fmt: skip
     return next((face for face, _ in _scanned_faces() if _has(face, character)), None)
 
@@ -300,19 +367,6 @@ def _scanned_faces() -> tuple[tuple[Face, tuple[int, bool]], ...]:
             except (TTLibError, OSError, KeyError, AssertionError):
                 continue
     return tuple(faces)
-
-
-def _scanned_match(wanted: Wanted) -> Face | None:
-    """The scanned face of ``wanted``'s family (or, for the browser's default, of a serif
-    stand-in) closest in slant and weight."""
-    families = _SERIF_STAND_INS if wanted.family == BROWSER_DEFAULT_FAMILY else (wanted.family,)
-    faces = _scanned_faces()
-    for family in families:
-        same = [(face, style) for face, style in faces
-                if _family_key(face.family) == _family_key(family)]  # fmt: skip
-        if same:
-            return min(same, key=lambda f: _distance(f[1], wanted))[0]
-    return None if wanted.family != BROWSER_DEFAULT_FAMILY or not faces else faces[0][0]
 
 
 def _distance(style: tuple[int, bool], wanted: Wanted) -> tuple[bool, int]:
