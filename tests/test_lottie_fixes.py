@@ -406,6 +406,29 @@ def test_a_fill_effect_on_a_masked_layer_stays_inside_the_mask(kind: str, tmp_pa
     assert (rgba[outside][:, 3] == 0).all(), "the fill escaped the mask"
 
 
+def test_a_fill_effect_on_a_matted_layer_stays_inside_the_matte(tmp_path: Path) -> None:
+    """The same red square, filled green by a Fill effect, under an alpha track matte of
+    the middle 100x100 (a layer above it) instead of a mask: green inside the matte,
+    nothing outside (ThorVG alone fills it all: a pattern spilled out of its square)."""
+    doc = _masked_layer_doc("shape")
+    layer = doc["layers"][0]  # type: ignore[index]
+    del layer["masksProperties"]
+    layer.update(hasMask=False, tt=1, ind=2)
+    square = {"ty": "rc", "d": 1, "s": {"a": 0, "k": [100, 100]}, "p": {"a": 0, "k": [0, 0]},
+              "r": {"a": 0, "k": 0}}  # fmt: skip
+    white = {"ty": "fl", "c": {"a": 0, "k": [1, 1, 1, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
+    matte = {"ty": 4, "ind": 1, "td": 1, "ip": 0, "op": 10, "st": 0, "sr": 1,
+             "ks": {"p": {"a": 0, "k": [100, 100, 0]}}, "shapes": [square, white]}  # fmt: skip
+    doc["layers"] = [matte, layer]
+    rgba = _frame(doc, tmp_path)
+    inside = rgba[60:140, 60:140]
+    assert (inside[inside[..., 3] == 255] == [51, 204, 51, 255]).all()
+    assert (inside[..., 3] == 255).mean() > 0.5, "the layer is not drawn inside the matte"
+    outside = np.ones((200, 200), bool)
+    outside[45:155, 45:155] = False
+    assert (rgba[outside][:, 3] == 0).all(), "the fill escaped the matte"
+
+
 def test_an_effect_that_does_not_say_it_is_enabled_is_drawn(tmp_path: Path) -> None:
     """A Fill effect exported without ``"en"`` turns a red square green, as in lottie-web
     (ThorVG alone skips it)."""

@@ -31,9 +31,10 @@ Drop shadows: lottie-web blurs a Drop Shadow effect by a standard deviation of a
 of its softness, ThorVG by 0.3 of it; the softness is scaled to match. (ThorVG's other
 blur setting, its effect quality, is set by :mod:`lottie`.)
 
-Effects under masks: ThorVG 1.0 applies a layer's effects after its masks, so a Fill
-effect on a masked layer colours the whole layer, outside the mask too (a grey that covers
-the frame, a whole line of text where a mask reveals one word). lottie-web filters the
+Effects under masks and mattes: ThorVG 1.0 applies a layer's effects after its masks or
+track matte, so a Fill effect on a masked or matted layer colours the whole layer, outside
+the mask or matte too (a grey that covers the frame, a whole line of text where a mask
+reveals one word, a pattern spilling out of the square it fills). lottie-web filters the
 layer and masks the result. Such a layer becomes a precomposition layer that keeps the
 masks, transform, timing and matte, holding one pass-through layer with the drawing and
 the effects. A precomposition clips to its size, and a shape or text layer draws around its
@@ -320,7 +321,7 @@ _OUTER_KEYS = frozenset({"ind", "parent", "ip", "op", "st", "sr", "ks", "ao", "h
 
 
 def _effects_inside_masks(doc: dict[str, object]) -> bool:
-    """Nest every masked layer with effects (see above); whether any was."""
+    """Nest every masked or matted layer with effects (see above); whether any was."""
     assets = doc.get("assets")
     if not isinstance(assets, list):
         assets = doc["assets"] = []
@@ -332,7 +333,8 @@ def _effects_inside_masks(doc: dict[str, object]) -> bool:
         }
         for layer in layers:
             effects = layer.get("ef")
-            if not layer.get("masksProperties") or not isinstance(effects, list):
+            covered = layer.get("masksProperties") or layer.get("tt")  # masked or matted
+            if not covered or not isinstance(effects, list):
                 continue
             if not any(isinstance(e, dict) and e.get("en", 1) and e.get("ty") in _DRAWN_EFFECTS
                        for e in effects):  # fmt: skip
@@ -373,7 +375,7 @@ def _move_content(layer: dict[str, object]) -> bool:
     if layer.get("ddd") == 1 or on_path or not isinstance(ks, dict):
         return False
     anchor: Any = copy.deepcopy(ks.get("a", {"a": 0, "k": [0, 0, 0]}))
-    masks: Any = copy.deepcopy(layer["masksProperties"])
+    masks: Any = copy.deepcopy(layer.get("masksProperties", []))
     try:
         map_values(anchor, _shifted_point)
         for mask in masks:
@@ -381,7 +383,8 @@ def _move_content(layer: dict[str, object]) -> bool:
     except (AttributeError, KeyError, TypeError, ValueError):
         return False
     layer["ks"] = {**ks, "a": anchor}
-    layer["masksProperties"] = masks
+    if masks:
+        layer["masksProperties"] = masks
     return True
 
 
