@@ -588,14 +588,16 @@ def _documents_the_rewrites_change() -> list[dict[str, object]]:
         following_nulls(),
         _auto_oriented_bar(),
         text,
+        _stroked_square(_stroke_effect(1, end=60)),
     ]
 
 
 @settings(max_examples=500, deadline=None)
 @given(data=st.data())
 def test_any_damage_to_a_rewritten_document_is_rewritten_or_left_alone(data: st.DataObject) -> None:
-    """Documents that the mask, star, null and text rewrites change, with parts of them replaced
-    by anything: the rewrite never fails (it gives JSON or leaves the document alone)."""
+    """Documents that the mask, stroke, star, null and text rewrites change, with parts of
+    them replaced by anything: the rewrite never fails (it gives JSON or leaves the document
+    alone)."""
     doc = data.draw(st.sampled_from(_documents_the_rewrites_change()))
     for _ in range(data.draw(st.integers(1, 4))):
         parent, key = None, None
@@ -633,3 +635,42 @@ def test_a_square_at_a_half_pixel_has_soft_edges_where_it_is(tmp_path: Path) -> 
         assert (alpha[17:23, 17:23] == 255).all()
         for edge in (alpha[16, 17:23], alpha[23, 17:23], alpha[17:23, 16], alpha[17:23, 23]):
             assert (abs(edge - 128) < 16).all(), f"{name}: edge coverage {edge}"
+
+
+def _stroke_effect(style: int, start: float = 0, end: float = 100) -> dict[str, object]:
+    """After Effects' Stroke effect (``ty`` 22) as Bodymovin exports it: all masks, red,
+    brush size 3, full opacity, painted in ``style`` (1 on the original, 2 on transparent)."""
+    values = [(10, 1), (7, 1), (7, 0), (2, [1, 0, 0, 1]), (0, 3), (0, 0.75), (0, 1), (0, start),
+              (0, end), (7, 15), (7, style)]  # fmt: skip
+    return {"ty": 22, "nm": "Stroke", "en": 1,
+            "ef": [{"ty": ty, "v": {"a": 0, "k": value}} for ty, value in values]}  # fmt: skip
+
+
+def _stroked_square(effect: dict[str, object]) -> dict[str, object]:
+    """A shape layer that is only a 100x100 square mask in the middle and ``effect``."""
+    doc = _shape_doc([])
+    corners = [[-50, -50], [50, -50], [50, 50], [-50, 50]]
+    square = {"i": [[0, 0]] * 4, "o": [[0, 0]] * 4, "c": True, "v": corners}
+    mask = {"inv": False, "mode": "a", "o": {"a": 0, "k": 100}, "pt": {"a": 0, "k": square}}
+    doc["layers"][0].update(hasMask=True, ef=[effect], masksProperties=[mask])  # type: ignore[index]
+    return doc
+
+
+@pytest.mark.parametrize("style", [1, 2])
+def test_a_stroke_effect_draws_the_masks_as_lottie_web_does(style: int, tmp_path: Path) -> None:
+    """A layer that is only a square mask and a Stroke effect: the square's outline in red,
+    6 px wide (twice the brush size), nothing inside (ThorVG alone drew nothing)."""
+    rgba = _frame(_stroked_square(_stroke_effect(style)), tmp_path)
+    row = rgba[100, :, :]  # through the middle: the left and right edges at x = 50 and 150
+    drawn = row[:, 3] > 128
+    assert drawn[48:53].all() and drawn[148:153].all()
+    assert (row[drawn][:, :3] == [255, 0, 0]).all()
+    assert 5 <= drawn[40:60].sum() <= 7, "the stroke is not twice the brush size wide"
+    assert not drawn[60:140].any() and not drawn[:40].any()
+
+
+def test_a_stroke_effect_draws_from_its_start_to_its_end(tmp_path: Path) -> None:
+    """Start 0 and end 50 draw half of the square's outline, as lottie-web trims it."""
+    drawn = _frame(_stroked_square(_stroke_effect(2, end=50)), tmp_path)[..., 3] > 128
+    whole = 4 * 100 * 6
+    assert 0.4 * whole < drawn.sum() < 0.6 * whole

@@ -27,9 +27,7 @@ Effects without ``"en"``: ThorVG 1.0 skips a layer effect that does not say it i
 enabled; lottie-web draws it (Bodymovin leaves the flag out in some exports: a bell that
 a white Fill effect hides came out black). Such an effect gets ``"en": 1``.
 
-Drop shadows: lottie-web blurs a Drop Shadow effect by a standard deviation of a quarter
-of its softness, ThorVG by 0.3 of it; the softness is scaled to match. (ThorVG's other
-blur setting, its effect quality, is set by :mod:`lottie`.)
+Stroke effects and drop shadows: see :mod:`lottie_effects`.
 
 Effects under masks and mattes: ThorVG 1.0 applies a layer's effects after its masks or
 track matte, so a Fill effect on a masked or matted layer colours the whole layer, outside
@@ -56,6 +54,10 @@ import struct
 from collections.abc import Iterator
 from typing import Any
 
+from studio_render.compositions.lottie_effects import (
+    shadow_softness_as_lottie_web,
+    stroke_effects_as_strokes,
+)
 from studio_render.compositions.lottie_expressions import MARKERS as EXPRESSION_MARKERS
 from studio_render.compositions.lottie_expressions import rewrite_expressions
 from studio_render.compositions.lottie_motion import (
@@ -132,15 +134,16 @@ def rewrite(data: bytes) -> bytes | None:
     paths = bake_curved_motion(doc)
     eased = bake_split_easing(doc) if split_easing else False
     enabled = _effects_enabled(doc) if effects else False
-    softened = _shadow_softness_as_lottie_web(doc) if effects else False
+    stroked = stroke_effects_as_strokes(_layers(doc)) if effects else False
+    softened = shadow_softness_as_lottie_web(_layers(doc)) if effects else False
     nested = _effects_inside_masks(doc) if effects else False
     followed = bake_points_follow_nulls(_compositions(doc)) if followers else False
     evaluated = rewrite_expressions(_layers(doc)) if expressions else False
     copies = repeater_copies_rounded_up(_objects(doc)) if repeaters else False
     whole = stars_as_lottie_web_draws_them(_objects(doc)) if stars else False
     soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-    done = (glyphs, ordered, named, moved, solids, turned, paths, eased, enabled, softened, nested,
-            followed, evaluated, copies, whole, soft)  # fmt: skip
+    done = (glyphs, ordered, named, moved, solids, turned, paths, eased, enabled, stroked,
+            softened, nested, followed, evaluated, copies, whole, soft)  # fmt: skip
     if not any(done):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
@@ -271,40 +274,6 @@ def _effects_enabled(doc: dict[str, object]) -> bool:
     return changed
 
 
-#: lottie-web blurs a drop shadow by a quarter of its softness (standard deviation in
-#: pixels), ThorVG by 0.3 of it.
-_SHADOW_SOFTNESS_SCALE = 0.25 / 0.3
-
-
-def _shadow_softness_as_lottie_web(doc: dict[str, object]) -> bool:
-    """Scale every Drop Shadow effect's softness so that ThorVG blurs it as lottie-web
-    does; whether any was."""
-    changed = False
-    for layer in _layers(doc):
-        effects = layer.get("ef")
-        for effect in effects if isinstance(effects, list) else []:
-            shadow = isinstance(effect, dict) and effect.get("ty") == 25
-            values = effect.get("ef") if shadow else None
-            softness = values[4] if isinstance(values, list) and len(values) > 4 else None
-            prop = softness.get("v") if isinstance(softness, dict) else None
-            if not isinstance(prop, dict):
-                continue
-            try:
-                map_values(prop, _scaled_softness)
-            except (ValueError, TypeError, KeyError, AttributeError):
-                continue  # an expression or a damaged value: left as it is
-            changed = True
-    return changed
-
-
-def _scaled_softness(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_scaled_softness(v) for v in value]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError("not a number")
-    return value * _SHADOW_SOFTNESS_SCALE
-
-
 #: A pass-through layer's in and out points: wider than any composition.
 _ALWAYS = 1.0e7
 #: How far a nested layer's content moves right and down inside its precomposition, which
@@ -314,6 +283,8 @@ _SHIFT = 8192.0
 #: The layer effects ThorVG 1.0 draws: Tint, Fill, Stroke, Tritone, Drop Shadow, Gaussian
 #: Blur (expression controls, type 5, draw nothing).
 _DRAWN_EFFECTS = (20, 21, 22, 23, 25, 29)
+#: The Stroke effect: it draws the layer's masks, so a layer with one keeps them.
+_STROKE_EFFECT = 22
 #: What stays on a layer whose drawing and effects are nested (the rest moves in).
 _OUTER_KEYS = frozenset({"ind", "parent", "ip", "op", "st", "sr", "ks", "ao", "hasMask",
                          "masksProperties", "tt", "td", "tp", "nm", "mn", "bm", "ddd", "hd",
@@ -336,9 +307,11 @@ def _effects_inside_masks(doc: dict[str, object]) -> bool:
             covered = layer.get("masksProperties") or layer.get("tt")  # masked or matted
             if not covered or not isinstance(effects, list):
                 continue
-            if not any(isinstance(e, dict) and e.get("en", 1) and e.get("ty") in _DRAWN_EFFECTS
-                       for e in effects):  # fmt: skip
-                continue  # expression controls only: they draw nothing, and stay found
+            enabled = [e for e in effects if isinstance(e, dict) and e.get("en", 1)]
+            kinds = {e["ty"] for e in enabled if isinstance(e.get("ty"), int)}
+            if not kinds & set(_DRAWN_EFFECTS) or _STROKE_EFFECT in kinds:
+                continue  # expression controls only (they draw nothing, and stay found), or
+                # a Stroke effect, which strokes the masks: they stay with it
             asset_id = f"~effects{len(ids)}"
             while asset_id in ids:
                 asset_id = "~" + asset_id

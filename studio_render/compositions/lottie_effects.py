@@ -1,0 +1,139 @@
+"""Rewrites of Lottie layer effects that ThorVG 1.0 draws unlike lottie-web.
+
+Stroke: After Effects' Stroke effect draws a layer's mask paths (all of them, or the one
+it names) with a round brush. lottie-web draws them as a stroke over the layer (or alone,
+painted "on transparent") and stops masking the layer; ThorVG 1.0 only uses the stroke to
+reveal the layer's own drawing, so a layer that is nothing but masks and a Stroke effect
+(a hand-drawn line, a glass drawn stroke by stroke) drew nothing. Such an effect becomes
+what lottie-web draws: a group on top of the layer's shapes holding the mask paths and a
+round stroke (twice the brush size wide, the effect's colour and opacity, trimmed to its
+start and end), the masks and the effect removed. Only shape layers, painted on the
+original or on transparent (not "reveal original"), with fixed paths and settings.
+
+Drop shadows: lottie-web blurs a Drop Shadow effect by a standard deviation of a quarter
+of its softness, ThorVG by 0.3 of it; the softness is scaled to match. (ThorVG's other
+blur setting, its effect quality, is set by :mod:`lottie`.)
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from studio_render.compositions.lottie_shapes import map_values
+
+#: Effect types.
+_STROKE, _DROP_SHADOW = 22, 25
+#: The Stroke effect's values, by position: path (mask number), all masks, sequentially,
+#: colour, brush size, hardness, opacity, start, end, spacing, paint style.
+_PATH, _ALL_MASKS, _COLOUR, _SIZE, _OPACITY, _START, _END, _STYLE = 0, 1, 3, 4, 6, 7, 8, 10
+#: Paint styles lottie-web draws as a stroke: on the original image, on transparent.
+_ON_ORIGINAL, _ON_TRANSPARENT = 1, 2
+#: lottie-web blurs a drop shadow by a quarter of its softness (standard deviation in
+#: pixels), ThorVG by 0.3 of it.
+_SHADOW_SOFTNESS_SCALE = 0.25 / 0.3
+
+
+def stroke_effects_as_strokes(layers: list[dict[str, Any]]) -> bool:
+    """Turn every Stroke effect of a masked shape layer into the stroke lottie-web draws
+    (see above); whether any was."""
+    changed = False
+    for layer in layers:
+        effects, masks = layer.get("ef"), layer.get("masksProperties")
+        if layer.get("ty") != 4 or not isinstance(effects, list) or not isinstance(masks, list):
+            continue
+        strokes = [e for e in effects if isinstance(e, dict) and e.get("ty") == _STROKE]
+        if len(strokes) != 1 or not strokes[0].get("en", 1):
+            continue
+        group = _stroke_group(strokes[0], masks)
+        if group is None or not isinstance(layer.get("shapes", []), list):
+            continue
+        shapes = [] if _static(strokes[0], _STYLE) == _ON_TRANSPARENT else layer.get("shapes", [])
+        layer["shapes"] = [group, *shapes]
+        layer["ef"] = [e for e in effects if e is not strokes[0]]
+        for key in ("masksProperties", "hasMask"):
+            layer.pop(key, None)
+        changed = True
+    return changed
+
+
+def shadow_softness_as_lottie_web(layers: list[dict[str, Any]]) -> bool:
+    """Scale every Drop Shadow effect's softness so that ThorVG blurs it as lottie-web
+    does; whether any was."""
+    changed = False
+    for layer in layers:
+        effects = layer.get("ef")
+        for effect in effects if isinstance(effects, list) else []:
+            shadow = isinstance(effect, dict) and effect.get("ty") == _DROP_SHADOW
+            prop = _value(effect, 4) if shadow else None
+            if prop is None:
+                continue
+            try:
+                map_values(prop, _scaled(_SHADOW_SOFTNESS_SCALE))
+            except (ValueError, TypeError, KeyError, AttributeError):
+                continue  # an expression or a damaged value: left as it is
+            changed = True
+    return changed
+
+
+def _stroke_group(effect: dict[str, Any], masks: list[Any]) -> dict[str, Any] | None:
+    """The shape group lottie-web draws for Stroke ``effect`` over ``masks``, or None
+    where it cannot be made (settings that change over time, a damaged value)."""
+    style, every, chosen = (_static(effect, i) for i in (_STYLE, _ALL_MASKS, _PATH))
+    start, end = _static(effect, _START), _static(effect, _END)
+    colour, size, opacity = (_value(effect, i) for i in (_COLOUR, _SIZE, _OPACITY))
+    if style not in (_ON_ORIGINAL, _ON_TRANSPARENT) or every is None or chosen is None:
+        return None
+    if start is None or end is None or colour is None or size is None or opacity is None:
+        return None
+    index = int(chosen) - 1
+    picked = masks if every == 1 else masks[index : index + 1] if index >= 0 else []
+    paths = [m.get("pt") for m in picked if isinstance(m, dict) and isinstance(m.get("pt"), dict)]
+    if not paths:
+        return None
+    width, alpha = copy.deepcopy(size), copy.deepcopy(opacity)
+    try:
+        map_values(width, _scaled(2.0))
+        map_values(alpha, _scaled(100.0))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    items: list[dict[str, Any]] = [{"ty": "sh", "ks": copy.deepcopy(p)} for p in paths]
+    if (start, end) != (0, 100):
+        trim = {"s": min(start, end), "e": max(start, end), "o": 0}
+        items.append({"ty": "tm", "m": 2, **{k: {"a": 0, "k": v} for k, v in trim.items()}})
+    items.append({"ty": "st", "c": copy.deepcopy(colour), "o": alpha, "w": width, "lc": 2,
+                  "lj": 2, "ml": 4})  # fmt: skip
+    items.append({"ty": "tr", "p": {"a": 0, "k": [0, 0]}, "a": {"a": 0, "k": [0, 0]},
+                  "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0},
+                  "o": {"a": 0, "k": 100}})  # fmt: skip
+    return {"ty": "gr", "nm": "Stroke effect", "it": items}
+
+
+def _value(effect: Any, index: int) -> dict[str, Any] | None:
+    """The animatable property of ``effect``'s value at ``index``, if it has one."""
+    values = effect.get("ef") if isinstance(effect, dict) else None
+    entry = values[index] if isinstance(values, list) and len(values) > index else None
+    prop = entry.get("v") if isinstance(entry, dict) else None
+    return prop if isinstance(prop, dict) else None
+
+
+def _static(effect: dict[str, Any], index: int) -> float | None:
+    """The fixed number ``effect``'s value at ``index`` holds, or None (animated, an
+    expression, not a number)."""
+    prop = _value(effect, index)
+    if prop is None or prop.get("a") or "x" in prop:
+        return None
+    value = prop.get("k")
+    value = value[0] if isinstance(value, list) and len(value) == 1 else value
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _scaled(factor: float) -> Any:
+    def scale(value: Any) -> Any:
+        if isinstance(value, list):
+            return [scale(v) for v in value]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError("not a number")
+        return value * factor
+
+    return scale
