@@ -589,6 +589,8 @@ def _documents_the_rewrites_change() -> list[dict[str, object]]:
         _auto_oriented_bar(),
         text,
         _stroked_square(_stroke_effect(1, end=60)),
+        _old_square(),
+        _set_matte_doc(),
     ]
 
 
@@ -674,3 +676,59 @@ def test_a_stroke_effect_draws_from_its_start_to_its_end(tmp_path: Path) -> None
     drawn = _frame(_stroked_square(_stroke_effect(2, end=50)), tmp_path)[..., 3] > 128
     whole = 4 * 100 * 6
     assert 0.4 * whole < drawn.sum() < 0.6 * whole
+
+
+def _set_matte_doc() -> dict[str, object]:
+    """A red 400x400 square with a Set Matte effect naming a white 100x100 square below it."""
+
+    def square(index: int, size: int, rgb: list[float]) -> dict[str, object]:
+        layer = _shape_doc([{"ty": "rc", "d": 1, "s": {"a": 0, "k": [size, size]},
+                             "p": {"a": 0, "k": [0, 0]}, "r": {"a": 0, "k": 0}},
+                            {"ty": "fl", "c": {"a": 0, "k": [*rgb, 1]}, "o": {"a": 0, "k": 100},
+                             "r": 1}])["layers"][0]  # type: ignore[index]  # fmt: skip
+        layer["ind"] = index
+        return layer  # type: ignore[no-any-return]
+
+    set_matte = {"ty": 28, "nm": "Set Matte", "en": 1, "ef": [
+        {"ty": 10, "v": {"a": 0, "k": 1}}, {"ty": 7, "v": {"a": 0, "k": 4}},
+        {"ty": 7, "v": {"a": 0, "k": 0}}, {"ty": 7, "v": {"a": 0, "k": 1}},
+        {"ty": 7, "v": {"a": 0, "k": 1}}, {"ty": 7, "v": {"a": 0, "k": 1}}]}  # fmt: skip
+    pattern = square(2, 400, [1, 0, 0])
+    pattern["ef"] = [set_matte]
+    doc = _shape_doc([])
+    doc["layers"] = [pattern, square(1, 100, [1, 1, 1])]
+    return doc
+
+
+def test_a_set_matte_effect_mattes_the_layer_by_the_one_it_names(tmp_path: Path) -> None:
+    """The red square with a Set Matte effect naming the white one: red inside the small
+    square, nothing outside (ThorVG alone ignored the effect and drew red over the whole
+    frame)."""
+    doc = _set_matte_doc()
+    rgba = _frame(doc, tmp_path)
+    assert (rgba[60:140, 60:140] == [255, 0, 0, 255]).all()
+    outside = np.ones((200, 200), bool)
+    outside[45:155, 45:155] = False
+    assert (rgba[outside][:, 3] == 0).all(), "the layer is not matted"
+
+
+def _old_square() -> dict[str, object]:
+    """A red square outlined in blue, as Bodymovin 4.0 wrote it."""
+    corners = [[-50, -50], [50, -50], [50, 50], [-50, 50]]
+    path = {"ty": "sh", "closed": True,
+            "ks": {"a": 0, "k": {"i": [[0, 0]] * 4, "o": [[0, 0]] * 4, "v": corners}}}  # fmt: skip
+    fill = {"ty": "fl", "c": {"a": 0, "k": [255, 0, 0, 255]}, "o": {"a": 0, "k": 100}}
+    stroke = {"ty": "st", "c": {"a": 0, "k": [0, 0, 255, 255]}, "o": {"a": 0, "k": 100},
+              "w": {"a": 0, "k": 6}, "lc": 1, "lj": 1}  # fmt: skip
+    doc = _shape_doc([path, stroke, fill])
+    doc["v"] = "4.0.0"
+    return doc
+
+
+def test_a_file_from_an_old_exporter_is_read_as_lottie_web_reads_it(tmp_path: Path) -> None:
+    """Bodymovin before 4.1.9 wrote colours 0-255 and, before 4.4.18, a path's closing
+    flag beside it: a red square outlined in blue, closed (ThorVG alone drew white, and an
+    open outline)."""
+    rgba = _frame(_old_square(), tmp_path)
+    assert (rgba[90:110, 90:110] == [255, 0, 0, 255]).all()
+    assert (rgba[100, 48:52] == [0, 0, 255, 255]).all(), "the closing side is not stroked"

@@ -10,6 +10,14 @@ round stroke (twice the brush size wide, the effect's colour and opacity, trimme
 start and end), the masks and the effect removed. Only shape layers, painted on the
 original or on transparent (not "reveal original"), with fixed paths and settings.
 
+Set Matte: the Set Matte effect takes another layer of the composition as the layer's
+alpha matte; lottie-web masks the layer by it (and still draws that layer in its place),
+ThorVG 1.0 ignores the effect, so a pattern meant to fill a shape covered the frame. Such
+an effect becomes a track matte: a copy of the named layer right above the layer, as its
+matte source (``td``), and an alpha matte (``tt`` 1) on the layer; the named layer is
+shown, as lottie-web shows it. Not done where the layer already has a track matte, the
+named layer has one or is one, or the index changes over time.
+
 Drop shadows: lottie-web blurs a Drop Shadow effect by a standard deviation of a quarter
 of its softness, ThorVG by 0.3 of it; the softness is scaled to match. (ThorVG's other
 blur setting, its effect quality, is set by :mod:`lottie`.)
@@ -23,7 +31,7 @@ from typing import Any
 from studio_render.compositions.lottie_shapes import map_values
 
 #: Effect types.
-_STROKE, _DROP_SHADOW = 22, 25
+_STROKE, _DROP_SHADOW, _SET_MATTE = 22, 25, 28
 #: The Stroke effect's values, by position: path (mask number), all masks, sequentially,
 #: colour, brush size, hardness, opacity, start, end, spacing, paint style.
 _PATH, _ALL_MASKS, _COLOUR, _SIZE, _OPACITY, _START, _END, _STYLE = 0, 1, 3, 4, 6, 7, 8, 10
@@ -53,6 +61,51 @@ def stroke_effects_as_strokes(layers: list[dict[str, Any]]) -> bool:
         layer["ef"] = [e for e in effects if e is not strokes[0]]
         for key in ("masksProperties", "hasMask"):
             layer.pop(key, None)
+        changed = True
+    return changed
+
+
+def set_mattes_as_track_mattes(doc: dict[str, Any]) -> bool:
+    """Turn every Set Matte effect into a track matte (see above); whether any was."""
+    assets = doc.get("assets")
+    groups = (
+        [doc, *(a for a in assets if isinstance(a, dict))] if isinstance(assets, list) else [doc]
+    )
+    changed = False
+    for group in groups:
+        layers = group.get("layers")
+        if isinstance(layers, list):
+            changed |= _set_mattes_in(layers)
+    return changed
+
+
+def _set_mattes_in(layers: list[Any]) -> bool:
+    """:func:`set_mattes_as_track_mattes` for one composition's ``layers`` (changed in
+    place: copies are inserted)."""
+    changed = False
+    indices = [layer.get("ind") for layer in layers if isinstance(layer, dict)]
+    next_index = max((i for i in indices if isinstance(i, int | float)), default=0) + 1
+    for layer in list(layers):
+        effects = layer.get("ef") if isinstance(layer, dict) else None
+        mattes = [e for e in effects if isinstance(e, dict) and e.get("ty") == _SET_MATTE
+                  and e.get("en", 1)] if isinstance(effects, list) else []  # fmt: skip
+        if len(mattes) != 1 or layer.get("tt") or layer.get("td"):
+            continue
+        wanted = _static(mattes[0], 0)
+        named = [m for m in layers if isinstance(m, dict) and m.get("ind") == wanted]
+        if wanted is None or len(named) != 1 or named[0] is layer:
+            continue
+        source = named[0]
+        if source.get("tt") or source.get("td"):
+            continue
+        copy_ = copy.deepcopy(source)
+        copy_.pop("hd", None)
+        copy_.update(ind=next_index, td=1)
+        next_index += 1
+        source.pop("hd", None)  # lottie-web shows the named layer
+        layers.insert(layers.index(layer), copy_)
+        layer["tt"] = 1
+        layer["ef"] = [e for e in effects if e is not mattes[0]]  # type: ignore[union-attr]
         changed = True
     return changed
 

@@ -27,7 +27,8 @@ Effects without ``"en"``: ThorVG 1.0 skips a layer effect that does not say it i
 enabled; lottie-web draws it (Bodymovin leaves the flag out in some exports: a bell that
 a white Fill effect hides came out black). Such an effect gets ``"en": 1``.
 
-Stroke effects and drop shadows: see :mod:`lottie_effects`.
+Stroke effects and drop shadows: see :mod:`lottie_effects`. Files from old exporters: see
+:mod:`lottie_versions`.
 
 Effects under masks and mattes: ThorVG 1.0 applies a layer's effects after its masks or
 track matte, so a Fill effect on a masked or matted layer colours the whole layer, outside
@@ -55,6 +56,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from studio_render.compositions.lottie_effects import (
+    set_mattes_as_track_mattes,
     shadow_softness_as_lottie_web,
     stroke_effects_as_strokes,
 )
@@ -78,6 +80,7 @@ from studio_render.compositions.lottie_text import (
     may_need_glyphs,
     selectors_in_order,
 )
+from studio_render.compositions.lottie_versions import upgrade_old_formats
 
 #: ThorVG compares easing names up to this many characters.
 _THORVG_NAME_CHARS = 20
@@ -94,6 +97,8 @@ _AUTO_ORIENT = re.compile(rb'"ao"\s*:\s*1')
 _RECTANGLE = re.compile(rb'"ty"\s*:\s*"rc"')
 #: A star or polygon shape.
 _POLYSTAR = re.compile(rb'"ty"\s*:\s*"sr"')
+#: An exporter version before 4.5 (see :mod:`lottie_versions`).
+_OLD_VERSION = re.compile(rb'"v"\s*:\s*"4\.[0-4]\.')
 #: A fractional in or out point.
 _IN_OUT = re.compile(rb'"[io]p"\s*:\s*(-?\d+\.\d+(?:[eE][-+]?\d+)?)')
 
@@ -115,8 +120,9 @@ def rewrite(data: bytes) -> bytes | None:
     rectangles = _RECTANGLE.search(current) is not None
     oriented = _AUTO_ORIENT.search(current) is not None
     texts = may_have_text(current)
+    old = _OLD_VERSION.search(current) is not None
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers,
-             rectangles, oriented, texts)  # fmt: skip
+             rectangles, oriented, texts, old)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return renamed  # nothing for the rewrites below: no need to parse
     try:
@@ -125,6 +131,7 @@ def rewrite(data: bytes) -> bytes | None:
         return renamed  # not JSON: ThorVG's load then fails and names the problem
     if not isinstance(doc, dict):
         return renamed
+    upgraded = upgrade_old_formats(doc, _layers(doc)) if old else False
     glyphs = add_glyphs(doc) if texts and may_need_glyphs(current) else False
     ordered = selectors_in_order(_layers(doc)) if texts else False
     named = _name_unnamed_easings(doc) if unnamed else False
@@ -134,6 +141,7 @@ def rewrite(data: bytes) -> bytes | None:
     paths = bake_curved_motion(doc)
     eased = bake_split_easing(doc) if split_easing else False
     enabled = _effects_enabled(doc) if effects else False
+    matted = set_mattes_as_track_mattes(doc) if effects else False
     stroked = stroke_effects_as_strokes(_layers(doc)) if effects else False
     softened = shadow_softness_as_lottie_web(_layers(doc)) if effects else False
     nested = _effects_inside_masks(doc) if effects else False
@@ -142,8 +150,9 @@ def rewrite(data: bytes) -> bytes | None:
     copies = repeater_copies_rounded_up(_objects(doc)) if repeaters else False
     whole = stars_as_lottie_web_draws_them(_objects(doc)) if stars else False
     soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-    done = (glyphs, ordered, named, moved, solids, turned, paths, eased, enabled, stroked,
-            softened, nested, followed, evaluated, copies, whole, soft)  # fmt: skip
+    done = (upgraded, glyphs, ordered, named, moved, solids, turned, paths, eased, enabled,
+            matted, stroked, softened, nested, followed, evaluated, copies, whole,
+            soft)  # fmt: skip
     if not any(done):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
