@@ -107,3 +107,19 @@ def test_a_rotated_image_layer_is_sampled_where_a_browser_samples_it(
     worst = np.abs(ours.astype(int) - expected.astype(int)).max(axis=-1)[interior]
     off = int((worst > OFF_LEVEL).sum())
     assert off == 0, f"{off} of {worst.size} pixels inside the image are off (worst {worst.max()})"
+
+
+def test_an_embedded_image_that_does_not_say_so_is_drawn(tmp_path: Path) -> None:
+    """An image asset given as a data URL without ``"e": 1`` (older exports leave it out)
+    is drawn, as lottie-web draws it (ThorVG alone looked for a file and drew nothing)."""
+    doc = _document(tmp_path, 0.0, (1.0, 1.0), None)
+    del doc["assets"][0]["e"]  # type: ignore[index]
+    comp = tmp_path / "inline.json"
+    comp.write_text(json.dumps(doc))
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "0:1", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    ours = on_background(read_png(tmp_path / "out" / "frame_000000.png"), (255, 255, 255))
+    expected, interior = _expected(0.0, (1.0, 1.0))
+    worst = np.abs(ours.astype(int) - expected.astype(int)).max(axis=-1)[interior]
+    assert (worst <= OFF_LEVEL).all()

@@ -27,6 +27,11 @@ Effects without ``"en"``: ThorVG 1.0 skips a layer effect that does not say it i
 enabled; lottie-web draws it (Bodymovin leaves the flag out in some exports: a bell that
 a white Fill effect hides came out black). Such an effect gets ``"en": 1``.
 
+Embedded images without ``"e"``: an image asset whose ``"p"`` is a ``data:`` URL but that
+does not say it is embedded (``"e": 1``; older exports leave it out) is drawn by lottie-web,
+which loads whatever URL the asset names; ThorVG 1.0 looked for a file of that name and
+drew nothing. Such an asset gets ``"e": 1``.
+
 Stroke effects and drop shadows: see :mod:`lottie_effects`. Files from old exporters: see
 :mod:`lottie_versions`.
 
@@ -99,6 +104,8 @@ _RECTANGLE = re.compile(rb'"ty"\s*:\s*"rc"')
 _POLYSTAR = re.compile(rb'"ty"\s*:\s*"sr"')
 #: An exporter version before 4.5 (see :mod:`lottie_versions`).
 _OLD_VERSION = re.compile(rb'"v"\s*:\s*"4\.[0-4]\.')
+#: An image given as a data URL.
+_INLINE_IMAGE = re.compile(rb'"p"\s*:\s*"data:')
 #: A fractional in or out point.
 _IN_OUT = re.compile(rb'"[io]p"\s*:\s*(-?\d+\.\d+(?:[eE][-+]?\d+)?)')
 
@@ -121,8 +128,9 @@ def rewrite(data: bytes) -> bytes | None:
     oriented = _AUTO_ORIENT.search(current) is not None
     texts = may_have_text(current)
     old = _OLD_VERSION.search(current) is not None
+    inline = _INLINE_IMAGE.search(current) is not None
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers,
-             rectangles, oriented, texts, old)  # fmt: skip
+             rectangles, oriented, texts, old, inline)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return renamed  # nothing for the rewrites below: no need to parse
     try:
@@ -132,6 +140,7 @@ def rewrite(data: bytes) -> bytes | None:
     if not isinstance(doc, dict):
         return renamed
     upgraded = upgrade_old_formats(doc, _layers(doc)) if old else False
+    embedded = _embedded_images_marked(doc) if inline else False
     glyphs = add_glyphs(doc) if texts and may_need_glyphs(current) else False
     ordered = selectors_in_order(_layers(doc)) if texts else False
     named = _name_unnamed_easings(doc) if unnamed else False
@@ -150,8 +159,8 @@ def rewrite(data: bytes) -> bytes | None:
     copies = repeater_copies_rounded_up(_objects(doc)) if repeaters else False
     whole = stars_as_lottie_web_draws_them(_objects(doc)) if stars else False
     soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-    done = (upgraded, glyphs, ordered, named, moved, solids, turned, paths, eased, enabled,
-            matted, stroked, softened, nested, followed, evaluated, copies, whole,
+    done = (upgraded, embedded, glyphs, ordered, named, moved, solids, turned, paths, eased,
+            enabled, matted, stroked, softened, nested, followed, evaluated, copies, whole,
             soft)  # fmt: skip
     if not any(done):
         return renamed
@@ -269,6 +278,18 @@ def _solid_to_shape(layer: dict[str, object]) -> bool:
         {"ty": "fl", "r": 1, "c": {"a": 0, "k": [*rgb, 1]}, "o": {"a": 0, "k": 100}},
     ]
     return True
+
+
+def _embedded_images_marked(doc: dict[str, object]) -> bool:
+    """Mark every image asset with a ``data:`` URL and no ``"e"`` embedded; whether any was."""
+    assets = doc.get("assets")
+    changed = False
+    for asset in assets if isinstance(assets, list) else []:
+        path = asset.get("p") if isinstance(asset, dict) else None
+        if isinstance(path, str) and path.startswith("data:") and not asset.get("e"):
+            asset["e"] = 1
+            changed = True
+    return changed
 
 
 def _effects_enabled(doc: dict[str, object]) -> bool:
