@@ -712,8 +712,8 @@ def test_a_set_matte_effect_mattes_the_layer_by_the_one_it_names(tmp_path: Path)
     assert (rgba[outside][:, 3] == 0).all(), "the layer is not matted"
 
 
-def _old_square() -> dict[str, object]:
-    """A red square outlined in blue, as Bodymovin 4.0 wrote it."""
+def _old_square(version: str = "4.0.0") -> dict[str, object]:
+    """A red square outlined in blue, as Bodymovin ``version`` wrote it."""
     corners = [[-50, -50], [50, -50], [50, 50], [-50, 50]]
     path = {"ty": "sh", "closed": True,
             "ks": {"a": 0, "k": {"i": [[0, 0]] * 4, "o": [[0, 0]] * 4, "v": corners}}}  # fmt: skip
@@ -721,14 +721,17 @@ def _old_square() -> dict[str, object]:
     stroke = {"ty": "st", "c": {"a": 0, "k": [0, 0, 255, 255]}, "o": {"a": 0, "k": 100},
               "w": {"a": 0, "k": 6}, "lc": 1, "lj": 1}  # fmt: skip
     doc = _shape_doc([path, stroke, fill])
-    doc["v"] = "4.0.0"
+    doc["v"] = version
     return doc
 
 
-def test_a_file_from_an_old_exporter_is_read_as_lottie_web_reads_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", ["3.1.6", "4.0.0"])
+def test_a_file_from_an_old_exporter_is_read_as_lottie_web_reads_it(
+    version: str, tmp_path: Path
+) -> None:
     """Bodymovin before 4.1.9 wrote colours 0-255 and, before 4.4.18, a path's closing
     flag beside it: a red square outlined in blue, closed (ThorVG alone drew white, and an
     open outline)."""
-    rgba = _frame(_old_square(), tmp_path)
+    rgba = _frame(_old_square(version), tmp_path)
     assert (rgba[90:110, 90:110] == [255, 0, 0, 255]).all()
     assert (rgba[100, 48:52] == [0, 0, 255, 255]).all(), "the closing side is not stroked"

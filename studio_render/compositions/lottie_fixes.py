@@ -103,7 +103,7 @@ _RECTANGLE = re.compile(rb'"ty"\s*:\s*"rc"')
 #: A star or polygon shape.
 _POLYSTAR = re.compile(rb'"ty"\s*:\s*"sr"')
 #: An exporter version before 4.5 (see :mod:`lottie_versions`).
-_OLD_VERSION = re.compile(rb'"v"\s*:\s*"4\.[0-4]\.')
+_OLD_VERSION = re.compile(rb'"v"\s*:\s*"([0-3]\.|4\.[0-4]\.)')
 #: An image given as a data URL.
 _INLINE_IMAGE = re.compile(rb'"p"\s*:\s*"data:')
 #: A fractional in or out point.
