@@ -396,14 +396,18 @@ def test_a_fill_effect_on_a_masked_layer_stays_inside_the_mask(kind: str, tmp_pa
     """A red layer drawn around its origin (a 400x400 square, or a line of text), moved to
     the middle of the frame, masked to the middle 100x100 and filled green by a Fill effect:
     green inside the mask, nothing outside (ThorVG alone fills it all)."""
-    doc = _masked_layer_doc(kind)
-    rgba = _frame(doc, tmp_path)
+    _green_in_the_middle_only(_frame(_masked_layer_doc(kind), tmp_path), "mask")
+
+
+def _green_in_the_middle_only(rgba: np.ndarray, cover: str) -> None:
+    """The Fill effect's green inside the middle 100x100 (the ``cover``: mask or matte),
+    nothing outside."""
     inside = rgba[60:140, 60:140]
     assert (inside[inside[..., 3] == 255] == [51, 204, 51, 255]).all()
-    assert (inside[..., 3] == 255).mean() > 0.5, "the layer is not drawn inside the mask"
+    assert (inside[..., 3] == 255).mean() > 0.5, f"the layer is not drawn inside the {cover}"
     outside = np.ones((200, 200), bool)
     outside[45:155, 45:155] = False
-    assert (rgba[outside][:, 3] == 0).all(), "the fill escaped the mask"
+    assert (rgba[outside][:, 3] == 0).all(), f"the fill escaped the {cover}"
 
 
 def test_a_fill_effect_on_a_matted_layer_stays_inside_the_matte(tmp_path: Path) -> None:
@@ -420,13 +424,7 @@ def test_a_fill_effect_on_a_matted_layer_stays_inside_the_matte(tmp_path: Path) 
     matte = {"ty": 4, "ind": 1, "td": 1, "ip": 0, "op": 10, "st": 0, "sr": 1,
              "ks": {"p": {"a": 0, "k": [100, 100, 0]}}, "shapes": [square, white]}  # fmt: skip
     doc["layers"] = [matte, layer]
-    rgba = _frame(doc, tmp_path)
-    inside = rgba[60:140, 60:140]
-    assert (inside[inside[..., 3] == 255] == [51, 204, 51, 255]).all()
-    assert (inside[..., 3] == 255).mean() > 0.5, "the layer is not drawn inside the matte"
-    outside = np.ones((200, 200), bool)
-    outside[45:155, 45:155] = False
-    assert (rgba[outside][:, 3] == 0).all(), "the fill escaped the matte"
+    _green_in_the_middle_only(_frame(doc, tmp_path), "matte")
 
 
 def test_an_effect_that_does_not_say_it_is_enabled_is_drawn(tmp_path: Path) -> None:
