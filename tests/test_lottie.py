@@ -205,6 +205,26 @@ def test_a_file_thorvg_reads_oddly_renders_or_fails_cleanly(corpus: Path, tmp_pa
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("suffix", [".lottie", ".tgs"])
+def test_plain_json_named_like_an_archive_renders_like_its_json(
+    suffix: str, corpus: Path, tmp_path: Path
+) -> None:
+    """A Lottie JSON file named ``.lottie`` or ``.tgs`` (downloads are sometimes named so)
+    renders as the JSON does, instead of failing as a broken archive."""
+    json_file = corpus / "spin,_lil_loader_v2.json"
+    renamed = tmp_path / f"renamed{suffix}"
+    renamed.write_bytes(json_file.read_bytes())
+    outs = []
+    for comp in (json_file, renamed):
+        out = tmp_path / f"{comp.stem}.mkv"
+        done = studio_render("render", comp, "-o", out, "--preset", "ffv1", "--frames", "0:5",
+                             "--progress", "none")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        outs.append(_decode_rgb(out, 90, 90))
+    assert np.array_equal(outs[0], outs[1])
+    assert leftovers(tmp_path) == []
+
+
 def test_not_a_lottie_file_is_bad_input(tmp_path: Path) -> None:
     bad = {"empty.json": b"", "list.json": b"[1, 2]", "broken.lottie": b"PK not a zip",
            "broken.tgs": b"not gzip"}  # fmt: skip

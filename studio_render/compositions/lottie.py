@@ -146,6 +146,10 @@ def unpack_lottie(path: Path, unpack_dir: Path | None) -> tuple[Path, Path | Non
         return path, None
     folder = Path(tempfile.mkdtemp(prefix=".lottie-", dir=unpack_dir))
     try:
+        if _plain_json(path):  # a Lottie JSON file named like an archive or a sticker
+            target = folder / "animation.json"
+            shutil.copyfile(path, target)
+            return target, folder
         if suffix == ".tgs":
             with gzip.open(path) as f:
                 data = f.read(_MAX_UNPACKED + 1)
@@ -161,6 +165,13 @@ def unpack_lottie(path: Path, unpack_dir: Path | None) -> tuple[Path, Path | Non
     except (OSError, UnicodeDecodeError, zipfile.BadZipFile, EOFError, ValueError) as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise BadInput(f"{path.name}: cannot read Lottie file ({exc})") from None
+
+
+def _plain_json(path: Path) -> bool:
+    """Whether ``path`` holds plain JSON (its first character other than white space is
+    ``{``), not a zip archive or gzip data."""
+    with path.open("rb") as f:
+        return f.read(64).lstrip()[:1] == b"{"
 
 
 def _unpack_dotlottie(path: Path, folder: Path) -> Path:
