@@ -144,3 +144,16 @@ def test_a_selector_whose_start_is_past_its_end_selects_what_lies_between(
     expected = _drawn_by_qt("DejaVu Sans", bold=False, text="Stu")
     assert (expected > 128).sum() > 1000
     assert (np.abs(ours - expected) > 48).mean() < 0.002
+
+
+def test_a_character_no_font_has_is_drawn_as_a_box_with_a_warning(
+    tmp_path: Path, qapp: object
+) -> None:
+    """A character no installed font has (one of Unicode's private planes) is drawn as the
+    font's missing-character box, as a browser draws it, and ``info`` says so."""
+    ours, info = _render(_text_doc("DejaVu Sans", "Book", "H\U000f0001"), tmp_path)
+    letter = _drawn_by_qt("DejaVu Sans", bold=False, text="H")
+    right_of_letter = np.argwhere(letter > 128)[:, 1].max() + 4
+    assert (ours[:, :right_of_letter] > 128).sum() > 500
+    assert (ours[:, right_of_letter:] > 128).sum() > 300, "no box where the character is"
+    assert "drawn as boxes" in info

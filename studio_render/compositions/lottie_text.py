@@ -161,15 +161,26 @@ def fallback_warnings(data: bytes) -> tuple[str, ...]:
     if not isinstance(doc, dict):
         return ()
     lines = []
-    for font, _ in _fonts_without_glyphs(doc):
+    for font, characters in _fonts_without_glyphs(doc):
         wanted = _wanted(font)
-        if _installed(wanted) is not None:
-            continue
-        stand_in = _stand_in(wanted)
-        lines.append(f"text in font {font.get('fName') or wanted.family!r} is drawn in "
-                     f"{stand_in.family if stand_in else 'no font'}: {wanted.family!r} is "
-                     "not installed (the reference player falls back the same way)")  # fmt: skip
+        name = font.get("fName") or wanted.family
+        if _installed(wanted) is None:
+            stand_in = _stand_in(wanted)
+            drawn_in = stand_in.family if stand_in else "no font"
+            why = "the reference player falls back the same way"
+            lines.append(f"text in font {name!r} is drawn in {drawn_in}: {wanted.family!r} "
+                         f"is not installed ({why})")  # fmt: skip
+        lacking = sorted(c for c in characters if not _has_anywhere(wanted, c))
+        if lacking:
+            lines.append(f"text in font {name!r} shows {len(lacking)} character(s) no installed "
+                         f"font has ({''.join(lacking[:10])}): drawn as boxes")  # fmt: skip
     return tuple(lines)
+
+
+def _has_anywhere(wanted: Wanted, character: str) -> bool:
+    """Whether an installed font has ``character`` (see :func:`_face_with`)."""
+    face = _face_with(wanted, character)
+    return face is not None and _has(face, character)
 
 
 def _fonts_without_glyphs(doc: dict[str, Any]) -> Iterator[tuple[dict[str, Any], set[str]]]:
@@ -233,12 +244,13 @@ def _default(wanted: Wanted) -> Wanted:
 
 def _face_with(wanted: Wanted, character: str) -> Face | None:
     """The face lottie-web's browser draws ``character`` in: the family if installed, else
-    the default font, else any installed font that has the character."""
+    the default font, else any installed font that has the character, else the first of
+    those two again (which draws its missing-character box, as a browser does)."""
     face = _installed(wanted) or _stand_in(wanted)
     if face is not None and _has(face, character):
         return face
     other = _any_with(character, wanted)
-    return other if other is not None and _has(other, character) else None
+    return other if other is not None and _has(other, character) else face
 
 
 def _family_key(family: str) -> str:
@@ -389,10 +401,11 @@ def _has(face: Face, character: str) -> bool:
 
 
 def _glyph(face: Face, character: str, family: str, style: str) -> dict[str, Any]:
-    """After Effects' outline of ``character`` at size 100 (y down, baseline at 0)."""
+    """After Effects' outline of ``character`` at size 100 (y down, baseline at 0); the
+    font's missing-character glyph (its first, ``.notdef``) where it has none."""
     font = _font(face)
     glyph_set = font.getGlyphSet()
-    glyph = glyph_set[font.getBestCmap()[ord(character)]]
+    glyph = glyph_set[font.getBestCmap().get(ord(character), font.getGlyphOrder()[0])]
     scale = 100 / font["head"].unitsPerEm
     pen = _pen_class()(glyph_set, scale)
     glyph.draw(pen)
