@@ -157,3 +157,16 @@ def test_a_character_no_font_has_is_drawn_as_a_box_with_a_warning(
     assert (ours[:, :right_of_letter] > 128).sum() > 500
     assert (ours[:, right_of_letter:] > 128).sum() > 300, "no box where the character is"
     assert "drawn as boxes" in info
+
+
+def test_a_damaged_font_file_leaves_its_characters_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A font file that cannot be read costs its characters, not the document."""
+    broken = tmp_path / "broken.ttf"
+    broken.write_bytes(b"\0\1\0\0 not a font")
+    face = lottie_text.Face(str(broken), 0, "Broken")
+    monkeypatch.setattr(lottie_text, "_face_with", lambda _wanted, _character: face)
+    doc = _text_doc("Broken", "Regular")
+    assert lottie_text.add_glyphs(doc)
+    assert doc["chars"] == []

@@ -143,8 +143,12 @@ def add_glyphs(doc: dict[str, Any]) -> bool:
         font["origin"] = 0  # ThorVG draws outlines only for a font it takes as local
         for character in sorted(characters):
             face = _face_with(wanted, character)
-            if face is not None:
+            if face is None:
+                continue
+            try:
                 chars.append(_glyph(face, character, family, style))
+            except Exception:  # a damaged font file: the character is left out, not the file
+                continue
         added = True
     return added
 
