@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from thorvg_python.animation.lottie import LottieAnimation
 from thorvg_python.base import Colorspace, Result
@@ -64,9 +65,10 @@ class LottieFile:
             document = None  # ThorVG's own load then fails and names the problem
         #: Whether the animation may hold image layers (see :mod:`lottie_images`).
         self.may_have_images = document is not None and may_have_images(document)
+        prepared = _Prepared(None, ()) if document is None else _prepared(document)
         #: Fonts its text needs that are not installed (see :mod:`lottie_text`).
-        self.warnings = () if document is None else fallback_warnings(document)
-        if _load(self.picture, json_path.resolve(), document) != Result.SUCCESS:
+        self.warnings = prepared.warnings
+        if _load(self.picture, json_path.resolve(), prepared.rewrite) != Result.SUCCESS:
             self.close()
             raise BadInput(f"{name}: {_why_unreadable(json_path)}")
         # Blurs and shadows in full: at ThorVG's default (50) a blur runs two of the three
@@ -107,10 +109,9 @@ class LottieFile:
             self._tmp = None
 
 
-def _load(picture: Picture, json_path: Path, document: bytes | None) -> Result:
-    """Load ``json_path`` (``document``, its bytes) into ``picture``: from its path, or
-    rewritten (see :mod:`lottie_fixes`) from memory, images still found beside the file."""
-    fixed = None if document is None else _rewritten(document)
+def _load(picture: Picture, json_path: Path, fixed: bytes | None) -> Result:
+    """Load ``json_path`` into ``picture``: from its path, or, ``fixed``, its rewrite (see
+    :mod:`lottie_fixes`), from memory, images still found beside the file."""
     if fixed is None:
         return picture.load(str(json_path))
     # thorvg-python's load_data builds the resource path wrongly, so call ThorVG directly.
@@ -124,17 +125,25 @@ def _load(picture: Picture, json_path: Path, document: bytes | None) -> Result:
     return Result(load_data(picture._paint, fixed, len(fixed), b"lottie+json", folder, True))
 
 
-#: The last document rewritten and its rewrite: a worker loads its composition for the
-#: probe and again for its chunks, and a rewrite can take a tenth of a second.
-_last_rewrite: tuple[bytes, bytes | None] | None = None
+class _Prepared(NamedTuple):
+    """A document's rewrite (None: load it as it is) and its font warnings."""
+
+    rewrite: bytes | None
+    warnings: tuple[str, ...]
 
 
-def _rewritten(data: bytes) -> bytes | None:
-    """:func:`lottie_fixes.rewrite` of ``data``, remembered for the next load of it."""
-    global _last_rewrite
-    if _last_rewrite is None or _last_rewrite[0] != data:
-        _last_rewrite = (data, lottie_fixes.rewrite(data))
-    return _last_rewrite[1]
+#: The last document prepared: a worker loads its composition for the probe and again for
+#: its chunks, and a rewrite can take a tenth of a second.
+_last_prepared: tuple[bytes, _Prepared] | None = None
+
+
+def _prepared(data: bytes) -> _Prepared:
+    """:func:`lottie_fixes.rewrite` of ``data`` and its font warnings, remembered for the
+    next load of it."""
+    global _last_prepared
+    if _last_prepared is None or _last_prepared[0] != data:
+        _last_prepared = (data, _Prepared(lottie_fixes.rewrite(data), fallback_warnings(data)))
+    return _last_prepared[1]
 
 
 def unpack_lottie(path: Path, unpack_dir: Path | None) -> tuple[Path, Path | None]:

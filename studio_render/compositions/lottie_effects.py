@@ -31,7 +31,7 @@ from typing import Any
 from studio_render.compositions.lottie_shapes import map_values
 
 #: Effect types.
-_STROKE, _DROP_SHADOW, _SET_MATTE = 22, 25, 28
+STROKE_EFFECT, _DROP_SHADOW, _SET_MATTE = 22, 25, 28
 #: The Stroke effect's values, by position: path (mask number), all masks, sequentially,
 #: colour, brush size, hardness, opacity, start, end, spacing, paint style.
 _PATH, _ALL_MASKS, _COLOUR, _SIZE, _OPACITY, _START, _END, _STYLE = 0, 1, 3, 4, 6, 7, 8, 10
@@ -50,7 +50,7 @@ def stroke_effects_as_strokes(layers: list[dict[str, Any]]) -> bool:
         effects, masks = layer.get("ef"), layer.get("masksProperties")
         if layer.get("ty") != 4 or not isinstance(effects, list) or not isinstance(masks, list):
             continue
-        strokes = [e for e in effects if isinstance(e, dict) and e.get("ty") == _STROKE]
+        strokes = [e for e in effects if isinstance(e, dict) and e.get("ty") == STROKE_EFFECT]
         if len(strokes) != 1 or not strokes[0].get("en", 1):
             continue
         group = _stroke_group(strokes[0], masks)
@@ -65,23 +65,15 @@ def stroke_effects_as_strokes(layers: list[dict[str, Any]]) -> bool:
     return changed
 
 
-def set_mattes_as_track_mattes(doc: dict[str, Any]) -> bool:
-    """Turn every Set Matte effect into a track matte (see above); whether any was."""
-    assets = doc.get("assets")
-    groups = (
-        [doc, *(a for a in assets if isinstance(a, dict))] if isinstance(assets, list) else [doc]
-    )
-    changed = False
-    for group in groups:
-        layers = group.get("layers")
-        if isinstance(layers, list):
-            changed |= _set_mattes_in(layers)
-    return changed
+def set_mattes_as_track_mattes(compositions: list[list[Any]]) -> bool:
+    """Turn every Set Matte effect into a track matte (see above); whether any was.
+    ``compositions``: each composition's own list of layers, changed in place (copies are
+    inserted)."""
+    return any([_set_mattes_in(layers) for layers in compositions])  # all, not the first
 
 
 def _set_mattes_in(layers: list[Any]) -> bool:
-    """:func:`set_mattes_as_track_mattes` for one composition's ``layers`` (changed in
-    place: copies are inserted)."""
+    """:func:`set_mattes_as_track_mattes` for one composition's ``layers``."""
     changed = False
     indices = [layer.get("ind") for layer in layers if isinstance(layer, dict)]
     next_index = max((i for i in indices if isinstance(i, int | float)), default=0) + 1

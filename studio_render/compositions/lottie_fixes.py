@@ -61,6 +61,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from studio_render.compositions.lottie_effects import (
+    STROKE_EFFECT,
     set_mattes_as_track_mattes,
     shadow_softness_as_lottie_web,
     stroke_effects_as_strokes,
@@ -150,7 +151,7 @@ def rewrite(data: bytes) -> bytes | None:
     paths = bake_curved_motion(doc)
     eased = bake_split_easing(doc) if split_easing else False
     enabled = _effects_enabled(doc) if effects else False
-    matted = set_mattes_as_track_mattes(doc) if effects else False
+    matted = set_mattes_as_track_mattes(_layer_lists(doc)) if effects else False
     stroked = stroke_effects_as_strokes(_layers(doc)) if effects else False
     softened = shadow_softness_as_lottie_web(_layers(doc)) if effects else False
     nested = _effects_inside_masks(doc) if effects else False
@@ -313,8 +314,6 @@ _SHIFT = 8192.0
 #: The layer effects ThorVG 1.0 draws: Tint, Fill, Stroke, Tritone, Drop Shadow, Gaussian
 #: Blur (expression controls, type 5, draw nothing).
 _DRAWN_EFFECTS = (20, 21, 22, 23, 25, 29)
-#: The Stroke effect: it draws the layer's masks, so a layer with one keeps them.
-_STROKE_EFFECT = 22
 #: What stays on a layer whose drawing and effects are nested (the rest moves in).
 _OUTER_KEYS = frozenset({"ind", "parent", "ip", "op", "st", "sr", "ks", "ao", "hasMask",
                          "masksProperties", "tt", "td", "tp", "nm", "mn", "bm", "ddd", "hd",
@@ -339,7 +338,7 @@ def _effects_inside_masks(doc: dict[str, object]) -> bool:
                 continue
             enabled = [e for e in effects if isinstance(e, dict) and e.get("en", 1)]
             kinds = {e["ty"] for e in enabled if isinstance(e.get("ty"), int)}
-            if not kinds & set(_DRAWN_EFFECTS) or _STROKE_EFFECT in kinds:
+            if not kinds & set(_DRAWN_EFFECTS) or STROKE_EFFECT in kinds:
                 continue  # expression controls only (they draw nothing, and stay found), or
                 # a Stroke effect, which strokes the masks: they stay with it
             asset_id = f"~effects{len(ids)}"
@@ -408,13 +407,14 @@ def _shifted_path(path: Any) -> Any:
 def _compositions(doc: dict[str, object]) -> list[list[dict[str, object]]]:
     """The layers of the composition and of each precomposition in its assets, by
     composition."""
+    return [[layer for layer in layers if isinstance(layer, dict)] for layers in _layer_lists(doc)]
+
+
+def _layer_lists(doc: dict[str, object]) -> list[list[Any]]:
+    """The ``layers`` lists themselves of the composition and of each precomposition."""
     assets = doc.get("assets")
     groups = (
         [doc, *(a for a in assets if isinstance(a, dict))] if isinstance(assets, list) else [doc]
     )
-    found: list[list[dict[str, object]]] = []
-    for group in groups:
-        layers = group.get("layers")
-        if isinstance(layers, list):
-            found.append([layer for layer in layers if isinstance(layer, dict)])
-    return found
+    lists = (group.get("layers") for group in groups)
+    return [layers for layers in lists if isinstance(layers, list)]

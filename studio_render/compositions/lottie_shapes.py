@@ -63,7 +63,7 @@ def rectangles_anti_aliased(layers: Iterable[dict[str, object]]) -> bool:
     hairline corner radius (see above); whether any got one."""
     changed = False
     for layer in layers:
-        items = list(_shape_items(layer.get("shapes")))
+        items = list(shape_items(layer.get("shapes")))
         if any(item.get("ty") in _CORNER_SENSITIVE and not _invisible(item) for item in items):
             continue
         for item in items:
@@ -88,7 +88,7 @@ def _invisible(item: dict[str, object]) -> bool:
     return False
 
 
-def _shape_items(shapes: object) -> Iterator[dict[str, object]]:
+def shape_items(shapes: object) -> Iterator[dict[str, object]]:
     """Every item of a shape layer's shapes, those in groups included."""
     stack = [shapes]
     while stack:

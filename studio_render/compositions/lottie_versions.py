@@ -17,8 +17,9 @@ Each is rewritten to today's form, only for files older than its version.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
+
+from studio_render.compositions.lottie_shapes import shape_items
 
 #: The versions that changed each form (lottie-web's ``minimumVersion``s).
 _COLOURS_0_1, _CLOSED_INSIDE, _TEXT_KEYFRAMES = (4, 1, 9), (4, 4, 18), (4, 4, 14)
@@ -41,7 +42,7 @@ def upgrade_old_formats(doc: dict[str, Any], layers: list[dict[str, Any]]) -> bo
         return False
     changed = False
     for layer in layers:
-        shapes = list(_shape_items(layer.get("shapes"))) if layer.get("ty") == 4 else []
+        shapes = list(shape_items(layer.get("shapes"))) if layer.get("ty") == 4 else []
         if exported < _COLOURS_0_1:
             for item in shapes:
                 if item.get("ty") in ("fl", "st"):
@@ -62,15 +63,6 @@ def upgrade_old_formats(doc: dict[str, Any], layers: list[dict[str, Any]]) -> bo
     return changed
 
 
-def _shape_items(items: Any) -> Iterator[dict[str, Any]]:
-    """Every shape item in ``items``, inside groups too."""
-    for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict):
-            yield item
-            if item.get("ty") == "gr":
-                yield from _shape_items(item.get("it"))
-
-
 def _colour_to_0_1(prop: Any) -> bool:
     """Divide a colour property's values by 255 (static or keyframed); whether it was."""
     if not isinstance(prop, dict) or not isinstance(prop.get("k"), list) or "x" in prop:
@@ -81,7 +73,7 @@ def _colour_to_0_1(prop: Any) -> bool:
                   for end in ("s", "e") if isinstance(key.get(end), list)]  # fmt: skip
     else:
         values = [keys]
-    if not all(_numbers(v) for v in values):
+    if not all(_all_numbers(v) for v in values):
         return False
     for value in values:
         value[:] = [channel / 255 for channel in value]
@@ -106,7 +98,7 @@ def _close(prop: Any, closed: Any) -> bool:
     return bool(paths)
 
 
-def _numbers(value: Any) -> bool:
+def _all_numbers(value: Any) -> bool:
     return isinstance(value, list) and all(
         isinstance(v, int | float) and not isinstance(v, bool) for v in value
     )
