@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -35,10 +36,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "lottie"
 SIZE = (1920, 1080)
+#: A render-bound file made here (see :func:`write_blurred_discs`): every corpus file is
+#: encoder-bound at 1080p with ThorVG (2-7 ms a frame to draw, about 15 CPU ms to encode).
+BLURRED_DISCS = "blurred discs (generated)"
 PER_FRAME_FILES = ["A Shapes_All_01_1920x1080.json", "confetti.json", "like.json",
-                   "loading.json", "tractor.json", "worm.json", "marker.json"]  # fmt: skip
+                   "loading.json", "tractor.json", "worm.json", "marker.json",
+                   BLURRED_DISCS]  # fmt: skip
 RENDER_FILES = ["A Shapes_All_01_1920x1080.json", "confetti.json", "worm.json",
-                "tractor.json"]  # fmt: skip
+                "tractor.json", BLURRED_DISCS]  # fmt: skip
 RENDERERS = ["rlottie", "thorvg-python", "thorvg-python threads", "thorvg-cython"]
 
 #: ``studio-render`` as ``python -m studio_render`` runs it, appending its own process's
@@ -61,6 +66,46 @@ launch._exit_now = exit_now
 sys.argv[0] = "studio-render"
 sys.exit(launch.main())
 """
+
+
+def write_blurred_discs(path: Path, frames: int = 180) -> Path:
+    """Write a render-bound Lottie file: eight translucent discs, each with a Gaussian Blur
+    of blurriness 40, circling a 1920x1080 frame (about 70 ms a frame to draw in one
+    thread here, against about 15 CPU ms to encode)."""
+
+    def static(value: object) -> dict[str, object]:
+        return {"a": 0, "k": value}
+
+    def effect_value(name: str, ty: int, value: object) -> dict[str, object]:
+        return {"ty": ty, "nm": name, "v": static(value)}
+
+    layers = []
+    for i in range(8):
+        keys = []
+        for t in (0, frames // 2, frames):
+            angle = 2 * math.pi * (i / 8 + t / frames)
+            keys.append({"t": t, "s": [960 + 600 * math.cos(angle), 540 + 300 * math.sin(angle)],
+                         "i": {"x": 0.5, "y": 0.5}, "o": {"x": 0.5, "y": 0.5}})  # fmt: skip
+        disc = {"ty": "el", "p": static([0, 0]), "s": static([500, 500])}
+        fill = {"ty": "fl", "c": static([i * 37 % 255 / 255, i * 91 % 255 / 255, 0.6, 1]),
+                "o": static(80), "r": 1}  # fmt: skip
+        blur = {"ty": 29, "nm": "Gaussian Blur", "en": 1, "ef": [
+            effect_value("Blurriness", 0, 40), effect_value("Blur Dimensions", 7, 1),
+            effect_value("Repeat Edge Pixels", 7, 0)]}  # fmt: skip
+        transform = {"o": static(100), "p": {"a": 1, "k": keys}, "a": static([0, 0]),
+                     "s": static([100, 100]), "r": static(0)}  # fmt: skip
+        layers.append({"ty": 4, "ind": i + 1, "ip": 0, "op": frames, "st": 0, "sr": 1,
+                       "ks": transform, "shapes": [disc, fill], "ef": [blur]})  # fmt: skip
+    doc = {"v": "5.7.4", "fr": 30, "ip": 0, "op": frames, "w": 1920, "h": 1080, "layers": layers}
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def _file(name: str, folder: Path) -> Path:
+    """A corpus file, or the generated render-bound one (written into ``folder``)."""
+    if name == BLURRED_DISCS:
+        return write_blurred_discs(folder / "blurred_discs.json")
+    return CORPUS / name
 
 
 def _fit(native: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -160,17 +205,19 @@ def frames_table(
     print(f"\nms per frame at {SIZE[0]}x{SIZE[1]} (median of {repeat} passes over the first "
           f"{frames_per_pass} frames)")  # fmt: skip
     print(f"| file | {' | '.join(RENDERERS)} |\n|---|{'---|' * len(RENDERERS)}")
-    for name in files:
-        row = {}
-        for renderer in RENDERERS:
-            done = subprocess.run(
-                [sys.executable, __file__, "_frames", renderer, str(CORPUS / name), str(repeat),
-                 str(frames_per_pass)],
-                capture_output=True, text=True, check=True,
-            )  # fmt: skip
-            row[renderer] = float(done.stdout.strip())
-        results[name] = row
-        print(f"| {name} | " + " | ".join(f"{row[r]:.2f}" for r in RENDERERS) + " |", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in files:
+            row = {}
+            for renderer in RENDERERS:
+                done = subprocess.run(
+                    [sys.executable, __file__, "_frames", renderer, str(_file(name, Path(tmp))),
+                     str(repeat), str(frames_per_pass)],
+                    capture_output=True, text=True, check=True,
+                )  # fmt: skip
+                row[renderer] = float(done.stdout.strip())
+            results[name] = row
+            print(f"| {name} | " + " | ".join(f"{row[r]:.2f}" for r in RENDERERS) + " |",
+                  flush=True)  # fmt: skip
     return results
 
 
@@ -190,7 +237,7 @@ def renders_table(files: list[str], speeds: dict[str, dict[str, float]], repeat:
           "| wall / single |\n|---|---|---|---|---|---|---|---|")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         for name in files:
-            path = CORPUS / name
+            path = _file(name, Path(tmp))
             info = probe_composition(path)
             size = f"{SIZE[0]}x{SIZE[1]}"
             job = prepare_job(info, RenderSettings(
@@ -198,7 +245,9 @@ def renders_table(files: list[str], speeds: dict[str, dict[str, float]], repeat:
                 chunk_frames=info.frame_count, concurrency=1,
             ))  # fmt: skip
             row = speeds.get(name, {})
-            rlottie_faster = row and row["rlottie"] < row["thorvg-python"]
+            # rlottie draws no blurs: not the same picture
+            rlottie_faster = (row and name != BLURRED_DISCS
+                              and row["rlottie"] < row["thorvg-python"])  # fmt: skip
             if rlottie_faster:
                 encoder = job.chunk_spec(job.chunks[0], _ffmpeg()).encoder
                 single = [sys.executable, __file__, "_rlottie_pipe", str(path), json.dumps(
