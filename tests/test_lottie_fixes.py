@@ -468,14 +468,20 @@ def test_a_repeater_draws_its_copy_count_rounded_up(
     assert int(row[0]) + int((row[1:] & ~row[:-1]).sum()) == drawn
 
 
-def test_each_dimension_of_a_size_eases_by_its_own_curve(tmp_path: Path) -> None:
+@pytest.mark.parametrize("animated_flag", [True, False])
+def test_each_dimension_of_a_size_eases_by_its_own_curve(
+    animated_flag: bool, tmp_path: Path
+) -> None:
     """A rectangle grows from 20x20 to 220x80 over frames 0-10, its width eased in hard
     and its height linearly (one keyframe, an easing per dimension): at frame 3 its width
     and height are each where their own curve puts them, as lottie-web draws it (ThorVG
-    alone eases both by the width's curve)."""
+    alone eases both by the width's curve). Also when the property does not say it is
+    animated (``"a": 1``), as Bodymovin 4.5 and before wrote it."""
     out_ease, in_ease = {"x": [0.8, 0.0], "y": [0.0, 0.0]}, {"x": [1.0, 1.0], "y": [1.0, 1.0]}
-    size = {"a": 1, "k": [{"t": 0, "s": [20, 20], "o": out_ease, "i": in_ease},
-                          {"t": 10, "s": [220, 80]}]}  # fmt: skip
+    size: dict[str, object] = {"k": [{"t": 0, "s": [20, 20], "o": out_ease, "i": in_ease},
+                                     {"t": 10, "s": [220, 80]}]}  # fmt: skip
+    if animated_flag:
+        size["a"] = 1
     rect = {"ty": "rc", "d": 1, "s": size, "p": {"a": 0, "k": [150, 50]}, "r": {"a": 0, "k": 0}}
     fill = {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
     layer = {**_square(1, 50, [1, 0, 0, 1], LINEAR), "shapes": [rect, fill]}

@@ -2,6 +2,11 @@
 picture. Each rewrite keeps what lottie-web draws; :func:`rewrite` returns None when a
 document needs none, so most files load untouched, straight from their path.
 
+The rewrites read a property's ``"a": 1`` to find keyframes. lottie-web and ThorVG read
+what ``"k"`` holds instead, and Bodymovin 4.5 and before left ``"a"`` out, so every
+property holding keyframes is marked first (without that, a 4.5 file's sizes eased per
+dimension were drawn with one easing: rectangles 15% of their pixels off lottie-web).
+
 Easing names: ThorVG 1.0 caches keyframe easing curves by the keyframe's ``"n"`` name but
 compares names with ``strncmp(a, b, 20)``, so two different easings whose names share their
 first 20 characters (After Effects names them by their values, e.g.
@@ -140,6 +145,7 @@ def rewrite(data: bytes) -> bytes | None:
         return renamed  # not JSON: ThorVG's load then fails and names the problem
     if not isinstance(doc, dict):
         return renamed
+    _keyframed_marked(doc)  # for the rewrites below; not a change ThorVG draws
     upgraded = upgrade_old_formats(doc, _layers(doc)) if old else False
     embedded = _embedded_images_marked(doc) if inline else False
     glyphs = add_glyphs(doc) if texts and may_need_glyphs(current) else False
@@ -166,6 +172,19 @@ def rewrite(data: bytes) -> bytes | None:
     if not any(done):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _keyframed_marked(doc: dict[str, object]) -> None:
+    """Mark every property of ``doc`` that holds keyframes as animated (``"a": 1``).
+
+    lottie-web and ThorVG tell keyframes from a value by what ``"k"`` holds; older
+    exporters (4.5 and before) leave ``"a"`` out, and the rewrites here read it.
+    """
+    for item in _objects(doc):
+        keys = item.get("k")
+        if (item.get("a") != 1 and isinstance(keys, list) and keys
+                and all(isinstance(key, dict) and "t" in key for key in keys)):  # fmt: skip
+            item["a"] = 1
 
 
 def _name_unnamed_easings(doc: dict[str, object]) -> bool:
