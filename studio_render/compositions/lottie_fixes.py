@@ -32,6 +32,12 @@ Effects without ``"en"``: ThorVG 1.0 skips a layer effect that does not say it i
 enabled; lottie-web draws it (Bodymovin leaves the flag out in some exports: a bell that
 a white Fill effect hides came out black). Such an effect gets ``"en": 1``.
 
+Lighten, Darken and Difference masks: lottie-web's SVG renderer paints every mask that
+is not Subtract or Intersect as Add (white over what the masks before it painted, at the
+mask's opacity); ThorVG 1.0 combines them as After Effects does (the darker of two masks
+where they overlap, a hole where two masks differ), so a square that lottie-web shows whole
+lost most of itself. Such a mask becomes an Add mask.
+
 Embedded images without ``"e"``: an image asset whose ``"p"`` is a ``data:`` URL but that
 does not say it is embedded (``"e": 1``; older exports leave it out) is drawn by lottie-web,
 which loads whatever URL the asset names; ThorVG 1.0 looked for a file of that name and
@@ -110,6 +116,8 @@ _RECTANGLE = re.compile(rb'"ty"\s*:\s*"rc"')
 _POLYSTAR = re.compile(rb'"ty"\s*:\s*"sr"')
 #: An exporter version before 4.5 (see :mod:`lottie_versions`).
 _OLD_VERSION = re.compile(rb'"v"\s*:\s*"([0-3]\.|4\.[0-4]\.)')
+#: A mask in Lighten, Darken or Difference mode.
+_BLENDED_MASK = re.compile(rb'"mode"\s*:\s*"[ldf]"')
 #: An image given as a data URL.
 _INLINE_IMAGE = re.compile(rb'"p"\s*:\s*"data:')
 #: A fractional in or out point.
@@ -135,8 +143,9 @@ def rewrite(data: bytes) -> bytes | None:
     texts = may_have_text(current)
     old = _OLD_VERSION.search(current) is not None
     inline = _INLINE_IMAGE.search(current) is not None
+    blended = _BLENDED_MASK.search(current) is not None
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers,
-             rectangles, oriented, texts, old, inline)  # fmt: skip
+             rectangles, oriented, texts, old, inline, blended)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return renamed  # nothing for the rewrites below: no need to parse
     try:
@@ -153,6 +162,7 @@ def rewrite(data: bytes) -> bytes | None:
     named = _name_unnamed_easings(doc) if unnamed else False
     moved = _in_out_points_past_their_frames(doc) if points else False
     solids = _solids_as_shapes(doc)
+    added = _masks_added(doc) if blended else False
     turned = bake_auto_orient(_layers(doc)) if oriented else False  # before the paths' bake
     paths = bake_curved_motion(doc)
     eased = bake_split_easing(doc) if split_easing else False
@@ -166,9 +176,9 @@ def rewrite(data: bytes) -> bytes | None:
     copies = repeater_copies_rounded_up(_objects(doc)) if repeaters else False
     whole = stars_as_lottie_web_draws_them(_objects(doc)) if stars else False
     soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-    done = (upgraded, embedded, glyphs, ordered, named, moved, solids, turned, paths, eased,
-            enabled, matted, stroked, softened, nested, followed, evaluated, copies, whole,
-            soft)  # fmt: skip
+    done = (upgraded, embedded, glyphs, ordered, named, moved, solids, added, turned, paths,
+            eased, enabled, matted, stroked, softened, nested, followed, evaluated, copies,
+            whole, soft)  # fmt: skip
     if not any(done):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
@@ -298,6 +308,18 @@ def _solid_to_shape(layer: dict[str, object]) -> bool:
         {"ty": "fl", "r": 1, "c": {"a": 0, "k": [*rgb, 1]}, "o": {"a": 0, "k": 100}},
     ]
     return True
+
+
+def _masks_added(doc: dict[str, object]) -> bool:
+    """Turn every Lighten, Darken and Difference mask into an Add mask; whether any was."""
+    changed = False
+    for layer in _layers(doc):
+        masks = layer.get("masksProperties")
+        for mask in masks if isinstance(masks, list) else []:
+            if isinstance(mask, dict) and mask.get("mode") in ("l", "d", "f"):
+                mask["mode"] = "a"
+                changed = True
+    return changed
 
 
 def _embedded_images_marked(doc: dict[str, object]) -> bool:
