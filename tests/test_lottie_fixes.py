@@ -769,3 +769,20 @@ def test_lighten_darken_and_difference_masks_add_as_lottie_web_paints_them(
     alpha = _frame(doc, tmp_path)[100, :, 3]
     assert np.abs(alpha[np.r_[5:75, 125:195]] - 128).max() <= 2
     assert np.abs(alpha[85:115] - 191).max() <= 3
+
+
+def test_a_trimmed_polygon_keeps_its_corners(tmp_path: Path) -> None:
+    """A triangle (radius 80 about the middle of a 200x200 frame) trimmed to 20-70% of its
+    outline shows its whole bottom edge level at y = 140, as lottie-web draws it (ThorVG
+    alone moved the trimmed triangle's lower right corner 7 pixels down)."""
+    triangle = {"ty": "sr", "sy": 2, "d": 1, "pt": {"a": 0, "k": 3}, "p": {"a": 0, "k": [0, 0]},
+                "r": {"a": 0, "k": 0}, "or": {"a": 0, "k": 80}, "os": {"a": 0, "k": 0}}  # fmt: skip
+    stroke = {"ty": "st", "c": {"a": 0, "k": [0, 0, 0, 1]}, "o": {"a": 0, "k": 100},
+              "w": {"a": 0, "k": 6}, "lc": 2, "lj": 1, "ml": 4}  # fmt: skip
+    trim = {"ty": "tm", "s": {"a": 0, "k": 20}, "e": {"a": 0, "k": 70}, "o": {"a": 0, "k": 0},
+            "m": 1}  # fmt: skip
+    alpha = _frame(_shape_doc([triangle, stroke, trim]), tmp_path)[..., 3].astype(float)
+    rows = np.arange(120, 160) + 0.5  # pixel centres
+    for x in (50, 100, 150):
+        column = alpha[120:160, x]
+        assert (column * rows).sum() / column.sum() == pytest.approx(140, abs=0.5)

@@ -90,6 +90,7 @@ from studio_render.compositions.lottie_shapes import (
     rectangles_anti_aliased,
     repeater_copies_rounded_up,
     stars_as_lottie_web_draws_them,
+    trimmed_polystars_as_paths,
 )
 from studio_render.compositions.lottie_text import (
     add_glyphs,
@@ -174,11 +175,12 @@ def rewrite(data: bytes) -> bytes | None:
     followed = bake_points_follow_nulls(_compositions(doc)) if followers else False
     evaluated = rewrite_expressions(_layers(doc)) if expressions else False
     copies = repeater_copies_rounded_up(_objects(doc)) if repeaters else False
+    traced = trimmed_polystars_as_paths(_layers(doc)) if stars else False
     whole = stars_as_lottie_web_draws_them(_objects(doc)) if stars else False
     soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
     done = (upgraded, embedded, glyphs, ordered, named, moved, solids, added, turned, paths,
             eased, enabled, matted, stroked, softened, nested, followed, evaluated, copies,
-            whole, soft)  # fmt: skip
+            traced, whole, soft)  # fmt: skip
     if not any(done):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()

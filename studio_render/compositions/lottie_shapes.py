@@ -7,6 +7,16 @@ growing in drew one copy late). A static count is rounded up; an animated one is
 by just under one at every keyframe, which ThorVG's cut then turns into the count rounded
 up (interpolation moves every value by the same amount).
 
+Trimmed stars and polygons: ThorVG 1.0 trims a polygon wrongly (a triangle's corner
+moved 7 pixels off the outline lottie-web trims, a star's cut ends a little). A star or
+polygon whose properties are all static, in a layer with Trim Paths, becomes the path
+lottie-web builds for it (``convertStarToPath``, ``convertPolygonToPath``): corners from
+the top, turned by its rotation, each way by its direction, rounded by handles across the
+radius ``roundness * 2 pi r / (4 n)`` long (``n`` points). A polygon that carries an
+inner radius is left alone (lottie-web then drew nothing, for a reason not found).
+Untrimmed ones are left to ThorVG, which draws them as lottie-web does and rounds their
+corners (Round Corners) closer to it than it rounds a path's.
+
 Star points: lottie-web draws a star of ``floor(points)`` points; ThorVG 1.0 draws the
 fraction as a partial point (a 5.4-point star has a sixth, small point, and the others
 turned to make room). A star's point count becomes whole: a static one rounded down, an
@@ -105,6 +115,63 @@ _STAR_ROUNDNESS = (math.pi / 2) / (0.47829 / 0.28)
 _POINTS_STEP = 1 / 8
 #: Longest keyframe segment (frames) whose star points are made whole.
 _LONGEST_POINTS_SEGMENT = 20_000
+#: Most points of a star or polygon made into a path (a malformed count is left alone).
+_MOST_POLYSTAR_POINTS = 10_000
+
+
+def trimmed_polystars_as_paths(layers: Iterable[dict[str, object]]) -> bool:
+    """Replace every star and polygon whose properties are all static, in a layer that
+    trims paths, by the path lottie-web draws for it (see above); whether any was."""
+    changed = False
+    for layer in layers:
+        items = list(shape_items(layer.get("shapes")))
+        if not any(item.get("ty") == "tm" for item in items):
+            continue
+        for item in items:
+            path = _polystar_path(item) if item.get("ty") == "sr" else None
+            if path is not None:
+                kept = {key: item[key] for key in ("nm", "mn", "hd", "ix") if key in item}
+                item.clear()
+                item.update(ty="sh", ks={"a": 0, "k": path}, **kept)
+                changed = True
+    return changed
+
+
+def _polystar_path(star: dict[str, object]) -> dict[str, object] | None:
+    """The closed path of a static star (``sy`` 1) or polygon (2), as lottie-web builds
+    it; None when a property is animated, an expression or missing."""
+    star_kind = star.get("sy", 1) == 1
+    if not star_kind and (star.get("sy") != 2 or "ir" in star):
+        return None
+    names = ("pt", "or", "os", "r", "p", *(("ir", "is") if star_kind else ()))
+    values = {}
+    for name in names:
+        prop = star.get(name)
+        value = value_at(prop, 0) if isinstance(prop, dict) and not prop.get("a") else None
+        if not value or not all(math.isfinite(v) for v in value):
+            return None
+        values[name] = value
+    count = math.floor(values["pt"][0]) * (2 if star_kind else 1)
+    if not 0 < count <= _MOST_POLYSTAR_POINTS or len(values["p"]) < 2:
+        return None
+    turn = -1 if star.get("d") == 3 else 1
+    kinds = (("or", "os"), ("ir", "is")) if star_kind else (("or", "os"),)
+    radii = [values[radius][0] for radius, _ in kinds]
+    rounds = [values[roundness][0] / 100 for _, roundness in kinds]
+    quarter = 2 if star_kind else 4  # lottie-web's "perimSegment" divisor per point
+    angle = -math.pi / 2 + math.radians(values["r"][0])
+    vertices, ins, outs = [], [], []
+    for k in range(count):
+        radius, roundness = radii[k % len(radii)], rounds[k % len(rounds)]
+        x, y = radius * math.cos(angle), radius * math.sin(angle)
+        norm = math.hypot(x, y)
+        ox, oy = (y / norm, -x / norm) if norm else (0.0, 0.0)
+        handle = 2 * math.pi * radius / (count * quarter) * roundness * turn
+        vertices.append([x + values["p"][0], y + values["p"][1]])
+        outs.append([-ox * handle, -oy * handle])
+        ins.append([ox * handle, oy * handle])
+        angle += 2 * math.pi / count * turn
+    return {"c": True, "v": vertices, "i": ins, "o": outs}
 
 
 def stars_as_lottie_web_draws_them(objects: Iterable[dict[str, object]]) -> bool:
