@@ -786,3 +786,22 @@ def test_a_trimmed_polygon_keeps_its_corners(tmp_path: Path) -> None:
     for x in (50, 100, 150):
         column = alpha[120:160, x]
         assert (column * rows).sum() / column.sum() == pytest.approx(140, abs=0.5)
+
+
+def test_keyframes_with_null_easings_fade_linearly_every_time(tmp_path: Path) -> None:
+    """A fill fading from 100% to 0% over frames 0-10 with ``"i": null, "o": null`` (as
+    some tools write a keyframe without easing) is at 50% at frame 5 in every process.
+    ThorVG read such a keyframe's easing from memory it never set: renders of the same
+    frame differed from run to run (0%, 100% or the fade). The nulls are left out."""
+    fill = {"ty": "fl", "c": {"a": 0, "k": [0, 0, 0, 1]}, "r": 1, "o": {"a": 1, "k": [
+        {"t": 0, "s": [100], "i": None, "o": None, "h": 0},
+        {"t": 10, "s": [0], "i": None, "o": None, "h": 0}]}}  # fmt: skip
+    square = {"ty": "rc", "d": 1, "s": {"a": 0, "k": [100, 100]}, "p": {"a": 0, "k": [0, 0]},
+              "r": {"a": 0, "k": 0}}  # fmt: skip
+    doc = _shape_doc([square, fill])
+    rewritten = rewrite(json.dumps(doc).encode())
+    assert rewritten is not None and b"null" not in rewritten
+    for run in range(3):
+        (tmp_path / str(run)).mkdir()
+        alpha = _frame(doc, tmp_path / str(run), 5)[100, 100, 3]
+        assert abs(int(alpha) - 128) <= 2

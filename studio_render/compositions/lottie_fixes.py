@@ -2,10 +2,14 @@
 picture. Each rewrite keeps what lottie-web draws; :func:`rewrite` returns None when a
 document needs none, so most files load untouched, straight from their path.
 
-The rewrites read a property's ``"a": 1`` to find keyframes. lottie-web and ThorVG read
-what ``"k"`` holds instead, and Bodymovin 4.5 and before left ``"a"`` out, so every
-property holding keyframes is marked first (without that, a 4.5 file's sizes eased per
-dimension were drawn with one easing: rectangles 15% of their pixels off lottie-web).
+Keyframes: the rewrites read a property's ``"a": 1`` to find keyframes. lottie-web and
+ThorVG read what ``"k"`` holds instead, and Bodymovin 4.5 and before left ``"a"`` out, so
+every property holding keyframes is marked first (without that, a 4.5 file's sizes eased
+per dimension were drawn with one easing: rectangles 15% of their pixels off lottie-web).
+Some tools write a keyframe without easing as ``"i": null, "o": null``; ThorVG 1.0 then
+eases by a curve read from memory it never set, so the same frame came out differently
+from one process to the next (a fade at 0%, 100% or in between). A keyframe's null
+entries are left out: it then eases linearly.
 
 Easing names: ThorVG 1.0 caches keyframe easing curves by the keyframe's ``"n"`` name but
 compares names with ``strncmp(a, b, 20)``, so two different easings whose names share their
@@ -119,6 +123,8 @@ _POLYSTAR = re.compile(rb'"ty"\s*:\s*"sr"')
 _OLD_VERSION = re.compile(rb'"v"\s*:\s*"([0-3]\.|4\.[0-4]\.)')
 #: A mask in Lighten, Darken or Difference mode.
 _BLENDED_MASK = re.compile(rb'"mode"\s*:\s*"[ldf]"')
+#: A JSON null (a keyframe's ``"i": null``).
+_NULL = re.compile(rb":\s*null\b")
 #: An image given as a data URL.
 _INLINE_IMAGE = re.compile(rb'"p"\s*:\s*"data:')
 #: A fractional in or out point.
@@ -145,8 +151,9 @@ def rewrite(data: bytes) -> bytes | None:
     old = _OLD_VERSION.search(current) is not None
     inline = _INLINE_IMAGE.search(current) is not None
     blended = _BLENDED_MASK.search(current) is not None
+    nulls = _NULL.search(current) is not None
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers,
-             rectangles, oriented, texts, old, inline, blended)  # fmt: skip
+             rectangles, oriented, texts, old, inline, blended, nulls)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return renamed  # nothing for the rewrites below: no need to parse
     try:
@@ -155,7 +162,7 @@ def rewrite(data: bytes) -> bytes | None:
         return renamed  # not JSON: ThorVG's load then fails and names the problem
     if not isinstance(doc, dict):
         return renamed
-    _keyframed_marked(doc)  # for the rewrites below; not a change ThorVG draws
+    tidied = _keyframes_tidied(doc)  # first: the rewrites below read "a"
     upgraded = upgrade_old_formats(doc, _layers(doc)) if old else False
     embedded = _embedded_images_marked(doc) if inline else False
     glyphs = add_glyphs(doc) if texts and may_need_glyphs(current) else False
@@ -178,25 +185,29 @@ def rewrite(data: bytes) -> bytes | None:
     traced = trimmed_polystars_as_paths(_layers(doc)) if stars else False
     whole = stars_as_lottie_web_draws_them(_objects(doc)) if stars else False
     soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-    done = (upgraded, embedded, glyphs, ordered, named, moved, solids, added, turned, paths,
-            eased, enabled, matted, stroked, softened, nested, followed, evaluated, copies,
-            traced, whole, soft)  # fmt: skip
+    done = (tidied, upgraded, embedded, glyphs, ordered, named, moved, solids, added, turned,
+            paths, eased, enabled, matted, stroked, softened, nested, followed, evaluated,
+            copies, traced, whole, soft)  # fmt: skip
     if not any(done):
         return renamed
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _keyframed_marked(doc: dict[str, object]) -> None:
-    """Mark every property of ``doc`` that holds keyframes as animated (``"a": 1``).
-
-    lottie-web and ThorVG tell keyframes from a value by what ``"k"`` holds; older
-    exporters (4.5 and before) leave ``"a"`` out, and the rewrites here read it.
-    """
+def _keyframes_tidied(doc: dict[str, object]) -> bool:
+    """Mark every property of ``doc`` that holds keyframes as animated (``"a": 1``) and
+    leave its keyframes' null entries out; whether any null was (see the module's text)."""
+    cleared = False
     for item in _objects(doc):
         keys = item.get("k")
-        if (item.get("a") != 1 and isinstance(keys, list) and keys
+        if not (isinstance(keys, list) and keys
                 and all(isinstance(key, dict) and "t" in key for key in keys)):  # fmt: skip
-            item["a"] = 1
+            continue
+        item["a"] = 1
+        for key in keys:
+            for name in [name for name, value in key.items() if value is None]:
+                del key[name]
+                cleared = True
+    return cleared
 
 
 def _name_unnamed_easings(doc: dict[str, object]) -> bool:
