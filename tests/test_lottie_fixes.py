@@ -248,12 +248,13 @@ def test_an_auto_oriented_bar_turns_with_its_motion_as_in_lottie_web(tmp_path: P
 
 _KEYS = ["a", "k", "t", "s", "e", "to", "ti", "i", "o", "x", "y", "n", "h", "ty", "sc", "sw",
          "sh", "ks", "layers", "assets", "ao", "p", "pt", "sy", "os", "is", "ef", "v", "shapes",
-         "it", "ind", "parent", "ip", "op", "st", "nm", "masksProperties"]  # fmt: skip
+         "it", "ind", "parent", "ip", "op", "st", "nm", "masksProperties", "mode", "or", "r",
+         "d", "tm"]  # fmt: skip
 _FOLLOW = "var nullLayerNames = ['~0']; createPath(fromCompToSurface(c.toComp(a)));"
 _VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-3, 3) | st.floats(-1e3, 1e3) | st.sampled_from(
         ["#00b1ff", "0p833_0p833_0p167_0p167", "0p833_0p833_0p167_0p179", "~0", "sr", "gr",
-         _FOLLOW, "loopOut('cycle')"]),
+         _FOLLOW, "loopOut('cycle')", "tm", "d", "i"]),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(_KEYS), inner,
                                                                   max_size=6),
     max_leaves=40,
@@ -595,15 +596,18 @@ def _documents_the_rewrites_change() -> list[dict[str, object]]:
         _stroked_square(_stroke_effect(1, end=60)),
         _old_square(),
         _set_matte_doc(),
+        _two_masks_doc(_rect_mask("a", 0, 120, 50), _rect_mask("d", 80, 200, 50)),
+        _trimmed_triangle_doc(),
+        _null_easing_doc(),
     ]
 
 
 @settings(max_examples=500, deadline=None)
 @given(data=st.data())
 def test_any_damage_to_a_rewritten_document_is_rewritten_or_left_alone(data: st.DataObject) -> None:
-    """Documents that the mask, stroke, star, null and text rewrites change, with parts of
-    them replaced by anything: the rewrite never fails (it gives JSON or leaves the document
-    alone)."""
+    """Documents that the mask, stroke, star, polygon, null, keyframe and text rewrites
+    change, with parts of them replaced by anything: the rewrite never fails (it gives JSON
+    or leaves the document alone)."""
     doc = data.draw(st.sampled_from(_documents_the_rewrites_change()))
     for _ in range(data.draw(st.integers(1, 4))):
         parent, key = None, None
@@ -749,6 +753,17 @@ def _rect_mask(mode: str, left: int, right: int, opacity: float) -> dict[str, ob
             "pt": {"a": 0, "k": path}}  # fmt: skip
 
 
+def _two_masks_doc(first: dict[str, object], second: dict[str, object]) -> dict[str, object]:
+    """A white 200x200 layer filling the frame, with two masks."""
+    white = {"ty": "fl", "c": {"a": 0, "k": [1, 1, 1, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
+    doc = _shape_doc([{"ty": "rc", "d": 1, "s": {"a": 0, "k": [200, 200]},
+                       "p": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}}, white])  # fmt: skip
+    layer = doc["layers"][0]  # type: ignore[index]
+    layer["ks"]["p"]["k"] = [0, 0]  # the layer's origin at the frame's corner
+    layer.update(hasMask=True, masksProperties=[first, second])
+    return doc
+
+
 @pytest.mark.parametrize("mode", ["l", "d", "f"])
 def test_lighten_darken_and_difference_masks_add_as_lottie_web_paints_them(
     mode: str, tmp_path: Path
@@ -759,33 +774,43 @@ def test_lighten_darken_and_difference_masks_add_as_lottie_web_paints_them(
     255 for all three modes and for Add): white over the masks before
     (ThorVG alone: Lighten keeps the overlap at 50%, Darken only the overlap, Difference
     cuts the overlap out)."""
-    white = {"ty": "fl", "c": {"a": 0, "k": [1, 1, 1, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
-    doc = _shape_doc([{"ty": "rc", "d": 1, "s": {"a": 0, "k": [200, 200]},
-                       "p": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}}, white])  # fmt: skip
-    layer = doc["layers"][0]  # type: ignore[index]
-    layer["ks"]["p"]["k"] = [0, 0]  # the layer's origin at the frame's corner
-    layer.update(hasMask=True, masksProperties=[_rect_mask("a", 0, 120, 50),
-                                                _rect_mask(mode, 80, 200, 50)])  # fmt: skip
+    doc = _two_masks_doc(_rect_mask("a", 0, 120, 50), _rect_mask(mode, 80, 200, 50))
     alpha = _frame(doc, tmp_path)[100, :, 3]
     assert np.abs(alpha[np.r_[5:75, 125:195]] - 128).max() <= 2
     assert np.abs(alpha[85:115] - 191).max() <= 3
 
 
-def test_a_trimmed_polygon_keeps_its_corners(tmp_path: Path) -> None:
-    """A triangle (radius 80 about the middle of a 200x200 frame) trimmed to 20-70% of its
-    outline shows its whole bottom edge level at y = 140, as lottie-web draws it (ThorVG
-    alone moved the trimmed triangle's lower right corner 7 pixels down)."""
+def _trimmed_triangle_doc() -> dict[str, object]:
+    """A triangle of radius 80 about the middle of a 200x200 frame, its outline stroked
+    and trimmed to 20-70%."""
     triangle = {"ty": "sr", "sy": 2, "d": 1, "pt": {"a": 0, "k": 3}, "p": {"a": 0, "k": [0, 0]},
                 "r": {"a": 0, "k": 0}, "or": {"a": 0, "k": 80}, "os": {"a": 0, "k": 0}}  # fmt: skip
     stroke = {"ty": "st", "c": {"a": 0, "k": [0, 0, 0, 1]}, "o": {"a": 0, "k": 100},
               "w": {"a": 0, "k": 6}, "lc": 2, "lj": 1, "ml": 4}  # fmt: skip
     trim = {"ty": "tm", "s": {"a": 0, "k": 20}, "e": {"a": 0, "k": 70}, "o": {"a": 0, "k": 0},
             "m": 1}  # fmt: skip
-    alpha = _frame(_shape_doc([triangle, stroke, trim]), tmp_path)[..., 3].astype(float)
+    return _shape_doc([triangle, stroke, trim])
+
+
+def test_a_trimmed_polygon_keeps_its_corners(tmp_path: Path) -> None:
+    """A triangle (radius 80 about the middle of a 200x200 frame) trimmed to 20-70% of its
+    outline shows its whole bottom edge level at y = 140, as lottie-web draws it (ThorVG
+    alone moved the trimmed triangle's lower right corner 7 pixels down)."""
+    alpha = _frame(_trimmed_triangle_doc(), tmp_path)[..., 3].astype(float)
     rows = np.arange(120, 160) + 0.5  # pixel centres
     for x in (50, 100, 150):
         column = alpha[120:160, x]
         assert (column * rows).sum() / column.sum() == pytest.approx(140, abs=0.5)
+
+
+def _null_easing_doc() -> dict[str, object]:
+    """A black 100x100 square fading out over frames 0-10, its keyframes' easings null."""
+    fill = {"ty": "fl", "c": {"a": 0, "k": [0, 0, 0, 1]}, "r": 1, "o": {"a": 1, "k": [
+        {"t": 0, "s": [100], "i": None, "o": None, "h": 0},
+        {"t": 10, "s": [0], "i": None, "o": None, "h": 0}]}}  # fmt: skip
+    square = {"ty": "rc", "d": 1, "s": {"a": 0, "k": [100, 100]}, "p": {"a": 0, "k": [0, 0]},
+              "r": {"a": 0, "k": 0}}  # fmt: skip
+    return _shape_doc([square, fill])
 
 
 def test_keyframes_with_null_easings_fade_linearly_every_time(tmp_path: Path) -> None:
@@ -793,12 +818,7 @@ def test_keyframes_with_null_easings_fade_linearly_every_time(tmp_path: Path) ->
     some tools write a keyframe without easing) is at 50% at frame 5 in every process.
     ThorVG read such a keyframe's easing from memory it never set: renders of the same
     frame differed from run to run (0%, 100% or the fade). The nulls are left out."""
-    fill = {"ty": "fl", "c": {"a": 0, "k": [0, 0, 0, 1]}, "r": 1, "o": {"a": 1, "k": [
-        {"t": 0, "s": [100], "i": None, "o": None, "h": 0},
-        {"t": 10, "s": [0], "i": None, "o": None, "h": 0}]}}  # fmt: skip
-    square = {"ty": "rc", "d": 1, "s": {"a": 0, "k": [100, 100]}, "p": {"a": 0, "k": [0, 0]},
-              "r": {"a": 0, "k": 0}}  # fmt: skip
-    doc = _shape_doc([square, fill])
+    doc = _null_easing_doc()
     rewritten = rewrite(json.dumps(doc).encode())
     assert rewritten is not None and b"null" not in rewritten
     for run in range(3):
