@@ -118,6 +118,24 @@ def test_fonts_are_found_without_fontconfig(monkeypatch: pytest.MonkeyPatch) -> 
     assert stand_in is not None and "Serif" in stand_in.family
 
 
+def test_text_whose_outlines_an_old_exporter_wrote_is_drawn_in_its_font(
+    tmp_path: Path, qapp: object
+) -> None:
+    """A Bodymovin 4.6 file's character outlines (handles written absolute, which ThorVG
+    reads as sweeping curves; lottie-web draws no text) are left out: the text is drawn
+    in its installed font, as Qt fills DejaVu Sans."""
+    doc = _text_doc("DejaVu Sans", "Book")
+    doc["v"] = "4.6.3"
+    points = [[0, 0], [20, -40], [40, 0]]
+    outline = {"ty": "sh", "ks": {"a": 0, "k": {"v": points, "i": points, "o": points, "c": True}}}
+    doc["chars"] = [{"ch": c, "size": SIZE, "style": "Book", "w": 40, "fFamily": "DejaVu Sans",
+                     "data": {"shapes": [{"ty": "gr", "it": [outline]}]}}
+                    for c in set(TEXT)]  # fmt: skip
+    ours, _ = _render(doc, tmp_path)
+    expected = _drawn_by_qt("DejaVu Sans", bold=False)
+    assert (np.abs(ours - expected) > 48).mean() < 0.002
+
+
 def test_text_with_its_own_outlines_is_left_alone() -> None:
     """A font the file carries outlines for gets none added."""
     doc = _text_doc("DejaVu Sans", "Bold")

@@ -119,8 +119,8 @@ _AUTO_ORIENT = re.compile(rb'"ao"\s*:\s*1')
 _RECTANGLE = re.compile(rb'"ty"\s*:\s*"rc"')
 #: A star or polygon shape.
 _POLYSTAR = re.compile(rb'"ty"\s*:\s*"sr"')
-#: An exporter version before 4.5 (see :mod:`lottie_versions`).
-_OLD_VERSION = re.compile(rb'"v"\s*:\s*"([0-3]\.|4\.[0-4]\.)')
+#: An exporter version before 4.8 (see :mod:`lottie_versions`).
+_OLD_VERSION = re.compile(rb'"v"\s*:\s*"([0-3]\.|4\.[0-7]\.)')
 #: A mask in Lighten, Darken or Difference mode.
 _BLENDED_MASK = re.compile(rb'"mode"\s*:\s*"[ldf]"')
 #: A JSON null (a keyframe's ``"i": null``).

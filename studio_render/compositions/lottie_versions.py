@@ -9,7 +9,13 @@ lottie-web upgrades, and what ThorVG made of it:
 - before 4.4.18, a path's closing flag sat beside it (``"closed"`` on the shape, ``"cl"``
   on a mask), not in it (``"c"``): ThorVG drew closed shapes open;
 - before 4.4.14, a text layer's document (``t.d``) was one value, not keyframes: ThorVG
-  drew no text.
+  drew no text;
+- before 4.7.99, the character outlines a file carries (``chars``) were written with
+  absolute handles, some of them, and lottie-web reads them so and then draws no text at
+  all. Read either way, they draw curves sweeping across the line (a garbled "OFF" on a
+  toggle, "MINDFUL" under swooshes). They are left out, so the text is drawn from its font
+  as in a file without outlines (see :mod:`lottie_text`): legible where lottie-web shows
+  nothing.
 
 Each is rewritten to today's form, only for files older than its version.
 """
@@ -23,6 +29,7 @@ from studio_render.compositions.lottie_shapes import shape_items
 
 #: The versions that changed each form (lottie-web's ``minimumVersion``s).
 _COLOURS_0_1, _CLOSED_INSIDE, _TEXT_KEYFRAMES = (4, 1, 9), (4, 4, 18), (4, 4, 14)
+_CHARS_RELATIVE = (4, 7, 99)
 
 
 def version(doc: dict[str, Any]) -> tuple[int, ...] | None:
@@ -38,9 +45,11 @@ def upgrade_old_formats(doc: dict[str, Any], layers: list[dict[str, Any]]) -> bo
     """Rewrite the old forms (see above) in ``doc``, whose ``layers`` are those of the
     composition and its precompositions; whether any was."""
     exported = version(doc)
-    if exported is None or exported >= _CLOSED_INSIDE:
+    if exported is None or exported >= _CHARS_RELATIVE:
         return False
-    changed = False
+    changed = bool(doc.pop("chars", None))
+    if exported >= _CLOSED_INSIDE:
+        return changed
     for layer in layers:
         shapes = list(shape_items(layer.get("shapes"))) if layer.get("ty") == 4 else []
         if exported < _COLOURS_0_1:
