@@ -17,7 +17,8 @@ lottie-web upgrades, and what ThorVG made of it:
   as in a file without outlines (see :mod:`lottie_text`): legible where lottie-web shows
   nothing.
 
-Each is rewritten to today's form, only for files older than its version.
+Each is rewritten to today's form (the outlines left out), only for files older than its
+version.
 """
 
 from __future__ import annotations
