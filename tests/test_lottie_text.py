@@ -136,6 +136,20 @@ def test_text_whose_outlines_an_old_exporter_wrote_is_drawn_in_its_font(
     assert (np.abs(ours - expected) > 48).mean() < 0.002
 
 
+def test_an_old_exporters_text_in_a_missing_font_is_named_in_a_warning(tmp_path: Path) -> None:
+    """The text of a Bodymovin 4.6 file whose outlines are left out is drawn in the
+    browser's default font when its own is not installed, and ``info`` says so."""
+    doc = _text_doc("No Such Family 7", "Regular")
+    doc["v"] = "4.6.3"
+    doc["chars"] = [{"ch": c, "size": SIZE, "style": "Regular", "w": 40, "data": {},
+                     "fFamily": "No Such Family 7"} for c in set(TEXT)]  # fmt: skip
+    comp = tmp_path / "old.json"
+    comp.write_text(json.dumps(doc))
+    info = studio_render("info", comp)
+    assert info.returncode == 0, info.stderr
+    assert "No Such Family 7" in info.stdout and "not installed" in info.stdout
+
+
 def test_text_with_its_own_outlines_is_left_alone() -> None:
     """A font the file carries outlines for gets none added."""
     doc = _text_doc("DejaVu Sans", "Bold")

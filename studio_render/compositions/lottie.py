@@ -16,7 +16,6 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
 
 from thorvg_python.animation.lottie import LottieAnimation
 from thorvg_python.base import Colorspace, Result
@@ -27,7 +26,6 @@ from thorvg_python.paint.shape import Shape
 
 from studio_render.compositions import lottie_fixes
 from studio_render.compositions.lottie_images import ImageAligner, may_have_images
-from studio_render.compositions.lottie_text import fallback_warnings
 from studio_render.core.composition import CompositionInfo, fit_rect
 from studio_render.core.errors import BadInput
 
@@ -65,7 +63,7 @@ class LottieFile:
             document = None  # ThorVG's own load then fails and names the problem
         #: Whether the animation may hold image layers (see :mod:`lottie_images`).
         self.may_have_images = document is not None and may_have_images(document)
-        prepared = _Prepared(None, ()) if document is None else _prepared(document)
+        prepared = lottie_fixes.Prepared(None) if document is None else _prepared(document)
         #: Fonts its text needs that are not installed (see :mod:`lottie_text`).
         self.warnings = prepared.warnings
         if _load(self.picture, json_path.resolve(), prepared.rewrite) != Result.SUCCESS:
@@ -125,24 +123,16 @@ def _load(picture: Picture, json_path: Path, fixed: bytes | None) -> Result:
     return Result(load_data(picture._paint, fixed, len(fixed), b"lottie+json", folder, True))
 
 
-class _Prepared(NamedTuple):
-    """A document's rewrite (None: load it as it is) and its font warnings."""
-
-    rewrite: bytes | None
-    warnings: tuple[str, ...]
-
-
 #: The last document prepared: a worker loads its composition for the probe and again for
 #: its chunks, and a rewrite can take a tenth of a second.
-_last_prepared: tuple[bytes, _Prepared] | None = None
+_last_prepared: tuple[bytes, lottie_fixes.Prepared] | None = None
 
 
-def _prepared(data: bytes) -> _Prepared:
-    """:func:`lottie_fixes.rewrite` of ``data`` and its font warnings, remembered for the
-    next load of it."""
+def _prepared(data: bytes) -> lottie_fixes.Prepared:
+    """:func:`lottie_fixes.prepare` of ``data``, remembered for the next load of it."""
     global _last_prepared
     if _last_prepared is None or _last_prepared[0] != data:
-        _last_prepared = (data, _Prepared(lottie_fixes.rewrite(data), fallback_warnings(data)))
+        _last_prepared = (data, lottie_fixes.prepare(data))
     return _last_prepared[1]
 
 

@@ -73,7 +73,7 @@ import json
 import re
 import struct
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 from studio_render.compositions.lottie_effects import (
     STROKE_EFFECT,
@@ -98,6 +98,7 @@ from studio_render.compositions.lottie_shapes import (
 )
 from studio_render.compositions.lottie_text import (
     add_glyphs,
+    fallback_warnings,
     may_have_text,
     may_need_glyphs,
     selectors_in_order,
@@ -131,9 +132,22 @@ _INLINE_IMAGE = re.compile(rb'"p"\s*:\s*"data:')
 _IN_OUT = re.compile(rb'"[io]p"\s*:\s*(-?\d+\.\d+(?:[eE][-+]?\d+)?)')
 
 
+class Prepared(NamedTuple):
+    """A document's rewrite (None: load it as it is) and the warnings its text gives."""
+
+    rewrite: bytes | None
+    warnings: tuple[str, ...] = ()
+
+
 def rewrite(data: bytes) -> bytes | None:
     """``data`` rewritten so ThorVG draws it as lottie-web does, or None if it already
     would (as far as these rewrites know)."""
+    return prepare(data).rewrite
+
+
+def prepare(data: bytes) -> Prepared:
+    """:func:`rewrite` of ``data``, and the font warnings of its text as it is drawn
+    (see :func:`~lottie_text.fallback_warnings`), from one reading of it."""
     names = [m.group(2) for m in _EASING_NAME.finditer(data)]
     renamed = _unique_easing_names(data, set(names))
     current = data if renamed is None else renamed  # renaming keeps the names' count
@@ -155,17 +169,19 @@ def rewrite(data: bytes) -> bytes | None:
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers,
              rectangles, oriented, texts, old, inline, blended, nulls)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
-        return renamed  # nothing for the rewrites below: no need to parse
+        return Prepared(renamed)  # nothing for the rewrites below: no need to parse
     try:
         doc = json.loads(current)
     except ValueError:
-        return renamed  # not JSON: ThorVG's load then fails and names the problem
+        return Prepared(renamed)  # not JSON: ThorVG's load then fails and names the problem
     if not isinstance(doc, dict):
-        return renamed
+        return Prepared(renamed)
     tidied = _keyframes_tidied(doc)  # first: the rewrites below read "a"
     upgraded = upgrade_old_formats(doc, _layers(doc)) if old else False
     embedded = _embedded_images_marked(doc) if inline else False
-    glyphs = add_glyphs(doc) if texts and may_need_glyphs(current) else False
+    fonts = texts and may_need_glyphs(current)
+    warnings = fallback_warnings(doc) if fonts else ()  # as drawn: after the upgrade
+    glyphs = add_glyphs(doc) if fonts else False
     ordered = selectors_in_order(_layers(doc)) if texts else False
     named = _name_unnamed_easings(doc) if unnamed else False
     moved = _in_out_points_past_their_frames(doc) if points else False
@@ -189,8 +205,8 @@ def rewrite(data: bytes) -> bytes | None:
             paths, eased, enabled, matted, stroked, softened, nested, followed, evaluated,
             copies, traced, whole, soft)  # fmt: skip
     if not any(done):
-        return renamed
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+        return Prepared(renamed, warnings)
+    return Prepared(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), warnings)
 
 
 def _keyframes_tidied(doc: dict[str, object]) -> bool:

@@ -27,7 +27,6 @@ every value of the start is past every value of the end, the two are swapped.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -153,17 +152,9 @@ def add_glyphs(doc: dict[str, Any]) -> bool:
     return added
 
 
-def fallback_warnings(data: bytes) -> tuple[str, ...]:
-    """One line per font a text layer uses without outlines that is not installed here
-    (drawn in the browser's default font instead)."""
-    if not may_need_glyphs(data):
-        return ()
-    try:
-        doc = json.loads(data)
-    except ValueError:
-        return ()
-    if not isinstance(doc, dict):
-        return ()
+def fallback_warnings(doc: dict[str, Any]) -> tuple[str, ...]:
+    """One line per font a text layer of ``doc`` uses without outlines that is not
+    installed here (drawn in the browser's default font instead)."""
     lines = []
     for font, characters in _fonts_without_glyphs(doc):
         wanted = _wanted(font)
