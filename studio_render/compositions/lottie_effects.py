@@ -28,7 +28,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from studio_render.compositions.lottie_shapes import map_values
+from studio_render.compositions.lottie_shapes import map_values, scaled
 
 #: Effect types.
 STROKE_EFFECT, _DROP_SHADOW, _SET_MATTE = 22, 25, 28
@@ -114,7 +114,7 @@ def shadow_softness_as_lottie_web(layers: list[dict[str, Any]]) -> bool:
             if prop is None:
                 continue
             try:
-                map_values(prop, _scaled(_SHADOW_SOFTNESS_SCALE))
+                map_values(prop, scaled(_SHADOW_SOFTNESS_SCALE))
             except (ValueError, TypeError, KeyError, AttributeError):
                 continue  # an expression or a damaged value: left as it is
             changed = True
@@ -138,8 +138,8 @@ def _stroke_group(effect: dict[str, Any], masks: list[Any]) -> dict[str, Any] | 
         return None
     width, alpha = copy.deepcopy(size), copy.deepcopy(opacity)
     try:
-        map_values(width, _scaled(2.0))
-        map_values(alpha, _scaled(100.0))
+        map_values(width, scaled(2.0))
+        map_values(alpha, scaled(100.0))
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
     items: list[dict[str, Any]] = [{"ty": "sh", "ks": copy.deepcopy(p)} for p in paths]
@@ -171,14 +171,3 @@ def _static(effect: dict[str, Any], index: int) -> float | None:
     value = prop.get("k")
     value = value[0] if isinstance(value, list) and len(value) == 1 else value
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-
-
-def _scaled(factor: float) -> Any:
-    def scale(value: Any) -> Any:
-        if isinstance(value, list):
-            return [scale(v) for v in value]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise TypeError("not a number")
-        return value * factor
-
-    return scale

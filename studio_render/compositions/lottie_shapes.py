@@ -62,6 +62,20 @@ def map_values(prop: Any, change: Callable[[Any], Any]) -> None:
                 key[end] = change(key[end])
 
 
+def scaled(factor: float) -> Callable[[Any], Any]:
+    """A change for :func:`map_values`: a value (or a list of them) times ``factor``
+    (raises for anything else)."""
+
+    def scale(value: Any) -> Any:
+        if isinstance(value, list):
+            return [scale(v) for v in value]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError("not a number")
+        return value * factor
+
+    return scale
+
+
 #: A corner radius ThorVG draws as a sharp corner, off its fast track (see above).
 _HAIRLINE_RADIUS = 0.01
 #: Shape items a rounded corner could change: strokes, and path modifiers.
@@ -186,21 +200,12 @@ def stars_as_lottie_web_draws_them(objects: Iterable[dict[str, object]]) -> bool
         for key in ("is", "os"):
             roundness = copy.deepcopy(item.get(key))
             try:
-                map_values(roundness, _scaled_roundness)
+                map_values(roundness, scaled(_STAR_ROUNDNESS))
             except (AttributeError, KeyError, TypeError, ValueError):
                 continue  # none, an expression, or a form not known: left as it is
             item[key] = roundness
             changed = True
     return changed
-
-
-def _scaled_roundness(value: Any) -> Any:
-    """A roundness (or a list of them) times ``_STAR_ROUNDNESS``."""
-    if isinstance(value, list):
-        return [_scaled_roundness(v) for v in value]
-    if not isinstance(value, int | float):
-        raise ValueError("not a number")
-    return value * _STAR_ROUNDNESS
 
 
 def _whole_points(points: dict[str, object]) -> bool:
