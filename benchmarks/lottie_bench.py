@@ -207,11 +207,11 @@ def frames_table(
     print(f"| file | {' | '.join(RENDERERS)} |\n|---|{'---|' * len(RENDERERS)}")
     with tempfile.TemporaryDirectory() as tmp:
         for name in files:
-            row = {}
+            row, path = {}, _file(name, Path(tmp))
             for renderer in RENDERERS:
                 done = subprocess.run(
-                    [sys.executable, __file__, "_frames", renderer, str(_file(name, Path(tmp))),
-                     str(repeat), str(frames_per_pass)],
+                    [sys.executable, __file__, "_frames", renderer, str(path), str(repeat),
+                     str(frames_per_pass)],
                     capture_output=True, text=True, check=True,
                 )  # fmt: skip
                 row[renderer] = float(done.stdout.strip())
