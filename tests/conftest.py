@@ -118,8 +118,14 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def nothing_left_in_tmpdir() -> Iterator[None]:
     """Fail the run if anything it started left files in TMPDIR."""
     yield
-    left = sorted(p.name for p in SESSION_TMP.iterdir() if not p.name.startswith("pytest-of-"))
-    assert not left, f"left in TMPDIR: {left}"
+
+    def left() -> list[str]:
+        return sorted(p.name for p in SESSION_TMP.iterdir() if not p.name.startswith("pytest-of-"))
+
+    deadline = time.monotonic() + 5  # a process that is exiting removes its own last
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not left(), f"left in TMPDIR: {left()}"
     shutil.rmtree(SESSION_TMP, ignore_errors=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.job import RenderSettings, prepare_job
 from studio_render.core.plan import Chunk
+from studio_render.core.procs import SupervisedProcess
 from studio_render.core.worker_pool import WorkerPool
 from tests.conftest import MOVING
 from tests.media import frame_count, framemd5
@@ -121,3 +123,14 @@ def test_workers_started_after_their_render_ended_are_stopped() -> None:
     assert not [child for child in left if child.is_running() and child.status() != "zombie"]
     with pytest.raises(RuntimeError, match="closed"):
         workers.take()
+
+
+def test_a_worker_that_cannot_start_leaves_no_tmpdir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker's own TMPDIR is made before its process starts: a start that fails (out of
+    processes, say) removes it, as the process's end would have."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(OSError):
+        SupervisedProcess([str(tmp_path / "no-such-program")], own_tmp=True)
+    assert list(tmp_path.iterdir()) == []

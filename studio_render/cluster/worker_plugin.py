@@ -112,7 +112,11 @@ class Spares:
         booted = [SupervisedProcess(worker_command("serve", "qml"), own_tmp=True)
                   for _ in range(missing)]  # fmt: skip
         with self._lock:
-            self._idle.extend(booted)
+            if not self._closed:
+                self._idle.extend(booted)
+                return
+        for proc in booted:  # closed while they booted: nothing would stop them
+            proc.stop()
 
     def take(self) -> SupervisedProcess | None:
         """A booted idle process, or None if none is left."""

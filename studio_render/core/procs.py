@@ -84,6 +84,15 @@ def kill_all_groups() -> None:
                 os.kill(pid, signal.SIGTERM)
 
 
+def remove_tree(path: str) -> None:
+    """Remove the folder ``path`` and all it holds, again if another thread of this process
+    wrote into it meanwhile (a worker removing its own TMPDIR as it exits)."""
+    for _ in range(10):
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.lexists(path):
+            return
+
+
 def _forked_child(target: Callable[[], int]) -> int:
     """``target`` in a forked child, which supervises none of its parent's processes."""
     _LIVE_GROUPS.clear()
@@ -121,18 +130,23 @@ class SupervisedProcess:
         self._lines: queue.Queue[object] = queue.Queue()
         self._tail: deque[str] = deque(maxlen=tail_lines)
         self.proc: subprocess.Popen[bytes] | ForkedProcess
-        if fork is not None:
-            env = dict(os.environ) if env is None else env
-            self.proc = fork_process(partial(_forked_child, fork), env)
-        else:
-            self.proc = subprocess.Popen(
-                self.argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=env,
-                **kwargs,  # type: ignore[call-overload]
-            )
+        try:
+            if fork is not None:
+                env = dict(os.environ) if env is None else env
+                self.proc = fork_process(partial(_forked_child, fork), env)
+            else:
+                self.proc = subprocess.Popen(
+                    self.argv,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    env=env,
+                    **kwargs,  # type: ignore[call-overload]
+                )
+        except BaseException:  # no process: nothing else would remove its TMPDIR
+            if self._tmp is not None:
+                remove_tree(self._tmp)
+            raise
         self.pid = self.proc.pid
         _LIVE_GROUPS[self.pid] = None
         self._readers = [
@@ -182,7 +196,7 @@ class SupervisedProcess:
         code = self.proc.wait(timeout)
         _LIVE_GROUPS.pop(self.pid, None)
         if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+            remove_tree(self._tmp)
         for reader in self._readers:
             if reader.ident is not None:
                 reader.join(timeout=2)

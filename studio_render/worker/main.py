@@ -21,7 +21,6 @@ import contextlib
 import json
 import os
 import queue
-import shutil
 
 try:
     import fcntl
@@ -46,7 +45,7 @@ from studio_render.core.chunkspec import (
 from studio_render.core.composition import CompositionInfo, check_renderer, kind_for_path
 from studio_render.core.errors import EXIT_BAD_INPUT, BadInput, StudioRenderError, one_line
 from studio_render.core.ffmpeg import parse_progress_line
-from studio_render.core.procs import LOAD_LOG_ENV, OWN_TMP_ENV
+from studio_render.core.procs import LOAD_LOG_ENV, OWN_TMP_ENV, remove_tree
 from studio_render.worker.frame_range import FrameRange
 from studio_render.worker.heap import reuse_freed_memory
 
@@ -189,7 +188,7 @@ def _watch_stdin(on_line: Callable[[str], None] = lambda line: None) -> None:
             pass
         own_tmp = os.environ.get(OWN_TMP_ENV)  # exiting at once: nothing else removes it
         if own_tmp:
-            shutil.rmtree(own_tmp, ignore_errors=True)
+            remove_tree(own_tmp)  # while Qt may still be booting in the main thread
         os._exit(EXIT_PARENT_GONE)
 
     threading.Thread(target=watch, daemon=True, name="stdin-watch").start()

@@ -6,10 +6,12 @@ a module that needs the cluster gone after it builds its own fixture on ``runnin
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import psutil
 import pytest
 
 from tests.conftest import EXPECTED_CHILDREN
@@ -24,7 +26,7 @@ def running_cluster(
 ) -> Iterator[LocalCluster]:
     """A started cluster (``LocalCluster.start`` options, 2 workers unless told), known to
     the leak check while it runs; stopped at the end."""
-    from tests.cluster.local_cluster import LocalCluster
+    from tests.cluster.local_cluster import LocalCluster, describe, wait_gone
 
     start.setdefault("workers", 2)
     started = LocalCluster.start(tmp_path_factory.mktemp(f"{name}-logs"), **start)
@@ -32,8 +34,17 @@ def running_cluster(
     try:
         yield started
     finally:
+        processes = started.processes()
         started.stop()
+        # render processes a worker left (stopped before it could stop them) exit, and
+        # remove their TMPDIR, once they see their stdin end: wait for them
+        left = wait_gone(processes, 10)
         EXPECTED_CHILDREN.remove(started.owns)
+        names = describe(left)
+        for proc in left:
+            with contextlib.suppress(psutil.Error):
+                proc.kill()
+        assert not left, f"cluster processes left running: {names}"
 
 
 @pytest.fixture(scope="package")  # stopped when tests/cluster ends, before other suites
