@@ -123,3 +123,39 @@ def test_an_embedded_image_that_does_not_say_so_is_drawn(tmp_path: Path) -> None
     expected, interior = _expected(0.0, (1.0, 1.0))
     worst = np.abs(ours.astype(int) - expected.astype(int)).max(axis=-1)[interior]
     assert (worst <= OFF_LEVEL).all()
+
+
+def test_images_that_cannot_be_read_are_named_in_a_warning(tmp_path: Path) -> None:
+    """An image file not beside the Lottie file (the JSON copied without its folder) and an
+    image on the network are named by ``info`` and the render, which draws their layers
+    empty; an image that is there is drawn and not named."""
+    doc = _document(tmp_path, 0.0, (1.0, 1.0), None)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "texture.png").rename(tmp_path / "images" / "texture.png")
+    doc["assets"] = [
+        {"id": "here", "w": 40, "h": 30, "u": "images/", "p": "texture.png", "e": 0},
+        {"id": "gone", "w": 40, "h": 30, "u": "images/", "p": "gone.png", "e": 0},
+        {"id": "web", "w": 40, "h": 30, "u": "", "p": "https://example.com/a.png", "e": 0},
+        {"id": "unused", "w": 40, "h": 30, "u": "images/", "p": "unused.png", "e": 0},
+    ]  # fmt: skip
+    image = doc["layers"][0]  # type: ignore[index]
+    doc["layers"] = [{**image, "ind": n + 1, "refId": ref, "nm": f"{ref} layer"}
+                     for n, ref in enumerate(["gone", "web", "here"])]  # fmt: skip
+    comp = tmp_path / "pictures.json"
+    comp.write_text(json.dumps(doc))
+    info = studio_render("info", comp)
+    assert info.returncode == 0, info.stderr
+    warnings = [line for line in info.stdout.splitlines() if "warning" in line]
+    assert len(warnings) == 2, info.stdout
+    assert "1 image not found beside pictures.json" in warnings[0]
+    assert "'images/gone.png' (layer 'gone layer')" in warnings[0]
+    assert "on the network" in warnings[1] and "'https://example.com/a.png'" in warnings[1]
+    assert "texture.png" not in info.stdout and "unused" not in info.stdout
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "0:1", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "warning: 1 image not found beside pictures.json" in done.stderr
+    ours = on_background(read_png(tmp_path / "out" / "frame_000000.png"), (255, 255, 255))
+    expected, interior = _expected(0.0, (1.0, 1.0))
+    worst = np.abs(ours.astype(int) - expected.astype(int)).max(axis=-1)[interior]
+    assert (worst <= OFF_LEVEL).all()  # the image that is there, on top

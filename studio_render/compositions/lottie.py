@@ -25,7 +25,7 @@ from thorvg_python.paint.picture import Picture
 from thorvg_python.paint.shape import Shape
 
 from studio_render.compositions import lottie_fixes
-from studio_render.compositions.lottie_images import ImageAligner, may_have_images
+from studio_render.compositions.lottie_images import ImageAligner, may_have_images, missing_images
 from studio_render.core.composition import CompositionInfo, fit_rect
 from studio_render.core.errors import BadInput
 
@@ -64,8 +64,12 @@ class LottieFile:
         #: Whether the animation may hold image layers (see :mod:`lottie_images`).
         self.may_have_images = document is not None and may_have_images(document)
         prepared = lottie_fixes.Prepared(None) if document is None else _prepared(document)
-        #: Fonts its text needs that are not installed (see :mod:`lottie_text`).
+        #: Fonts its text needs that are not installed (see :mod:`lottie_text`), images
+        #: that are not found (see :func:`missing_images`).
         self.warnings = prepared.warnings
+        if document is not None and self.may_have_images:
+            where = f"in {name}" if self._tmp is not None else f"beside {name}"
+            self.warnings += _missing_images(document, json_path.parent, where)
         if _load(self.picture, json_path.resolve(), prepared.rewrite) != Result.SUCCESS:
             self.close()
             raise BadInput(f"{name}: {_why_unreadable(json_path)}")
@@ -134,6 +138,14 @@ def _prepared(data: bytes) -> lottie_fixes.Prepared:
     if _last_prepared is None or _last_prepared[0] != data:
         _last_prepared = (data, lottie_fixes.prepare(data))
     return _last_prepared[1]
+
+
+def _missing_images(document: bytes, folder: Path, where: str) -> tuple[str, ...]:
+    try:
+        parsed = json.loads(document)
+    except ValueError:
+        return ()  # ThorVG's load names the problem
+    return missing_images(parsed, folder, where) if isinstance(parsed, dict) else ()
 
 
 def unpack_lottie(path: Path, unpack_dir: Path | None) -> tuple[Path, Path | None]:

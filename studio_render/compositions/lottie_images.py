@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import ctypes
 import re
+from pathlib import Path
+from typing import Any
 
 from thorvg_python.engine import Engine
 from thorvg_python.paint.picture import Picture
@@ -64,6 +66,49 @@ _Visit = ctypes.CFUNCTYPE(ctypes.c_bool, ctypes.c_void_p, ctypes.c_void_p)
 def may_have_images(document: bytes) -> bool:
     """Whether a Lottie document may hold an image layer (cheap; false positives only)."""
     return _ASSET_PATH.search(document) is not None and _IMAGE_LAYER.search(document) is not None
+
+
+def missing_images(document: dict[str, Any], folder: Path, where: str) -> tuple[str, ...]:
+    """What image layers of ``document`` cannot show, in a line or two: images not found
+    where ThorVG looks for them (``folder`` / ``u`` + ``p``, ``folder`` holding the Lottie
+    JSON; ``where`` names it: "beside NAME"), and images on the network. Their layers are
+    drawn empty (a browser shows a broken-image icon)."""
+    shown: dict[str, str] = {}  # asset id -> the name of the first layer showing it
+    compositions = [document, *_dicts(document.get("assets"))]
+    for item in (layer for c in compositions for layer in _dicts(c.get("layers"))):
+        if item.get("ty") == 2 and isinstance(item.get("refId"), str):
+            shown.setdefault(item["refId"], str(item.get("nm") or item["refId"]))
+    missing: list[str] = []
+    remote: list[str] = []
+    for asset in _dicts(document.get("assets")):
+        name, sub = asset.get("p"), asset.get("u") or ""
+        layer = shown.get(str(asset.get("id")))
+        if layer is None or not isinstance(name, str) or not isinstance(sub, str):
+            continue
+        if name.startswith(("http://", "https://")):
+            remote.append(f"{name!r} (layer {layer!r})")
+        elif not name.startswith("data:") and not Path(f"{folder}/{sub}{name}").is_file():
+            missing.append(f"{sub + name!r} (layer {layer!r})")
+    lines = []
+    if missing:
+        lines.append(f"{_count(missing)} not found {where}, drawn without: {_listed(missing)}")
+    if remote:
+        lines.append(f"{_count(remote)} on the network, which renders do not read, drawn "
+                     f"without: {_listed(remote)}")  # fmt: skip
+    return tuple(lines)
+
+
+def _count(images: list[str]) -> str:
+    return "1 image" if len(images) == 1 else f"{len(images)} images"
+
+
+def _listed(images: list[str], most: int = 3) -> str:
+    more = f" and {len(images) - most} more" if len(images) > most else ""
+    return ", ".join(images[:most]) + more
+
+
+def _dicts(value: object) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
 class ImageAligner:
