@@ -203,6 +203,38 @@ def test_a_dot_on_a_curved_path_is_where_its_share_of_the_length_puts_it(
         assert np.hypot(*np.subtract(centre, expected)) < 0.75, (fps, frame, centre, expected)
 
 
+def test_tangents_on_the_line_of_a_3d_position_move_it_straight(tmp_path: Path) -> None:
+    """A 3D position whose tangents lie on its line, one pointing past the end, moves
+    straight from start to end, as lottie-web moves it (it drops such tangents as it loads
+    the keyframes; measured there: y 100, 200, 225 at frames 10, 30, 35). Followed as a
+    curve, the dot went past the end and came back (y 258 at frame 30)."""
+    dot = [
+        {"ty": "el", "d": 1, "s": {"a": 0, "k": [16, 16]}, "p": {"a": 0, "k": [0, 0]}},
+        {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 100}, "r": 1},
+    ]
+    path = {"a": 1, "k": [
+        {"t": 0, "s": [100, 50, 0], "to": [0, 20, 0], "ti": [0, 150, 0],
+         "o": {"x": 0, "y": 0}, "i": {"x": 1, "y": 1}},
+        {"t": 40, "s": [100, 250, 0]},
+    ]}  # fmt: skip
+    transform = {"p": path, "a": {"a": 0, "k": [0, 0, 0]}, "s": {"a": 0, "k": [100, 100, 100]},
+                 "r": {"a": 0, "k": 0}, "o": {"a": 0, "k": 100}}  # fmt: skip
+    layer = {"ty": 4, "ind": 1, "ip": 0, "op": 60, "st": 0, "sr": 1, "ks": transform,
+             "shapes": dot}  # fmt: skip
+    comp = tmp_path / "line.json"
+    comp.write_text(json.dumps({"v": "5.5.2", "fr": 30, "ip": 0, "op": 60, "w": 200, "h": 400,
+                                "layers": [layer]}))  # fmt: skip
+    for frame, y in ((10, 100), (30, 200), (35, 225)):
+        out = tmp_path / f"at {frame}"
+        done = studio_render("render", comp, "-o", out, "--preset", "png",
+                             "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        alpha = read_png(out / f"frame_{frame:06d}.png")[..., 3]
+        ys, xs = np.nonzero(alpha > 128)
+        centre = (xs.mean() + 0.5, ys.mean() + 0.5)
+        assert np.hypot(centre[0] - 100, centre[1] - y) < 0.75, (frame, centre)
+
+
 def _lottie_web_direction(share: float) -> float:
     """The direction (degrees) lottie-web gives a point at ``share`` of the curve above:
     it samples the curve at 150 points, so a point moves along straight pieces."""

@@ -8,6 +8,10 @@ land a few pixels off lottie-web's; it ignores the tangents of an anchor point a
 whole frame (finer where a frame's chord strays from the curve), placed by lottie-web's
 rule: the curve sampled at 150 points (a straight line when both tangents lie on it), the
 point at the eased share of the sampled length. ThorVG then only interpolates linearly.
+Before that, lottie-web drops the tangents of a segment whose tangents lie on its line
+(2D, or 3D) and of one that stays put with zero tangents, so that it moves straight; so
+are they dropped here (a 3D position whose in-tangent points past its end went past it
+and came back in ThorVG, and in the 150-point curve).
 
 A keyframe can also ease each dimension of its value its own way (``"i": {"x": [0.8,
 0.8], "y": [1, 0.8]}``: a size whose width settles sooner than its height). ThorVG 1.0
@@ -177,13 +181,43 @@ def _has_tangents(frames: object) -> bool:
 
 
 def _bake_property(frames: list[object]) -> list[object] | None:
-    """The keyframes with each curved segment baked; None when none is curved."""
+    """The keyframes with the tangents lottie-web ignores left out and each curved
+    segment baked; None when neither changed anything."""
 
     def bake(key: object, after: object) -> list[object] | None:
         segment = _curved_segment(key, after)
         return None if segment is None else list(_bake_segment(*segment))
 
-    return _bake_segments(frames, bake)
+    straightened = _straightened(frames)
+    baked = _bake_segments(frames, bake)
+    return frames if baked is None and straightened else baked
+
+
+def _straightened(frames: list[object]) -> bool:
+    """Leave out, in place, the tangents lottie-web drops as it loads keyframes: those of
+    a segment whose tangents lie on the line from its value to the next key's (``s``; 2D,
+    or 3D by distances), or that stays put with zero tangents. It then moves straight, and
+    a 3D curve whose tangents lie on its line does not overshoot. Whether any were."""
+    changed = False
+    for key, after in itertools.pairwise(frames):
+        if not isinstance(key, dict) or not isinstance(after, dict):
+            continue
+        start, end = _vector(key.get("s")), _vector(after.get("s"))
+        out_t, in_t = _vector(key.get("to")), _vector(key.get("ti"))
+        if start is None or end is None or out_t is None or in_t is None:
+            continue
+        if len(start) not in (2, 3) or min(len(end), len(out_t), len(in_t)) < len(start):
+            continue
+        dims = len(start)
+        c1 = [a + b for a, b in zip(start, out_t[:dims], strict=True)]
+        c2 = [a + b for a, b in zip(end[:dims], in_t[:dims], strict=True)]
+        moves = start != end[:dims]
+        on_line = _on_line if dims == 2 else _on_line_3d
+        still = not moves and not any(out_t[:dims]) and not any(in_t[:dims])
+        if (moves and on_line(start, end, c1) and on_line(start, end, c2)) or still:
+            del key["to"], key["ti"]
+            changed = True
+    return changed
 
 
 Segment = tuple[float, float, Point, Point, Point, Point, dict[str, object], dict[str, object]]
@@ -300,6 +334,16 @@ def _on_line(a: Point, b: Point, c: Point) -> bool:
     """lottie-web's test that ``c`` lies on the line through ``a`` and ``b``."""
     det = a[0] * b[1] + a[1] * c[0] + b[0] * c[1] - c[0] * b[1] - c[1] * a[0] - b[0] * a[1]
     return -0.001 < det < 0.001
+
+
+def _on_line_3d(a: Point, b: Point, c: Point) -> bool:
+    """lottie-web's test that ``c`` lies on the line through ``a`` and ``b`` in 3D: the
+    2D one where all three lie at z 0, else by the sum of distances."""
+    if a[2] == b[2] == c[2] == 0:
+        return _on_line(a, b, c)
+    ab, ac, bc = math.dist(a, b), math.dist(a, c), math.dist(b, c)
+    longest = max(ab, ac, bc)
+    return abs(2 * longest - ab - ac - bc) < 0.0001
 
 
 def _point_at(points: list[Point], lengths: list[float], share: float) -> Point:
