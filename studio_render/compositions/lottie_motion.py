@@ -9,9 +9,9 @@ whole frame (finer where a frame's chord strays from the curve), placed by lotti
 rule: the curve sampled at 150 points (a straight line when both tangents lie on it), the
 point at the eased share of the sampled length. ThorVG then only interpolates linearly.
 Before that, lottie-web drops the tangents of a segment whose tangents lie on its line
-(2D, or 3D) and of one that stays put with zero tangents, so that it moves straight; so
-are they dropped here (a 3D position whose in-tangent points past its end went past it
-and came back in ThorVG, and in the 150-point curve).
+(2D, or 3D) and of one that stays put with zero tangents, so that it moves straight;
+they are dropped here too (a 3D position whose in-tangent points past its end went past
+it and came back in ThorVG, and in the 150-point curve).
 
 A keyframe can also ease each dimension of its value its own way (``"i": {"x": [0.8,
 0.8], "y": [1, 0.8]}``: a size whose width settles sooner than its height). ThorVG 1.0

@@ -188,7 +188,7 @@ def _watch_stdin(on_line: Callable[[str], None] = lambda line: None) -> None:
             pass
         own_tmp = os.environ.get(OWN_TMP_ENV)  # exiting at once: nothing else removes it
         if own_tmp:
-            remove_tree(own_tmp)  # while Qt may still be booting in the main thread
+            remove_tree(own_tmp)  # another thread may be writing into it still
         os._exit(EXIT_PARENT_GONE)
 
     threading.Thread(target=watch, daemon=True, name="stdin-watch").start()
