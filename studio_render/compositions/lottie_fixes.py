@@ -42,6 +42,13 @@ mask's opacity); ThorVG 1.0 combines them as After Effects does (the darker of t
 where they overlap, a hole where two masks differ), so a square that lottie-web shows whole
 lost most of itself. Such a mask becomes an Add mask.
 
+Masks in sequence: lottie-web paints a layer's masks one after the other, so an Add mask
+after a Subtract mask adds back inside the hole (a character drawn as an outline, its
+holes, and islands inside them); ThorVG 1.0 leaves such an Add mask out. A layer whose
+Add and Subtract masks (opaque, not inverted, not expanded) add after subtracting becomes
+one copy per run of Add masks, each with that run and the Subtract masks after it (the
+union of those is what lottie-web paints); not done for layers with effects or mattes.
+
 Embedded images without ``"e"``: an image asset whose ``"p"`` is a ``data:`` URL but that
 does not say it is embedded (``"e": 1``; older exports leave it out) is drawn by lottie-web,
 which loads whatever URL the asset names; ThorVG 1.0 looked for a file of that name and
@@ -69,6 +76,7 @@ Expressions: see :mod:`lottie_expressions`.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import re
 import struct
@@ -124,6 +132,8 @@ _POLYSTAR = re.compile(rb'"ty"\s*:\s*"sr"')
 _OLD_VERSION = re.compile(rb'"v"\s*:\s*"([0-3]\.|4\.[0-7]\.)')
 #: A mask in Lighten, Darken or Difference mode.
 _BLENDED_MASK = re.compile(rb'"mode"\s*:\s*"[ldf]"')
+#: A Subtract mask.
+_SUBTRACT_MASK = re.compile(rb'"mode"\s*:\s*"s"')
 #: A JSON null (a keyframe's ``"i": null``).
 _NULL = re.compile(rb":\s*null\b")
 #: An image given as a data URL.
@@ -166,8 +176,9 @@ def prepare(data: bytes) -> Prepared:
     inline = _INLINE_IMAGE.search(current) is not None
     blended = _BLENDED_MASK.search(current) is not None
     nulls = _NULL.search(current) is not None
+    subtracted = _SUBTRACT_MASK.search(current) is not None
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers,
-             rectangles, oriented, texts, old, inline, blended, nulls)  # fmt: skip
+             rectangles, oriented, texts, old, inline, blended, nulls, subtracted)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return Prepared(renamed)  # nothing for the rewrites below: no need to parse
     try:
@@ -187,6 +198,7 @@ def prepare(data: bytes) -> Prepared:
     moved = _in_out_points_past_their_frames(doc) if points else False
     solids = _solids_as_shapes(doc)
     added = _masks_added(doc) if blended else False
+    sequenced = _masks_in_sequence(doc) if subtracted else False  # after the Adds above
     turned = bake_auto_orient(_layers(doc)) if oriented else False  # before the paths' bake
     paths = bake_curved_motion(doc)
     eased = bake_split_easing(doc) if split_easing else False
@@ -201,9 +213,9 @@ def prepare(data: bytes) -> Prepared:
     traced = trimmed_polystars_as_paths(_layers(doc)) if stars else False
     whole = stars_as_lottie_web_draws_them(_objects(doc)) if stars else False
     soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-    done = (tidied, upgraded, embedded, glyphs, ordered, named, moved, solids, added, turned,
-            paths, eased, enabled, matted, stroked, softened, nested, followed, evaluated,
-            copies, traced, whole, soft)  # fmt: skip
+    done = (tidied, upgraded, embedded, glyphs, ordered, named, moved, solids, added,
+            sequenced, turned, paths, eased, enabled, matted, stroked, softened, nested,
+            followed, evaluated, copies, traced, whole, soft)  # fmt: skip
     if not any(done):
         return Prepared(renamed, warnings)
     return Prepared(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), warnings)
@@ -349,6 +361,58 @@ def _masks_added(doc: dict[str, object]) -> bool:
                 mask["mode"] = "a"
                 changed = True
     return changed
+
+
+def _masks_in_sequence(doc: dict[str, object]) -> bool:
+    """Split every layer whose masks add after they subtract into one copy per run of Add
+    masks, each with that run and the Subtract masks after it; whether any was."""
+    changed = False
+    for layers in _layer_lists(doc):
+        numbers = [layer.get("ind") for layer in layers if isinstance(layer, dict)]
+        free = max([n for n in numbers if isinstance(n, int)], default=0) + 1
+        for position in range(len(layers) - 1, -1, -1):
+            layer = layers[position]
+            runs = _mask_runs(layer) if isinstance(layer, dict) else None
+            if runs is None:
+                continue
+            copies = [copy.deepcopy(layer) for _ in runs[1:]]
+            for piece, masks in zip([layer, *copies], runs, strict=True):
+                piece["masksProperties"] = masks
+            for piece in copies:
+                piece["ind"], free = free, free + 1
+            layers[position + 1 : position + 1] = copies
+            changed = True
+    return changed
+
+
+def _mask_runs(layer: dict[str, Any]) -> list[list[dict[str, Any]]] | None:
+    """The masks of each copy of ``layer`` (see :func:`_masks_in_sequence`), or None if it
+    is not to be split."""
+    masks = layer.get("masksProperties")
+    if not isinstance(masks, list) or layer.get("tt") or layer.get("td") or layer.get("ef"):
+        return None
+    if not all(isinstance(m, dict) and m.get("mode") in ("a", "s") and not m.get("inv")
+               and _static(m.get("o"), 100) and _static(m.get("x"), 0) for m in masks):  # fmt: skip
+        return None
+    modes = "".join(m["mode"] for m in masks)
+    if not modes.startswith("a") or "sa" not in modes:
+        return None
+    runs = []
+    for k, mask in enumerate(masks):
+        if mask["mode"] == "a" and (k == 0 or masks[k - 1]["mode"] == "s"):
+            adds = list(itertools.takewhile(lambda m: m["mode"] == "a", masks[k:]))
+            runs.append(adds + [m for m in masks[k + len(adds) :] if m["mode"] == "s"])
+    return runs
+
+
+def _static(prop: object, value: float) -> bool:
+    """Whether ``prop`` is absent or holds ``value``, unanimated."""
+    if prop is None:
+        return True
+    if not isinstance(prop, dict) or prop.get("a") == 1 or "x" in prop:
+        return False
+    held = prop.get("k")
+    return held == value or held == [value]
 
 
 def _embedded_images_marked(doc: dict[str, object]) -> bool:
