@@ -36,7 +36,7 @@ from distributed.core import Status
 
 from studio_render.core.chunk_run import ChunkSplitter
 from studio_render.core.procs import SupervisedProcess, worker_command
-from studio_render.core.worker_pool import WorkerPool
+from studio_render.core.worker_pool import WorkerPool, let_go
 
 PLUGIN_NAME = "studio-render-chunks"
 #: Set for chunk processes on workers: QML scenes there may not make network requests.
@@ -115,8 +115,7 @@ class Spares:
             if not self._closed:
                 self._idle.extend(booted)
                 return
-        for proc in booted:  # closed while they booted: nothing would stop them
-            proc.stop()
+        let_go(booted)  # closed while they booted: nothing else would end them
 
     def take(self) -> SupervisedProcess | None:
         """A booted idle process, or None if none is left."""
@@ -133,12 +132,11 @@ class Spares:
             return [p.pid for p in self._idle]
 
     def close(self) -> None:
-        """Stop every spare (the worker is closing) and boot no more."""
+        """Let every spare go (the worker is closing) and boot no more."""
         with self._lock:
             self._closed = True
             idle, self._idle = self._idle, []
-        for proc in idle:
-            proc.stop()
+        let_go(idle)
 
 
 _spares = Spares()

@@ -127,13 +127,20 @@ class WorkerPool:
             unclaimed, self._head_started = list(self._head_started.values()), {}
         for proc in unclaimed:  # drawing a chunk nobody will take
             proc.stop()
-        for proc in idle:
-            proc.close_stdin()
-        for proc in idle:
-            try:
-                proc.wait(_EXIT_GRACE_S)
-            except subprocess.TimeoutExpired:  # still running: stop it the hard way
-                proc.stop()
+        let_go(idle)
+
+
+def let_go(idle: list[SupervisedProcess]) -> None:
+    """End idle ``worker serve`` processes: the end of stdin tells each to exit, which it
+    does after removing its own TMPDIR (whatever becomes of this process meanwhile); one
+    still running after a grace period is stopped."""
+    for proc in idle:
+        proc.close_stdin()
+    for proc in idle:
+        try:
+            proc.wait(_EXIT_GRACE_S)
+        except subprocess.TimeoutExpired:  # still running: stop it the hard way
+            proc.stop()
 
 
 def boot_count(kind: str, concurrency: int | None) -> int:

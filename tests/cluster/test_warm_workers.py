@@ -12,9 +12,10 @@ import psutil
 from pytestqt.qtbot import QtBot
 
 from studio_render.cluster.client import ClusterSession
-from studio_render.cluster.worker_plugin import spare_pids
+from studio_render.cluster.worker_plugin import Spares, spare_pids
 from studio_render.compositions.probe import probe_composition
 from studio_render.core.job import RenderSettings
+from studio_render.core.procs import OWN_TMP_ENV
 from tests.cluster.helpers import start_job, start_render, wait_ended
 from tests.cluster.local_cluster import LocalCluster, wait_gone
 from tests.media import framemd5
@@ -144,3 +145,18 @@ def test_the_composition_is_probed_by_a_booted_process_on_a_worker(
         watched = start_job(session, job)
         assert wait_ended(qtbot, watched) == "finished", watched.failed
     assert {pid for _, pid, _ in watched.started} <= before
+
+
+def test_a_closing_worker_lets_its_spares_end_themselves() -> None:
+    """A Dask worker that closes ends its booted spares by the end of their input: each
+    exits on its own, having removed its own TMPDIR, so none is left should the worker be
+    killed while it waits for them (stopped by signals, a QML process was killed by
+    SIGTERM, and only its supervisor removed its TMPDIR)."""
+    spares = Spares()
+    spares.fill(2)
+    procs = list(spares._idle)
+    folders = [Path(psutil.Process(p.pid).environ()[OWN_TMP_ENV]) for p in procs]
+    spares.close()
+    parent_gone = 3  # the worker's EXIT_PARENT_GONE (its module is not imported here)
+    assert [p.proc.returncode for p in procs] == [parent_gone] * 2
+    assert not any(folder.exists() for folder in folders)
