@@ -664,19 +664,57 @@ def test_a_square_at_a_half_pixel_has_soft_edges_where_it_is(tmp_path: Path) -> 
     fill = {"ty": "fl", "c": {"a": 0, "k": [1, 1, 1, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
     no_stroke = {"ty": "st", "c": {"a": 0, "k": [0, 0, 0, 1]}, "o": {"a": 0, "k": 100},
                  "w": {"a": 0, "k": 0}, "lc": 1, "lj": 1}  # fmt: skip
+    hidden_stroke = dict(no_stroke, w={"a": 0, "k": 4}, hd=True)
+    stroke = dict(no_stroke, w={"a": 0, "k": 4})
+    frame = {"ty": "rc", "d": 1, "s": {"a": 0, "k": [40, 40]}, "p": {"a": 0, "k": [60, 60]},
+             "r": {"a": 0, "k": 0}}  # fmt: skip
+    stroked_elsewhere = [_group([square, fill]), _group([frame, stroke])]
     solid = _shape_doc([])
     solid["layers"][0].update(ty=1, sc="#ffffff", sw=7, sh=7)  # type: ignore[index]
     solid["layers"][0]["ks"]["a"] = {"a": 0, "k": [3.5, 3.5]}  # type: ignore[index]
     for name, doc in (("square", _shape_doc([square, fill])), ("solid", solid),
-                      ("with a stroke", _shape_doc([square, no_stroke, fill]))):  # fmt: skip
+                      ("with a stroke", _shape_doc([square, no_stroke, fill])),
+                      ("with a hidden stroke", _shape_doc([square, hidden_stroke, fill])),
+                      ("a stroke in another group", _shape_doc(stroked_elsewhere))):  # fmt: skip
         doc["layers"][0]["ks"]["p"] = {"a": 0, "k": [20, 20]}  # type: ignore[index]
         folder = tmp_path / name
         folder.mkdir()
-        alpha = _frame(doc, folder)[..., 3]
+        alpha = _frame(doc, folder)[:40, :40, 3]  # the square's corner of the frame
         assert abs(alpha.sum() / 255 - 49) < 1, "the square's area"
         assert (alpha[17:23, 17:23] == 255).all()
         for edge in (alpha[16, 17:23], alpha[23, 17:23], alpha[17:23, 16], alpha[17:23, 23]):
             assert (abs(edge - 128) < 16).all(), f"{name}: edge coverage {edge}"
+
+
+def test_a_rectangle_a_stroke_reaches_keeps_its_sharp_corners() -> None:
+    """A rectangle stroked in its group, or in a group around its own, keeps no corner
+    radius (a rounded corner would round the stroke's mitre join)."""
+    square = {"ty": "rc", "d": 1, "s": {"a": 0, "k": [7, 7]}, "p": {"a": 0, "k": [0, 0]},
+              "r": {"a": 0, "k": 0}}  # fmt: skip
+    stroke = {"ty": "st", "c": {"a": 0, "k": [0, 0, 0, 1]}, "o": {"a": 0, "k": 100},
+              "w": {"a": 0, "k": 4}, "lc": 1, "lj": 1}  # fmt: skip
+    for shapes in ([square, stroke], [_group([square]), stroke],
+                   [_group([_group([square]), stroke])]):  # fmt: skip
+        doc = _shape_doc(shapes)
+        fixed = rewrite(json.dumps(doc).encode())
+        assert _radii(doc if fixed is None else json.loads(fixed)) == [0]
+
+
+def _radii(doc: object) -> list[object]:
+    """The corner radius of every rectangle in ``doc``."""
+    if isinstance(doc, list):
+        return [r for item in doc for r in _radii(item)]
+    if not isinstance(doc, dict):
+        return []
+    own = [doc["r"]["k"]] if doc.get("ty") == "rc" else []
+    return own + [r for value in doc.values() for r in _radii(value)]
+
+
+def _group(items: list[dict[str, object]]) -> dict[str, object]:
+    transform = {"ty": "tr", "p": {"a": 0, "k": [0, 0]}, "a": {"a": 0, "k": [0, 0]},
+                 "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0},
+                 "o": {"a": 0, "k": 100}}  # fmt: skip
+    return {"ty": "gr", "it": [*items, transform]}
 
 
 def _stroke_effect(style: int, start: float = 0, end: float = 100) -> dict[str, object]:

@@ -31,10 +31,10 @@ a fast track that rounds its edges to whole pixels, without anti-aliasing: a squ
 half-pixel position is drawn a half pixel off with hard edges, and a sliding bar moves in
 whole-pixel steps. lottie-web draws the fractional edges soft, and moves smoothly. A
 rectangle with no corner radius gets one of a hundredth of a pixel (invisible), which
-ThorVG draws through its ordinary anti-aliased path; only in layers without visible
-strokes or path modifiers, where a rounded corner could change the picture (a stroke's
-join). Solid layers become paths (see :mod:`lottie_fixes`), which ThorVG does not take
-for rectangles.
+ThorVG draws through its ordinary anti-aliased path; only where no visible stroke or
+path modifier reaches the rectangle (those after it in its group or in a group around
+it), since a rounded corner could change what they draw (a stroke's join). Solid layers
+become paths (see :mod:`lottie_fixes`), which ThorVG does not take for rectangles.
 """
 
 from __future__ import annotations
@@ -83,26 +83,40 @@ _CORNER_SENSITIVE = ("st", "gs", "tm", "rd", "mm", "op", "pb", "zz", "tw")
 
 
 def rectangles_anti_aliased(layers: Iterable[dict[str, object]]) -> bool:
-    """Give every sharp rectangle of a layer without strokes or path modifiers a
+    """Give every sharp rectangle that no visible stroke or path modifier reaches a
     hairline corner radius (see above); whether any got one."""
     changed = False
     for layer in layers:
-        items = list(shape_items(layer.get("shapes")))
-        if any(item.get("ty") in _CORNER_SENSITIVE and not _invisible(item) for item in items):
+        changed |= _hairline_corners(layer.get("shapes"), reached=False)
+    return changed
+
+
+def _hairline_corners(items: object, reached: bool) -> bool:
+    """:func:`rectangles_anti_aliased` in one group's ``items``; ``reached``: whether a
+    stroke or modifier after the group reaches into it. A stroke or modifier reaches the
+    items before it in its group, those in groups before it included."""
+    changed = False
+    shapes = [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+    sensitive = [item.get("ty") in _CORNER_SENSITIVE and not _invisible(item) for item in shapes]
+    for index, item in enumerate(shapes):
+        here = reached or any(sensitive[index + 1 :])
+        if item.get("ty") == "gr":
+            changed |= _hairline_corners(item.get("it"), here)
             continue
-        for item in items:
-            radius = item.get("r", {"a": 0, "k": 0})
-            if not isinstance(radius, dict) or radius.get("a") or "x" in radius:
-                continue  # animated, an expression, or not a property: left alone
-            if item.get("ty") == "rc" and radius.get("k") in (0, [0]):
-                item["r"] = {"a": 0, "k": _HAIRLINE_RADIUS}
-                changed = True
+        radius = item.get("r", {"a": 0, "k": 0})
+        if here or item.get("ty") != "rc" or not isinstance(radius, dict):
+            continue
+        if not radius.get("a") and "x" not in radius and radius.get("k") in (0, [0]):
+            item["r"] = {"a": 0, "k": _HAIRLINE_RADIUS}  # not animated, no expression
+            changed = True
     return changed
 
 
 def _invisible(item: dict[str, object]) -> bool:
-    """Whether a shape item is a stroke that draws nothing (no width, or no opacity: some
-    exporters leave one on every shape)."""
+    """Whether a shape item draws or changes nothing: hidden (``"hd": true``), or a stroke
+    with no width or no opacity (some exporters leave one on every shape)."""
+    if item.get("hd") is True:
+        return True
     if item.get("ty") not in ("st", "gs"):
         return False
     for key in ("w", "o"):
