@@ -94,3 +94,47 @@ def test_calls_on_other_layers_and_properties_are_left_alone() -> None:
     layer = {"ks": {"p": {"a": 1, "k": [], "x": code}}}
     assert rewrite_expressions([layer]) is False
     assert layer["ks"]["p"]["x"] == code  # type: ignore[index]
+
+
+def _dot(name: str, x: int, size: dict[str, object], st: int = 0) -> dict[str, object]:
+    """A layer named ``name`` drawing a red ellipse of ``size`` ("Ellipse 1" holding
+    "Ellipse Path 1", as After Effects names them) centred at (``x``, 50)."""
+    ellipse = {"ty": "el", "d": 1, "nm": "Ellipse Path 1", "s": size, "p": {"a": 0, "k": [0, 0]}}
+    fill = {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
+    transform = {"ty": "tr", "p": {"a": 0, "k": [0, 0]}, "a": {"a": 0, "k": [0, 0]},
+                 "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0},
+                 "o": {"a": 0, "k": 100}}  # fmt: skip
+    group = {"ty": "gr", "nm": "Ellipse 1", "it": [ellipse, fill, transform]}
+    return {"ty": 4, "nm": name, "ip": -20, "op": 60, "st": st, "sr": 1,
+            "ks": {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [x, 50]}, "a": {"a": 0, "k": [0, 0]},
+                   "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}},
+            "shapes": [group]}  # fmt: skip
+
+
+@pytest.mark.parametrize("layer", ["'Source'", "1"])
+def test_a_size_taken_from_another_ellipse_is_that_ellipses_size(
+    layer: str, tmp_path: Path
+) -> None:
+    """An ellipse whose size is the expression ``thisComp.layer(LAYER).content('Ellipse
+    1').content('Ellipse Path 1').size`` (by name or index) is drawn at that layer's
+    ellipse's size, as lottie-web draws it, though the two layers start at different times
+    (ThorVG alone drew nothing)."""
+    growing = {
+        "a": 1,
+        "k": [{"t": 0, "s": [10, 10], "o": OUT, "i": INTO}, {"t": 30, "s": [60, 60]}],
+    }
+    source = dict(_dot("Source", 100, growing), ind=1)
+    reference = f"thisComp.layer({layer}).content('Ellipse 1').content('Ellipse Path 1').size"
+    copied = {"a": 0, "k": [0, 0], "x": f"var $bm_rt;\n$bm_rt = {reference};"}
+    follower = dict(_dot("Follower", 300, copied, st=-7), ind=2)
+    doc = {"v": "5.7.4", "fr": FPS, "ip": 0, "op": 60, "w": 400, "h": 100,
+           "layers": [source, follower]}  # fmt: skip
+    comp = tmp_path / "dots.json"
+    comp.write_text(json.dumps(doc))
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "10:11", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    alpha = read_png(tmp_path / "out" / "frame_000010.png")[..., 3].astype(float)
+    left, right = alpha[:, :200].sum(), alpha[:, 200:].sum()
+    assert left > 100 * 255
+    assert right == pytest.approx(left, rel=0.02), "the follower's ellipse is the source's size"

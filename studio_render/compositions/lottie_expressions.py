@@ -18,15 +18,25 @@ expression asks for it loses the tangents of its straight segments: moving along
 straight line by the share of its length is moving by that share of the way.
 
 Only calls on the expression's own property and layer are rewritten (``key(``, not
-``x.key(``); what ThorVG cannot evaluate otherwise (rubber-hose rigs, layers referenced by
-name) is left as it is.
+``x.key(``); what ThorVG cannot evaluate otherwise (rubber-hose rigs, arithmetic on other
+layers' values) is left as it is.
+
+References to shape properties: ThorVG 1.0's ``content()`` knows groups, paths, stars and
+trim paths only, so an expression that is just another shape item's property, such as
+``thisComp.layer('Dot').content('Ellipse 1').content('Ellipse Path 1').size``, gave
+nothing: dots sized that way were not drawn. lottie-web takes that property's value at
+the same time of the composition. Such an expression is replaced by a copy of the
+property it names (keyframe times are times of the composition, so they copy as they
+are), when that property has no expression of its own and neither layer stretches time.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterator
+from typing import Any
 
 #: ``effect('Group')('Value')`` or with indices, on the expression's own layer.
 _EFFECT_VALUE = re.compile(
@@ -43,7 +53,26 @@ _VELOCITY_AT = (
     "(function (t) { return div(sub(valueAtTime(t), valueAtTime(sub(t, 0.001))), 0.001); })("
 )
 #: Words that mark an expression this module may change.
-MARKERS = (b"effect(", b"velocityAtTime(", b"key(", b"nearestKey(")
+MARKERS = (b"effect(", b"velocityAtTime(", b"key(", b"nearestKey(", b"content(")
+
+#: An expression that is only a reference to a shape item's property.
+_REFERENCE = re.compile(
+    r"\s*(?:var \$bm_rt;\s*)?\$bm_rt\s*=\s*"
+    r"(?:thisComp\.layer\((?P<layer>'[^']*'|\"[^\"]*\"|\d+)\)\.|thisLayer\.)?"
+    r"(?P<path>(?:content\((?:'[^']*'|\"[^\"]*\"|\d+)\)\.)+)(?P<prop>\w+)\s*;?\s*"
+)
+_CONTENT = re.compile(r"content\(('[^']*'|\"[^\"]*\"|\d+)\)")
+#: Each shape item's properties by the names expressions give them.
+_SHAPE_PROPERTIES = {
+    "el": {"size": "s", "position": "p"},
+    "rc": {"size": "s", "position": "p", "roundness": "r"},
+    "sr": {"position": "p", "rotation": "r", "points": "pt", "innerRadius": "ir",
+           "outerRadius": "or", "innerRoundness": "is", "outerRoundness": "os"},
+    "sh": {"path": "ks"},
+    "fl": {"color": "c", "opacity": "o"},
+    "st": {"color": "c", "opacity": "o", "strokeWidth": "w"},
+    "tm": {"start": "s", "end": "e", "offset": "o"},
+}  # fmt: skip
 
 
 def rewrite_expressions(layers: list[dict[str, object]]) -> bool:
@@ -61,6 +90,71 @@ def rewrite_expressions(layers: list[dict[str, object]]) -> bool:
             if "velocityAtTime" in code:
                 changed |= _straight_segments_unspatial(holder.get("k"))
     return changed
+
+
+def references_resolved(layer_lists: list[list[Any]]) -> bool:
+    """Replace, in each list of a composition's layers, every expression that only names
+    another shape item's property by a copy of that property (see above); whether any was."""
+    changed = False
+    for layers in layer_lists:
+        named = [layer for layer in layers if isinstance(layer, dict)]
+        for layer in named:
+            for holder in list(_expression_holders(layer)):
+                found = _reference(str(holder["x"]), layer, named)
+                if found is not None:
+                    holder.clear()
+                    holder.update(copy.deepcopy(found))
+                    changed = True
+    return changed
+
+
+def _reference(
+    code: str, layer: dict[str, Any], layers: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The property an expression ``code`` of ``layer`` is only a reference to, if it can
+    be copied (see above)."""
+    match = _REFERENCE.fullmatch(code)
+    if match is None:
+        return None
+    target: dict[str, Any] | None = layer
+    if match["layer"] is not None:
+        target = _layer_named(_argument(match["layer"]), layers)
+    if target is None or not _unstretched(layer) or not _unstretched(target):
+        return None
+    items: object = target.get("shapes")
+    item: dict[str, Any] | None = None
+    for name in _CONTENT.findall(match["path"]):
+        item = _item_named(_argument(name), items)
+        if item is None:
+            return None
+        items = item.get("it")
+    key = _SHAPE_PROPERTIES.get(str(item.get("ty")), {}).get(match["prop"]) if item else None
+    found = item.get(key) if item is not None and key is not None else None
+    return found if isinstance(found, dict) and "k" in found and "x" not in found else None
+
+
+def _argument(text: str) -> str | int:
+    """A quoted name or a number, as ``layer(...)`` or ``content(...)`` was given it."""
+    return int(text) if text.isdigit() else text[1:-1]
+
+
+def _layer_named(name: str | int, layers: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The first layer named ``name``, or the one whose index it is."""
+    key = "ind" if isinstance(name, int) else "nm"
+    return next((layer for layer in layers if layer.get(key) == name), None)
+
+
+def _item_named(name: str | int, items: object) -> dict[str, Any] | None:
+    """The first shape item of ``items`` named ``name``, or the ``name``-th (from 1)."""
+    shapes = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+    if isinstance(name, int):
+        return shapes[name - 1] if 0 < name <= len(shapes) else None
+    return next((item for item in shapes if item.get("nm") == name), None)
+
+
+def _unstretched(layer: dict[str, Any]) -> bool:
+    stretch: object = layer.get("sr", 1)
+    return stretch == 1
 
 
 def _straight_segments_unspatial(frames: object) -> bool:

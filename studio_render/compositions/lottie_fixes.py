@@ -90,7 +90,10 @@ from studio_render.compositions.lottie_effects import (
     stroke_effects_as_strokes,
 )
 from studio_render.compositions.lottie_expressions import MARKERS as EXPRESSION_MARKERS
-from studio_render.compositions.lottie_expressions import rewrite_expressions
+from studio_render.compositions.lottie_expressions import (
+    references_resolved,
+    rewrite_expressions,
+)
 from studio_render.compositions.lottie_motion import (
     bake_auto_orient,
     bake_curved_motion,
@@ -208,6 +211,7 @@ def prepare(data: bytes) -> Prepared:
     softened = shadow_softness_as_lottie_web(_layers(doc)) if effects else False
     nested = _effects_inside_masks(doc) if effects else False
     followed = bake_points_follow_nulls(_compositions(doc)) if followers else False
+    referred = references_resolved(_layer_lists(doc)) if expressions else False
     evaluated = rewrite_expressions(_layers(doc)) if expressions else False
     copies = repeater_copies_rounded_up(_objects(doc)) if repeaters else False
     traced = trimmed_polystars_as_paths(_layers(doc)) if stars else False
@@ -215,7 +219,7 @@ def prepare(data: bytes) -> Prepared:
     soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
     done = (tidied, upgraded, embedded, glyphs, ordered, named, moved, solids, added,
             sequenced, turned, paths, eased, enabled, matted, stroked, softened, nested,
-            followed, evaluated, copies, traced, whole, soft)  # fmt: skip
+            followed, referred, evaluated, copies, traced, whole, soft)  # fmt: skip
     if not any(done):
         return Prepared(renamed, warnings)
     return Prepared(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), warnings)
