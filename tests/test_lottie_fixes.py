@@ -103,11 +103,24 @@ def test_easings_that_thorvg_would_confuse_keep_their_own_curves(
     assert (rgb[95:105, 195:205] == (0, 200, 0)).all(), "the image beside the file is missing"
 
 
+def _names(doc: object) -> list[object]:
+    """Every ``"n"`` (an easing's name) in ``doc``, in order."""
+    if isinstance(doc, list):
+        return [n for item in doc for n in _names(item)]
+    if not isinstance(doc, dict):
+        return []
+    own = [doc["n"]] if "n" in doc else []
+    return own + [n for value in doc.values() for n in _names(value)]
+
+
 def test_documents_without_confusable_names_are_loaded_untouched(corpus: Path) -> None:
     """A document with nothing to fix loads untouched; one with easing names ThorVG would
     confuse gets only those names rewritten: short, unique, never one already in it."""
     assert rewrite((corpus / "spin,_lil_loader_v2.json").read_bytes()) is None
-    assert rewrite((corpus / "gears.json").read_bytes()) is None  # names all distinct
+    gears = (corpus / "gears.json").read_bytes()  # its names all distinct
+    fixed_gears = rewrite(gears)  # its colours cut to 8 bits (see below)
+    assert fixed_gears is not None
+    assert _names(json.loads(fixed_gears)) == _names(json.loads(gears))
     data = (
         b'{"k":[{"n":["0p833_0p833_0p167_0p167"]},{"n": "0p833_0p833_0p167_0p179"},'
         b'{"n":"~0"},{"n":"0p5_0p5"},{"n":"0p833_0p833_0p167_0p179"}]}'
@@ -928,3 +941,23 @@ def test_masks_are_painted_in_sequence_an_add_after_a_subtract_adds_back(
     for low, high, value in ((20, 180, 255), (50, 150, 0), (80, 120, 255), (95, 105, 0)):
         expected[low:high, low:high] = value
     assert (alpha == expected).all(), np.argwhere(alpha != expected)[:5]
+
+
+def test_fill_and_stroke_colours_are_cut_to_8_bits_as_lottie_web_cuts_them(
+    tmp_path: Path,
+) -> None:
+    """A fill of (1.99, 20.6, 37.4) / 255 is drawn (1, 20, 37), as lottie-web draws it
+    (``Math.floor``), and so is a stroke's colour at its keyframes; ThorVG alone rounds:
+    (2, 21, 37)."""
+    colour = [1.99 / 255, 20.6 / 255, 37.4 / 255, 1]
+    square = {"ty": "rc", "d": 1, "s": {"a": 0, "k": [100, 100]}, "p": {"a": 0, "k": [0, 0]},
+              "r": {"a": 0, "k": 0}}  # fmt: skip
+    fill = {"ty": "fl", "c": {"a": 0, "k": colour}, "o": {"a": 0, "k": 100}, "r": 1}
+    keyed = {"a": 1, "k": [{"t": 0, "s": colour, "h": 1}, {"t": 10, "s": [1, 1, 1, 1]}]}
+    stroke = {"ty": "st", "c": keyed, "o": {"a": 0, "k": 100}, "w": {"a": 0, "k": 20},
+              "lc": 1, "lj": 1}  # fmt: skip
+    outline = {"ty": "el", "d": 1, "s": {"a": 0, "k": [40, 40]}, "p": {"a": 0, "k": [0, 0]}}
+    doc = _shape_doc([_group([square, fill]), _group([outline, stroke])])
+    rgb = _frame(doc, tmp_path)[..., :3]
+    assert rgb[60, 60].tolist() == [1, 20, 37], "the fill"
+    assert rgb[100, 125].tolist() == [1, 20, 37], "the stroke (from 110 to 130, across x)"

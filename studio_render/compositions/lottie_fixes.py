@@ -101,6 +101,7 @@ from studio_render.compositions.lottie_motion import (
 )
 from studio_render.compositions.lottie_nulls import bake_points_follow_nulls
 from studio_render.compositions.lottie_shapes import (
+    colours_rounded_down,
     map_values,
     rectangles_anti_aliased,
     repeater_copies_rounded_up,
@@ -135,6 +136,8 @@ _POLYSTAR = re.compile(rb'"ty"\s*:\s*"sr"')
 _OLD_VERSION = re.compile(rb'"v"\s*:\s*"([0-3]\.|4\.[0-7]\.)')
 #: A mask in Lighten, Darken or Difference mode.
 _BLENDED_MASK = re.compile(rb'"mode"\s*:\s*"[ldf]"')
+#: A fill or a stroke.
+_STYLE = re.compile(rb'"ty"\s*:\s*"(?:fl|st)"')
 #: A Subtract mask.
 _SUBTRACT_MASK = re.compile(rb'"mode"\s*:\s*"s"')
 #: A JSON null (a keyframe's ``"i": null``).
@@ -180,8 +183,10 @@ def prepare(data: bytes) -> Prepared:
     blended = _BLENDED_MASK.search(current) is not None
     nulls = _NULL.search(current) is not None
     subtracted = _SUBTRACT_MASK.search(current) is not None
+    styles = _STYLE.search(current) is not None
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers,
-             rectangles, oriented, texts, old, inline, blended, nulls, subtracted)  # fmt: skip
+             rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
+             styles)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return Prepared(renamed)  # nothing for the rewrites below: no need to parse
     try:
@@ -192,6 +197,7 @@ def prepare(data: bytes) -> Prepared:
         return Prepared(renamed)
     tidied = _keyframes_tidied(doc)  # first: the rewrites below read "a"
     upgraded = upgrade_old_formats(doc, _layers(doc)) if old else False
+    floored = colours_rounded_down(_objects(doc)) if styles else False  # before the bakes
     embedded = _embedded_images_marked(doc) if inline else False
     fonts = texts and may_need_glyphs(current)
     warnings = fallback_warnings(doc) if fonts else ()  # as drawn: after the upgrade
@@ -219,7 +225,7 @@ def prepare(data: bytes) -> Prepared:
     soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
     done = (tidied, upgraded, embedded, glyphs, ordered, named, moved, solids, added,
             sequenced, turned, paths, eased, enabled, matted, stroked, softened, nested,
-            followed, referred, evaluated, copies, traced, whole, soft)  # fmt: skip
+            followed, referred, evaluated, copies, traced, whole, soft, floored)  # fmt: skip
     if not any(done):
         return Prepared(renamed, warnings)
     return Prepared(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), warnings)
