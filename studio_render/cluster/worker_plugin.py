@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import dask
 from distributed import Worker, WorkerPlugin
 from distributed.core import Status
 
@@ -43,6 +44,9 @@ PLUGIN_NAME = "studio-render-chunks"
 NO_NETWORK_ENV = "STUDIO_RENDER_NO_NETWORK"
 #: Set for render processes on workers: a probe there does not look for the audio file.
 AUDIO_ON_CLIENT_ENV = "STUDIO_RENDER_AUDIO_ON_CLIENT"
+#: Set by Dask's nanny for its worker process (``distributed.nanny.pre-spawn-environ``);
+#: a render process or encoder that inherits it pays for it (see :func:`_malloc_untuned`).
+MALLOC_TRIM_ENV = "MALLOC_TRIM_THRESHOLD_"
 #: Transitions out of ``executing`` that mean the result is no longer wanted.
 _STOP_STATES = frozenset({"cancelled", "released", "forgotten", "rescheduled"})
 
@@ -215,6 +219,7 @@ class ChunkCancelPlugin(WorkerPlugin):
     idempotent = True
 
     def setup(self, worker: Worker) -> None:
+        _malloc_untuned()
         os.environ[NO_NETWORK_ENV] = "1"  # inherited by every chunk process
         os.environ[AUDIO_ON_CLIENT_ENV] = "1"
         _spares.fill(worker.state.nthreads)
@@ -232,6 +237,21 @@ class ChunkCancelPlugin(WorkerPlugin):
     def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
         if finish in _STOP_STATES and isinstance(key, str):
             stop_chunk(key)
+
+
+def _malloc_untuned() -> None:
+    """Leave glibc's malloc as it comes for the chunk processes this worker starts.
+
+    The nanny gives its worker ``MALLOC_TRIM_THRESHOLD_`` (to hand freed memory back to the
+    system at once); with it set, glibc also stops raising its mmap threshold, so every
+    frame-sized buffer is a fresh mapping whose pages fault in again. Inherited by a
+    render process, that cost 0.45 CPU s of system time in a 208-frame 1080p Lottie
+    render of 8 CPU s. The worker itself keeps the setting (glibc read it at start); a
+    value other than the nanny's is the user's own and stays.
+    """
+    nanny = dask.config.get("distributed.nanny.pre-spawn-environ", {}).get(MALLOC_TRIM_ENV)
+    if nanny is not None and os.environ.get(MALLOC_TRIM_ENV) == str(nanny):
+        del os.environ[MALLOC_TRIM_ENV]
 
 
 async def dask_setup(worker: Worker) -> None:

@@ -12,7 +12,7 @@ import psutil
 from pytestqt.qtbot import QtBot
 
 from studio_render.cluster.client import ClusterSession
-from studio_render.cluster.worker_plugin import Spares, spare_pids
+from studio_render.cluster.worker_plugin import MALLOC_TRIM_ENV, Spares, spare_pids
 from studio_render.compositions.probe import probe_composition
 from studio_render.core.job import RenderSettings
 from studio_render.core.procs import OWN_TMP_ENV
@@ -145,6 +145,18 @@ def test_the_composition_is_probed_by_a_booted_process_on_a_worker(
         watched = start_job(session, job)
         assert wait_ended(qtbot, watched) == "finished", watched.failed
     assert {pid for _, pid, _ in watched.started} <= before
+
+
+def test_render_processes_run_without_the_nanny_s_malloc_setting(
+    qtbot: QtBot, two_workers: LocalCluster
+) -> None:
+    """The nanny sets ``MALLOC_TRIM_THRESHOLD_`` for its worker; the render processes the
+    worker starts do not inherit it (with it, glibc mapped every frame buffer afresh)."""
+    qtbot.waitUntil(lambda: len(two_workers.idle_render_processes()) >= 2, timeout=60000)
+    workers = two_workers.worker_processes()
+    assert workers and all(MALLOC_TRIM_ENV in p.environ() for p in workers), "set by the nanny"
+    renderers = two_workers.idle_render_processes()
+    assert renderers and not any(MALLOC_TRIM_ENV in p.environ() for p in renderers)
 
 
 def test_a_closing_worker_lets_its_spares_end_themselves() -> None:
