@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -103,14 +105,19 @@ def test_easings_that_thorvg_would_confuse_keep_their_own_curves(
     assert (rgb[95:105, 195:205] == (0, 200, 0)).all(), "the image beside the file is missing"
 
 
-def _names(doc: object) -> list[object]:
-    """Every ``"n"`` (an easing's name) in ``doc``, in order."""
+def _found(doc: object, pick: Callable[[dict[str, Any]], object]) -> list[object]:
+    """What ``pick`` finds in each JSON object of ``doc`` (None: nothing), in document order."""
     if isinstance(doc, list):
-        return [n for item in doc for n in _names(item)]
+        return [found for item in doc for found in _found(item, pick)]
     if not isinstance(doc, dict):
         return []
-    own = [doc["n"]] if "n" in doc else []
-    return own + [n for value in doc.values() for n in _names(value)]
+    own = pick(doc)
+    return ([] if own is None else [own]) + _found(list(doc.values()), pick)
+
+
+def _names(doc: object) -> list[object]:
+    """Every ``"n"`` (an easing's name) in ``doc``, in order."""
+    return _found(doc, lambda item: item.get("n"))
 
 
 def test_documents_without_confusable_names_are_loaded_untouched(corpus: Path) -> None:
@@ -715,12 +722,7 @@ def test_a_rectangle_a_stroke_reaches_keeps_its_sharp_corners() -> None:
 
 def _radii(doc: object) -> list[object]:
     """The corner radius of every rectangle in ``doc``."""
-    if isinstance(doc, list):
-        return [r for item in doc for r in _radii(item)]
-    if not isinstance(doc, dict):
-        return []
-    own = [doc["r"]["k"]] if doc.get("ty") == "rc" else []
-    return own + [r for value in doc.values() for r in _radii(value)]
+    return _found(doc, lambda item: item["r"]["k"] if item.get("ty") == "rc" else None)
 
 
 def _group(items: list[dict[str, object]]) -> dict[str, object]:
