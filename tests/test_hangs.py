@@ -16,10 +16,9 @@ from pytestqt.qtbot import QtBot
 from studio_render.compositions.probe import probe_composition
 from studio_render.core.job import RenderSettings, prepare_job
 from studio_render.qt.engine import RenderEngine
-from tests.cli import json_events, leftovers
+from tests.cli import json_events, leftovers, studio_render
 from tests.conftest import MOVING
 from tests.media import framemd5
-from tests.test_engine import long_scene  # noqa: F401  (a fixture)
 
 HANG = """
     // frame 40 never finishes: a script that does not return
@@ -56,20 +55,41 @@ def test_a_frame_that_hangs_fails_the_render_naming_the_frame(tmp_path: Path) ->
     assert leftovers(tmp_path) == []
 
 
+SLOW = """
+    // every frame takes 25 ms of wall time to draw, however busy the machine is
+    property int slow: { const t = Date.now(); while (Date.now() - t < 25) {} return frame }
+    Text { x: 100; y: 4; text: root.slow; color: "white"; font.pixelSize: 10 }
+"""
+
+
+@pytest.fixture(scope="module")
+def slow_scene(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """A 240-frame scene whose frames take 25 ms each (a 120-frame chunk: 3 s), and its
+    frames' hashes. Slow enough that a worker stopped a fifth of the way into its chunk is
+    still drawing when the stop lands, however late the test hears of its progress."""
+    scene = tmp_path_factory.mktemp("slow") / "slow.qml"
+    scene.write_text(
+        MOVING.read_text().replace("durationInFrames: 45", "durationInFrames: 240")
+        .replace("    Timeline {", SLOW + "    Timeline {", 1)
+    )  # fmt: skip
+    reference = scene.with_name("reference.mkv")
+    done = studio_render("render", scene, "-o", reference, "--preset", "ffv1", "-j", "1",
+                         "--chunk-frames", "1000", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return scene, framemd5(reference)
+
+
 def test_a_stopped_worker_is_replaced_in_seconds_and_the_output_is_exact(
-    qtbot: QtBot,
-    tmp_path: Path,
-    long_scene: tuple[Path, list[str]],  # noqa: F811
+    qtbot: QtBot, tmp_path: Path, slow_scene: tuple[Path, list[str]]
 ) -> None:
-    scene, reference = long_scene
+    scene, reference = slow_scene
     out = tmp_path / "out.mkv"
     engine = RenderEngine()
     job = prepare_job(probe_composition(scene), RenderSettings(
-        output=out, preset="ffv1", concurrency=2, chunk_frames=150))  # fmt: skip
+        output=out, preset="ffv1", concurrency=2, chunk_frames=120))  # fmt: skip
     pids: dict[int, int] = {}
     stopped: dict[str, float] = {}
     retried: list[float] = []
-    frames: dict[int, int] = {}
 
     def on_started(index: int, pid: int, attempt: int) -> None:
         pids[index] = pid
@@ -77,7 +97,6 @@ def test_a_stopped_worker_is_replaced_in_seconds_and_the_output_is_exact(
             retried.append(time.monotonic())
 
     def on_progress(index: int, state: str, fraction: float) -> None:
-        frames[index] = int(fraction * 1000)
         if index == 0 and fraction > 0.2 and not stopped:
             os.kill(pids[0], signal.SIGSTOP)  # the worker only; its encoder lives on
             stopped["at"] = time.monotonic()
