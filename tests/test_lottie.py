@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -142,6 +143,48 @@ def test_a_dotlottie_is_unpacked_into_the_given_folder_and_removed(
     finally:
         source.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def _dotlottie(source: Path, folder: Path, version: int) -> Path:
+    """A dotLottie archive of ``source`` and its images, laid out as dotLottie tools write
+    them: version 1 ``animations/`` and ``images/``, version 2 ``a/`` and ``i/``, each
+    image asset's ``u`` naming the image folder from the archive's root."""
+    animations, images = ("animations", "images") if version == 1 else ("a", "i")
+    document = json.loads(source.read_text())
+    pictures = []
+    for asset in document["assets"]:
+        if "p" in asset:
+            pictures.append(source.parent / asset["u"] / asset["p"])
+            asset["u"] = f"/{images}/"
+    assert pictures
+    archive = folder / f"v{version} images.lottie"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("manifest.json", json.dumps(
+            {"version": str(version), "animations": [{"id": "scene"}]}))  # fmt: skip
+        z.writestr(f"{animations}/scene.json", json.dumps(document))
+        for picture in pictures:
+            z.write(picture, f"{images}/{picture.name}")
+    return archive
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_dotlottie_shows_the_images_it_carries(
+    corpus: Path, tmp_path: Path, version: int
+) -> None:
+    """Images in the archive's image folder (``u`` "/images/" or "/i/", from the root)
+    are drawn, as dotLottie players draw them, not left out with a warning."""
+    json_file = corpus / "image_test.json"
+    archive = _dotlottie(json_file, tmp_path, version)
+    pictures = []
+    for comp in (json_file, archive):
+        out = tmp_path / f"{comp.stem}.mkv"
+        done = studio_render("render", comp, "-o", out, "--preset", "ffv1", "--frames",
+                             "50:56", "--size", "160x90", "--progress", "none")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert "warning" not in done.stderr
+        pictures.append(_decode_rgb(out, 160, 90))
+    assert pictures[0].std() > 20  # the photo is there to be missed
+    assert np.array_equal(pictures[0], pictures[1])
 
 
 def test_a_dotlottie_renders_through_the_command_line(corpus: Path, tmp_path: Path) -> None:

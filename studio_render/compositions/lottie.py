@@ -25,7 +25,12 @@ from thorvg_python.paint.picture import Picture
 from thorvg_python.paint.shape import Shape
 
 from studio_render.compositions import lottie_fixes
-from studio_render.compositions.lottie_images import ImageAligner, may_have_images, missing_images
+from studio_render.compositions.lottie_images import (
+    ImageAligner,
+    may_have_images,
+    missing_images,
+    point_at_archive_images,
+)
 from studio_render.core.composition import CompositionInfo, fit_rect
 from studio_render.core.errors import BadInput
 
@@ -210,7 +215,24 @@ def _unpack_dotlottie(path: Path, folder: Path) -> Path:
             out = folder.joinpath(*target.parts)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(archive.read(member))
-        return folder.joinpath(*PurePosixPath(animation).parts)
+    json_path = folder.joinpath(*PurePosixPath(animation).parts)
+    _point_at_archive_images(json_path, folder)
+    return json_path
+
+
+def _point_at_archive_images(json_path: Path, root: Path) -> None:
+    """Rewrite the unpacked animation ``json_path`` so that its images load from the
+    archive's image folder (:func:`point_at_archive_images`), where they are not found
+    otherwise."""
+    data = json_path.read_bytes()
+    if not may_have_images(data):
+        return
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return  # ThorVG's load names the problem
+    if isinstance(document, dict) and point_at_archive_images(document, json_path.parent, root):
+        json_path.write_text(json.dumps(document), encoding="utf-8")
 
 
 def _first_animation_id(path: Path, data: bytes) -> str | None:

@@ -31,6 +31,7 @@ of its asset), as exported.
 from __future__ import annotations
 
 import ctypes
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,33 @@ def missing_images(document: dict[str, Any], folder: Path, where: str) -> tuple[
         lines.append(f"{_count(remote)} on the network, which renders do not read, drawn "
                      f"without: {_listed(remote)}")  # fmt: skip
     return tuple(lines)
+
+
+#: Where a dotLottie archive keeps its images (version 1, version 2).
+ARCHIVE_IMAGE_FOLDERS = ("images/", "i/")
+
+
+def point_at_archive_images(document: dict[str, Any], folder: Path, root: Path) -> bool:
+    """Point ``document``'s image assets that are not found where ThorVG looks (``folder``
+    / ``u`` + ``p``) at the dotLottie archive's image folder, unpacked in ``root``;
+    whether any changed. Archives write ``u`` as ``/images/`` or ``/i/``, from the
+    archive's root, and dotLottie players read the image from there whatever ``u`` says;
+    ThorVG would look beside the animation's JSON, in ``animations/`` or ``a/``."""
+    changed = False
+    for asset in _dicts(document.get("assets")):
+        name, sub = asset.get("p"), asset.get("u") or ""
+        if not isinstance(name, str) or not isinstance(sub, str) or not name:
+            continue
+        if name.startswith(("data:", "http://", "https://")):
+            continue
+        if Path(f"{folder}/{sub}{name}").is_file():
+            continue
+        for images in ARCHIVE_IMAGE_FOLDERS:
+            if (root / images / name).is_file():
+                asset["u"] = os.path.relpath(root / images, folder) + "/"
+                changed = True
+                break
+    return changed
 
 
 def _count(images: list[str]) -> str:
