@@ -187,6 +187,29 @@ def test_a_dotlottie_shows_the_images_it_carries(
     assert np.array_equal(pictures[0], pictures[1])
 
 
+def test_a_dotlottie_shows_the_animation_its_manifest_starts_with(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A version 2 manifest's ``initial`` animation is the one rendered, as players show
+    it first, not the first one listed."""
+    listed_first, initial = corpus / "heart.json", corpus / "spin,_lil_loader_v2.json"
+    archive = tmp_path / "two.lottie"
+    with zipfile.ZipFile(archive, "w") as z:
+        manifest = {"version": "2", "initial": {"animation": "b"},
+                    "animations": [{"id": "a"}, {"id": "b"}]}  # fmt: skip
+        z.writestr("manifest.json", json.dumps(manifest))
+        z.write(listed_first, "a/a.json")
+        z.write(initial, "a/b.json")
+    pictures = []
+    for comp in (initial, archive):
+        out = tmp_path / f"{comp.stem}.mkv"
+        done = studio_render("render", comp, "-o", out, "--preset", "ffv1", "--frames", "0:5",
+                             "--progress", "none")  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        pictures.append(_decode_rgb(out, 90, 90))
+    assert np.array_equal(pictures[0], pictures[1])
+
+
 def test_a_dotlottie_renders_through_the_command_line(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.mp4"
     temp = tmp_path / "tmp"

@@ -191,17 +191,17 @@ def _plain_json(path: Path) -> bool:
 
 
 def _unpack_dotlottie(path: Path, folder: Path) -> Path:
-    """Extract the first animation of a dotLottie archive and its images into ``folder``."""
+    """Extract a dotLottie archive into ``folder``; the JSON of the animation a player
+    shows first: the manifest's initial one, else its first, else the first found."""
     with zipfile.ZipFile(path) as archive:
         if sum(i.file_size for i in archive.infolist()) > _MAX_UNPACKED:
             raise BadInput(f"{path.name}: archive unpacks to more than 512 MB")
         names = archive.namelist()
         animation = None
         if "manifest.json" in names:
-            first = _first_animation_id(path, archive.read("manifest.json"))
-            for candidate in (f"animations/{first}.json", f"a/{first}.json"):
-                if first and candidate in names:
-                    animation = candidate
+            ids = _manifest_animation_ids(path, archive.read("manifest.json"))
+            candidates = [f"{sub}/{i}.json" for i in ids for sub in ("a", "animations")]
+            animation = next((c for c in candidates if c in names), None)
         if animation is None:
             jsons = [n for n in names if n.startswith(("animations/", "a/"))]
             jsons = [n for n in jsons if n.endswith(".json")]
@@ -235,24 +235,29 @@ def _point_at_archive_images(json_path: Path, root: Path) -> None:
         json_path.write_text(json.dumps(document), encoding="utf-8")
 
 
-def _first_animation_id(path: Path, data: bytes) -> str | None:
-    """The id of the manifest's first animation (None when it names none);
-    :class:`BadInput` naming the problem when the manifest is malformed."""
+def _manifest_animation_ids(path: Path, data: bytes) -> list[str]:
+    """The ids of the manifest's initial animation (version 2's ``initial.animation``) and
+    of its first, as far as it names them; :class:`BadInput` naming the problem when the
+    manifest is malformed."""
     try:
         manifest = json.loads(data)
     except ValueError as exc:
         raise BadInput(f"{path.name}: dotLottie manifest is not JSON ({exc})") from None
     if not isinstance(manifest, dict):
         raise BadInput(f"{path.name}: dotLottie manifest is not a JSON object")
+    initial = manifest.get("initial")
+    ids = [initial.get("animation")] if isinstance(initial, dict) else []
     animations = manifest.get("animations")
-    if not animations:
-        return None
-    if not isinstance(animations, list) or not isinstance(animations[0], dict):
-        raise BadInput(f"{path.name}: dotLottie manifest's 'animations' is not a list of objects")
-    first = animations[0].get("id")
-    if first is not None and not isinstance(first, str):
-        raise BadInput(f"{path.name}: dotLottie manifest's animation id is not a string")
-    return first
+    if animations:
+        if not isinstance(animations, list) or not isinstance(animations[0], dict):
+            raise BadInput(
+                f"{path.name}: dotLottie manifest's 'animations' is not a list of objects"
+            )
+        ids.append(animations[0].get("id"))
+    for found in ids:
+        if found is not None and not isinstance(found, str):
+            raise BadInput(f"{path.name}: dotLottie manifest's animation id is not a string")
+    return [i for i in ids if i]
 
 
 def _why_unreadable(json_path: Path) -> str:
