@@ -629,6 +629,7 @@ def test_a_round_star_has_the_corners_lottie_web_draws(tmp_path: Path) -> None:
 
 def _documents_the_rewrites_change() -> list[dict[str, object]]:
     from tests.test_lottie_nulls import _document as following_nulls
+    from tests.test_lottie_nulls import _tracing_document as tracing_null
     from tests.test_lottie_text import _text_doc
 
     text = _text_doc("DejaVu Sans", "Bold")  # no outlines, a selector past its end
@@ -643,6 +644,7 @@ def _documents_the_rewrites_change() -> list[dict[str, object]]:
         _masked_layer_doc("text"),
         stars,
         following_nulls(),
+        tracing_null(),
         _auto_oriented_bar(),
         text,
         _stroked_square(_stroke_effect(1, end=60)),

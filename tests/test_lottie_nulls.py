@@ -119,3 +119,81 @@ def test_a_property_is_read_between_its_keyframes_as_lottie_web_reads_it() -> No
     assert _at({**slide, "x": "loopIn('cycle')"}, -3, []) == [7, 14]
     assert _at({**slide, "x": "wiggle(2, 5)"}, 5, []) is None
     assert _at(None, 5, [1.0]) == [1.0]
+
+
+#: The position expression "Trace Path" writes (as Bodymovin exports it), for the first
+#: path of the first group of layer "Track".
+TRACE = (
+    "var $bm_rt;\n"
+    "var pathLayer = thisComp.layer('Track');\n"
+    "var progress = div(thisLayer.effect('Pseudo/ADBE Trace Path')"
+    "('Pseudo/ADBE Trace Path-0001'), 100);\n"
+    "var pathToTrace = pathLayer('ADBE Root Vectors Group')(1)('ADBE Vectors Group')(1)"
+    "('ADBE Vector Shape');\n"
+    "$bm_rt = pathLayer.toComp(pathToTrace.pointOnPath(progress));"
+)
+#: The loop the effect's Progress gets.
+GUARDED_LOOP = """var $bm_rt;
+if (thisProperty.numKeys > 1) {
+    $bm_rt = thisProperty.loopOut('cycle');
+} else {
+    $bm_rt = value;
+}"""
+
+
+def _tracing_document() -> dict[str, object]:
+    """A null tracing a straight path from (-80, -50) to (80, 50) of layer "Track" (moved
+    to (100, 100)), its Progress 0 to 100 over frames 0-20, looping; a red dot under the
+    null; a green square whose opacity is the null's Progress."""
+    progress = {"a": 1, "x": GUARDED_LOOP, "k": [
+        {"t": 0, "s": [0], "o": {"x": [0], "y": [0]}, "i": {"x": [1], "y": [1]}},
+        {"t": 20, "s": [100]}]}  # fmt: skip
+    effect = {"ty": 5, "nm": "Trace Path", "mn": "Pseudo/ADBE Trace Path", "en": 1, "ef": [
+        {"ty": 0, "nm": "Progress", "mn": "Pseudo/ADBE Trace Path-0001", "v": progress},
+        {"ty": 7, "nm": "Loop", "mn": "Pseudo/ADBE Trace Path-0002", "v": _static(1)}]}  # fmt: skip
+    null = _layer(1, 3, _transform({"a": 0, "k": [0, 0, 0], "x": TRACE}), nm="Null", ef=[effect])
+    dot = _layer(2, 4, _transform(_static([0, 0, 0])), parent=1, shapes=[
+        {"ty": "el", "p": _static([0, 0]), "s": _static([16, 16])},
+        {"ty": "fl", "c": _static([1, 0, 0, 1]), "o": _static(100), "r": 1}])  # fmt: skip
+    fade = "var $bm_rt;\n$bm_rt = thisComp.layer('Null').effect('Trace Path')('Progress');"
+    square = _layer(
+        3,
+        4,
+        _transform(_static([180, 20, 0])),
+        shapes=[
+            {"ty": "rc", "p": _static([0, 0]), "s": _static([20, 20]), "r": _static(0)},
+            {"ty": "fl", "c": _static([0, 1, 0, 1]), "o": {"a": 0, "k": 100, "x": fade}, "r": 1},
+        ],
+    )
+    line = {"c": False, "v": [[-80, -50], [80, 50]], "i": [[0, 0], [0, 0]], "o": [[0, 0], [0, 0]]}
+    track = _layer(4, 4, _transform(_static([100, 100, 0])), nm="Track", shapes=[
+        {"ty": "gr", "nm": "Line", "it": [
+            {"ty": "sh", "nm": "Path 1", "ks": _static(line)},
+            {"ty": "st", "c": _static([0, 0, 0, 1]), "o": _static(100), "w": _static(1),
+             "lc": 1, "lj": 1},
+            {"ty": "tr", "p": _static([0, 0]), "a": _static([0, 0]), "s": _static([100, 100]),
+             "r": _static(0), "o": _static(100)}]}])  # fmt: skip
+    return {"v": "5.7.4", "fr": 10, "ip": 0, "op": 30, "w": 200, "h": 200,
+            "layers": [null, dot, square, track]}  # fmt: skip
+
+
+def test_a_null_traces_its_path_by_the_share_of_its_length(tmp_path: Path) -> None:
+    """The dot is that share of the line's length along it, in the loop's second round
+    too (ThorVG alone read the path as nothing: the dot sat at the corner; with the path
+    named by content() it took the share as the curve's parameter, 15% of the way at 25%),
+    and the square fades in with the Progress (an animated effect value that ThorVG alone
+    reads as nothing)."""
+    comp = tmp_path / "trace.json"
+    comp.write_text(json.dumps(_tracing_document()))
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "0:30", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for frame in (5, 10, 15, 22, 25):
+        share = (frame % 20) / 20
+        rgba = read_png(tmp_path / "out" / f"frame_{frame:06d}.png").astype(int)
+        red = np.argwhere((rgba[..., 0] > 200) & (rgba[..., 1] < 60) & (rgba[..., 3] > 200))
+        assert len(red) > 50, f"frame {frame}: no dot"
+        y, x = red.mean(axis=0) + 0.5
+        assert abs(x - (20 + 160 * share)) < 1 and abs(y - (50 + 100 * share)) < 1, (frame, x, y)
+        green = rgba[20, 180]
+        assert abs(green[3] - 255 * share) < 8, (frame, green)

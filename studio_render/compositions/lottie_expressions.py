@@ -28,6 +28,10 @@ nothing: dots sized that way were not drawn. lottie-web takes that property's va
 the same time of the composition. Such an expression is replaced by a copy of the
 property it names (keyframe times are times of the composition, so they copy as they
 are), when that property has no expression of its own and neither layer stretches time.
+An expression that is just another layer's effect value
+(``thisComp.layer('traceNull').effect('Trace Path')('Progress')``: ThorVG 1.0 reads an
+animated one as nothing) becomes a copy of that value too, where both layers start at the
+same time; one that loops (``loopOut``) is copied as a keyframe at every frame.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
+
+from studio_render.compositions.lottie_nulls import looped_keyframes
 
 #: ``effect('Group')('Value')`` or with indices, on the expression's own layer.
 _EFFECT_VALUE = re.compile(
@@ -62,6 +68,11 @@ _REFERENCE = re.compile(
     r"(?P<path>(?:content\((?:'[^']*'|\"[^\"]*\"|\d+)\)\.)+)(?P<prop>\w+)\s*;?\s*"
 )
 _CONTENT = re.compile(r"content\(('[^']*'|\"[^\"]*\"|\d+)\)")
+#: An expression that is only another layer's effect value.
+_EFFECT_REFERENCE = re.compile(
+    r"\s*(?:var \$bm_rt;\s*)?\$bm_rt\s*=\s*thisComp\.layer\((?P<layer>'[^']*'|\"[^\"]*\"|\d+)\)"
+    r"\.effect\((?P<effect>'[^']*'|\"[^\"]*\"|\d+)\)\((?P<value>'[^']*'|\"[^\"]*\"|\d+)\)\s*;?\s*"
+)
 #: Each shape item's properties by the names expressions give them.
 _SHAPE_PROPERTIES = {
     "el": {"size": "s", "position": "p"},
@@ -113,6 +124,9 @@ def _reference(
 ) -> dict[str, Any] | None:
     """The property an expression ``code`` of ``layer`` is only a reference to, if it can
     be copied (see above)."""
+    effect = _EFFECT_REFERENCE.fullmatch(code)
+    if effect is not None:
+        return _effect_reference(effect, layer, layers)
     match = _REFERENCE.fullmatch(code)
     if match is None:
         return None
@@ -133,6 +147,27 @@ def _reference(
     return found if isinstance(found, dict) and "k" in found and "x" not in found else None
 
 
+def _effect_reference(
+    match: re.Match[str], layer: dict[str, Any], layers: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The effect value another layer's expression names, as a property to copy."""
+    source = _layer_named(_argument(match["layer"]), layers)
+    if source is None or source is layer or not _unstretched(source) or not _unstretched(layer):
+        return None
+    if source.get("st", 0) != layer.get("st", 0):
+        return None
+    effect = _item_named(_argument(match["effect"]), source.get("ef"), match_name=True)
+    value = _item_named(_argument(match["value"]), effect.get("ef") if effect else None,
+                        match_name=True)  # fmt: skip
+    prop = value.get("v") if value is not None else None
+    if not isinstance(prop, dict) or "k" not in prop:
+        return None
+    if "x" not in prop:
+        return prop
+    keys = looped_keyframes(prop, layer)
+    return None if keys is None else {"a": 1, "k": keys}
+
+
 def _argument(text: str) -> str | int:
     """A quoted name or a number, as ``layer(...)`` or ``content(...)`` was given it."""
     return int(text) if text.isdigit() else text[1:-1]
@@ -144,12 +179,16 @@ def _layer_named(name: str | int, layers: list[dict[str, Any]]) -> dict[str, Any
     return next((layer for layer in layers if layer.get(key) == name), None)
 
 
-def _item_named(name: str | int, items: object) -> dict[str, Any] | None:
-    """The first shape item of ``items`` named ``name``, or the ``name``-th (from 1)."""
+def _item_named(name: str | int, items: object, match_name: bool = False) -> dict[str, Any] | None:
+    """The first item of ``items`` (shape items, effects) named ``name`` (or, with
+    ``match_name``, with that match name), or the ``name``-th (from 1)."""
     shapes = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
     if isinstance(name, int):
         return shapes[name - 1] if 0 < name <= len(shapes) else None
-    return next((item for item in shapes if item.get("nm") == name), None)
+    found = next((item for item in shapes if item.get("nm") == name), None)
+    if found is None and match_name:
+        found = next((item for item in shapes if item.get("mn") == name), None)
+    return found
 
 
 def _unstretched(layer: dict[str, Any]) -> bool:

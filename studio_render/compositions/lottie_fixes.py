@@ -99,7 +99,7 @@ from studio_render.compositions.lottie_motion import (
     bake_curved_motion,
     bake_split_easing,
 )
-from studio_render.compositions.lottie_nulls import bake_points_follow_nulls
+from studio_render.compositions.lottie_nulls import bake_points_follow_nulls, bake_traced_paths
 from studio_render.compositions.lottie_shapes import (
     colours_rounded_down,
     map_values,
@@ -175,6 +175,7 @@ def prepare(data: bytes) -> Prepared:
     expressions = any(marker in current for marker in EXPRESSION_MARKERS)
     stars = _POLYSTAR.search(current) is not None
     followers = b"nullLayerNames" in current
+    tracers = b"ADBE Trace Path" in current
     rectangles = _RECTANGLE.search(current) is not None
     oriented = _AUTO_ORIENT.search(current) is not None
     texts = may_have_text(current)
@@ -185,7 +186,7 @@ def prepare(data: bytes) -> Prepared:
     subtracted = _SUBTRACT_MASK.search(current) is not None
     styles = _STYLE.search(current) is not None
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers,
-             rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
+             tracers, rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
              styles)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return Prepared(renamed)  # nothing for the rewrites below: no need to parse
@@ -217,6 +218,7 @@ def prepare(data: bytes) -> Prepared:
     softened = shadow_softness_as_lottie_web(_layers(doc)) if effects else False
     nested = _effects_inside_masks(doc) if effects else False
     followed = bake_points_follow_nulls(_compositions(doc)) if followers else False
+    tracing = bake_traced_paths(_compositions(doc)) if tracers else False  # before references
     referred = references_resolved(_layer_lists(doc)) if expressions else False
     evaluated = rewrite_expressions(_layers(doc)) if expressions else False
     copies = repeater_copies_rounded_up(_objects(doc)) if repeaters else False
@@ -225,7 +227,8 @@ def prepare(data: bytes) -> Prepared:
     soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
     done = (tidied, upgraded, embedded, glyphs, ordered, named, moved, solids, added,
             sequenced, turned, paths, eased, enabled, matted, stroked, softened, nested,
-            followed, referred, evaluated, copies, traced, whole, soft, floored)  # fmt: skip
+            followed, tracing, referred, evaluated, copies, traced, whole, soft,
+            floored)  # fmt: skip
     if not any(done):
         return Prepared(renamed, warnings)
     return Prepared(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), warnings)

@@ -1,6 +1,7 @@
-"""Paths whose points follow null layers, baked into keyframes.
+"""After Effects' "Create Nulls From Paths" rigs, baked into keyframes: paths whose points
+follow null layers, and null layers that trace a path.
 
-After Effects' "Create Nulls From Paths" script ("Points Follow Nulls") gives a path an
+The script's "Points Follow Nulls" gives a path an
 expression that moves each of its points to a null layer, named through a Layer Control
 effect: ``fromCompToSurface(null.toComp(null.anchorPoint))`` inside ``createPath(...)``.
 ThorVG 1.0 evaluates none of ``createPath``, ``fromCompToSurface`` or ``points()``, so
@@ -10,6 +11,17 @@ keyframe at every frame of its layer, each point where its null is, in the layer
 space; the tangents and the rest stay as saved. Paths inside a moved group, 3D or
 auto-oriented layers, skews, stretched time and transforms with expressions are left to
 ThorVG.
+
+Its "Trace Path" gives a null a Trace Path effect (a Progress from 0 to 100) and a
+position expression that puts the null that share of the way along a path of another
+layer: ``pathLayer.toComp(pathLayer(path).pointOnPath(progress))``, the path named by
+match names and indices (``("ADBE Root Vectors Group")(1)("ADBE Vector Shape")``). ThorVG
+1.0 reads neither an animated effect value nor a path named so (one such file crashed it
+while loading), and its ``pointOnPath`` takes the curve's parameter, not the share of its
+length. :func:`bake_traced_paths` replaces such a position by a keyframe at every frame of
+the null, where lottie-web puts it: the share of the path's length measured as lottie-web
+measures it (150 points a segment), the Progress's ``loopOut`` included. Only a path that
+does not move inside its layer (no expression, no keyframes, no group transform).
 """
 
 from __future__ import annotations
@@ -27,9 +39,35 @@ _MARKERS = ("nullLayerNames", "createPath(", "fromCompToSurface(", "toComp(")
 _NAMES = re.compile(r"nullLayerNames\s*=\s*\[(.*?)\]\s*;", re.S)
 _STRING = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
 #: A looping expression: ``loopOut('cycle')``, ``loopIn("pingpong")``, as Bodymovin writes
-#: them (``var $bm_rt; $bm_rt = loopOut('cycle');``).
-_LOOP = re.compile(r"\s*(?:var \$bm_rt;\s*)?(?:\$bm_rt\s*=\s*)?loop(?P<side>Out|In)\(\s*"
-                   r"(?:['\"](?P<kind>cycle|pingpong)['\"])?\s*\)\s*;?\s*")  # fmt: skip
+#: them (``var $bm_rt; $bm_rt = loopOut('cycle');``), or guarded as the Trace Path effect's
+#: Progress has it (``if (thisProperty.numKeys > 1) {...loopOut('cycle')} else {value}``).
+_LOOP = re.compile(
+    r"\s*(?:var \$bm_rt;\s*)?(?:\$bm_rt\s*=\s*)?(?:thisProperty\.)?loop(?P<side>Out|In)"
+    r"\(\s*(?:['\"](?P<kind>cycle|pingpong)['\"])?\s*\)\s*;?\s*"
+)
+_GUARDED_LOOP = re.compile(
+    r"\s*var \$bm_rt;\s*if\s*\(\s*thisProperty\.numKeys\s*>\s*1\s*\)\s*\{\s*"
+    r"(?P<loop>\$bm_rt\s*=\s*thisProperty\.loop(?:Out|In)\([^)]*\)\s*;?)\s*\}\s*else\s*\{\s*"
+    r"\$bm_rt\s*=\s*value\s*;?\s*\}\s*"
+)
+#: What the Trace Path expression calls, and the effect it reads.
+_TRACE_MARKERS = ("pointOnPath(", "toComp(", "ADBE Trace Path")
+_TRACE_EFFECT = "Pseudo/ADBE Trace Path"
+_TRACE = re.compile(
+    r"var\s+(?P<var>\w+)\s*=\s*thisComp\.layer\((?P<layer>'[^']*'|\"[^\"]*\")\)\s*;"
+    r".*?=\s*(?P=var)(?P<path>\(\s*['\"]ADBE Root Vectors Group['\"]\s*\)"
+    r"(?:\(\s*(?:\d+|'[^']*'|\"[^\"]*\")\s*\))*)\s*;"
+    r".*?(?P=var)\.toComp\(\s*\w+\.pointOnPath\(\s*\w+\s*\)\s*\)",
+    re.S,
+)
+_STEP = re.compile(r"\(\s*(\d+|'[^']*'|\"[^\"]*\")\s*\)")
+#: The progress as the script computes it: the effect's first value over 100.
+_PROGRESS = re.compile(
+    r"effect\(\s*['\"]Pseudo/ADBE Trace Path['\"]\s*\)\(\s*['\"]Pseudo/ADBE Trace Path-0001"
+    r"['\"]\s*\)(?:\s*/\s*100\b|\s*,\s*100\s*\))"
+)
+#: lottie-web's points per path segment when it measures lengths.
+_CURVE_POINTS = 150
 #: Most frames baked for one path, and layers followed up a parent chain.
 _MOST_FRAMES = 20_000
 _DEEPEST_PARENTS = 32
@@ -50,6 +88,171 @@ def bake_points_follow_nulls(compositions: list[list[Layer]]) -> bool:
                 for path in _paths(layer.get("shapes")):
                     changed |= _bake(path, layer, by_index)
     return changed
+
+
+def bake_traced_paths(compositions: list[list[Layer]]) -> bool:
+    """Bake, in place, the position of every layer of these compositions that traces a
+    path (see above); whether any was."""
+    changed = False
+    for layers in compositions:
+        by_index = {layer["ind"]: layer for layer in layers if _is_index(layer.get("ind"))}
+        for layer in layers:
+            changed |= _bake_trace(layer, layers, by_index)
+    return changed
+
+
+def _bake_trace(layer: Layer, layers: list[Layer], by_index: dict[object, Layer]) -> bool:
+    ks = layer.get("ks")
+    position = ks.get("p") if isinstance(ks, dict) else None
+    if not isinstance(position, dict):
+        return False
+    code = position.get("x")
+    if not isinstance(code, str) or not all(m in code for m in _TRACE_MARKERS):
+        return False
+    found = _TRACE.search(code)
+    if found is None or _PROGRESS.search(code) is None or position.get("s"):
+        return False
+    name = found["layer"][1:-1]
+    traced = next((other for other in layers if other.get("nm") == name), None)
+    shape = _traced_shape(traced, found["path"]) if traced is not None else None
+    progress = _trace_progress(layer)
+    first, last, start = layer.get("ip"), layer.get("op"), layer.get("st", 0)
+    if shape is None or progress is None or traced is None or layer.get("sr", 1) != 1:
+        return False
+    if not all(isinstance(v, int | float) for v in (first, last, start)):
+        return False
+    assert isinstance(first, int | float) and isinstance(last, int | float)
+    assert isinstance(start, int | float)
+    frames = range(math.floor(first), math.ceil(last) + 1)
+    if len(frames) > _MOST_FRAMES:
+        return False
+    segments = _measured(shape)
+    keys = []
+    for frame in frames:
+        share = _at(progress, frame - start, [0.0])
+        world = _world(traced, frame, by_index)
+        if share is None or world is None:
+            return False
+        x, y = _apply(world, _point_on_path(shape, segments, share[0] / 100))
+        keys.append({"t": frame - start, "s": [x, y, 0],
+                     "i": {"x": [1], "y": [1]}, "o": {"x": [0], "y": [0]}})  # fmt: skip
+    position.pop("x")
+    position.update(a=1, k=keys)
+    return True
+
+
+def _traced_shape(layer: Layer, path: str) -> dict[str, Any] | None:
+    """The static path (``v``, ``i``, ``o``, ``c``) that the match names and indices of
+    ``path`` name in ``layer``'s contents, if no group moves it."""
+    items: object = layer.get("shapes")
+    item: dict[str, Any] | None = None
+    for step in _STEP.findall(path)[1:]:  # after "ADBE Root Vectors Group"
+        name: str | int = int(step) if step.isdigit() else step[1:-1]
+        if name == "ADBE Vectors Group" and item is not None and item.get("ty") == "gr":
+            if not _unmoved(item.get("it")):
+                return None
+            items = item.get("it")
+            continue
+        if name in ("ADBE Vector Shape", "ADBE Vector Shape - Group") and item is not None:
+            continue
+        contents = [i for i in items if isinstance(i, dict) and i.get("ty") != "tr"] \
+            if isinstance(items, list) else []  # fmt: skip
+        if isinstance(name, int):
+            item = contents[name - 1] if 0 < name <= len(contents) else None
+        else:
+            item = next((i for i in contents if name in (i.get("nm"), i.get("mn"))), None)
+        if item is None:
+            return None
+    prop = item.get("ks") if item is not None and item.get("ty") == "sh" else None
+    if not isinstance(prop, dict) or prop.get("a") or "x" in prop:
+        return None
+    shape = prop.get("k")
+    if not isinstance(shape, dict) or not _points(shape.get("v")):
+        return None
+    count = len(shape["v"])
+    for key in ("i", "o"):
+        if not _points(shape.get(key)) or len(shape[key]) != count:
+            return None
+    return shape if count else None
+
+
+def _trace_progress(layer: Layer) -> dict[str, Any] | None:
+    """The Progress property of ``layer``'s Trace Path effect."""
+    effects = layer.get("ef")
+    for effect in effects if isinstance(effects, list) else []:
+        if isinstance(effect, dict) and effect.get("mn") == _TRACE_EFFECT:
+            values = effect.get("ef")
+            first = values[0] if isinstance(values, list) and values else None
+            value = first.get("v") if isinstance(first, dict) else None
+            return value if isinstance(value, dict) else None
+    return None
+
+
+Segment = tuple[tuple[float, float], ...]
+
+
+def _measured(shape: dict[str, Any]) -> list[tuple[Segment, list[float]]]:
+    """Each segment of a path (its four points) with the lengths along it at lottie-web's
+    150 points (``bez.getBezierLength``)."""
+    v, i, o = shape["v"], shape["i"], shape["o"]
+    count = len(v)
+    ends = [(k, k + 1) for k in range(count - 1)]
+    if shape.get("c") and count:
+        ends.append((count - 1, 0))
+    measured: list[tuple[Segment, list[float]]] = []
+    for a, b in ends:
+        p0 = (float(v[a][0]), float(v[a][1]))
+        p3 = (float(v[b][0]), float(v[b][1]))
+        p1 = (p0[0] + o[a][0], p0[1] + o[a][1])
+        p2 = (p3[0] + i[b][0], p3[1] + i[b][1])
+        segment: Segment = (p0, p1, p2, p3)
+        lengths, total, last = [], 0.0, p0
+        for k in range(_CURVE_POINTS):
+            point = _bezier(segment, k / (_CURVE_POINTS - 1))
+            total += math.dist(point, last)
+            lengths.append(total)
+            last = point
+        measured.append((segment, lengths))
+    return measured
+
+
+def _point_on_path(
+    shape: dict[str, Any], segments: list[tuple[Segment, list[float]]], share: float
+) -> tuple[float, float]:
+    """lottie-web's ``pointOnPath(share)``: the point that share of the path's length
+    along it (its last point, or its first for a closed path, past the end)."""
+    position = sum(lengths[-1] for _, lengths in segments) * share
+    walked = 0.0
+    for segment, lengths in segments:
+        if walked + lengths[-1] > position:
+            return _bezier(segment, _parameter((position - walked) / lengths[-1], lengths))
+        walked += lengths[-1]
+    end = shape["v"][0] if shape.get("c") else shape["v"][-1]
+    return (float(end[0]), float(end[1]))
+
+
+def _parameter(share: float, lengths: list[float]) -> float:
+    """lottie-web's ``getDistancePerc``: the curve parameter at ``share`` of a segment's
+    length, between its sampled points (the first and the last sample taken as they are)."""
+    count = len(lengths)
+    index = math.floor((count - 1) * share)
+    position = share * lengths[-1]
+    if index in (0, count - 1) or position == lengths[index]:
+        return index / (count - 1)
+    while 0 <= index < count - 1:
+        if lengths[index] <= position < lengths[index + 1]:
+            part = (position - lengths[index]) / (lengths[index + 1] - lengths[index])
+            return (index + part) / (count - 1)
+        index += 1 if lengths[index] <= position else -1
+    return min(max(index, 0), count - 1) / (count - 1)
+
+
+def _bezier(segment: Segment, t: float) -> tuple[float, float]:
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = segment
+    u = 1 - t
+    a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
+    return (round((a * x0 + b * x1 + c * x2 + d * x3) * 1000) / 1000,
+            round((a * y0 + b * y1 + c * y2 + d * y3) * 1000) / 1000)  # fmt: skip
 
 
 def _is_index(value: object) -> bool:
@@ -212,8 +415,13 @@ def _at(prop: object, time: float, default: list[float]) -> list[float] | None:
         return default
     if not isinstance(prop, dict) or "x" not in prop:
         return value_at(prop, time)
-    loop = _LOOP.fullmatch(str(prop["x"]))
+    code = str(prop["x"])
+    guarded = _GUARDED_LOOP.fullmatch(code)
+    loop = _LOOP.fullmatch(guarded["loop"] if guarded is not None else code)
     keys = prop.get("k")
+    unlooped = {key: v for key, v in prop.items() if key != "x"}
+    if guarded is not None and not (isinstance(keys, list) and len(keys) > 1):
+        return value_at(unlooped, time)  # the guard's "value"
     if loop is None or not prop.get("a") or not isinstance(keys, list) or len(keys) < 2:
         return None
     times = [
@@ -231,7 +439,28 @@ def _at(prop: object, time: float, default: list[float]) -> list[float] | None:
             time = last - into if backwards else first + into
         else:
             time = first + into if backwards else last - into
-    return value_at({key: v for key, v in prop.items() if key != "x"}, time)
+    return value_at(unlooped, time)
+
+
+def looped_keyframes(prop: dict[str, Any], layer: Layer) -> list[dict[str, Any]] | None:
+    """Keyframes at every frame of ``layer`` that follow ``prop``, its ``loopOut`` or
+    ``loopIn`` expression included (see :func:`_at`); None where that cannot be done."""
+    first, last, start = layer.get("ip"), layer.get("op"), layer.get("st", 0)
+    if not all(isinstance(v, int | float) for v in (first, last, start)):
+        return None
+    assert isinstance(first, int | float) and isinstance(last, int | float)
+    assert isinstance(start, int | float)
+    frames = range(math.floor(first), math.ceil(last) + 1)
+    if len(frames) > _MOST_FRAMES:
+        return None
+    keys = []
+    for frame in frames:
+        value = _at(prop, frame - start, [0.0])
+        if value is None:
+            return None
+        keys.append({"t": frame - start, "s": value,
+                     "i": {"x": [1], "y": [1]}, "o": {"x": [0], "y": [0]}})  # fmt: skip
+    return keys
 
 
 def _multiply(m: Matrix, n: Matrix) -> Matrix:
