@@ -138,3 +138,28 @@ def test_a_size_taken_from_another_ellipse_is_that_ellipses_size(
     left, right = alpha[:, :200].sum(), alpha[:, 200:].sum()
     assert left > 100 * 255
     assert right == pytest.approx(left, rel=0.02), "the follower's ellipse is the source's size"
+
+
+def test_a_rubberhose_rig_is_named_in_a_warning(tmp_path: Path) -> None:
+    """Limbs drawn by RubberHose expressions (which ThorVG cannot evaluate) are named by
+    ``info`` and the render, once per rig, not once per controller; a file without
+    such a rig gets no such line."""
+    rig = {"ty": 5, "nm": "RubberHose 2", "mn": "Pseudo/3bf5c4b1e0f8fRH2", "en": 1, "ef": []}
+    layers = [{**_dot(f"Left arm::{part}", 20 + 20 * n, {"a": 0, "k": [8, 8]}), "ind": n + 1,
+               "ef": [rig]} for n, part in enumerate(("Shoulder", "Wrist"))]  # fmt: skip
+    layers.append({**_dot("Body", 80, {"a": 0, "k": [8, 8]}), "ind": 3})
+    comp = tmp_path / "rig.json"
+    comp.write_text(json.dumps({"v": "5.7.4", "fr": FPS, "ip": 0, "op": 10, "w": 100,
+                                "h": 100, "layers": layers}))  # fmt: skip
+    info = studio_render("info", comp)
+    assert info.returncode == 0, info.stderr
+    warnings = [line for line in info.stdout.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "1 RubberHose rig ('Left arm')" in warnings[0], info.stdout
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "0:1", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0 and "warning: 1 RubberHose rig" in done.stderr, done.stderr
+    for layer in layers:
+        layer.pop("ef", None)
+    comp.write_text(json.dumps({"v": "5.7.4", "fr": FPS, "ip": 0, "op": 10, "w": 100,
+                                "h": 100, "layers": layers}))  # fmt: skip
+    assert "RubberHose" not in studio_render("info", comp).stdout

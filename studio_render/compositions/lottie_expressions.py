@@ -32,6 +32,11 @@ An expression that is just another layer's effect value
 (``thisComp.layer('traceNull').effect('Trace Path')('Progress')``: ThorVG 1.0 reads an
 animated one as nothing) becomes a copy of that value too, where both layers start at the
 same time; one that loops (``loopOut``) is copied as a keyframe at every frame.
+
+Rigs: a RubberHose rig draws each limb (a "hose") with expressions that walk the layer
+tree (``thisLayer(2)('Admin')``, ``propertyGroup``, ``eval`` of parent chains); ThorVG 1.0
+evaluates none of it, so the limbs are left out or misplaced, and no rewrite here makes
+them right. :func:`rig_warnings` names such rigs, for the composition's warnings.
 """
 
 from __future__ import annotations
@@ -101,6 +106,27 @@ def rewrite_expressions(layers: list[dict[str, object]]) -> bool:
             if "velocityAtTime" in code:
                 changed |= _straight_segments_unspatial(holder.get("k"))
     return changed
+
+
+def rig_warnings(layers: list[dict[str, Any]]) -> tuple[str, ...]:
+    """A line naming the RubberHose rigs among ``layers`` (each rig's name, as its
+    controllers' names begin: "Hose 1" for "Hose 1::Wrist"), or none."""
+    rigs: list[str] = []
+    for layer in layers:
+        effects = layer.get("ef")
+        for effect in effects if isinstance(effects, list) else []:
+            if isinstance(effect, dict) and str(effect.get("nm", "")).startswith("RubberHose"):
+                rig = str(layer.get("nm", "")).split("::")[0]
+                if rig not in rigs:
+                    rigs.append(rig)
+    if not rigs:
+        return ()
+    names = ", ".join(repr(r) for r in rigs[:3]) + (
+        f" and {len(rigs) - 3} more" if len(rigs) > 3 else ""
+    )
+    count = "1 RubberHose rig" if len(rigs) == 1 else f"{len(rigs)} RubberHose rigs"
+    return (f"{count} ({names}) drawn by expressions this renderer cannot evaluate: "
+            "those limbs may be missing or misplaced",)  # fmt: skip
 
 
 def references_resolved(layer_lists: list[list[Any]]) -> bool:

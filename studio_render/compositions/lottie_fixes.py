@@ -93,6 +93,7 @@ from studio_render.compositions.lottie_expressions import MARKERS as EXPRESSION_
 from studio_render.compositions.lottie_expressions import (
     references_resolved,
     rewrite_expressions,
+    rig_warnings,
 )
 from studio_render.compositions.lottie_motion import (
     bake_auto_orient,
@@ -176,6 +177,7 @@ def prepare(data: bytes) -> Prepared:
     stars = _POLYSTAR.search(current) is not None
     followers = b"nullLayerNames" in current
     tracers = b"ADBE Trace Path" in current
+    rigs = b"RubberHose" in current
     rectangles = _RECTANGLE.search(current) is not None
     oriented = _AUTO_ORIENT.search(current) is not None
     texts = may_have_text(current)
@@ -186,7 +188,7 @@ def prepare(data: bytes) -> Prepared:
     subtracted = _SUBTRACT_MASK.search(current) is not None
     styles = _STYLE.search(current) is not None
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers,
-             tracers, rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
+             tracers, rigs, rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
              styles)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return Prepared(renamed)  # nothing for the rewrites below: no need to parse
@@ -202,6 +204,7 @@ def prepare(data: bytes) -> Prepared:
     embedded = _embedded_images_marked(doc) if inline else False
     fonts = texts and may_need_glyphs(current)
     warnings = fallback_warnings(doc) if fonts else ()  # as drawn: after the upgrade
+    warnings += rig_warnings(_layers(doc)) if rigs else ()
     glyphs = add_glyphs(doc) if fonts else False
     ordered = selectors_in_order(_layers(doc)) if texts else False
     named = _name_unnamed_easings(doc) if unnamed else False
