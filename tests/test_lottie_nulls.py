@@ -52,6 +52,16 @@ def _layer(ind: int, ty: int, ks: dict[str, object], **more: object) -> dict[str
     return {"ty": ty, "ind": ind, "ip": 0, "op": 30, "st": 0, "sr": 1, "ks": ks, **more}
 
 
+def _stroked(path: dict[str, object], colour: list[float], width: float) -> dict[str, object]:
+    """A group "Line" holding path "Path 1" stroked in ``colour``, round capped."""
+    return {"ty": "gr", "nm": "Line", "it": [
+        {"ty": "sh", "nm": "Path 1", "ks": path},
+        {"ty": "st", "c": _static(colour), "o": _static(100), "w": _static(width), "lc": 2,
+         "lj": 2},
+        {"ty": "tr", "p": _static([0, 0]), "a": _static([0, 0]), "s": _static([100, 100]),
+         "r": _static(0), "o": _static(100)}]}  # fmt: skip
+
+
 def _document() -> dict[str, object]:
     """A green line from (10, 10) to a null that slides (looping every 10 frames) under
     a turned, scaled parent; a red dot drawn where the null is, under the line."""
@@ -67,13 +77,13 @@ def _document() -> dict[str, object]:
     control = {"ty": 5, "nm": "Shape Layer 1: Path 1 [1.1.1]", "mn": "ADBE Layer Control",
                "en": 1, "ef": [{"ty": 10, "nm": "Layer", "mn": "ADBE Layer Control-0001",
                                 "v": _static(2)}]}  # fmt: skip
-    path = _layer(4, 4, _transform(_static([0, 0, 0])), ef=[control], shapes=[
-        {"ty": "gr", "it": [
-            {"ty": "sh", "ks": {"a": 0, "k": line, "x": FOLLOW}},
-            {"ty": "st", "c": _static([0, 1, 0, 1]), "o": _static(100), "w": _static(3),
-             "lc": 2, "lj": 2},
-            {"ty": "tr", "p": _static([0, 0]), "a": _static([0, 0]), "s": _static([100, 100]),
-             "r": _static(0), "o": _static(100)}]}])  # fmt: skip
+    path = _layer(
+        4,
+        4,
+        _transform(_static([0, 0, 0])),
+        ef=[control],
+        shapes=[_stroked({"a": 0, "k": line, "x": FOLLOW}, [0, 1, 0, 1], 3)],
+    )
     return {"v": "5.7.4", "fr": 10, "ip": 0, "op": 30, "w": 200, "h": 200,
             "layers": [path, dot, null, parent]}  # fmt: skip
 
@@ -166,13 +176,13 @@ def _tracing_document() -> dict[str, object]:
         ],
     )
     line = {"c": False, "v": [[-80, -50], [80, 50]], "i": [[0, 0], [0, 0]], "o": [[0, 0], [0, 0]]}
-    track = _layer(4, 4, _transform(_static([100, 100, 0])), nm="Track", shapes=[
-        {"ty": "gr", "nm": "Line", "it": [
-            {"ty": "sh", "nm": "Path 1", "ks": _static(line)},
-            {"ty": "st", "c": _static([0, 0, 0, 1]), "o": _static(100), "w": _static(1),
-             "lc": 1, "lj": 1},
-            {"ty": "tr", "p": _static([0, 0]), "a": _static([0, 0]), "s": _static([100, 100]),
-             "r": _static(0), "o": _static(100)}]}])  # fmt: skip
+    track = _layer(
+        4,
+        4,
+        _transform(_static([100, 100, 0])),
+        nm="Track",
+        shapes=[_stroked(_static(line), [0, 0, 0, 1], 1)],
+    )
     return {"v": "5.7.4", "fr": 10, "ip": 0, "op": 30, "w": 200, "h": 200,
             "layers": [null, dot, square, track]}  # fmt: skip
 

@@ -100,7 +100,7 @@ from studio_render.compositions.lottie_motion import (
     bake_curved_motion,
     bake_split_easing,
 )
-from studio_render.compositions.lottie_nulls import bake_points_follow_nulls, bake_traced_paths
+from studio_render.compositions.lottie_nulls import bake_null_rigs
 from studio_render.compositions.lottie_shapes import (
     colours_rounded_down,
     map_values,
@@ -175,9 +175,8 @@ def prepare(data: bytes) -> Prepared:
     split_easing = _SPLIT_EASING.search(current) is not None
     expressions = any(marker in current for marker in EXPRESSION_MARKERS)
     stars = _POLYSTAR.search(current) is not None
-    followers = b"nullLayerNames" in current
-    tracers = b"ADBE Trace Path" in current
-    rigs = b"RubberHose" in current
+    null_rigs = b"nullLayerNames" in current or b"ADBE Trace Path" in current
+    hoses = b"RubberHose" in current
     rectangles = _RECTANGLE.search(current) is not None
     oriented = _AUTO_ORIENT.search(current) is not None
     texts = may_have_text(current)
@@ -187,8 +186,8 @@ def prepare(data: bytes) -> Prepared:
     nulls = _NULL.search(current) is not None
     subtracted = _SUBTRACT_MASK.search(current) is not None
     styles = _STYLE.search(current) is not None
-    kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, followers,
-             tracers, rigs, rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
+    kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, null_rigs,
+             hoses, rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
              styles)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return Prepared(renamed)  # nothing for the rewrites below: no need to parse
@@ -204,7 +203,7 @@ def prepare(data: bytes) -> Prepared:
     embedded = _embedded_images_marked(doc) if inline else False
     fonts = texts and may_need_glyphs(current)
     warnings = fallback_warnings(doc) if fonts else ()  # as drawn: after the upgrade
-    warnings += rig_warnings(_layers(doc)) if rigs else ()
+    warnings += rig_warnings(_layers(doc)) if hoses else ()
     glyphs = add_glyphs(doc) if fonts else False
     ordered = selectors_in_order(_layers(doc)) if texts else False
     named = _name_unnamed_easings(doc) if unnamed else False
@@ -220,8 +219,7 @@ def prepare(data: bytes) -> Prepared:
     stroked = stroke_effects_as_strokes(_layers(doc)) if effects else False
     softened = shadow_softness_as_lottie_web(_layers(doc)) if effects else False
     nested = _effects_inside_masks(doc) if effects else False
-    followed = bake_points_follow_nulls(_compositions(doc)) if followers else False
-    tracing = bake_traced_paths(_compositions(doc)) if tracers else False  # before references
+    followed = bake_null_rigs(_compositions(doc)) if null_rigs else False  # before references
     referred = references_resolved(_layer_lists(doc)) if expressions else False
     evaluated = rewrite_expressions(_layers(doc)) if expressions else False
     copies = repeater_copies_rounded_up(_objects(doc)) if repeaters else False
@@ -230,7 +228,7 @@ def prepare(data: bytes) -> Prepared:
     soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
     done = (tidied, upgraded, embedded, glyphs, ordered, named, moved, solids, added,
             sequenced, turned, paths, eased, enabled, matted, stroked, softened, nested,
-            followed, tracing, referred, evaluated, copies, traced, whole, soft,
+            followed, referred, evaluated, copies, traced, whole, soft,
             floored)  # fmt: skip
     if not any(done):
         return Prepared(renamed, warnings)

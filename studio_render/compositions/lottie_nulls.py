@@ -6,7 +6,7 @@ expression that moves each of its points to a null layer, named through a Layer 
 effect: ``fromCompToSurface(null.toComp(null.anchorPoint))`` inside ``createPath(...)``.
 ThorVG 1.0 evaluates none of ``createPath``, ``fromCompToSurface`` or ``points()``, so
 the path stays where the file saved it (a worm's body that should ripple lies still).
-lottie-web moves the points. :func:`bake_points_follow_nulls` replaces such a path by a
+lottie-web moves the points. :func:`bake_null_rigs` replaces such a path by a
 keyframe at every frame of its layer, each point where its null is, in the layer's own
 space; the tangents and the rest stay as saved. Paths inside a moved group, 3D or
 auto-oriented layers, skews, stretched time and transforms with expressions are left to
@@ -18,7 +18,7 @@ layer: ``pathLayer.toComp(pathLayer(path).pointOnPath(progress))``, the path nam
 match names and indices (``("ADBE Root Vectors Group")(1)("ADBE Vector Shape")``). ThorVG
 1.0 reads neither an animated effect value nor a path named so (one such file crashed it
 while loading), and its ``pointOnPath`` takes the curve's parameter, not the share of its
-length. :func:`bake_traced_paths` replaces such a position by a keyframe at every frame of
+length. :func:`bake_null_rigs` replaces such a position by a keyframe at every frame of
 the null, where lottie-web puts it: the share of the path's length measured as lottie-web
 measures it (150 points a segment), the Progress's ``loopOut`` included. Only a path that
 does not move inside its layer (no expression, no keyframes, no group transform).
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from studio_render.compositions.lottie_motion import value_at
@@ -77,26 +77,16 @@ Matrix = tuple[float, float, float, float, float, float]
 Layer = dict[str, Any]
 
 
-def bake_points_follow_nulls(compositions: list[list[Layer]]) -> bool:
-    """Bake, in place, every path of these compositions' layers whose points follow
-    nulls (see above); whether any was."""
+def bake_null_rigs(compositions: list[list[Layer]]) -> bool:
+    """Bake, in place, every path of these compositions' layers whose points follow nulls
+    and every layer that traces a path (see above); whether any was."""
     changed = False
     for layers in compositions:
-        by_index = {layer["ind"]: layer for layer in layers if _is_index(layer.get("ind"))}
+        by_index = {layer["ind"]: layer for layer in layers if _is_number(layer.get("ind"))}
         for layer in layers:
             if layer.get("ty") == 4:
                 for path in _paths(layer.get("shapes")):
                     changed |= _bake(path, layer, by_index)
-    return changed
-
-
-def bake_traced_paths(compositions: list[list[Layer]]) -> bool:
-    """Bake, in place, the position of every layer of these compositions that traces a
-    path (see above); whether any was."""
-    changed = False
-    for layers in compositions:
-        by_index = {layer["ind"]: layer for layer in layers if _is_index(layer.get("ind"))}
-        for layer in layers:
             changed |= _bake_trace(layer, layers, by_index)
     return changed
 
@@ -116,29 +106,18 @@ def _bake_trace(layer: Layer, layers: list[Layer], by_index: dict[object, Layer]
     traced = next((other for other in layers if other.get("nm") == name), None)
     shape = _traced_shape(traced, found["path"]) if traced is not None else None
     progress = _trace_progress(layer)
-    first, last, start = layer.get("ip"), layer.get("op"), layer.get("st", 0)
     if shape is None or progress is None or traced is None or layer.get("sr", 1) != 1:
         return False
-    if not all(isinstance(v, int | float) for v in (first, last, start)):
-        return False
-    assert isinstance(first, int | float) and isinstance(last, int | float)
-    assert isinstance(start, int | float)
-    frames = range(math.floor(first), math.ceil(last) + 1)
-    if len(frames) > _MOST_FRAMES:
-        return False
     segments = _measured(shape)
-    keys = []
-    for frame in frames:
-        share = _at(progress, frame - start, [0.0])
+
+    def position_at(frame: int, time: float) -> list[float] | None:
+        share = _at(progress, time, [0.0])
         world = _world(traced, frame, by_index)
         if share is None or world is None:
-            return False
-        x, y = _apply(world, _point_on_path(shape, segments, share[0] / 100))
-        keys.append({"t": frame - start, "s": [x, y, 0],
-                     "i": {"x": [1], "y": [1]}, "o": {"x": [0], "y": [0]}})  # fmt: skip
-    position.pop("x")
-    position.update(a=1, k=keys)
-    return True
+            return None
+        return [*_apply(world, _point_on_path(shape, segments, share[0] / 100)), 0]
+
+    return _bake_into(position, layer, position_at)
 
 
 def _traced_shape(layer: Layer, path: str) -> dict[str, Any] | None:
@@ -255,9 +234,9 @@ def _bezier(segment: Segment, t: float) -> tuple[float, float]:
             round((a * y0 + b * y1 + c * y2 + d * y3) * 1000) / 1000)  # fmt: skip
 
 
-def _is_index(value: object) -> bool:
-    """Whether ``value`` can be a layer's index (a number, as files give it)."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _is_number(value: object) -> bool:
+    """Whether ``value`` is a finite number (a layer's index, a time), not a bool."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _paths(shapes: object) -> Iterator[dict[str, Any]]:
@@ -304,37 +283,29 @@ def _bake(path: dict[str, Any], layer: Layer, by_index: dict[object, Layer]) -> 
     nulls = {}
     for point, name in enumerate(_null_names(expression)[: len(shape["v"])]):
         index = _layer_control(named.get(name))
-        null = by_index.get(index) if _is_index(index) else None
+        null = by_index.get(index) if _is_number(index) else None
         if null is not None and null is not layer:
             nulls[point] = null
-    first, last, start = layer.get("ip"), layer.get("op"), layer.get("st", 0)
-    if not nulls or not isinstance(first, int | float) or not isinstance(last, int | float):
+    if not nulls:
         return False
-    if not isinstance(start, int | float):
-        return False
-    frames = range(math.floor(first), math.ceil(last) + 1)  # the composition's
-    if len(frames) > _MOST_FRAMES:
-        return False
-    keys = []
-    for frame in frames:
+
+    def shape_at(frame: int, time: float) -> list[dict[str, Any]] | None:
         surface = _world(layer, frame, by_index)
         inverse = _inverse(surface) if surface is not None else None
         if inverse is None:
-            return False
+            return None
         vertices = [list(v) for v in shape["v"]]
         for point, null in nulls.items():
             world = _world(null, frame, by_index)  # None unless its "ks" and "st" are sound
             if world is None:
-                return False
+                return None
             anchor = _at(null["ks"].get("a"), frame - null.get("st", 0), [0.0, 0.0])
             if anchor is None or len(anchor) < 2:
-                return False
+                return None
             vertices[point] = list(_apply(inverse, _apply(world, (anchor[0], anchor[1]))))
-        keys.append({"t": frame - start, "s": [{**shape, "v": vertices}],
-                     "i": {"x": [1], "y": [1]}, "o": {"x": [0], "y": [0]}})  # fmt: skip
-    path.pop("x")
-    path.update(a=1, k=keys)
-    return True
+        return [{**shape, "v": vertices}]
+
+    return _bake_into(path, layer, shape_at)
 
 
 def _points(value: object) -> bool:
@@ -374,7 +345,7 @@ def _world(layer: Layer, frame: float, by_index: dict[object, Layer]) -> Matrix 
         parent = current.get("parent")
         if parent is None:
             return matrix
-        found = by_index.get(parent) if _is_index(parent) else None
+        found = by_index.get(parent) if _is_number(parent) else None
         if found is None:
             return None
         current = found
@@ -445,8 +416,29 @@ def _at(prop: object, time: float, default: list[float]) -> list[float] | None:
 def looped_keyframes(prop: dict[str, Any], layer: Layer) -> list[dict[str, Any]] | None:
     """Keyframes at every frame of ``layer`` that follow ``prop``, its ``loopOut`` or
     ``loopIn`` expression included (see :func:`_at`); None where that cannot be done."""
+    return _baked(layer, lambda frame, time: _at(prop, time, [0.0]))
+
+
+def _bake_into(
+    prop: dict[str, Any], layer: Layer, value: Callable[[int, float], object | None]
+) -> bool:
+    """Replace ``prop``'s expression and value by :func:`_baked` keyframes; whether done."""
+    keys = _baked(layer, value)
+    if keys is None:
+        return False
+    prop.pop("x")
+    prop.update(a=1, k=keys)
+    return True
+
+
+def _baked(
+    layer: Layer, value: Callable[[int, float], object | None]
+) -> list[dict[str, Any]] | None:
+    """Straight keyframes at every frame of ``layer`` (the composition's, from its in to its
+    out point), each holding ``value(frame, time)`` (``time``: the layer's own); None
+    where its times are not numbers, it spans too many frames, or a value is None."""
     first, last, start = layer.get("ip"), layer.get("op"), layer.get("st", 0)
-    if not all(isinstance(v, int | float) for v in (first, last, start)):
+    if not (_is_number(first) and _is_number(last) and _is_number(start)):
         return None
     assert isinstance(first, int | float) and isinstance(last, int | float)
     assert isinstance(start, int | float)
@@ -455,10 +447,10 @@ def looped_keyframes(prop: dict[str, Any], layer: Layer) -> list[dict[str, Any]]
         return None
     keys = []
     for frame in frames:
-        value = _at(prop, frame - start, [0.0])
-        if value is None:
+        held = value(frame, frame - start)
+        if held is None:
             return None
-        keys.append({"t": frame - start, "s": value,
+        keys.append({"t": frame - start, "s": held,
                      "i": {"x": [1], "y": [1]}, "o": {"x": [0], "y": [0]}})  # fmt: skip
     return keys
 
