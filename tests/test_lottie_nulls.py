@@ -142,19 +142,49 @@ TRACE = (
     "('ADBE Vector Shape');\n"
     "$bm_rt = pathLayer.toComp(pathToTrace.pointOnPath(progress));"
 )
-#: The loop the effect's Progress gets.
-GUARDED_LOOP = """var $bm_rt;
-if (thisProperty.numKeys > 1) {
-    $bm_rt = thisProperty.loopOut('cycle');
-} else {
-    $bm_rt = value;
-}"""
+#: The rotation expression it writes beside it: the null turned along the path.
+TURN = (
+    "var $bm_rt;\n"
+    "var pathToTrace = thisComp.layer('Track')('ADBE Root Vectors Group')(1)"
+    "('ADBE Vectors Group')(1)('ADBE Vector Shape');\n"
+    "var progress = div(thisLayer.effect('Pseudo/ADBE Trace Path')"
+    "('Pseudo/ADBE Trace Path-0001'), 100);\n"
+    "var pathTan = pathToTrace.tangentOnPath(progress);\n"
+    "$bm_rt = radiansToDegrees(Math.atan2(pathTan[1], pathTan[0]));"
+)
+#: The loop it gives the effect's Progress: only while the effect's Loop box is ticked.
+GUARDED_LOOP = (
+    "var $bm_rt;\n"
+    "if (thisProperty.propertyGroup(1)('Pseudo/ADBE Trace Path-0002') == true"
+    " && thisProperty.numKeys > 1) {\n"
+    "    $bm_rt = thisProperty.loopOut('cycle');\n"
+    "} else {\n"
+    "    $bm_rt = value;\n"
+    "}"
+)
+
+
+#: The traced path's curve (in layer "Track", moved to (100, 100)): an arch.
+ARCH = [[-80, 0], [-80, -100], [80, -100], [80, 0]]
+
+
+def _along_arch(share: float) -> tuple[np.ndarray, np.ndarray]:
+    """The point at ``share`` of the arch's length in the composition, and the unit vector
+    along it there (measured on 20001 points)."""
+    t = np.linspace(0, 1, 20001)[:, None]
+    a, b, c, d = (np.array(p, float) for p in ARCH)
+    points = (1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t * t * c + t**3 * d
+    lengths = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+    i = int(np.searchsorted(lengths, share * lengths[-1]))
+    i = min(max(i, 1), len(points) - 2)
+    along = points[i + 1] - points[i - 1]
+    return points[i] + [100, 100], along / np.hypot(*along)
 
 
 def _tracing_document() -> dict[str, object]:
-    """A null tracing a straight path from (-80, -50) to (80, 50) of layer "Track" (moved
-    to (100, 100)), its Progress 0 to 100 over frames 0-20, looping; a red dot under the
-    null; a green square whose opacity is the null's Progress."""
+    """A null tracing an arch of layer "Track", turned along it, its Progress 0 to 100 over
+    frames 0-20, looping; under the null a red dot and a blue square 16 px ahead of it; a
+    green square whose opacity is the null's Progress."""
     progress = {"a": 1, "x": GUARDED_LOOP, "k": [
         {"t": 0, "s": [0], "o": {"x": [0], "y": [0]}, "i": {"x": [1], "y": [1]}},
         {"t": 20, "s": [100]}]}  # fmt: skip
@@ -162,9 +192,14 @@ def _tracing_document() -> dict[str, object]:
         {"ty": 0, "nm": "Progress", "mn": "Pseudo/ADBE Trace Path-0001", "v": progress},
         {"ty": 7, "nm": "Loop", "mn": "Pseudo/ADBE Trace Path-0002", "v": _static(1)}]}  # fmt: skip
     null = _layer(1, 3, _transform({"a": 0, "k": [0, 0, 0], "x": TRACE}), nm="Null", ef=[effect])
+    null["ks"]["r"] = {"a": 0, "k": 0, "x": TURN}  # type: ignore[index]
     dot = _layer(2, 4, _transform(_static([0, 0, 0])), parent=1, shapes=[
-        {"ty": "el", "p": _static([0, 0]), "s": _static([16, 16])},
-        {"ty": "fl", "c": _static([1, 0, 0, 1]), "o": _static(100), "r": 1}])  # fmt: skip
+        {"ty": "gr", "it": [{"ty": "el", "p": _static([0, 0]), "s": _static([16, 16])},
+                            {"ty": "fl", "c": _static([1, 0, 0, 1]), "o": _static(100), "r": 1}]},
+        {"ty": "gr", "it": [{"ty": "rc", "p": _static([16, 0]), "s": _static([4, 4]),
+                             "r": _static(0)},
+                            {"ty": "fl", "c": _static([0, 0, 1, 1]), "o": _static(100), "r": 1}]},
+    ])  # fmt: skip
     fade = "var $bm_rt;\n$bm_rt = thisComp.layer('Null').effect('Trace Path')('Progress');"
     square = _layer(
         3,
@@ -175,7 +210,7 @@ def _tracing_document() -> dict[str, object]:
             {"ty": "fl", "c": _static([0, 1, 0, 1]), "o": {"a": 0, "k": 100, "x": fade}, "r": 1},
         ],
     )
-    line = {"c": False, "v": [[-80, -50], [80, 50]], "i": [[0, 0], [0, 0]], "o": [[0, 0], [0, 0]]}
+    line = {"c": False, "v": ARCH[::3], "i": [[0, 0], [0, -100]], "o": [[0, -100], [0, 0]]}
     track = _layer(
         4,
         4,
@@ -188,11 +223,11 @@ def _tracing_document() -> dict[str, object]:
 
 
 def test_a_null_traces_its_path_by_the_share_of_its_length(tmp_path: Path) -> None:
-    """The dot is that share of the line's length along it, in the loop's second round
+    """The dot is that share of the arch's length along it, in the loop's second round
     too (ThorVG alone read the path as nothing: the dot sat at the corner; with the path
-    named by content() it took the share as the curve's parameter, 15% of the way at 25%),
-    and the square fades in with the Progress (an animated effect value that ThorVG alone
-    reads as nothing)."""
+    named by content() it took the share as the curve's parameter, 15% of the way at 25%
+    on a line), turned along the arch, and the square fades in with the Progress (an animated effect
+    value that ThorVG alone reads as nothing)."""
     comp = tmp_path / "trace.json"
     comp.write_text(json.dumps(_tracing_document()))
     done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
@@ -204,6 +239,10 @@ def test_a_null_traces_its_path_by_the_share_of_its_length(tmp_path: Path) -> No
         red = np.argwhere((rgba[..., 0] > 200) & (rgba[..., 1] < 60) & (rgba[..., 3] > 200))
         assert len(red) > 50, f"frame {frame}: no dot"
         y, x = red.mean(axis=0) + 0.5
-        assert abs(x - (20 + 160 * share)) < 1 and abs(y - (50 + 100 * share)) < 1, (frame, x, y)
+        point, along = _along_arch(share)
+        assert np.hypot(x - point[0], y - point[1]) < 1, (frame, x, y, point)
+        blue = np.argwhere((rgba[..., 2] > 200) & (rgba[..., 0] < 60) & (rgba[..., 3] > 200))
+        ahead = blue.mean(axis=0)[::-1] + 0.5 - [x, y]
+        assert np.hypot(*(ahead - 16 * along)) < 1, (frame, ahead, 16 * along)
         green = rgba[20, 180]
         assert abs(green[3] - 255 * share) < 8, (frame, green)

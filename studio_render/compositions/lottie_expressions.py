@@ -47,7 +47,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from studio_render.compositions.lottie_nulls import looped_keyframes
+from studio_render.compositions.lottie_nulls import effect_property, looped_keyframes
 
 #: ``effect('Group')('Value')`` or with indices, on the expression's own layer.
 _EFFECT_VALUE = re.compile(
@@ -185,7 +185,7 @@ def _effect_reference(
     effect = _item_named(_argument(match["effect"]), source.get("ef"), match_name=True)
     value = _item_named(_argument(match["value"]), effect.get("ef") if effect else None,
                         match_name=True)  # fmt: skip
-    prop = value.get("v") if value is not None else None
+    prop = effect_property(effect, value) if effect is not None and value is not None else None
     if not isinstance(prop, dict) or "k" not in prop:
         return None
     if "x" not in prop:

@@ -20,8 +20,10 @@ match names and indices (``("ADBE Root Vectors Group")(1)("ADBE Vector Shape")``
 while loading), and its ``pointOnPath`` takes the curve's parameter, not the share of its
 length. :func:`bake_null_rigs` replaces such a position by a keyframe at every frame of
 the null, where lottie-web puts it: the share of the path's length measured as lottie-web
-measures it (150 points a segment), the Progress's ``loopOut`` included. Only a path that
-does not move inside its layer (no expression, no keyframes, no group transform).
+measures it (150 points a segment), the Progress's ``loopOut`` included (the script loops
+it only while the effect's Loop box is ticked); the rotation the script gives the null
+(``tangentOnPath``: turned along the path) is baked the same way. Only a path that does not
+move inside its layer (no expression, no keyframes, no group transform).
 """
 
 from __future__ import annotations
@@ -45,6 +47,15 @@ _LOOP = re.compile(
     r"\s*(?:var \$bm_rt;\s*)?(?:\$bm_rt\s*=\s*)?(?:thisProperty\.)?loop(?P<side>Out|In)"
     r"\(\s*(?:['\"](?P<kind>cycle|pingpong)['\"])?\s*\)\s*;?\s*"
 )
+#: A loop that runs only while a checkbox of the same effect is ticked, as the script
+#: writes the Progress's: ``if (thisProperty.propertyGroup(1)('...-0002') == true &&
+#: thisProperty.numKeys > 1) {...loopOut('cycle')} else {value}``.
+_BOX_GUARDED_LOOP = re.compile(
+    r"\s*var \$bm_rt;\s*if\s*\(\s*thisProperty\.propertyGroup\(1\)\("
+    r"\s*(?P<box>'[^']*'|\"[^\"]*\")\s*\)\s*==\s*true\s*&&\s*thisProperty\.numKeys\s*>\s*1\s*\)\s*\{\s*"
+    r"(?P<loop>\$bm_rt\s*=\s*thisProperty\.loop(?:Out|In)\([^)]*\)\s*;?)\s*\}\s*else\s*\{\s*"
+    r"\$bm_rt\s*=\s*value\s*;?\s*\}\s*"
+)
 _GUARDED_LOOP = re.compile(
     r"\s*var \$bm_rt;\s*if\s*\(\s*thisProperty\.numKeys\s*>\s*1\s*\)\s*\{\s*"
     r"(?P<loop>\$bm_rt\s*=\s*thisProperty\.loop(?:Out|In)\([^)]*\)\s*;?)\s*\}\s*else\s*\{\s*"
@@ -58,6 +69,14 @@ _TRACE = re.compile(
     r".*?=\s*(?P=var)(?P<path>\(\s*['\"]ADBE Root Vectors Group['\"]\s*\)"
     r"(?:\(\s*(?:\d+|'[^']*'|\"[^\"]*\")\s*\))*)\s*;"
     r".*?(?P=var)\.toComp\(\s*\w+\.pointOnPath\(\s*\w+\s*\)\s*\)",
+    re.S,
+)
+#: The rotation expression the script writes beside it: the null turned along the path.
+_TURN = re.compile(
+    r"thisComp\.layer\((?P<layer>'[^']*'|\"[^\"]*\")\)(?P<path>\(\s*['\"]ADBE Root Vectors Group"
+    r"['\"]\s*\)(?:\(\s*(?:\d+|'[^']*'|\"[^\"]*\")\s*\))*)\s*;.*?var\s+(?P<var>\w+)\s*=\s*\w+\."
+    r"tangentOnPath\(\s*\w+\s*\)\s*;.*?radiansToDegrees\(\s*Math\.atan2\(\s*(?P=var)\[1\]\s*,"
+    r"\s*(?P=var)\[0\]\s*\)\s*\)",
     re.S,
 )
 _STEP = re.compile(r"\(\s*(\d+|'[^']*'|\"[^\"]*\")\s*\)")
@@ -102,8 +121,7 @@ def _bake_trace(layer: Layer, layers: list[Layer], by_index: dict[object, Layer]
     found = _TRACE.search(code)
     if found is None or _PROGRESS.search(code) is None or position.get("s"):
         return False
-    name = found["layer"][1:-1]
-    traced = next((other for other in layers if other.get("nm") == name), None)
+    traced = _layer_named(found["layer"][1:-1], layers)
     shape = _traced_shape(traced, found["path"]) if traced is not None else None
     progress = _trace_progress(layer)
     if shape is None or progress is None or traced is None or layer.get("sr", 1) != 1:
@@ -117,7 +135,25 @@ def _bake_trace(layer: Layer, layers: list[Layer], by_index: dict[object, Layer]
             return None
         return [*_apply(world, _point_on_path(shape, segments, share[0] / 100)), 0]
 
-    return _bake_into(position, layer, position_at)
+    def rotation_at(frame: int, time: float) -> list[float] | None:
+        share = _at(progress, time, [0.0])
+        if share is None:
+            return None
+        x, y = _tangent_on_path(shape, segments, share[0] / 100)
+        return [math.degrees(math.atan2(y, x))]
+
+    if not _bake_into(position, layer, position_at):
+        return False
+    rotation = ks.get("r") if isinstance(ks, dict) else None
+    turn = _TURN.search(str(rotation.get("x"))) if isinstance(rotation, dict) else None
+    same = turn is not None and (turn["layer"], turn["path"]) == (found["layer"], found["path"])
+    if same and isinstance(rotation, dict) and _PROGRESS.search(str(rotation["x"])):
+        _bake_into(rotation, layer, rotation_at)
+    return True
+
+
+def _layer_named(name: str, layers: list[Layer]) -> Layer | None:
+    return next((layer for layer in layers if layer.get("nm") == name), None)
 
 
 def _traced_shape(layer: Layer, path: str) -> dict[str, Any] | None:
@@ -156,15 +192,36 @@ def _traced_shape(layer: Layer, path: str) -> dict[str, Any] | None:
 
 
 def _trace_progress(layer: Layer) -> dict[str, Any] | None:
-    """The Progress property of ``layer``'s Trace Path effect."""
+    """The Progress property of ``layer``'s Trace Path effect (see :func:`effect_property`)."""
     effects = layer.get("ef")
     for effect in effects if isinstance(effects, list) else []:
         if isinstance(effect, dict) and effect.get("mn") == _TRACE_EFFECT:
             values = effect.get("ef")
             first = values[0] if isinstance(values, list) and values else None
-            value = first.get("v") if isinstance(first, dict) else None
-            return value if isinstance(value, dict) else None
+            return effect_property(effect, first) if isinstance(first, dict) else None
     return None
+
+
+def effect_property(effect: dict[str, Any], item: dict[str, Any]) -> dict[str, Any] | None:
+    """The property of ``item``, a value of ``effect``; a loop that runs only while a
+    checkbox of the effect is ticked (as the Trace Path effect's Progress has it) becomes
+    that loop, or no expression, by the box's value; None where that box is animated."""
+    prop = item.get("v")
+    if not isinstance(prop, dict):
+        return None
+    guarded = _BOX_GUARDED_LOOP.fullmatch(str(prop.get("x", "")))
+    if guarded is None:
+        return prop
+    name = guarded["box"][1:-1]
+    siblings = effect.get("ef")
+    box = next((i for i in siblings if isinstance(i, dict) and name in (i.get("mn"), i.get("nm"))),
+               None) if isinstance(siblings, list) else None  # fmt: skip
+    prop_of_box = box.get("v") if box is not None else None
+    ticked = value_at(prop_of_box, 0) if isinstance(prop_of_box, dict) else None
+    if ticked is None or (isinstance(prop_of_box, dict) and prop_of_box.get("a")):
+        return None
+    unguarded = {key: value for key, value in prop.items() if key != "x"}
+    return {**unguarded, "x": f"var $bm_rt;\n{guarded['loop']}"} if ticked[0] else unguarded
 
 
 Segment = tuple[tuple[float, float], ...]
@@ -208,6 +265,22 @@ def _point_on_path(
         walked += lengths[-1]
     end = shape["v"][0] if shape.get("c") else shape["v"][-1]
     return (float(end[0]), float(end[1]))
+
+
+def _tangent_on_path(
+    shape: dict[str, Any], segments: list[tuple[Segment, list[float]]], share: float
+) -> tuple[float, float]:
+    """lottie-web's ``tangentOnPath(share)``: the unit vector from the point at ``share`` to
+    the one a thousandth further (at 1: from the start, or the end of an open path; at 0:
+    from 0.999, as lottie-web has it); (0, 0) where the two coincide."""
+    if share == 1:
+        share = 1.0 if shape.get("c") else 0.0
+    elif share == 0:
+        share = 0.999
+    x1, y1 = _point_on_path(shape, segments, share)
+    x2, y2 = _point_on_path(shape, segments, share + 0.001)
+    length = math.hypot(x2 - x1, y2 - y1)
+    return ((x2 - x1) / length, (y2 - y1) / length) if length else (0.0, 0.0)
 
 
 def _parameter(share: float, lengths: list[float]) -> float:
