@@ -216,23 +216,29 @@ def _unpack_dotlottie(path: Path, folder: Path) -> Path:
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(archive.read(member))
     json_path = folder.joinpath(*PurePosixPath(animation).parts)
-    _point_at_archive_images(json_path, folder)
-    return json_path
+    return _with_archive_images(json_path, folder)
 
 
-def _point_at_archive_images(json_path: Path, root: Path) -> None:
-    """Rewrite the unpacked animation ``json_path`` so that its images load from the
-    archive's image folder (:func:`point_at_archive_images`), where they are not found
-    otherwise."""
+def _with_archive_images(json_path: Path, root: Path) -> Path:
+    """The animation to load: ``json_path`` itself, or, where its images are in the
+    archive's image folder (:func:`point_at_archive_images`), a copy in the archive's root
+    folder ``root`` that finds them there."""
     data = json_path.read_bytes()
     if not may_have_images(data):
-        return
+        return json_path
     try:
         document = json.loads(data)
     except ValueError:
-        return  # ThorVG's load names the problem
-    if isinstance(document, dict) and point_at_archive_images(document, json_path.parent, root):
-        json_path.write_text(json.dumps(document), encoding="utf-8")
+        return json_path  # ThorVG's load names the problem
+    if not isinstance(document, dict) or not point_at_archive_images(
+        document, json_path.parent, root
+    ):
+        return json_path
+    target = root / json_path.name
+    while target.exists():
+        target = target.with_name(f"_{target.name}")
+    target.write_text(json.dumps(document), encoding="utf-8")
+    return target
 
 
 def _manifest_animation_ids(path: Path, data: bytes) -> list[str]:

@@ -104,26 +104,32 @@ ARCHIVE_IMAGE_FOLDERS = ("images/", "i/")
 
 
 def point_at_archive_images(document: dict[str, Any], folder: Path, root: Path) -> bool:
-    """Point ``document``'s image assets that are not found where ThorVG looks (``folder``
-    / ``u`` + ``p``) at the dotLottie archive's image folder, unpacked in ``root``;
-    whether any changed. Archives write ``u`` as ``/images/`` or ``/i/``, from the
-    archive's root, and dotLottie players read the image from there whatever ``u`` says;
-    ThorVG would look beside the animation's JSON, in ``animations/`` or ``a/``."""
-    changed = False
-    for asset in _dicts(document.get("assets")):
+    """Make ``document``'s image paths (``u`` + ``p``) relative to ``root``, the folder a
+    dotLottie archive was unpacked into, for the document to be loaded from there; an image
+    not found beside the document (in ``folder``) is taken from the archive's image folder.
+    Whether any image is taken so (else nothing changes). Archives write ``u`` as
+    ``/images/`` or ``/i/``, from the archive's root, and dotLottie players read the image
+    from there whatever ``u`` says; ThorVG would look beside the animation's JSON, in
+    ``animations/`` or ``a/`` (and rlottie reads a path without ``..`` only)."""
+    paths: dict[int, str] = {}
+    taken = False
+    assets = _dicts(document.get("assets"))
+    for n, asset in enumerate(assets):
         name, sub = asset.get("p"), asset.get("u") or ""
         if not isinstance(name, str) or not isinstance(sub, str) or not name:
             continue
         if name.startswith(("data:", "http://", "https://")):
             continue
         if Path(f"{folder}/{sub}{name}").is_file():
+            paths[n] = os.path.relpath(f"{folder}/{sub}", root)
             continue
-        for images in ARCHIVE_IMAGE_FOLDERS:
-            if (root / images / name).is_file():
-                asset["u"] = os.path.relpath(root / images, folder) + "/"
-                changed = True
-                break
-    return changed
+        images = next((i for i in ARCHIVE_IMAGE_FOLDERS if (root / i / name).is_file()), None)
+        if images is not None:
+            paths[n], taken = images.rstrip("/"), True
+    if taken:
+        for n, sub in paths.items():
+            assets[n]["u"] = "" if sub == "." else f"{sub}/"
+    return taken
 
 
 def _count(images: list[str]) -> str:
