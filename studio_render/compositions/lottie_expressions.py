@@ -47,7 +47,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from studio_render.compositions.lottie_nulls import effect_property, looped_keyframes
+from studio_render.compositions.lottie_nulls import (
+    effect_property,
+    layer_named,
+    looped_keyframes,
+)
 
 #: ``effect('Group')('Value')`` or with indices, on the expression's own layer.
 _EFFECT_VALUE = re.compile(
@@ -158,7 +162,7 @@ def _reference(
         return None
     target: dict[str, Any] | None = layer
     if match["layer"] is not None:
-        target = _layer_named(_argument(match["layer"]), layers)
+        target = layer_named(_argument(match["layer"]), layers)
     if target is None or not _unstretched(layer) or not _unstretched(target):
         return None
     items: object = target.get("shapes")
@@ -177,7 +181,7 @@ def _effect_reference(
     match: re.Match[str], layer: dict[str, Any], layers: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
     """The effect value another layer's expression names, as a property to copy."""
-    source = _layer_named(_argument(match["layer"]), layers)
+    source = layer_named(_argument(match["layer"]), layers)
     if source is None or source is layer or not _unstretched(source) or not _unstretched(layer):
         return None
     if source.get("st", 0) != layer.get("st", 0):
@@ -197,12 +201,6 @@ def _effect_reference(
 def _argument(text: str) -> str | int:
     """A quoted name or a number, as ``layer(...)`` or ``content(...)`` was given it."""
     return int(text) if text.isdigit() else text[1:-1]
-
-
-def _layer_named(name: str | int, layers: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The first layer named ``name``, or the one whose index it is."""
-    key = "ind" if isinstance(name, int) else "nm"
-    return next((layer for layer in layers if layer.get(key) == name), None)
 
 
 def _item_named(name: str | int, items: object, match_name: bool = False) -> dict[str, Any] | None:

@@ -47,17 +47,12 @@ _LOOP = re.compile(
     r"\s*(?:var \$bm_rt;\s*)?(?:\$bm_rt\s*=\s*)?(?:thisProperty\.)?loop(?P<side>Out|In)"
     r"\(\s*(?:['\"](?P<kind>cycle|pingpong)['\"])?\s*\)\s*;?\s*"
 )
-#: A loop that runs only while a checkbox of the same effect is ticked, as the script
-#: writes the Progress's: ``if (thisProperty.propertyGroup(1)('...-0002') == true &&
-#: thisProperty.numKeys > 1) {...loopOut('cycle')} else {value}``.
-_BOX_GUARDED_LOOP = re.compile(
-    r"\s*var \$bm_rt;\s*if\s*\(\s*thisProperty\.propertyGroup\(1\)\("
-    r"\s*(?P<box>'[^']*'|\"[^\"]*\")\s*\)\s*==\s*true\s*&&\s*thisProperty\.numKeys\s*>\s*1\s*\)\s*\{\s*"
-    r"(?P<loop>\$bm_rt\s*=\s*thisProperty\.loop(?:Out|In)\([^)]*\)\s*;?)\s*\}\s*else\s*\{\s*"
-    r"\$bm_rt\s*=\s*value\s*;?\s*\}\s*"
-)
+#: A loop guarded as the script writes the Progress's: ``if (thisProperty.numKeys > 1)
+#: {...loopOut('cycle')} else {value}``, in newer versions also only while a checkbox of
+#: the same effect is ticked (``thisProperty.propertyGroup(1)('...-0002') == true &&``).
 _GUARDED_LOOP = re.compile(
-    r"\s*var \$bm_rt;\s*if\s*\(\s*thisProperty\.numKeys\s*>\s*1\s*\)\s*\{\s*"
+    r"\s*var \$bm_rt;\s*if\s*\(\s*(?:thisProperty\.propertyGroup\(1\)\("
+    r"\s*(?P<box>'[^']*'|\"[^\"]*\")\s*\)\s*==\s*true\s*&&\s*)?thisProperty\.numKeys\s*>\s*1\s*\)\s*\{\s*"
     r"(?P<loop>\$bm_rt\s*=\s*thisProperty\.loop(?:Out|In)\([^)]*\)\s*;?)\s*\}\s*else\s*\{\s*"
     r"\$bm_rt\s*=\s*value\s*;?\s*\}\s*"
 )
@@ -113,7 +108,7 @@ def bake_null_rigs(compositions: list[list[Layer]]) -> bool:
 def _bake_trace(layer: Layer, layers: list[Layer], by_index: dict[object, Layer]) -> bool:
     ks = layer.get("ks")
     position = ks.get("p") if isinstance(ks, dict) else None
-    if not isinstance(position, dict):
+    if not isinstance(ks, dict) or not isinstance(position, dict):
         return False
     code = position.get("x")
     if not isinstance(code, str) or not all(m in code for m in _TRACE_MARKERS):
@@ -121,7 +116,7 @@ def _bake_trace(layer: Layer, layers: list[Layer], by_index: dict[object, Layer]
     found = _TRACE.search(code)
     if found is None or _PROGRESS.search(code) is None or position.get("s"):
         return False
-    traced = _layer_named(found["layer"][1:-1], layers)
+    traced = layer_named(found["layer"][1:-1], layers)
     shape = _traced_shape(traced, found["path"]) if traced is not None else None
     progress = _trace_progress(layer)
     if shape is None or progress is None or traced is None or layer.get("sr", 1) != 1:
@@ -144,16 +139,18 @@ def _bake_trace(layer: Layer, layers: list[Layer], by_index: dict[object, Layer]
 
     if not _bake_into(position, layer, position_at):
         return False
-    rotation = ks.get("r") if isinstance(ks, dict) else None
-    turn = _TURN.search(str(rotation.get("x"))) if isinstance(rotation, dict) else None
+    rotation = ks["r"] if isinstance(ks.get("r"), dict) else {}
+    turn = _TURN.search(str(rotation.get("x", "")))
     same = turn is not None and (turn["layer"], turn["path"]) == (found["layer"], found["path"])
-    if same and isinstance(rotation, dict) and _PROGRESS.search(str(rotation["x"])):
+    if same and turn is not None and _PROGRESS.search(turn.string):
         _bake_into(rotation, layer, rotation_at)
     return True
 
 
-def _layer_named(name: str, layers: list[Layer]) -> Layer | None:
-    return next((layer for layer in layers if layer.get("nm") == name), None)
+def layer_named(name: str | int, layers: list[Layer]) -> Layer | None:
+    """The first layer named ``name``, or the one whose index it is."""
+    key = "ind" if isinstance(name, int) else "nm"
+    return next((layer for layer in layers if layer.get(key) == name), None)
 
 
 def _traced_shape(layer: Layer, path: str) -> dict[str, Any] | None:
@@ -209,8 +206,8 @@ def effect_property(effect: dict[str, Any], item: dict[str, Any]) -> dict[str, A
     prop = item.get("v")
     if not isinstance(prop, dict):
         return None
-    guarded = _BOX_GUARDED_LOOP.fullmatch(str(prop.get("x", "")))
-    if guarded is None:
+    guarded = _GUARDED_LOOP.fullmatch(str(prop.get("x", "")))
+    if guarded is None or guarded["box"] is None:
         return prop
     name = guarded["box"][1:-1]
     siblings = effect.get("ef")
@@ -461,6 +458,8 @@ def _at(prop: object, time: float, default: list[float]) -> list[float] | None:
         return value_at(prop, time)
     code = str(prop["x"])
     guarded = _GUARDED_LOOP.fullmatch(code)
+    if guarded is not None and guarded["box"] is not None:
+        return None  # the box decides (see :func:`effect_property`)
     loop = _LOOP.fullmatch(guarded["loop"] if guarded is not None else code)
     keys = prop.get("k")
     unlooped = {key: v for key, v in prop.items() if key != "x"}
