@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from studio_render.compositions.lottie_fixes import rewrite
+from studio_render.compositions.lottie_tree import objects
 from tests.cli import studio_render
 from tests.image_compare import read_png, write_png
 
@@ -139,6 +140,31 @@ def test_documents_without_confusable_names_are_loaded_untouched(corpus: Path) -
     first = names[0][0]
     assert first not in ("~0", names[1]) and names[1] == names[4]
     assert all(len(n) < 20 for n in (first, names[1]))
+
+
+def test_the_walk_finds_every_object_of_real_files_parents_first(corpus: Path) -> None:
+    """The rewrites' walk skips arrays of numbers but finds every object a full walk finds,
+    each before the objects it holds, in every corpus file (keyframes in arrays of arrays
+    included)."""
+
+    def every_object(value: object) -> list[int]:
+        if isinstance(value, dict):
+            return [id(value)] + [i for v in value.values() for i in every_object(v)]
+        if isinstance(value, list):
+            return [i for v in value for i in every_object(v)]
+        return []
+
+    files = sorted(corpus.glob("*.json"))
+    assert len(files) >= 10
+    for path in files:
+        doc = json.loads(path.read_bytes())
+        seen = [id(item) for item in objects(doc)]
+        assert sorted(seen) == sorted(every_object(doc)), path.name
+        place = {i: n for n, i in enumerate(seen)}
+        for item in objects(doc):
+            assert all(place[id(item)] < place[child] for child in every_object(item)[1:])
+    nested = {"k": [[{"t": 0, "s": [1, 2]}], [3, 4]]}
+    assert [item.get("t") for item in objects(nested)] == [None, 0]
 
 
 def test_a_translucent_solid_layer_is_drawn_at_its_own_opacity(tmp_path: Path) -> None:

@@ -52,6 +52,7 @@ from studio_render.compositions.lottie_nulls import (
     layer_named,
     looped_keyframes,
 )
+from studio_render.compositions.lottie_tree import push_nested
 
 #: ``effect('Group')('Value')`` or with indices, on the expression's own layer.
 _EFFECT_VALUE = re.compile(
@@ -339,12 +340,12 @@ def _vector(value: object) -> list[float] | None:
 def _expression_holders(item: object) -> Iterator[dict[str, object]]:
     """Every property of a layer that has an expression (nested precomps are layers of
     their own, so not entered)."""
-    stack = [item]
+    stack: list[Any] = [item]
     while stack:
         current = stack.pop()
-        if isinstance(current, dict):
-            if isinstance(current.get("x"), str) and "k" in current:
-                yield current
-            stack.extend(v for k, v in current.items() if k != "ef" and isinstance(v, dict | list))
-        elif isinstance(current, list):
-            stack.extend(v for v in current if isinstance(v, dict | list))
+        if type(current) is not dict:
+            push_nested(stack, current)
+            continue
+        if isinstance(current.get("x"), str) and "k" in current:
+            yield current
+        push_nested(stack, (v for k, v in current.items() if k != "ef"))

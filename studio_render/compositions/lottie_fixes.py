@@ -80,7 +80,6 @@ import itertools
 import json
 import re
 import struct
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from studio_render.compositions.lottie_effects import (
@@ -116,6 +115,7 @@ from studio_render.compositions.lottie_text import (
     may_need_glyphs,
     selectors_in_order,
 )
+from studio_render.compositions.lottie_tree import objects
 from studio_render.compositions.lottie_versions import upgrade_old_formats
 
 #: ThorVG compares easing names up to this many characters.
@@ -199,7 +199,7 @@ def prepare(data: bytes) -> Prepared:
         return Prepared(renamed)
     tidied = _keyframes_tidied(doc)  # first: the rewrites below read "a"
     upgraded = upgrade_old_formats(doc, _layers(doc)) if old else False
-    floored = colours_rounded_down(_objects(doc)) if styles else False  # before the bakes
+    floored = colours_rounded_down(objects(doc)) if styles else False  # before the bakes
     embedded = _embedded_images_marked(doc) if inline else False
     fonts = texts and may_need_glyphs(current)
     warnings = fallback_warnings(doc) if fonts else ()  # as drawn: after the upgrade
@@ -222,9 +222,9 @@ def prepare(data: bytes) -> Prepared:
     followed = bake_null_rigs(_compositions(doc)) if null_rigs else False  # before references
     referred = references_resolved(_layer_lists(doc)) if expressions else False
     evaluated = rewrite_expressions(_layers(doc)) if expressions else False
-    copies = repeater_copies_rounded_up(_objects(doc)) if repeaters else False
+    copies = repeater_copies_rounded_up(objects(doc)) if repeaters else False
     traced = trimmed_polystars_as_paths(_layers(doc)) if stars else False
-    whole = stars_as_lottie_web_draws_them(_objects(doc)) if stars else False
+    whole = stars_as_lottie_web_draws_them(objects(doc)) if stars else False
     soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
     done = (tidied, upgraded, embedded, glyphs, ordered, named, moved, solids, added,
             sequenced, turned, paths, eased, enabled, matted, stroked, softened, nested,
@@ -239,7 +239,7 @@ def _keyframes_tidied(doc: dict[str, object]) -> bool:
     """Mark every property of ``doc`` that holds keyframes as animated (``"a": 1``) and
     leave its keyframes' null entries out; whether any null was (see the module's text)."""
     cleared = False
-    for item in _objects(doc):
+    for item in objects(doc):
         keys = item.get("k")
         if not (isinstance(keys, list) and keys
                 and all(isinstance(key, dict) and "t" in key for key in keys)):  # fmt: skip
@@ -256,25 +256,13 @@ def _name_unnamed_easings(doc: dict[str, object]) -> bool:
     """Give every keyframe easing without a name one of its own, ``~e0``, ``~e1``, …
     (one per distinct curve); whether any had none."""
     names: dict[str, str] = {}
-    for item in _objects(doc):
+    for item in objects(doc):
         ease_in, ease_out = item.get("i"), item.get("o")
         if isinstance(ease_in, dict) and isinstance(ease_out, dict) and "n" not in item:
             curve = json.dumps([ease_out.get("x"), ease_out.get("y"), ease_in.get("x"),
                                 ease_in.get("y")])  # fmt: skip
             item["n"] = names.setdefault(curve, f"~e{len(names)}")
     return bool(names)
-
-
-def _objects(doc: dict[str, object]) -> Iterator[dict[str, object]]:
-    """Every JSON object in ``doc``, ``doc`` included (each before what it holds)."""
-    stack: list[object] = [doc]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            yield item
-            stack.extend(v for v in item.values() if isinstance(v, dict | list))
-        elif isinstance(item, list):
-            stack.extend(v for v in item if isinstance(v, dict | list))
 
 
 def _in_out_points_past_their_frames(doc: dict[str, object]) -> bool:

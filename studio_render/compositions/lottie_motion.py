@@ -35,6 +35,9 @@ import functools
 import itertools
 import math
 from collections.abc import Callable
+from typing import Any
+
+from studio_render.compositions.lottie_tree import push_nested
 
 #: lottie-web's samples per curve.
 _CURVE_SAMPLES = 150
@@ -77,22 +80,24 @@ def _bake_keyframes(
     whether any were."""
     changed = False
     budget = _MOST_KEYFRAMES
-    stack: list[object] = [doc]
+    stack: list[Any] = [doc]
     while stack and budget > 0:
         item = stack.pop()
-        if isinstance(item, dict):
-            frames = item.get("k")
-            if item.get("a") == 1 and "x" not in item and isinstance(frames, list):
-                baked = bake(frames)
-                if baked is not None:
-                    item["k"] = baked
-                    budget -= len(baked)
-                    changed = True
-                continue
-            skip = "ks" if skip_auto_oriented and item.get("ao") == 1 else None
-            stack.extend(v for k, v in item.items() if k != skip and isinstance(v, dict | list))
-        elif isinstance(item, list) and item and isinstance(item[0], dict | list):
-            stack.extend(item)
+        if type(item) is not dict:
+            push_nested(stack, item)
+            continue
+        frames = item.get("k")
+        if item.get("a") == 1 and "x" not in item and isinstance(frames, list):
+            baked = bake(frames)
+            if baked is not None:
+                item["k"] = baked
+                budget -= len(baked)
+                changed = True
+            continue
+        if skip_auto_oriented and item.get("ao") == 1:
+            push_nested(stack, (v for k, v in item.items() if k != "ks"))
+        else:
+            push_nested(stack, item.values())
     return changed
 
 
