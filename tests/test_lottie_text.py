@@ -5,7 +5,9 @@ start is past its end selects what lies between, as in lottie-web."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -202,3 +204,47 @@ def test_a_damaged_font_file_leaves_its_characters_out(
     doc = _text_doc("Broken", "Regular")
     assert lottie_text.add_glyphs(doc)
     assert doc["chars"] == []
+
+
+@pytest.mark.skipif(shutil.which("fc-match") is None, reason="needs fontconfig's fc-match")
+def test_the_font_for_a_character_is_the_one_fontconfig_matches() -> None:
+    """The installed face picked for a character the wanted font lacks is the one
+    ``fc-match :charset=…:weight=…:slant=…`` gives (from one list of every face in
+    fontconfig's order, not one call per character), across scripts, weights and slants."""
+    codes = [*range(0x20, 0x250, 7), *range(0x370, 0x530, 11), *range(0x590, 0x700, 13),
+             *range(0x2000, 0x2700, 29), 0x4E00, 0x3042, 0xAC00, 0x1F600, 0xF0001]  # fmt: skip
+    compared = found = 0
+    for wanted in (lottie_text.Wanted("X", 400, False), lottie_text.Wanted("X", 700, True)):
+        slant = 100 if wanted.italic else 0
+        for code in codes:
+            character = chr(code)
+            pattern = f":charset={code:x}:weight={lottie_text._fc_weight(wanted)}:slant={slant}"
+            matched = lottie_text._fc_match(pattern)
+            expected = matched if matched and lottie_text._has(matched, character) else None
+            picked = lottie_text._any_with(character, wanted)
+            assert (picked if picked and lottie_text._has(picked, character) else None) == (
+                expected
+            ), (hex(code), wanted)
+            compared += 1
+            found += expected is not None
+    assert found > compared // 2  # most have a font here: the comparison is not all None
+
+
+def test_many_characters_no_font_has_cost_one_font_listing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A title of 300 characters no installed font has asks fontconfig a few times, not
+    once per character (which took 7 s to load such a file)."""
+    calls: list[str] = []
+    run = lottie_text.subprocess.run
+
+    def counted(argv: list[str], **kwargs: Any) -> Any:
+        calls.append(argv[0])
+        return run(argv, **kwargs)
+
+    lottie_text._faces_by_preference.cache_clear()
+    monkeypatch.setattr(lottie_text.subprocess, "run", counted)
+    title = "".join(chr(0xF0000 + 7 * k) for k in range(300))  # a private plane: no font
+    warnings = lottie_text.fallback_warnings(_text_doc("DejaVu Sans", "Book", title))
+    assert any("300 character(s) no installed font has" in line for line in warnings)
+    assert len(calls) < 10, calls

@@ -27,6 +27,7 @@ every value of the start is past every value of the end, the two are swapped.
 
 from __future__ import annotations
 
+import bisect
 import re
 import shutil
 import subprocess
@@ -325,14 +326,46 @@ def _strongly_bound(family: str) -> frozenset[str]:
     return frozenset(_family_key(name) for name in re.findall(r'"([^"]*)"\(s\)', found.stdout))
 
 
-@lru_cache(maxsize=256)
 def _any_with(character: str, wanted: Wanted) -> Face | None:
-    """An installed face that has ``character``."""
+    """An installed face that has ``character``: the first that does in fontconfig's
+    order of preference for ``wanted``'s weight and slant (what ``fc-match
+    :charset=…:weight=…:slant=…`` gives, for any number of characters from one call)."""
     if shutil.which("fc-match"):
-        slant = 100 if wanted.italic else 0
-        return _fc_match(f":charset={ord(character):x}:weight={_fc_weight(wanted)}"
-                         f":slant={slant}")  # fmt: skip
+        code = ord(character)
+        for face, (starts, ends) in _faces_by_preference(_fc_weight(wanted), wanted.italic):
+            at = bisect.bisect_right(starts, code) - 1
+            if at >= 0 and code <= ends[at]:
+                return face
+        return None
     return next((face for face, _ in _scanned_faces() if _has(face, character)), None)
+
+
+@lru_cache(maxsize=16)
+def _faces_by_preference(
+    weight: int, italic: bool
+) -> tuple[tuple[Face, tuple[list[int], list[int]]], ...]:
+    """Every installed face, in fontconfig's order of preference for ``weight`` and the
+    slant (``fc-match -a``), each with the ranges of characters it has (starts, ends)."""
+    pattern = f":weight={weight}:slant={100 if italic else 0}"
+    try:
+        found = subprocess.run(
+            ["fc-match", "-a", "-f", "%{file}\t%{index}\t%{family}\t%{charset}\n", pattern],
+            capture_output=True, text=True, timeout=10, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    faces = []
+    for line in found.stdout.splitlines():
+        parts = line.split("\t")
+        if len(parts) != 4 or not parts[1].isdigit():
+            continue
+        starts, ends = [], []
+        for span in parts[3].split():
+            low, _, high = span.partition("-")
+            starts.append(int(low, 16))
+            ends.append(int(high or low, 16))
+        faces.append((Face(parts[0], int(parts[1]) & 0xFFFF, parts[2]), (starts, ends)))
+    return tuple(faces)
 
 
 def _escaped(family: str) -> str:
