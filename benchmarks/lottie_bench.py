@@ -6,6 +6,10 @@ and ThorVG through thorvg-cython. Each renderer runs in a process of its own (Th
 its thread count once per process); the median of ``--repeat`` passes over up to 60
 frames (``--frames-per-pass``) is shown.
 
+Loading (each per-frame file): the milliseconds its rewrite takes (``lottie_fixes``: what
+every worker does before ThorVG loads the file, and again for each file it opens) and
+then ThorVG's own load, the median of ``--repeat`` runs.
+
 Whole renders (H.264 at ``--speed``, 1920x1080): ``studio-render render`` at -j 1 and -j 2
 against the best single process a user could write: one renderer (whichever of ThorVG and
 rlottie draws that file faster) drawing every frame and piping it into one ffmpeg with the
@@ -187,6 +191,30 @@ def per_frame_ms(renderer: str, path: Path, repeat: int, frames_per_pass: int) -
     return statistics.median(passes)
 
 
+def loads_table(files: list[str], repeat: int) -> None:
+    """Milliseconds to rewrite each file and then to load it into ThorVG."""
+    from studio_render.compositions import lottie_fixes
+    from studio_render.compositions.lottie import LottieFile
+
+    print(f"\nms to load (median of {repeat})")
+    print("| file | KB | rewrite | ThorVG load |\n|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in files:
+            path = _file(name, Path(tmp))
+            data = path.read_bytes()
+            rewrite, load = [], []
+            for _ in range(repeat):
+                start = time.perf_counter()
+                lottie_fixes.prepare(data)
+                rewrite.append(time.perf_counter() - start)
+                LottieFile(path).close()  # the rewrite remembered: ThorVG's load alone
+                start = time.perf_counter()
+                LottieFile(path).close()
+                load.append(time.perf_counter() - start)
+            print(f"| {name} | {len(data) // 1024} | {statistics.median(rewrite) * 1000:.1f} | "
+                  f"{statistics.median(load) * 1000:.1f} |", flush=True)  # fmt: skip
+
+
 def _rlottie_pipe(path: Path, encoder: list[str]) -> None:
     """The single-process baseline with rlottie: draw every frame, pipe it to ffmpeg."""
     count, draw = _draw_rlottie(path)
@@ -315,6 +343,8 @@ def main() -> None:
     for tree in (ROOT, args.baseline):
         if tree is not None:
             compileall.compile_dir(tree / "studio_render", quiet=1)
+    if not args.skip_frames:
+        loads_table(PER_FRAME_FILES, args.repeat)
     speeds = {} if args.skip_frames else frames_table(PER_FRAME_FILES, args.repeat,
                                                       args.frames_per_pass)  # fmt: skip
     renders_table(args.files or RENDER_FILES, speeds, args.repeat, args.speed, args.baseline)
