@@ -991,3 +991,25 @@ def test_fill_and_stroke_colours_are_cut_to_8_bits_as_lottie_web_cuts_them(
     rgb = _frame(doc, tmp_path)[..., :3]
     assert rgb[60, 60].tolist() == [1, 20, 37], "the fill"
     assert rgb[100, 125].tolist() == [1, 20, 37], "the stroke (from 110 to 130, across x)"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.floats(0, 1), st.floats(-1, 2), st.floats(0, 1), st.floats(-1, 2), st.floats(0, 1)
+)  # fmt: skip
+def test_an_easing_finds_the_time_of_any_progress(
+    x1: float, y1: float, x2: float, y2: float, u: float
+) -> None:
+    """The bakes' easing solves x(t) = u for any curve After Effects can write, the ones
+    nearly flat at an end included (confetti's x1 0.01, x2 0: Newton's method alone
+    leaves them), and gives y at that t."""
+    from studio_render.compositions.lottie_motion import Easing
+
+    ease = Easing(x1, y1, x2, y2)
+    t = ease._solve_x(u)
+    assert 0 <= t <= 1
+    assert abs(((ease.ax * t + ease.bx) * t + ease.cx) * t - u) < 1e-9
+    assert ease(u) == pytest.approx(((ease.ay * t + ease.by) * t + ease.cy) * t, abs=1e-9)
+    flat = Easing(0.01, 0, 0, 0)
+    t = flat._solve_x(u)
+    assert abs(((flat.ax * t + flat.bx) * t + flat.cx) * t - u) < 1e-9

@@ -392,7 +392,9 @@ class Easing:
         return ((self.ay * t + self.by) * t + self.cy) * t
 
     def _solve_x(self, u: float) -> float:
-        """The t where x(t) = u: Newton's method, bisection where it does not converge."""
+        """The t where x(t) = u: Newton's method; where it does not converge (a curve
+        nearly flat at one end), Newton's steps kept inside a bracket that bisection
+        narrows where a step would leave it."""
         ax, bx, cx = self.ax, self.bx, self.cx
         t = u
         for _ in range(8):
@@ -405,14 +407,19 @@ class Easing:
             t -= error / slope
             if not 0 <= t <= 1:
                 break
-        lo, hi = 0.0, 1.0
+        lo, hi, t = 0.0, 1.0, 0.5
         for _ in range(50):
-            t = (lo + hi) / 2
-            if ((ax * t + bx) * t + cx) * t < u:
+            error = ((ax * t + bx) * t + cx) * t - u
+            if abs(error) < 1e-12 or hi - lo < 1e-15:
+                return t
+            if error < 0:
                 lo = t
             else:
                 hi = t
-        return (lo + hi) / 2
+            slope = (3 * ax * t + 2 * bx) * t + cx
+            step = t - error / slope if slope else lo
+            t = step if lo < step < hi else (lo + hi) / 2
+        return t
 
 
 def value_at(prop: object, time: float) -> Point | None:
