@@ -101,6 +101,28 @@ def test_files_that_broke_lottie_players(corpus: Path, tmp_path: Path) -> None:
         out.unlink(missing_ok=True)
 
 
+@pytest.mark.parametrize("depth", [700, 200_000])
+def test_a_lottie_file_nested_past_pythons_parser_renders_as_it_is(
+    tmp_path: Path, depth: int
+) -> None:
+    """JSON nested deeper than Python's parser (200,000 arrays in a key players skip) or
+    than a rewrite can copy (700 in a layer whose masks are split) is loaded as it is: a
+    complete render, where the first gave a traceback and the second an error."""
+    path = (lottie_json(tmp_path, "deep.json", layers=[{
+        "ty": 4, "ind": 1, "ip": 0, "op": 30, "st": 0, "ks": {}, "shapes": [],
+        "masksProperties": [{"mode": mode, "o": {"a": 0, "k": 100}, "pt": {"a": 0, "k": {
+            "v": [[0, 0], [9, 0], [9, 9]], "i": [[0, 0]] * 3, "o": [[0, 0]] * 3, "c": True}}}
+            for mode in "asa"],
+        "deep": "NEST",
+    }]))  # fmt: skip
+    path.write_text(path.read_text().replace('"NEST"', "[" * depth + "]" * depth))
+    out = tmp_path / "out.mp4"
+    done = studio_render("render", path, "-o", out, "--progress", "none", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert out.stat().st_size > 0
+
+
 @pytest.mark.parametrize(
     ("name", "renderer", "hint"),
     [("sticker.json", "auto", True), ("sticker.json", "rlottie", False),

@@ -31,7 +31,7 @@ from studio_render.compositions.lottie_images import (
     missing_images,
     point_at_archive_images,
 )
-from studio_render.core.composition import CompositionInfo, fit_rect
+from studio_render.core.composition import CompositionInfo, fit_rect, parse_json
 from studio_render.core.errors import BadInput
 
 #: Refuse archives and stickers that unpack to more than this (zip bombs).
@@ -147,7 +147,7 @@ def _prepared(data: bytes) -> lottie_fixes.Prepared:
 
 def _missing_images(document: bytes, folder: Path, where: str) -> tuple[str, ...]:
     try:
-        parsed = json.loads(document)
+        parsed = parse_json(document)
     except ValueError:
         return ()  # ThorVG's load names the problem
     return missing_images(parsed, folder, where) if isinstance(parsed, dict) else ()
@@ -227,7 +227,7 @@ def _with_archive_images(json_path: Path, root: Path) -> Path:
     if not may_have_images(data):
         return json_path
     try:
-        document = json.loads(data)
+        document = parse_json(data)
     except ValueError:
         return json_path  # ThorVG's load names the problem
     if not isinstance(document, dict) or not point_at_archive_images(
@@ -246,7 +246,7 @@ def _manifest_animation_ids(path: Path, data: bytes) -> list[str]:
     of its first, as far as it names them; :class:`BadInput` naming the problem when the
     manifest is malformed."""
     try:
-        manifest = json.loads(data)
+        manifest = parse_json(data)
     except ValueError as exc:
         raise BadInput(f"{path.name}: dotLottie manifest is not JSON ({exc})") from None
     if not isinstance(manifest, dict):
@@ -269,7 +269,7 @@ def _manifest_animation_ids(path: Path, data: bytes) -> list[str]:
 def _why_unreadable(json_path: Path) -> str:
     """Why ThorVG refused a file, as far as a look at its JSON tells."""
     try:
-        doc = json.loads(json_path.read_bytes())
+        doc = parse_json(json_path.read_bytes())
     except (OSError, ValueError) as exc:
         return f"not a Lottie animation (not JSON: {exc})"
     if not isinstance(doc, dict):

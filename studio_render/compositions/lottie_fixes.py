@@ -117,6 +117,7 @@ from studio_render.compositions.lottie_text import (
 )
 from studio_render.compositions.lottie_tree import objects
 from studio_render.compositions.lottie_versions import upgrade_old_formats
+from studio_render.core.composition import parse_json
 
 #: ThorVG compares easing names up to this many characters.
 _THORVG_NAME_CHARS = 20
@@ -192,47 +193,51 @@ def prepare(data: bytes) -> Prepared:
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return Prepared(renamed)  # nothing for the rewrites below: no need to parse
     try:
-        doc = json.loads(current)
+        doc = parse_json(current)
     except ValueError:
         return Prepared(renamed)  # not JSON: ThorVG's load then fails and names the problem
     if not isinstance(doc, dict):
         return Prepared(renamed)
-    tidied = _keyframes_tidied(doc)  # first: the rewrites below read "a"
-    upgraded = upgrade_old_formats(doc, _layers(doc)) if old else False
-    floored = colours_rounded_down(objects(doc)) if styles else False  # before the bakes
-    embedded = _embedded_images_marked(doc) if inline else False
-    fonts = texts and may_need_glyphs(current)
-    warnings = fallback_warnings(doc) if fonts else ()  # as drawn: after the upgrade
-    warnings += rig_warnings(_layers(doc)) if hoses else ()
-    glyphs = add_glyphs(doc) if fonts else False
-    ordered = selectors_in_order(_layers(doc)) if texts else False
-    named = _name_unnamed_easings(doc) if unnamed else False
-    moved = _in_out_points_past_their_frames(doc) if points else False
-    solids = _solids_as_shapes(doc)
-    added = _masks_added(doc) if blended else False
-    sequenced = _masks_in_sequence(doc) if subtracted else False  # after the Adds above
-    turned = bake_auto_orient(_layers(doc)) if oriented else False  # before the paths' bake
-    paths = bake_curved_motion(doc)
-    eased = bake_split_easing(doc) if split_easing else False
-    enabled = _effects_enabled(doc) if effects else False
-    matted = set_mattes_as_track_mattes(_layer_lists(doc)) if effects else False
-    stroked = stroke_effects_as_strokes(_layers(doc)) if effects else False
-    softened = shadow_softness_as_lottie_web(_layers(doc)) if effects else False
-    nested = _effects_inside_masks(doc) if effects else False
-    followed = bake_null_rigs(_compositions(doc)) if null_rigs else False  # before references
-    referred = references_resolved(_layer_lists(doc)) if expressions else False
-    evaluated = rewrite_expressions(_layers(doc)) if expressions else False
-    copies = repeater_copies_rounded_up(objects(doc)) if repeaters else False
-    traced = trimmed_polystars_as_paths(_layers(doc)) if stars else False
-    whole = stars_as_lottie_web_draws_them(objects(doc)) if stars else False
-    soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-    done = (tidied, upgraded, embedded, glyphs, ordered, named, moved, solids, added,
-            sequenced, turned, paths, eased, enabled, matted, stroked, softened, nested,
-            followed, referred, evaluated, copies, traced, whole, soft,
-            floored)  # fmt: skip
-    if not any(done):
-        return Prepared(renamed, warnings)
-    return Prepared(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode(), warnings)
+    try:
+        tidied = _keyframes_tidied(doc)  # first: the rewrites below read "a"
+        upgraded = upgrade_old_formats(doc, _layers(doc)) if old else False
+        floored = colours_rounded_down(objects(doc)) if styles else False  # before the bakes
+        embedded = _embedded_images_marked(doc) if inline else False
+        fonts = texts and may_need_glyphs(current)
+        warnings = fallback_warnings(doc) if fonts else ()  # as drawn: after the upgrade
+        warnings += rig_warnings(_layers(doc)) if hoses else ()
+        glyphs = add_glyphs(doc) if fonts else False
+        ordered = selectors_in_order(_layers(doc)) if texts else False
+        named = _name_unnamed_easings(doc) if unnamed else False
+        moved = _in_out_points_past_their_frames(doc) if points else False
+        solids = _solids_as_shapes(doc)
+        added = _masks_added(doc) if blended else False
+        sequenced = _masks_in_sequence(doc) if subtracted else False  # after the Adds above
+        turned = bake_auto_orient(_layers(doc)) if oriented else False  # before the paths' bake
+        paths = bake_curved_motion(doc)
+        eased = bake_split_easing(doc) if split_easing else False
+        enabled = _effects_enabled(doc) if effects else False
+        matted = set_mattes_as_track_mattes(_layer_lists(doc)) if effects else False
+        stroked = stroke_effects_as_strokes(_layers(doc)) if effects else False
+        softened = shadow_softness_as_lottie_web(_layers(doc)) if effects else False
+        nested = _effects_inside_masks(doc) if effects else False
+        followed = bake_null_rigs(_compositions(doc)) if null_rigs else False  # before references
+        referred = references_resolved(_layer_lists(doc)) if expressions else False
+        evaluated = rewrite_expressions(_layers(doc)) if expressions else False
+        copies = repeater_copies_rounded_up(objects(doc)) if repeaters else False
+        traced = trimmed_polystars_as_paths(_layers(doc)) if stars else False
+        whole = stars_as_lottie_web_draws_them(objects(doc)) if stars else False
+        soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
+        done = (tidied, upgraded, embedded, glyphs, ordered, named, moved, solids, added,
+                sequenced, turned, paths, eased, enabled, matted, stroked, softened, nested,
+                followed, referred, evaluated, copies, traced, whole, soft,
+                floored)  # fmt: skip
+        if not any(done):
+            return Prepared(renamed, warnings)
+        text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    except RecursionError:  # nested deeper than a rewrite can follow: loaded as it is
+        return Prepared(renamed)
+    return Prepared(text.encode(), warnings)
 
 
 def _keyframes_tidied(doc: dict[str, object]) -> bool:

@@ -3,6 +3,7 @@ checks every render makes. Qt-free, and in the core: planning starts from it."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -183,3 +184,12 @@ def fit_rect(native: tuple[int, int], canvas: tuple[int, int]) -> tuple[int, int
     scale = min(cw / nw, ch / nh)
     w, h = max(1, round(nw * scale)), max(1, round(nh * scale))
     return (cw - w) // 2, (ch - h) // 2, w, h
+
+
+def parse_json(data: str | bytes) -> Any:
+    """A composition file's JSON; :class:`ValueError` for anything that is not JSON,
+    nesting too deep for Python's parser included (a RecursionError otherwise)."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("nested too deeply to read") from None

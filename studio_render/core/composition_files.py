@@ -8,14 +8,13 @@ that leaves the folder, an absolute path or a link pointing outside is refused h
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Collection, Iterator
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
-from studio_render.core.composition import kind_for_path
+from studio_render.core.composition import kind_for_path, parse_json
 from studio_render.core.errors import BadInput
 
 #: The most a composition's folder may hold to be sent to workers.
@@ -61,7 +60,7 @@ def _lottie_images(composition: Path, root: Path) -> Iterator[Path]:
     if composition.suffix.lower() != ".json":
         return  # dotLottie archives and stickers carry their images inside
     try:
-        data = json.loads(composition.read_text(encoding="utf-8"))
+        data = parse_json(composition.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return  # the probe read it; the worker reports any problem
     assets = data.get("assets") if isinstance(data, dict) else None
