@@ -344,12 +344,15 @@ def _any_with(character: str, wanted: Wanted) -> Face | None:
 def _faces_by_preference(
     weight: int, italic: bool
 ) -> tuple[tuple[Face, tuple[list[int], list[int]]], ...]:
-    """Every installed face, in fontconfig's order of preference for ``weight`` and the
-    slant (``fc-match -a``), each with the ranges of characters it has (starts, ends)."""
+    """The installed faces in fontconfig's order of preference for ``weight`` and the
+    slant, each with the ranges of characters it has (starts, ends). ``fc-match -s``
+    leaves out each face that has no character the faces before it lack, so the first
+    face with a given character is still in it, and the list stays short where
+    thousands of fonts are installed."""
     pattern = f":weight={weight}:slant={100 if italic else 0}"
     try:
         found = subprocess.run(
-            ["fc-match", "-a", "-f", "%{file}\t%{index}\t%{family}\t%{charset}\n", pattern],
+            ["fc-match", "-s", "-f", "%{file}\t%{index}\t%{family}\t%{charset}\n", pattern],
             capture_output=True, text=True, timeout=10, check=False,
         )  # fmt: skip
     except (OSError, subprocess.TimeoutExpired):
