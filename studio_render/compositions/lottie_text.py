@@ -363,10 +363,13 @@ def _faces_by_preference(
         if len(parts) != 4 or not parts[1].isdigit():
             continue
         starts, ends = [], []
-        for span in parts[3].split():
-            low, _, high = span.partition("-")
-            starts.append(int(low, 16))
-            ends.append(int(high or low, 16))
+        try:
+            for span in parts[3].split():
+                low, _, high = span.partition("-")
+                starts.append(int(low, 16))
+                ends.append(int(high or low, 16))
+        except ValueError:  # not fontconfig's hexadecimal ranges: a face we cannot read
+            continue
         faces.append((Face(parts[0], int(parts[1]) & 0xFFFF, parts[2]), (starts, ends)))
     return tuple(faces)
 
