@@ -76,8 +76,9 @@ class LottieFile:
             where = f"in {name}" if self._tmp is not None else f"beside {name}"
             self.warnings += _missing_images(document, json_path.parent, where)
         if _load(self.picture, json_path.resolve(), prepared.rewrite) != Result.SUCCESS:
+            why = _why_unreadable(json_path)  # before close() removes what was unpacked
             self.close()
-            raise BadInput(f"{name}: {_why_unreadable(json_path)}")
+            raise BadInput(f"{name}: {why}")
         # Blurs and shadows in full: at ThorVG's default (50) a blur runs two of the three
         # box passes it is sized for, so it comes out 0.82 times as wide, and one under
         # about 1 px (After Effects' blurriness 3) not at all.
