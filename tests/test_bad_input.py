@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ import pytest
 
 from tests.cli import leftovers, studio_render
 from tests.conftest import ROOT, worker_processes
+from tests.image_compare import read_png
 
 DATA = ROOT / "tests" / "data"
 MOVING = DATA / "moving.qml"
@@ -64,6 +66,8 @@ CASES = {
     "zero-frame lottie": (lambda t: lottie_json(t, "empty.json", op=0), "has no frames"),
     "corrupt dotlottie": (lambda t: (t / "a.lottie").write_bytes(b"PK\x03\x04?")
                           and t / "a.lottie", "cannot read Lottie file"),
+    "sticker not json": (lambda t: (t / "s.tgs").write_bytes(gzip.compress(b"hello"))
+                         and t / "s.tgs", "not a Lottie animation (not JSON: Expecting value"),
 }  # fmt: skip
 
 
@@ -121,6 +125,33 @@ def test_a_lottie_file_nested_past_pythons_parser_renders_as_it_is(
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert out.stat().st_size > 0
+
+
+@pytest.mark.parametrize("loop", ["parents", "precompositions"])
+def test_layers_that_lead_back_to_themselves_are_drawn_without_the_loop(
+    tmp_path: Path, loop: str
+) -> None:
+    """Two layers each the other's parent, or a precomposition that draws itself, crashed
+    ThorVG while loading (SIGSEGV): the link that closes the loop is dropped, and the
+    rest of the picture, a red square, is drawn."""
+    square = {"ty": 4, "ind": 1, "ip": 0, "op": 30, "st": 0, "ks": {}, "shapes": [
+        {"ty": "rc", "s": {"a": 0, "k": [20, 20]}, "p": {"a": 0, "k": [32, 32]},
+         "r": {"a": 0, "k": 0}},
+        {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 100}}]}  # fmt: skip
+    if loop == "parents":
+        other = {**square, "ind": 2, "parent": 1, "shapes": []}
+        path = lottie_json(tmp_path, "loop.json", layers=[{**square, "parent": 2}, other])
+    else:
+        inner = {"ty": 0, "ind": 1, "refId": "self", "ip": 0, "op": 30, "st": 0, "ks": {},
+                 "w": 64, "h": 64}  # fmt: skip
+        path = lottie_json(tmp_path, "loop.json", assets=[{"id": "self", "layers": [inner]}],
+                           layers=[square, {**inner, "ind": 2}])  # fmt: skip
+    done = studio_render("render", path, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "0:1", "--progress", "none", timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    frame = read_png(tmp_path / "out" / "frame_000000.png")
+    assert tuple(frame[32, 32]) == (255, 0, 0, 255)
+    assert frame[2, 2, 3] == 0
 
 
 @pytest.mark.parametrize(

@@ -94,6 +94,7 @@ from studio_render.compositions.lottie_expressions import (
     rewrite_expressions,
     rig_warnings,
 )
+from studio_render.compositions.lottie_loops import loops_broken
 from studio_render.compositions.lottie_motion import (
     bake_auto_orient,
     bake_curved_motion,
@@ -187,9 +188,10 @@ def prepare(data: bytes) -> Prepared:
     nulls = _NULL.search(current) is not None
     subtracted = _SUBTRACT_MASK.search(current) is not None
     styles = _STYLE.search(current) is not None
+    linked = b'"parent"' in current or b'"refId"' in current
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, null_rigs,
              hoses, rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
-             styles)  # fmt: skip
+             styles, linked)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return Prepared(renamed)  # nothing for the rewrites below: no need to parse
     try:
@@ -199,7 +201,8 @@ def prepare(data: bytes) -> Prepared:
     if not isinstance(doc, dict):
         return Prepared(renamed)
     try:
-        tidied = _keyframes_tidied(doc)  # first: the rewrites below read "a"
+        looped = loops_broken(doc, _layer_lists(doc)) if linked else False  # first: rewrites
+        tidied = _keyframes_tidied(doc)  # below follow parents; they read "a"
         upgraded = upgrade_old_formats(doc, _layers(doc)) if old else False
         floored = colours_rounded_down(objects(doc)) if styles else False  # before the bakes
         embedded = _embedded_images_marked(doc) if inline else False
@@ -228,7 +231,7 @@ def prepare(data: bytes) -> Prepared:
         traced = trimmed_polystars_as_paths(_layers(doc)) if stars else False
         whole = stars_as_lottie_web_draws_them(objects(doc)) if stars else False
         soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-        done = (tidied, upgraded, embedded, glyphs, ordered, named, moved, solids, added,
+        done = (looped, tidied, upgraded, embedded, glyphs, ordered, named, moved, solids, added,
                 sequenced, turned, paths, eased, enabled, matted, stroked, softened, nested,
                 followed, referred, evaluated, copies, traced, whole, soft,
                 floored)  # fmt: skip
