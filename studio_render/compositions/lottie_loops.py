@@ -16,8 +16,10 @@ from typing import Any
 def loops_broken(doc: dict[str, Any], layer_lists: list[list[Any]]) -> bool:
     """Break, in place, every loop of parents in ``layer_lists`` (each composition's
     ``layers``) and every loop of precompositions in ``doc``; whether any was."""
-    parents = [_parent_loops_broken(layers) for layers in layer_lists]
-    return any(parents) | _precomposition_loops_broken(doc)
+    broken = False
+    for layers in layer_lists:
+        broken |= _parent_loops_broken(layers)
+    return _precomposition_loops_broken(doc) | broken
 
 
 def _parent_loops_broken(layers: list[Any]) -> bool:

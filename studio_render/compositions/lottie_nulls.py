@@ -123,26 +123,30 @@ def _bake_trace(layer: Layer, layers: list[Layer], by_index: dict[object, Layer]
         return False
     segments = _measured(shape)
 
+    def share_at(time: float) -> float | None:
+        """The Progress at the null's own ``time``, as a share of the path's length."""
+        progress_now = _at(progress, time, [0.0])
+        return None if progress_now is None else progress_now[0] / 100
+
     def position_at(frame: int, time: float) -> list[float] | None:
-        share = _at(progress, time, [0.0])
-        world = _world(traced, frame, by_index)
+        share, world = share_at(time), _world(traced, frame, by_index)
         if share is None or world is None:
             return None
-        return [*_apply(world, _point_on_path(shape, segments, share[0] / 100)), 0]
+        return [*_apply(world, _point_on_path(shape, segments, share)), 0]
 
     def rotation_at(frame: int, time: float) -> list[float] | None:
-        share = _at(progress, time, [0.0])
+        share = share_at(time)
         if share is None:
             return None
-        x, y = _tangent_on_path(shape, segments, share[0] / 100)
+        x, y = _tangent_on_path(shape, segments, share)
         return [math.degrees(math.atan2(y, x))]
 
     if not _bake_into(position, layer, position_at):
         return False
     rotation = ks["r"] if isinstance(ks.get("r"), dict) else {}
     turn = _TURN.search(str(rotation.get("x", "")))
-    same = turn is not None and (turn["layer"], turn["path"]) == (found["layer"], found["path"])
-    if same and turn is not None and _PROGRESS.search(turn.string):
+    if (turn is not None and turn.group("layer", "path") == found.group("layer", "path")
+            and _PROGRESS.search(turn.string)):  # fmt: skip
         _bake_into(rotation, layer, rotation_at)
     return True
 
