@@ -54,6 +54,12 @@ CASES = {
     "malformed qml": (lambda t: DATA / "broken.qml", "broken.qml:11: Expected token"),
     "no frame property": (lambda t: DATA / "no_frame.qml", "property int frame"),
     "zero frames": (lambda t: DATA / "zero_frames.qml", "no frames"),
+    "window root": (lambda t: (t / "w.qml").write_text(
+        "import QtQuick\nWindow { width: 64; height: 64; visible: true; property int frame }")
+        and t / "w.qml", "w.qml: the root is a Window, which shows itself on screen; make"),
+    "non-visual root": (lambda t: (t / "o.qml").write_text(
+        "import QtQml\nQtObject { property int frame }") and t / "o.qml",
+        "o.qml: the root object must be an Item"),
     "huge qml canvas": (lambda t: DATA / "huge.qml", "100000x100000 is too large"),
     "too many frames": (
         lambda t: qml(t, "width: 10; height: 10; property int durationInFrames: 50000000"),

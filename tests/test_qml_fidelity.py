@@ -186,6 +186,35 @@ def test_scenes_reading_the_wall_clock_are_warned_about(tmp_path: Path) -> None:
     assert "Math.random" not in rendered.stderr
 
 
+def test_images_and_components_that_fail_to_load_are_warned_about(tmp_path: Path) -> None:
+    """Qt draws a missing image as nothing and says so only in its log; the user is told,
+    naming the item and the file. Sources that load are not mentioned."""
+    (tmp_path / "photo.png").write_bytes((SCENES / "assets" / "photo.png").read_bytes())
+    scene = tmp_path / "scene.qml"
+    scene.write_text(
+        "import QtQuick\nRectangle { width: 64; height: 64; property int frame\n"
+        "  property int durationInFrames: 2\n"
+        '  Image { id: logo; source: "logo.png" }\n  Image { source: "photo.png" }\n'
+        '  BorderImage { source: "frames/border.png" }\n  Loader { source: "Title.qml" }\n'
+        '  FontLoader { source: "fonts/brand.ttf" }\n}\n'
+    )
+    done = studio_render("info", scene)
+    assert done.returncode == 0, done.stderr
+    expected = [
+        "Image 'logo': cannot load 'logo.png'; drawn without it",
+        "BorderImage: cannot load 'frames/border.png'; drawn without it",
+        "Loader: cannot load 'Title.qml'; drawn without it",
+        "FontLoader: cannot load 'fonts/brand.ttf'; drawn with a default font",
+    ]
+    for line in expected:
+        assert f"warning:   {line}" in done.stdout, done.stdout
+    assert "photo.png" not in done.stdout
+    rendered = studio_render("render", scene, "-o", tmp_path / "out.mkv", "--preset", "ffv1",
+                             "--progress", "none")  # fmt: skip
+    assert rendered.returncode == 0, rendered.stderr
+    assert f"studio-render: warning: {expected[0]}" in rendered.stderr
+
+
 @pytest.mark.parametrize("renderer", ["software", "gpu"])
 def test_larger_size_lays_the_scene_out_at_that_size(tmp_path: Path, renderer: str) -> None:
     """Text rendered at twice the size is sharp: like the scene written at twice the size,

@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     QThread,
     QUrl,
 )
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QImage, QWindow
 from PySide6.QtNetwork import QNetworkAccessManager, QNetworkProxy, QNetworkReply, QNetworkRequest
 from PySide6.QtQml import (
     QQmlComponent,
@@ -44,6 +44,7 @@ from studio_render.compositions.qml_scan import (
     gpu_in_source,
     gpu_items,
     is_a,
+    not_loaded,
     played_by_clock,
     remote_sources,
     unrepeatable,
@@ -240,7 +241,7 @@ def probe_qml(path: Path, requested: str = "auto") -> CompositionInfo:
             frame_count=_frame_count(root),
             audio=_audio(path, root),
             gpu_items=tuple(gpu_items(objects)),
-            warnings=tuple(unrepeatable(path, objects)),
+            warnings=(*not_loaded(objects), *unrepeatable(path, objects)),
             remote=tuple(remote_sources(objects)),
         )
         choose_renderer(path, requested, list(info.gpu_items))  # refuse what it cannot draw
@@ -404,6 +405,20 @@ def _create_releasing_gil(engine: QQmlEngine, path: Path, holder: QQuickItem) ->
                              Q_ARG(QObject, holder))  # fmt: skip
     _run_posted_events()
     items = holder.childItems()
-    if component.isError() or not items:
+    if component.isError():
         raise BadInput(_describe(path, component.errors()))
+    if not items:
+        raise BadInput(_not_an_item(path, holder.children()))
     return items[0]
+
+
+def _not_an_item(path: Path, made: list[QObject]) -> str:
+    """Why a scene whose root is not an Item cannot be rendered, in a line."""
+    if any(isinstance(obj, QWindow) for obj in made):
+        return (
+            f"{path.name}: the root is a Window, which shows itself on screen; make the "
+            "root an Item (or a Rectangle for a background colour) of the window's size"
+        )
+    if made:
+        return f"{path.name}: the root object must be an Item (or a type based on Item)"
+    return f"{path.name}: the QML scene could not be loaded"

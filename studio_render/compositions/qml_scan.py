@@ -1,5 +1,5 @@
-"""What a loaded QML scene holds: items only a GPU scene graph draws, items still loading,
-and code that makes frames unrepeatable."""
+"""What a loaded QML scene holds: items only a GPU scene graph draws, items still loading
+or that failed to load, and code that makes frames unrepeatable."""
 
 from __future__ import annotations
 
@@ -25,8 +25,10 @@ _GPU_ONLY_SOURCE = re.compile(
     r"\b(MultiEffect|ShaderEffect|ParticleSystem|ImageParticle|ItemParticle|layer\.effect"
     r"|GraphicalEffects)\b"
 )
-#: Classes with a ``status`` that is ``Loading`` (2) until their content is there.
+#: Classes with a ``status`` that is ``Loading`` (2) until their content is there, and
+#: ``Error`` (3) when it cannot be loaded.
 _LOADING_STATUS = 2
+_ERROR_STATUS = 3
 _LOADS = ("QQuickImageBase", "QQuickLoader", "QQuickFontLoader")
 #: Why these classes cannot repeat their frames when their images are remote: an
 #: AnimatedImage has no file to read its frame delays from, a SpriteSequence is left to
@@ -129,6 +131,26 @@ def loading(objects: list[QObject]) -> list[QObject]:
 
 #: URL schemes that reach the network (others: local files, resources, inline data).
 NETWORK_SCHEMES = ("http", "https", "ftp")
+
+
+def not_loaded(objects: list[QObject]) -> list[str]:
+    """Images, Loaders and FontLoaders among ``objects`` whose local source failed to load
+    (a file missing or unreadable, a component with errors): Qt draws them empty, or
+    with a default font, and says so only in its log. Network sources are left to
+    :func:`remote_sources`."""
+    found = []
+    for obj in objects:
+        if not is_a(obj, _LOADS) or _status(obj) != _ERROR_STATUS:
+            continue
+        source = QQmlProperty.read(obj, "source")
+        if not isinstance(source, QUrl) or source.scheme().lower() in NETWORK_SCHEMES:
+            continue
+        name = source.toLocalFile() if source.isLocalFile() else source.toString()
+        what = (
+            "drawn with a default font" if is_a(obj, ("QQuickFontLoader",)) else "drawn without it"
+        )
+        found.append(f"{describe(obj)}: cannot load {name!r}; {what}")
+    return found
 
 
 def remote_sources(objects: list[QObject]) -> list[str]:
