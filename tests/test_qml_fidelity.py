@@ -215,6 +215,36 @@ def test_images_and_components_that_fail_to_load_are_warned_about(tmp_path: Path
     assert f"studio-render: warning: {expected[0]}" in rendered.stderr
 
 
+def test_script_errors_while_the_scene_loads_are_warned_about(tmp_path: Path) -> None:
+    """A binding that reads something undefined leaves its item at a default value (here
+    the background); Qt says so only in its log, the user is told, in Qt's words. Many
+    problems are cut short."""
+    head = "import QtQuick\nRectangle { width: 64; height: 64; property int frame\n"
+    scene = tmp_path / "scene.qml"
+    scene.write_text(head + "  property int durationInFrames: 2\n  color: theme.background\n"
+                     "  Rectangle { width: height; height: width + 1 }\n}\n")  # fmt: skip
+    done = studio_render("info", scene)
+    assert done.returncode == 0, done.stderr
+    warnings = {line for line in done.stdout.splitlines() if line.startswith("  warning:")}
+    assert warnings == {
+        "  warning:   scene.qml:4: ReferenceError: theme is not defined",
+        '  warning:   scene.qml:5: QML Rectangle: Binding loop detected for property "width"',
+    }, done.stdout
+    many = tmp_path / "many.qml"
+    many.write_text(
+        head
+        + "  property int durationInFrames: 2\n"
+        + "".join(f"  Item {{ x: missing{n}.x }}\n" for n in range(8))
+        + "}\n"
+    )
+    done = studio_render("info", many)
+    warnings = [line for line in done.stdout.splitlines() if line.startswith("  warning:")]
+    assert len(warnings) == 6, done.stdout
+    assert warnings[-1] == "  warning:   and 3 more script problems (run the scene in Qt)"
+    plain = studio_render("info", SCENES / "text_1x.qml")
+    assert "warning" not in plain.stdout, plain.stdout
+
+
 @pytest.mark.parametrize("renderer", ["software", "gpu"])
 def test_larger_size_lays_the_scene_out_at_that_size(tmp_path: Path, renderer: str) -> None:
     """Text rendered at twice the size is sharp: like the scene written at twice the size,

@@ -36,6 +36,7 @@ from PySide6.QtQml import (
 from PySide6.QtQuick import QQuickItem, QQuickRenderControl, QQuickWindow
 
 from studio_render.compositions.qml_clock import frame_clock
+from studio_render.compositions.qml_messages import script_problems, shown
 from studio_render.compositions.qml_playback import Playback
 from studio_render.compositions.qml_random import repeat_random
 from studio_render.compositions.qml_scan import (
@@ -223,9 +224,8 @@ def probe_qml(path: Path, requested: str = "auto") -> CompositionInfo:
     forbid_network(engine)  # the probe reads the scene's own properties, never the network
     holder = QQuickItem()
     try:
-        root = _create_releasing_gil(engine, path.resolve(), holder)
-        if not isinstance(root, QQuickItem):
-            raise BadInput(f"{path.name}: the root object must be an Item, not {type(root)}")
+        with script_problems(path.resolve().parent) as problems:
+            root = _create_releasing_gil(engine, path.resolve(), holder)
         if not _has_property(root, "frame"):
             raise BadInput(f"{path.name}: the root item must declare 'property int frame'")
         width, height = int(root.width()), int(root.height())
@@ -241,7 +241,7 @@ def probe_qml(path: Path, requested: str = "auto") -> CompositionInfo:
             frame_count=_frame_count(root),
             audio=_audio(path, root),
             gpu_items=tuple(gpu_items(objects)),
-            warnings=(*not_loaded(objects), *unrepeatable(path, objects)),
+            warnings=(*not_loaded(objects), *shown(problems), *unrepeatable(path, objects)),
             remote=tuple(remote_sources(objects)),
         )
         choose_renderer(path, requested, list(info.gpu_items))  # refuse what it cannot draw

@@ -1,0 +1,64 @@
+"""Script problems that Qt reports only in its log while a scene loads: a binding that
+reads something undefined, a binding loop, a value of the wrong type. The item then
+keeps a default value, so the frame can lack what the designer meant; these are shown as
+warnings, in Qt's words, naming the file and line."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QMessageLogContext,
+    QtMsgType,
+    QUrl,
+    qFormatLogMessage,
+    qInstallMessageHandler,
+)
+
+#: Messages that say a script or binding did not do what it says.
+_SCRIPT_PROBLEM = re.compile(r"\b[A-Za-z]*Error: |Binding loop detected|Unable to assign")
+#: Qt's "file:///folder/scene.qml:12:5: " in front of each message.
+_WHERE = re.compile(r"^\S+?:\d+(?::\d+)?: ")
+#: Lines shown at most; the rest are counted.
+MAX_SHOWN = 5
+
+
+@contextmanager
+def script_problems(folder: Path) -> Iterator[list[str]]:
+    """Collect, while the block runs, the script problems Qt reports in files under
+    ``folder`` (``scene.qml:3: ReferenceError: theme is not defined``), each once; other
+    messages go to standard error as before."""
+    found: list[str] = []
+
+    def handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+        url = QUrl(context.file or "")
+        local = Path(url.toLocalFile()) if url.isLocalFile() else None
+        if (
+            kind in (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg)
+            and local is not None
+            and local.is_relative_to(folder)
+            and _SCRIPT_PROBLEM.search(message)
+        ):
+            line = f"{local.name}:{context.line}: {_WHERE.sub('', message)}"
+            if line not in found:
+                found.append(line)
+        else:
+            print(qFormatLogMessage(kind, context, message), file=sys.stderr)
+
+    previous = qInstallMessageHandler(handler)
+    try:
+        yield found
+    finally:
+        qInstallMessageHandler(previous)
+
+
+def shown(problems: list[str]) -> list[str]:
+    """``problems`` as warnings: the first :data:`MAX_SHOWN`, then how many more."""
+    if len(problems) <= MAX_SHOWN:
+        return problems
+    rest = len(problems) - MAX_SHOWN
+    return [*problems[:MAX_SHOWN], f"and {rest} more script problems (run the scene in Qt)"]
