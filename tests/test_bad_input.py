@@ -187,6 +187,8 @@ SETTINGS = {
     "unknown preset": (["-o", "{t}/out.mp4", "--preset", "h266"], "unknown preset 'h266'"),
     "wrong extension": (["-o", "{t}/out.mov"], "use a .mp4 file name"),
     "frame range outside": (["-o", "{t}/out.mp4", "--frames", "40:90"], "outside"),
+    "frame range empty": (["-o", "{t}/out.mp4", "--frames", "5:5"], "5:5 is empty"),
+    "output is the current folder": (["-o", "."], "is a folder: give a .mp4 file name"),
     "frame range garbage": (["-o", "{t}/out.mp4", "--frames", "abc"], "not START:END"),
     "size too large": (["-o", "{t}/out.mp4", "--size", "100000x100000"], "too large"),
     "size garbage": (["-o", "{t}/out.mp4", "--size", "big"], "not WIDTHxHEIGHT"),

@@ -227,13 +227,13 @@ def _check_output(settings: RenderSettings, preset: Preset) -> Path:
         if output.exists() and not output.is_dir():
             raise BadInput(f"{output} exists and is not a folder")
     else:
+        if output.is_dir():
+            raise BadInput(f"output {output} is a folder: give a {preset.extension} file name")
         if output.suffix.lower() != preset.extension:
             raise BadInput(
                 f"output {output.name} does not match preset {preset.name}: "
                 f"use a {preset.extension} file name"
             )
-        if output.is_dir():
-            raise BadInput(f"output {output} is a folder")
     return output
 
 
@@ -268,6 +268,9 @@ def check_job(info: CompositionInfo, settings: RenderSettings) -> CheckedJob:
     check_fps_for_renderer(renderer, info.fps, settings.fps)
     frame_count = info.frame_count_at(settings.fps)
     start, end = settings.frames or (0, frame_count)
+    if start >= end:
+        raise BadInput(f"frame range {start}:{end} is empty (END is exclusive: {start}:{start + 1} "
+                       f"renders frame {start})")  # fmt: skip
     if not 0 <= start < end <= frame_count:
         raise BadInput(f"frame range {start}:{end} is outside the composition's 0:{frame_count}")
     if settings.chunk_frames is not None and settings.chunk_frames < 1:
