@@ -143,7 +143,9 @@ def not_loaded(objects: list[QObject]) -> list[str]:
         if not is_a(obj, _LOADS) or _status(obj) != _ERROR_STATUS:
             continue
         source = QQmlProperty.read(obj, "source")
-        if not isinstance(source, QUrl) or source.scheme().lower() in NETWORK_SCHEMES:
+        if not isinstance(source, QUrl) or source.isEmpty():
+            continue  # a Loader's sourceComponent: its errors are script problems
+        if source.scheme().lower() in NETWORK_SCHEMES:
             continue
         name = source.toLocalFile() if source.isLocalFile() else source.toString()
         what = (
