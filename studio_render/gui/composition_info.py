@@ -1,6 +1,7 @@
 """The loaded composition's facts: kind, size, frame rate, frames, duration, audio; for
 QML, the renderer it gets and why, the network URLs it loads (refused unless allowed),
-and why its frames may not repeat."""
+and its warnings (images, fonts or script that failed to load; why its frames may not
+repeat; for Lottie, missing fonts and images)."""
 
 from __future__ import annotations
 
