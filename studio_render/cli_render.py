@@ -65,6 +65,7 @@ def _format_eta(seconds: float | None) -> str:
 class _Display(Protocol):
     def update(self, snap: ProgressSnapshot) -> None: ...
     def waiting(self, index: int, frame: int, seconds: float) -> None: ...
+    def warning(self, message: str) -> None: ...
     def done(self, output: str) -> None: ...
     def error(self, message: str, details: str) -> None: ...
     def cancelled(self, signum: int) -> None: ...
@@ -75,6 +76,10 @@ def _say_failed(message: str, details: str) -> None:
     print(f"studio-render: render failed: {message}", file=sys.stderr)
     if details:
         print("  " + details.replace("\n", "\n  "), file=sys.stderr)
+
+
+def _say_warning(message: str) -> None:
+    print(f"studio-render: warning: {message}", file=sys.stderr, flush=True)
 
 
 def _say_cancelled(signum: int) -> None:
@@ -102,6 +107,9 @@ class _JsonDisplay:
 
     def waiting(self, index: int, frame: int, seconds: float) -> None:
         self._print({"event": "waiting", "frame": frame, "seconds": round(seconds, 1)})
+
+    def warning(self, message: str) -> None:
+        self._print({"event": "warning", "message": message})
 
     def done(self, output: str) -> None:
         self._print({"event": "done", "output": output})
@@ -149,6 +157,9 @@ class _BarDisplay:
             self.update(self.snap)
             self.bar.refresh()
 
+    def warning(self, message: str) -> None:
+        self.bar.write(f"studio-render: warning: {message}", file=sys.stderr)
+
     def done(self, output: str) -> None:
         self.bar.close()
         print(f"Wrote {output}", file=sys.stderr)
@@ -171,6 +182,9 @@ class _QuietDisplay(_BarDisplay):
 
     def waiting(self, index: int, frame: int, seconds: float) -> None:
         pass
+
+    def warning(self, message: str) -> None:
+        _say_warning(message)
 
     def done(self, output: str) -> None:
         pass
@@ -229,7 +243,7 @@ def run_render(args: argparse.Namespace) -> int:
                 assert probe is not None
                 info = probe.answer()
             for warning in info.warnings:
-                print(f"studio-render: warning: {warning}", file=sys.stderr)
+                _say_warning(warning)
             settings = settings_from_args(args, info.frame_count_at(args.fps))
             interrupts.check()
             if session is not None:
@@ -355,6 +369,9 @@ class _Events:
 
     def frame_waiting(self, index: int, frame: int, seconds: float) -> None:
         self.display.waiting(index, frame, seconds)
+
+    def warning(self, message: str) -> None:
+        self.display.warning(message)
 
     def finished(self, output: str) -> None:
         self.display.done(output)

@@ -7,6 +7,7 @@ loop with OpenGL (tests/qml_reference.py). Renders go through the command line.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -243,6 +244,37 @@ def test_script_errors_while_the_scene_loads_are_warned_about(tmp_path: Path) ->
     assert warnings[-1] == "  warning:   and 3 more script problems (run the scene in Qt)"
     plain = studio_render("info", SCENES / "text_1x.qml")
     assert "warning" not in plain.stdout, plain.stdout
+
+
+#: A scene with a script problem as it loads (the probe names it) and one at frame 12
+#: only, which chunks starting later step through (the animation makes them pre-roll).
+LATE_PROBLEM = """import QtQuick
+Rectangle { width: 64; height: 64; property int frame; property int durationInFrames: 30
+  color: theme.background
+  Rectangle { width: 8; height: 8; color: frame === 12 ? accent : "red"
+    NumberAnimation on x { from: 0; to: 50; duration: 1000 } }
+}
+"""
+
+
+def test_script_problems_at_later_frames_are_warned_about_once(tmp_path: Path) -> None:
+    """The render processes tell a problem at the frame it happens; each is said once
+    however many chunks step through that frame, and the load's problem only by the
+    probe. JSON progress gets it as an event."""
+    scene = tmp_path / "scene.qml"
+    scene.write_text(LATE_PROBLEM)
+    args = ("-o", tmp_path / "out.mkv", "--preset", "ffv1", "-j", "2", "--chunk-frames", "8")
+    done = studio_render("render", scene, *args, "--progress", "none")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "studio-render: warning: scene.qml:3: ReferenceError: theme is not defined",
+        "studio-render: warning: frame 12: scene.qml:4: ReferenceError: accent is not defined",
+    ], done.stderr
+    done = studio_render("render", scene, *args, "--progress", "json")
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    warnings = [e["message"] for e in events if e["event"] == "warning"]
+    assert warnings == ["frame 12: scene.qml:4: ReferenceError: accent is not defined"]
 
 
 @pytest.mark.parametrize("renderer", ["software", "gpu"])

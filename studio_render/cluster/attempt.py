@@ -53,6 +53,7 @@ class _Route:
     on_progress: Callable[[int, int], None]
     on_start: Callable[[int], None]
     splitter: ChunkSplitter | None = None
+    on_warning: Callable[[int, str], None] = lambda frame, message: None
     run: str | None = None
     worker: str = ""
     old_runs: set[str] = field(default_factory=set)
@@ -71,6 +72,9 @@ class _Route:
                 self.old_runs.add(self.run)
                 self.on_progress(0, 0)  # rescheduled or retried: it starts again
             self.run, self.worker = run, str(msg.get("worker", ""))
+        if "warning" in msg:
+            self.on_warning(int(msg["frame"]), str(msg["warning"]))
+            return
         if "pid" in msg:
             self.on_start(int(msg["pid"]))
             with self.lock:  # a new run of a chunk cut before: the same cut
@@ -235,10 +239,12 @@ class ChunkTasks:
         on_start: Callable[[int], None] = lambda pid: None,
         splitter: ChunkSplitter | None = None,
         on_waiting: Callable[[int, float], None] = lambda frame, seconds: None,
+        on_warning: Callable[[int, str], None] = lambda frame, message: None,
     ) -> Outcome:
         """Render ``spec`` on the cluster; the chunk file ends up at ``spec.output``.
         A ``splitter`` lets the engine end the chunk early (``on_waiting`` is not used:
-        the worker watches its own frames)."""
+        the worker watches its own frames); ``on_warning`` hears the scene's script
+        problems."""
         upload = self.upload
         if upload is None:
             raise RuntimeError("no job is prepared for the cluster")
@@ -247,7 +253,7 @@ class ChunkTasks:
             self.timings.chunk_started()
             on_start(pid)
 
-        route = _Route(on_progress, started, splitter)
+        route = _Route(on_progress, started, splitter, on_warning)
         if splitter is not None:
             splitter.attach(route, spec.start)
         try:

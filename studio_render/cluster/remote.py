@@ -57,7 +57,8 @@ class ChunkFailed(Exception):
 
 
 class _Reporter:
-    """Sends a run's start and (throttled) progress to the client as worker events."""
+    """Sends a run's start, (throttled) progress and script problems to the client as
+    worker events."""
 
     def __init__(self, worker: Worker, topic: str, key: str) -> None:
         self.worker, self.topic = worker, topic
@@ -75,6 +76,9 @@ class _Reporter:
             rendered, encoded = self.pending or (0, 0)
             self.worker.log_event(self.topic, {**self.base, "cut": end, "r": rendered,
                                                "e": encoded})  # fmt: skip
+
+    def warning(self, frame: int, message: str) -> None:
+        self.worker.log_event(self.topic, {**self.base, "warning": message, "frame": frame})
 
     def progress(self, rendered: int, encoded: int) -> None:
         with self.lock:
@@ -203,6 +207,7 @@ def render_chunk(
             outcome = run_chunk_attempt(
                 spec, cancelled, reporter.progress, reporter.started,
                 workers=warm_pool(job, spec.kind), splitter=splitter,
+                on_warning=reporter.warning,
             )  # fmt: skip
         reporter.flush()
         if outcome.cancelled:

@@ -1,13 +1,14 @@
-"""Script problems that Qt reports only in its log while a scene loads: a binding that
-reads something undefined, a binding loop, a value of the wrong type. The item then
+"""Script problems that Qt reports only in its log: a binding that reads something
+undefined, a binding loop, a value of the wrong type. The item then
 keeps a default value, so the frame can lack what the designer meant; these are shown as
-warnings, in Qt's words, naming the file and line."""
+warnings, in Qt's words, naming the file and line: those of the scene's load by the
+probe, those of later frames by the render processes as they draw them."""
 
 from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,10 +29,12 @@ MAX_SHOWN = 5
 
 
 @contextmanager
-def script_problems(folder: Path) -> Iterator[list[str]]:
+def script_problems(
+    folder: Path, on_new: Callable[[str], None] = lambda problem: None
+) -> Iterator[list[str]]:
     """Collect, while the block runs, the script problems Qt reports in files under
-    ``folder`` (``scene.qml:3: ReferenceError: theme is not defined``), each once; other
-    messages go to standard error as before."""
+    ``folder`` (``scene.qml:3: ReferenceError: theme is not defined``), each once, and
+    pass each new one to ``on_new``; other messages go to standard error as before."""
     found: list[str] = []
 
     def handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
@@ -46,6 +49,7 @@ def script_problems(folder: Path) -> Iterator[list[str]]:
             line = f"{local.name}:{context.line}: {_WHERE.sub('', message)}"
             if line not in found:
                 found.append(line)
+                on_new(line)
         else:
             print(qFormatLogMessage(kind, context, message), file=sys.stderr)
 

@@ -19,6 +19,7 @@ from studio_render.core.chunkspec import (
     cut_line,
     parse_cut_line,
     parse_failed_line,
+    parse_warning_line,
     parse_worker_line,
 )
 from studio_render.core.composition import LOCAL_FILES_ONLY
@@ -178,12 +179,14 @@ def run_chunk_attempt(
     workers: WorkerPool | None = None,
     splitter: ChunkSplitter | None = None,
     on_waiting: Callable[[int, float], None] = lambda frame, seconds: None,
+    on_warning: Callable[[int, str], None] = lambda frame, message: None,
 ) -> Outcome:
     """Render one chunk once: in a worker from ``workers``, else in a worker of its own.
 
     With ``workers``, a ``splitter`` may end the chunk early. A failed attempt leaves no
     chunk file behind, and its worker is stopped. A frame that takes far too long stops
     the attempt (``Outcome.hung_frame``); ``on_waiting(frame, seconds)`` while it is slow.
+    ``on_warning(frame, message)``: a script problem the scene had drawing ``frame``.
     """
     watch = FrameWatch(spec.start, spec.frame_count, spec.frame_timeout, on_waiting)
     finished = False
@@ -196,6 +199,9 @@ def run_chunk_attempt(
         elif (counts := parse_worker_line(line)) is not None:
             watch.line(counts[0])
             on_progress(*counts)
+            return
+        elif (warning := parse_warning_line(line)) is not None:
+            on_warning(*warning)
             return
         elif (message := parse_failed_line(line)) is not None:
             failure = message

@@ -30,6 +30,7 @@ class ChunkReports(Protocol):
     def progress(self, index: int, rendered: int, encoded: int) -> None: ...
     def cut(self, index: int, end: int) -> None: ...  # the frame where it now ends
     def waiting(self, index: int, frame: int, seconds: float) -> None: ...  # a slow frame
+    def warning(self, index: int, frame: int, message: str) -> None: ...  # a script problem
     def retrying(self, index: int, attempt: int, reason: str) -> None: ...  # next attempt
     def done(self, index: int) -> None: ...
     def failed(self, index: int, message: str, tail: str) -> None: ...  # tail: last lines
@@ -90,7 +91,7 @@ class ChunkTask:
         for attempt in range(1, self.retries + 2):
             if self.cancelled.is_set():
                 return
-            extra: dict[str, object] = {}
+            extra: dict[str, object] = {"on_warning": lambda f, m: reports.warning(i, f, m)}
             if self.local:  # a one-chunk render is not split, but its frames are watched
                 extra["on_waiting"] = lambda f, s: reports.waiting(i, f, s)
             if self.splitter is not None:

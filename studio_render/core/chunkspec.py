@@ -57,6 +57,7 @@ class ChunkSpec:
 #   "failed <message>"               the chunk cannot be rendered, in one line (then exit);
 #                                    for a preview request: the frame cannot (worker lives)
 #   "pixels <frame> <nbytes>"        a preview frame: <nbytes> raw bytes (B, G, R, A) follow
+#   "warning <frame> <message>"      a script problem Qt reported while drawing <frame>
 # Lines a serving worker reads on stdin, besides chunk specs (JSON):
 #   "cut <start> <at>"               end the chunk starting at <start> at frame <at>, or
 #                                    at the first frame not drawn yet if that is later
@@ -65,6 +66,7 @@ CUT = "cut"
 DONE = "done"
 FAILED = "failed"
 PIXELS = "pixels"
+WARNING = "warning"
 
 
 def cut_line(start: int, frame: int) -> str:
@@ -92,3 +94,16 @@ def parse_failed_line(line: str) -> str | None:
     """The message of a "failed" line, else None."""
     head, _, message = line.partition(" ")
     return message if head == FAILED and message else None
+
+
+def warning_line(frame: int, message: str) -> str:
+    """A script problem reported while drawing ``frame`` (``message`` on one line)."""
+    return f"{WARNING} {frame} {' '.join(message.split())}"
+
+
+def parse_warning_line(line: str) -> tuple[int, str] | None:
+    """``(frame, message)`` from a warning line, else None."""
+    parts = line.split(" ", 2)
+    if len(parts) == 3 and parts[0] == WARNING and parts[1].isdigit():
+        return int(parts[1]), parts[2]
+    return None

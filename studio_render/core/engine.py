@@ -65,6 +65,9 @@ from studio_render.core.resume import (
 )
 from studio_render.core.worker_pool import WorkerPool
 
+#: Script problems told a render at most (each distinct one once; the rest dropped).
+MAX_WARNINGS = 5
+
 
 class ChunkState(StrEnum):
     QUEUED = "queued"
@@ -109,6 +112,10 @@ class EngineEvents(Protocol):
 
     def frame_waiting(self, index: int, frame: int, seconds: float) -> None:
         """A frame has taken ``seconds`` so far (repeated while it waits)."""
+
+    def warning(self, message: str) -> None:
+        """A script problem a chunk's scene had (``frame 40: scene.qml:7: TypeError: …``),
+        each once a render, not those the composition's own info already names."""
 
     def finished(self, output: str) -> None:
         """The output file is in place."""
@@ -159,6 +166,9 @@ class _Posted:
 
     def waiting(self, index: int, frame: int, seconds: float) -> None:
         self._post(partial(self._engine.events.frame_waiting, index, frame, seconds))
+
+    def warning(self, index: int, frame: int, message: str) -> None:
+        self._post(partial(self._engine._on_warning, frame, message))
 
     def retrying(self, index: int, attempt: int, reason: str) -> None:
         self._post(partial(self._engine._on_retrying, index, attempt, reason))
@@ -221,6 +231,7 @@ class RenderCore:
         self._free_at_start = 0  # bytes free on the output's disk when the render began
         self._model: ProgressModel | None = None  # the render's progress arithmetic
         self._audio_ready = False
+        self._warned: set[str] = set()  # the script problems told this render
 
     @property
     def running(self) -> bool:
@@ -250,6 +261,7 @@ class RenderCore:
         self._began.clear()
         self._splitting = None
         self._failure = None
+        self._warned.clear()
         self._finishing = self._complete = self._keep_finished = False
         self._audio_ready = job.audio is None
         self._free_at_start = shutil.disk_usage(job.output.parent).free
@@ -358,6 +370,15 @@ class RenderCore:
         first_frame = rendered and not drawn_before  # its pace is known (``choose_split``)
         if now_drawn or first_frame:
             self._maybe_split()
+
+    def _on_warning(self, frame: int, message: str) -> None:
+        """Tell a script problem once, unless the composition's info names it already
+        (the probe saw it as the scene loaded); at most ``MAX_WARNINGS`` a render."""
+        if self.job is None or message in self.job.info.warnings or message in self._warned:
+            return
+        if len(self._warned) < MAX_WARNINGS:
+            self.events.warning(f"frame {frame}: {message}")
+        self._warned.add(message)
 
     def _on_retrying(self, index: int, attempt: int, reason: str) -> None:
         self._chunk_over(index)

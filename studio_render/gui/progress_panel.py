@@ -88,6 +88,15 @@ class ProgressPanel(QWidget):
         self._waiting_shown.setSingleShot(True)
         self._waiting_shown.setInterval(1500)
         self._waiting_shown.timeout.connect(self.waiting_label.hide)
+        self.warnings_label = QLabel()
+        self.warnings_label.setObjectName("warningsLabel")
+        self.warnings_label.setToolTip(
+            "Script problems the scene had while drawing these frames (Qt's words): the "
+            "item went on with a default value, as it would on screen"
+        )
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.warnings_label.setVisible(False)
 
         self.strip = ChunkStrip()
 
@@ -141,6 +150,7 @@ class ProgressPanel(QWidget):
         layout.addLayout(bar_row)
         layout.addLayout(stage_row)
         layout.addWidget(self.waiting_label)
+        layout.addWidget(self.warnings_label)
         layout.addWidget(self.strip)
         layout.addWidget(self.details)
         self._show_result_widgets()
@@ -150,6 +160,7 @@ class ProgressPanel(QWidget):
         engine.aggregator.snapshotChanged.connect(self._on_snapshot)
         engine.chunkStateChanged.connect(self._on_chunk_state)
         engine.frameWaiting.connect(self._on_frame_waiting)
+        engine.warning.connect(self._on_warning)
 
     @property
     def percent(self) -> float:
@@ -161,6 +172,7 @@ class ProgressPanel(QWidget):
         """Reset for a new render (before the engine emits its first value)."""
         self.snapshot = None
         self._hide_waiting()
+        self._clear_warnings()
         self._clock.start()
         self._tick.start()
         self.bar.setValue(0)
@@ -173,6 +185,7 @@ class ProgressPanel(QWidget):
 
     def preparing(self, item: QueueItem) -> None:
         self._show_result_widgets()
+        self._clear_warnings()
         self.strip.reset(0)
         self.bar.setValue(0)
         self._show_job(item)
@@ -206,6 +219,15 @@ class ProgressPanel(QWidget):
             )
             self.waiting_label.show()
             self._waiting_shown.start()
+
+    def _on_warning(self, message: str) -> None:
+        lines = [*self.warnings_label.text().splitlines()[1:], message]
+        self.warnings_label.setText("\n".join(["Warnings:", *lines]))
+        self.warnings_label.show()
+
+    def _clear_warnings(self) -> None:
+        self.warnings_label.clear()
+        self.warnings_label.hide()
 
     def _hide_waiting(self) -> None:
         self._waiting_shown.stop()

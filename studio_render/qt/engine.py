@@ -119,6 +119,9 @@ class _Signals(EngineEvents):
     def frame_waiting(self, index: int, frame: int, seconds: float) -> None:
         self._emit("frameWaiting", index, frame, seconds)
 
+    def warning(self, message: str) -> None:
+        self._emit("warning", message)
+
     def finished(self, output: str) -> None:
         self._emit("finished", output)
 
@@ -138,6 +141,7 @@ class RenderEngine(QObject):
     chunkStateChanged = Signal(int, str, float)  # index, ChunkState, fraction of the chunk
     chunkStarted = Signal(int, int, int)  # index, worker pid, attempt
     frameWaiting = Signal(int, int, float)  # index, a frame taking long, seconds so far
+    warning = Signal(str)  # a script problem of the scene, at a frame (once a render)
     finished = Signal(str)  # output path
     failed = Signal(str, str)  # one-line message, details (worker's last lines)
     cancelled = Signal()

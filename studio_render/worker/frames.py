@@ -84,6 +84,12 @@ class QmlFrames:
         self._image = self.source.frame(index)
         return frame_bytes(self._image)
 
+    @property
+    def showing(self) -> int:
+        """The frame the scene is being brought to: while a chunk pre-rolls, each frame
+        it steps through."""
+        return self.source.scene.at
+
     def close(self) -> None:
         self._image = None
         self.source.close()

@@ -41,6 +41,7 @@ from studio_render.core.chunkspec import (
     ChunkSpec,
     cut_line,
     parse_cut_line,
+    warning_line,
 )
 from studio_render.core.composition import CompositionInfo, check_renderer, kind_for_path
 from studio_render.core.errors import EXIT_BAD_INPUT, BadInput, StudioRenderError, one_line
@@ -341,6 +342,24 @@ def _one_line_errors() -> Iterator[None]:
         os._exit(1)
 
 
+def _script_problems(
+    spec: ChunkSpec, source: FrameSource
+) -> contextlib.AbstractContextManager[object]:
+    """For a QML chunk, :func:`~studio_render.compositions.qml_messages.script_problems`
+    of its scene's folder, each new one said as a warning line naming the frame the scene
+    was at; nothing for Lottie (no Qt)."""
+    if spec.kind != "qml":
+        return contextlib.nullcontext()
+    from studio_render.compositions.qml_messages import script_problems
+    from studio_render.worker.frames import QmlFrames
+
+    assert isinstance(source, QmlFrames)
+    return script_problems(
+        Path(spec.composition).parent,
+        lambda problem: _say(warning_line(source.showing, problem)),
+    )
+
+
 def render_chunk(spec: ChunkSpec, source: FrameSource, frames: FrameRange | None = None) -> None:
     """Draw the chunk's frames and pipe them into the encoder command of ``spec``; the
     caller says "done" after. ``frames``: the range to draw, which may be cut short
@@ -368,10 +387,11 @@ def render_chunk(spec: ChunkSpec, source: FrameSource, frames: FrameRange | None
     reader = threading.Thread(target=read_encoder_progress, daemon=True)
     reader.start()
     try:
-        while (frame := frames.claim()) is not None:
-            encoder.stdin.write(source.frame(frame))  # the frame's own buffer, no copy
-            rendered += 1
-            report()
+        with _script_problems(spec, source):
+            while (frame := frames.claim()) is not None:
+                encoder.stdin.write(source.frame(frame))  # the frame's own buffer, no copy
+                rendered += 1
+                report()
         encoder.stdin.close()
     except BrokenPipeError:
         pass  # the encoder died; its own error is on stderr and in its exit code

@@ -113,6 +113,26 @@ def test_qml_on_the_cluster_is_frame_identical_with_a_monotonic_bar(
     assert leftovers(tmp_path) == []
 
 
+def test_script_problems_on_the_workers_are_told_once(
+    two_workers: LocalCluster, tmp_path: Path
+) -> None:
+    """The workers' render processes tell the frame-12 problem through worker events;
+    the load's problem comes from the cluster's probe, once."""
+    from tests.test_qml_fidelity import LATE_PROBLEM
+
+    scene = tmp_path / "scene" / "scene.qml"
+    scene.parent.mkdir()
+    scene.write_text(LATE_PROBLEM)
+    done = run_cli("render", scene, "-o", tmp_path / "out.mkv", "--preset", "ffv1",
+                   "--chunk-frames", "8", "--cluster", two_workers.address,
+                   "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr + two_workers.logs()
+    assert done.stderr.splitlines() == [
+        "studio-render: warning: scene.qml:3: ReferenceError: theme is not defined",
+        "studio-render: warning: frame 12: scene.qml:4: ReferenceError: accent is not defined",
+    ], done.stderr
+
+
 @pytest.mark.parametrize("name", ["image_test.json", "it's_lunch_time!.json"])
 def test_lottie_on_the_cluster_is_frame_identical(
     qtbot: QtBot, two_workers: LocalCluster, corpus: Path, tmp_path: Path,
@@ -201,11 +221,11 @@ def test_a_chunk_that_keeps_failing_names_the_chunk_and_the_worker(
     out = tmp_path / "out.mkv"
     with ClusterSession(two_workers.address) as session:
 
-        def broken_first_chunk(spec: ChunkSpec, *args: Any) -> Any:
+        def broken_first_chunk(spec: ChunkSpec, *args: Any, **kwargs: Any) -> Any:
             if spec.start == 0:  # an encoder ffmpeg refuses, on whichever worker runs it
                 bad = [*spec.encoder[:-2], "-c:v", "no_such_codec", *spec.encoder[-2:]]
                 spec = replace(spec, encoder=bad)
-            return session.chunk_attempt(spec, *args)
+            return session.chunk_attempt(spec, *args, **kwargs)
 
         watched = start_render(qtbot, session, small_qml, out, chunk_attempt=broken_first_chunk,
                                chunk_frames=30, retries=1)  # fmt: skip

@@ -287,6 +287,33 @@ def test_a_stuck_frame_is_named_with_how_long_it_waits(
     assert not label.isVisible()
 
 
+def test_script_problems_at_later_frames_are_listed_under_the_bar(
+    qtbot: QtBot, make_window, tmp_path: Path
+) -> None:
+    """Real workers hit a script problem at frame 12: the panel lists it, once, after the
+    render (the load's problem is in the composition panel instead); a new render starts
+    with an empty list."""
+    from tests.gui.conftest import load
+    from tests.test_qml_fidelity import LATE_PROBLEM
+
+    scene = tmp_path / "scene.qml"
+    scene.write_text(LATE_PROBLEM)
+    window = make_window()
+    load(qtbot, window, scene)
+    assert "theme is not defined" in window.composition.info_view.values["warnings"].text()
+    set_render(window, tmp_path / "out.mp4", frames=(0, 29), chunk_frames=8, workers=2)
+    label = window.progress.warnings_label
+    render_and_wait(qtbot, window)
+    assert window.queue_model.items()[-1].status is Status.DONE
+    assert label.isVisible()
+    assert label.text() == (
+        "Warnings:\nframe 12: scene.qml:4: ReferenceError: accent is not defined"
+    )
+    set_render(window, tmp_path / "again.mp4", frames=(0, 5), chunk_frames=8, workers=1)
+    render_and_wait(qtbot, window)
+    assert not label.isVisible()
+
+
 def test_the_network_checkbox_lets_a_scene_fetch(
     qtbot: QtBot,
     make_window,
