@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -214,6 +215,30 @@ def test_images_and_components_that_fail_to_load_are_warned_about(tmp_path: Path
                              "--progress", "none")  # fmt: skip
     assert rendered.returncode == 0, rendered.stderr
     assert f"studio-render: warning: {expected[0]}" in rendered.stderr
+
+
+def test_fonts_the_machine_lacks_are_warned_about(tmp_path: Path) -> None:
+    """Qt draws text in a font that is not installed in another, saying nothing: the
+    user is told, once a family. Generic families and the default font are not named."""
+    scene = tmp_path / "scene.qml"
+    scene.write_text(
+        "import QtQuick\nRectangle { width: 64; height: 64; property int frame\n"
+        "  property int durationInFrames: 2\n"
+        '  Text { id: title; text: "Title"; font.family: "Brand Sans Pro" }\n'
+        '  Text { text: "Sub"; font.family: "Brand Sans Pro"; font.bold: true }\n'
+        '  TextInput { text: "x"; font.family: "Brand Sans Pro" }\n'
+        '  Text { text: "Body"; font.family: "sans-serif" }\n  Text { text: "Plain" }\n'
+        '  Text { text: "Code"; font.family: "monospace" }\n}\n'
+    )
+    done = studio_render("info", scene)
+    assert done.returncode == 0, done.stderr
+    warnings = [line for line in done.stdout.splitlines() if line.startswith("  warning:")]
+    assert len(warnings) == 1, done.stdout
+    assert re.fullmatch(
+        r"  warning:   (Text 'title'|TextInput|Text) and 2 more: font 'Brand Sans Pro' is not "
+        r"installed; drawn in \S.*",
+        warnings[0],
+    ), warnings
 
 
 def test_script_errors_while_the_scene_loads_are_warned_about(tmp_path: Path) -> None:

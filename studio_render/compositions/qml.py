@@ -45,6 +45,7 @@ from studio_render.compositions.qml_scan import (
     gpu_in_source,
     gpu_items,
     is_a,
+    missing_fonts,
     not_loaded,
     played_by_clock,
     remote_sources,
@@ -241,7 +242,12 @@ def probe_qml(path: Path, requested: str = "auto") -> CompositionInfo:
             frame_count=_frame_count(root),
             audio=_audio(path, root),
             gpu_items=tuple(gpu_items(objects)),
-            warnings=(*not_loaded(objects), *shown(problems), *unrepeatable(path, objects)),
+            warnings=(
+                *not_loaded(objects),
+                *missing_fonts(objects),
+                *shown(problems),
+                *unrepeatable(path, objects),
+            ),
             remote=tuple(remote_sources(objects)),
         )
         choose_renderer(path, requested, list(info.gpu_items))  # refuse what it cannot draw

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QUrl
+from PySide6.QtGui import QFont, QFontDatabase, QFontInfo, QGuiApplication
 from PySide6.QtQml import QQmlEngine, QQmlExpression, QQmlListReference, QQmlProperty
 from PySide6.QtQuick import QQuickItem
 
@@ -152,6 +153,41 @@ def not_loaded(objects: list[QObject]) -> list[str]:
             "drawn with a default font" if is_a(obj, ("QQuickFontLoader",)) else "drawn without it"
         )
         found.append(f"{describe(obj)}: cannot load {name!r}; {what}")
+    return found
+
+
+#: Family names that stand for a kind of font rather than a font (CSS's, fontconfig's).
+_GENERIC_FAMILIES = frozenset({
+    "sans-serif", "serif", "monospace", "cursive", "fantasy", "system-ui", "sans", "mono",
+    "sans serif",
+})  # fmt: skip
+_TEXT = ("QQuickText", "QQuickTextEdit", "QQuickTextInput")
+
+
+def missing_fonts(objects: list[QObject]) -> list[str]:
+    """Font families that text items among ``objects`` ask for and this machine does not
+    have (installed, or loaded by a FontLoader): Qt draws them in another font, saying
+    nothing. One line a family, naming an item that asks for it and the font drawn."""
+    default = QGuiApplication.font()  # what text gets that asks for no family
+    installed = {f.lower() for f in [*QFontDatabase.families(), *default.families()]}
+    asking: dict[str, tuple[QObject, QFont, int]] = {}  # family -> first item, its font, items
+    for obj in objects:
+        if not is_a(obj, _TEXT):
+            continue
+        font = QQmlProperty.read(obj, "font")
+        if not isinstance(font, QFont):
+            continue
+        families = [f for f in font.families() if f] or [font.family()]
+        wanted = [f for f in families if f and f.lower() not in _GENERIC_FAMILIES]
+        if not wanted or any(f.lower() in installed for f in wanted):
+            continue
+        first, _, count = asking.get(wanted[0], (obj, font, 0))
+        asking[wanted[0]] = (first, font, count + 1)
+    found = []
+    for family, (obj, font, count) in asking.items():
+        more = f" and {count - 1} more" if count > 1 else ""
+        drawn = QFontInfo(font).family()
+        found.append(f"{describe(obj)}{more}: font {family!r} is not installed; drawn in {drawn}")
     return found
 
 
