@@ -219,11 +219,23 @@ def test_images_and_components_that_fail_to_load_are_warned_about(tmp_path: Path
 
 def test_fonts_the_machine_lacks_are_warned_about(tmp_path: Path) -> None:
     """Qt draws text in a font that is not installed in another, saying nothing: the
-    user is told, once a family. Generic families and the default font are not named."""
+    user is told, once a family. Generic families, the default font and a family a
+    FontLoader brings are not named."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(SCENES / "assets" / "DejaVuSansMono-Oblique.ttf")
+    for record in font["name"].names:
+        if record.nameID in (1, 4, 16):  # family, full name, typographic family
+            record.string = "Studio Test Sans"
+    (tmp_path / "fonts").mkdir()
+    font.save(tmp_path / "fonts" / "brand.ttf")
     scene = tmp_path / "scene.qml"
     scene.write_text(
         "import QtQuick\nRectangle { width: 64; height: 64; property int frame\n"
         "  property int durationInFrames: 2\n"
+        '  FontLoader { id: brand; source: "fonts/brand.ttf" }\n'
+        '  Text { text: "Own"; font.family: "Studio Test Sans" }\n'
+        '  Text { text: "Own"; font.family: brand.name }\n'
         '  Text { id: title; text: "Title"; font.family: "Brand Sans Pro" }\n'
         '  Text { text: "Sub"; font.family: "Brand Sans Pro"; font.bold: true }\n'
         '  TextInput { text: "x"; font.family: "Brand Sans Pro" }\n'
