@@ -36,6 +36,7 @@ def script_problems(
     ``folder`` (``scene.qml:3: ReferenceError: theme is not defined``), each once, and
     pass each new one to ``on_new``; other messages go to standard error as before."""
     found: list[str] = []
+    seen: set[str] = set()
 
     def handler(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
         url = QUrl(context.file or "")
@@ -47,7 +48,8 @@ def script_problems(
             and _SCRIPT_PROBLEM.search(message)
         ):
             line = f"{local.name}:{context.line}: {_WHERE.sub('', message)}"
-            if line not in found:
+            if line not in seen:
+                seen.add(line)
                 found.append(line)
                 on_new(line)
         else:

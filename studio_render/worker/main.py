@@ -57,6 +57,8 @@ if TYPE_CHECKING:
     from studio_render.worker.watchdog import Watchdog
 
 EXIT_PARENT_GONE = 3  # the worker's own: its parent went away
+#: Script problems a chunk tells at most (the engine shows a few a render).
+_WARNING_LINES = 20
 # Before Qt is loaded: seeded hashing, so glyph atlases fill alike in every worker and
 # frames do not depend on which process drew them (see compositions/qml_platform.py).
 os.environ["QT_HASH_SEED"] = "0"
@@ -354,10 +356,14 @@ def _script_problems(
     from studio_render.worker.frames import QmlFrames
 
     assert isinstance(source, QmlFrames)
-    return script_problems(
-        Path(spec.composition).parent,
-        lambda problem: _say(warning_line(source.showing, problem)),
-    )
+    said: list[str] = []
+
+    def say(problem: str) -> None:
+        if len(said) < _WARNING_LINES:  # a message that changes every frame: not each one
+            said.append(problem)
+            _say(warning_line(source.showing, problem))
+
+    return script_problems(Path(spec.composition).parent, say)
 
 
 def render_chunk(spec: ChunkSpec, source: FrameSource, frames: FrameRange | None = None) -> None:
