@@ -65,6 +65,7 @@ class CompositionInfoView(QWidget):
             name.setEnabled(False)
             value = QLabel("–")
             value.setObjectName(f"info_{key}")
+            value.setTextFormat(Qt.TextFormat.PlainText)  # names from the file may hold "<"
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             row = (len(_FIELDS) + 1) // 2 + n

@@ -94,6 +94,7 @@ class ProgressPanel(QWidget):
             "Script problems the scene had while drawing these frames (Qt's words): the "
             "item went on with a default value, as it would on screen"
         )
+        self.warnings_label.setTextFormat(Qt.TextFormat.PlainText)  # Qt's words may hold "<"
         self.warnings_label.setWordWrap(True)
         self.warnings_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.warnings_label.setVisible(False)

@@ -300,12 +300,14 @@ def test_script_problems_at_later_frames_are_listed_under_the_bar(
     scene.write_text(LATE_PROBLEM)
     window = make_window()
     load(qtbot, window, scene)
-    assert "theme is not defined" in window.composition.info_view.values["warnings"].text()
+    info = window.composition.info_view.values["warnings"]
+    assert "theme is not defined" in info.text()
+    assert info.textFormat() == Qt.TextFormat.PlainText  # Qt's words are not markup
     set_render(window, tmp_path / "out.mp4", frames=(0, 29), chunk_frames=8, workers=2)
     label = window.progress.warnings_label
     render_and_wait(qtbot, window)
     assert window.queue_model.items()[-1].status is Status.DONE
-    assert label.isVisible()
+    assert label.isVisible() and label.textFormat() == Qt.TextFormat.PlainText
     assert label.text() == (
         "Warnings:\nframe 12: scene.qml:4: ReferenceError: accent is not defined"
     )
