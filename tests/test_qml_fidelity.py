@@ -197,6 +197,7 @@ def test_images_and_components_that_fail_to_load_are_warned_about(tmp_path: Path
         "import QtQuick\nRectangle { width: 64; height: 64; property int frame\n"
         "  property int durationInFrames: 2\n"
         '  Image { id: logo; source: "logo.png" }\n  Image { source: "photo.png" }\n'
+        '  Image { id: hero; asynchronous: true; source: "hero.png" }\n'
         '  BorderImage { source: "frames/border.png" }\n  Loader { source: "Title.qml" }\n'
         '  FontLoader { source: "fonts/brand.ttf" }\n}\n'
     )
@@ -204,6 +205,7 @@ def test_images_and_components_that_fail_to_load_are_warned_about(tmp_path: Path
     assert done.returncode == 0, done.stderr
     expected = [
         "Image 'logo': cannot load 'logo.png'; drawn without it",
+        "Image 'hero': cannot load 'hero.png'; drawn without it",
         "BorderImage: cannot load 'frames/border.png'; drawn without it",
         "Loader: cannot load 'Title.qml'; drawn without it",
         "FontLoader: cannot load 'fonts/brand.ttf'; drawn with a default font",
@@ -251,6 +253,27 @@ def test_fonts_the_machine_lacks_are_warned_about(tmp_path: Path) -> None:
         r"installed; drawn in \S.*",
         warnings[0],
     ), warnings
+
+
+def test_images_that_fail_at_a_later_frame_are_told_as_the_render_reaches_them(
+    tmp_path: Path,
+) -> None:
+    """An image a binding names at frame 5 and a Loader made active at frame 8 are not
+    there: the render names them at those frames, once each, not the probe."""
+    scene = tmp_path / "scene.qml"
+    scene.write_text(
+        "import QtQuick\nRectangle { width: 64; height: 64; property int frame\n"
+        "  property int durationInFrames: 12\n"
+        '  Image { id: slide; source: frame >= 5 ? "slide.png" : "" }\n'
+        '  Loader { active: frame >= 8; source: "Outro.qml" }\n}\n'
+    )
+    done = studio_render("render", scene, "-o", tmp_path / "out.mkv", "--preset", "ffv1",
+                         "-j", "1", "--chunk-frames", "4", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "studio-render: warning: frame 5: Image 'slide': cannot load 'slide.png'; drawn without it",
+        "studio-render: warning: frame 8: Loader: cannot load 'Outro.qml'; drawn without it",
+    ], done.stderr
 
 
 def test_script_errors_while_the_scene_loads_are_warned_about(tmp_path: Path) -> None:

@@ -57,8 +57,8 @@ class ChunkFailed(Exception):
 
 
 class _Reporter:
-    """Sends a run's start, (throttled) progress and script problems to the client as
-    worker events."""
+    """Sends a run's start, (throttled) progress and the scene's problems (warnings) to
+    the client as worker events."""
 
     def __init__(self, worker: Worker, topic: str, key: str) -> None:
         self.worker, self.topic = worker, topic

@@ -11,6 +11,7 @@ OpenGL; others with the (faster) software scene graph. A QGuiApplication must ex
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -227,6 +228,7 @@ def probe_qml(path: Path, requested: str = "auto") -> CompositionInfo:
     try:
         with script_problems(path.resolve().parent) as problems:
             root = _create_releasing_gil(engine, path.resolve(), holder)
+            Settler(root, lambda: None).settle(0)  # asynchronous images loaded, or failed
         if not _has_property(root, "frame"):
             raise BadInput(f"{path.name}: the root item must declare 'property int frame'")
         width, height = int(root.width()), int(root.height())
@@ -280,6 +282,9 @@ class QmlScene:
         self.requested = renderer
         self.clock = frame_clock()
         self.control: QQuickRenderControl | None = None
+        #: Told ``(frame, problem)`` for what fails to load as frames are shown (an
+        #: image named by a binding, a Loader made active, an asynchronous image).
+        self.on_warning: Callable[[int, str], None] = lambda frame, problem: None
         self._load_content()
         control = self.control = QQuickRenderControl()
         self.window = QQuickWindow(control)
@@ -304,7 +309,9 @@ class QmlScene:
             self.holder.setParentItem(self.window.contentItem())
         self.frame_setter = _frame_setter(self.engine, self.root, self.holder)
         self.clock.fps = _fps(self.root)
-        self.settler = Settler(self.root, self._polish, refused)
+        self.settler = Settler(
+            self.root, self._polish, refused, lambda frame, problem: self.on_warning(frame, problem)
+        )
         self.settler.settle(0)
         self.objects = all_objects(self.root)
         self.needs_gpu = gpu_items(self.objects)

@@ -4,7 +4,8 @@ After ``frame`` is set, images (``Image``, ``AnimatedImage``, ``BorderImage``), 
 and ``FontLoader`` may still be loading, asynchronously or from the network, and a
 ``Canvas`` paints when its item is polished. :meth:`Settler.settle` runs the event loop
 (with the GIL released, so Qt's loader threads run) and polishes until nothing is left
-loading, or fails after a time limit naming the item and the frame.
+loading, or fails after a time limit naming the item and the frame; what failed to load
+by then is told (``on_not_loaded``), each once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from studio_render.compositions.qml_scan import (
     describe,
     loading,
     may_load,
+    not_loaded,
     remote_sources,
 )
 from studio_render.core.composition import network_refused
@@ -50,10 +52,18 @@ class Settler:
     """Settles the frames of one scene; ``polish`` polishes its items (Canvas paints)."""
 
     def __init__(
-        self, root: QObject, polish: Callable[[], None], refused: list[str] | None = None
+        self,
+        root: QObject,
+        polish: Callable[[], None],
+        refused: list[str] | None = None,
+        on_not_loaded: Callable[[int, str], None] = lambda frame, problem: None,
     ) -> None:
         self.root = root
         self.polish = polish
+        #: Told ``(frame, problem)`` for an image, Loader or FontLoader that failed to
+        #: load by then (see :func:`~studio_render.compositions.qml_scan.not_loaded`).
+        self.on_not_loaded = on_not_loaded
+        self._told: set[str] = set()
         #: With the network forbidden: the URLs refused so far (filled by the engine's
         #: access manager); any remote source or refused request then fails the frame.
         self.refused = refused
@@ -83,7 +93,12 @@ class Settler:
             self._check_network(frame, objects)
         _run_events(0)  # what finished loading may have asked for a repaint
         self.polish()
-        self._check_network(frame, self._scan())
+        objects = self._scan()
+        self._check_network(frame, objects)
+        for problem in not_loaded(objects):
+            if problem not in self._told:
+                self._told.add(problem)
+                self.on_not_loaded(frame, problem)
 
     def _check_network(self, frame: int, objects: list[QObject]) -> None:
         """:class:`NetworkRefused` naming the first URL the scene asked for, if the

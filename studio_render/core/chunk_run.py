@@ -186,7 +186,7 @@ def run_chunk_attempt(
     With ``workers``, a ``splitter`` may end the chunk early. A failed attempt leaves no
     chunk file behind, and its worker is stopped. A frame that takes far too long stops
     the attempt (``Outcome.hung_frame``); ``on_waiting(frame, seconds)`` while it is slow.
-    ``on_warning(frame, message)``: a script problem the scene had drawing ``frame``.
+    ``on_warning(frame, message)``: a problem the scene had at ``frame``.
     """
     watch = FrameWatch(spec.start, spec.frame_count, spec.frame_timeout, on_waiting)
     finished = False

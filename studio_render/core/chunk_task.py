@@ -30,7 +30,7 @@ class ChunkReports(Protocol):
     def progress(self, index: int, rendered: int, encoded: int) -> None: ...
     def cut(self, index: int, end: int) -> None: ...  # the frame where it now ends
     def waiting(self, index: int, frame: int, seconds: float) -> None: ...  # a slow frame
-    def warning(self, index: int, frame: int, message: str) -> None: ...  # a script problem
+    def warning(self, index: int, frame: int, message: str) -> None: ...  # scene problem
     def retrying(self, index: int, attempt: int, reason: str) -> None: ...  # next attempt
     def done(self, index: int) -> None: ...
     def failed(self, index: int, message: str, tail: str) -> None: ...  # tail: last lines

@@ -57,7 +57,7 @@ class ChunkSpec:
 #   "failed <message>"               the chunk cannot be rendered, in one line (then exit);
 #                                    for a preview request: the frame cannot (worker lives)
 #   "pixels <frame> <nbytes>"        a preview frame: <nbytes> raw bytes (B, G, R, A) follow
-#   "warning <frame> <message>"      a script problem Qt reported while drawing <frame>
+#   "warning <frame> <message>"      a problem the scene had at <frame> (script, a load)
 # Lines a serving worker reads on stdin, besides chunk specs (JSON):
 #   "cut <start> <at>"               end the chunk starting at <start> at frame <at>, or
 #                                    at the first frame not drawn yet if that is later
@@ -97,7 +97,7 @@ def parse_failed_line(line: str) -> str | None:
 
 
 def warning_line(frame: int, message: str) -> str:
-    """A script problem reported while drawing ``frame`` (``message`` on one line)."""
+    """A problem the scene had at ``frame`` (``message`` on one line)."""
     return f"{WARNING} {frame} {' '.join(message.split())}"
 
 

@@ -65,7 +65,7 @@ from studio_render.core.resume import (
 )
 from studio_render.core.worker_pool import WorkerPool
 
-#: Script problems told a render at most (each distinct one once; the rest dropped).
+#: Scene problems told a render at most (each distinct one once; the rest dropped).
 MAX_WARNINGS = 5
 
 
@@ -114,8 +114,9 @@ class EngineEvents(Protocol):
         """A frame has taken ``seconds`` so far (repeated while it waits)."""
 
     def warning(self, message: str) -> None:
-        """A script problem a chunk's scene had (``frame 40: scene.qml:7: TypeError: …``),
-        each once a render, not those the composition's own info already names."""
+        """A problem a chunk's scene had at a frame: a script error (``frame 40:
+        scene.qml:7: TypeError: …``), a file that failed to load. Each once a render, not
+        those the composition's own info already names."""
 
     def finished(self, output: str) -> None:
         """The output file is in place."""
@@ -231,7 +232,7 @@ class RenderCore:
         self._free_at_start = 0  # bytes free on the output's disk when the render began
         self._model: ProgressModel | None = None  # the render's progress arithmetic
         self._audio_ready = False
-        self._warned: set[str] = set()  # the script problems told this render
+        self._warned: set[str] = set()  # the scene's problems told this render
 
     @property
     def running(self) -> bool:
@@ -372,7 +373,7 @@ class RenderCore:
             self._maybe_split()
 
     def _on_warning(self, frame: int, message: str) -> None:
-        """Tell a script problem once, unless the composition's info names it already
+        """Tell a problem of the scene once, unless the composition's info names it already
         (the probe saw it as the scene loaded); at most ``MAX_WARNINGS`` a render."""
         if self.job is None or message in self.job.info.warnings or message in self._warned:
             return

@@ -91,8 +91,8 @@ class ProgressPanel(QWidget):
         self.warnings_label = QLabel()
         self.warnings_label.setObjectName("warningsLabel")
         self.warnings_label.setToolTip(
-            "Script problems the scene had while drawing these frames (Qt's words): the "
-            "item went on with a default value, as it would on screen"
+            "Problems the scene had while drawing these frames: files that failed to load, "
+            "script errors (in Qt's words); Qt draws on without them, as it would on screen"
         )
         self.warnings_label.setTextFormat(Qt.TextFormat.PlainText)  # Qt's words may hold "<"
         self.warnings_label.setWordWrap(True)

@@ -141,7 +141,7 @@ class RenderEngine(QObject):
     chunkStateChanged = Signal(int, str, float)  # index, ChunkState, fraction of the chunk
     chunkStarted = Signal(int, int, int)  # index, worker pid, attempt
     frameWaiting = Signal(int, int, float)  # index, a frame taking long, seconds so far
-    warning = Signal(str)  # a script problem of the scene, at a frame (once a render)
+    warning = Signal(str)  # a problem the scene had at a frame (once a render)
     finished = Signal(str)  # output path
     failed = Signal(str, str)  # one-line message, details (worker's last lines)
     cancelled = Signal()

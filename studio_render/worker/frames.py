@@ -8,10 +8,15 @@ passed on without any conversion or copy.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
 from studio_render.core.composition import CompositionInfo, fit_rect
+
+if TYPE_CHECKING:
+    from studio_render.compositions.qml import QmlScene
 
 _ARGB32 = QImage.Format.Format_ARGB32
 _PREMULTIPLIED = QImage.Format.Format_ARGB32_Premultiplied
@@ -85,10 +90,9 @@ class QmlFrames:
         return frame_bytes(self._image)
 
     @property
-    def showing(self) -> int:
-        """The frame the scene is being brought to: while a chunk pre-rolls, each frame
-        it steps through."""
-        return self.source.scene.at
+    def scene(self) -> QmlScene:
+        """The scene drawn (its frame ``at``, its ``on_warning``)."""
+        return self.source.scene
 
     def close(self) -> None:
         self._image = None

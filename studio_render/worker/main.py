@@ -344,26 +344,35 @@ def _one_line_errors() -> Iterator[None]:
         os._exit(1)
 
 
-def _script_problems(
-    spec: ChunkSpec, source: FrameSource
-) -> contextlib.AbstractContextManager[object]:
-    """For a QML chunk, :func:`~studio_render.compositions.qml_messages.script_problems`
-    of its scene's folder, each new one said as a warning line naming the frame the scene
-    was at; nothing for Lottie (no Qt)."""
+@contextlib.contextmanager
+def _scene_warnings(spec: ChunkSpec, source: FrameSource) -> Iterator[None]:
+    """While a QML chunk renders: its scene's script problems (see
+    :mod:`~studio_render.compositions.qml_messages`) and what fails to load as its frames
+    are shown, each said as a warning line naming the frame the scene was at, at most
+    ``_WARNING_LINES`` (a message that changes every frame: not each one). Nothing for
+    Lottie (no Qt)."""
     if spec.kind != "qml":
-        return contextlib.nullcontext()
+        yield
+        return
     from studio_render.compositions.qml_messages import script_problems
     from studio_render.worker.frames import QmlFrames
 
     assert isinstance(source, QmlFrames)
-    said: list[str] = []
+    scene = source.scene
+    said = 0
 
-    def say(problem: str) -> None:
-        if len(said) < _WARNING_LINES:  # a message that changes every frame: not each one
-            said.append(problem)
-            _say(warning_line(source.showing, problem))
+    def say(frame: int, problem: str) -> None:
+        nonlocal said
+        if said < _WARNING_LINES:
+            said += 1
+            _say(warning_line(frame, problem))
 
-    return script_problems(Path(spec.composition).parent, say)
+    scene.on_warning = say
+    try:
+        with script_problems(Path(spec.composition).parent, lambda p: say(scene.at, p)):
+            yield
+    finally:
+        scene.on_warning = lambda frame, problem: None
 
 
 def render_chunk(spec: ChunkSpec, source: FrameSource, frames: FrameRange | None = None) -> None:
@@ -393,7 +402,7 @@ def render_chunk(spec: ChunkSpec, source: FrameSource, frames: FrameRange | None
     reader = threading.Thread(target=read_encoder_progress, daemon=True)
     reader.start()
     try:
-        with _script_problems(spec, source):
+        with _scene_warnings(spec, source):
             while (frame := frames.claim()) is not None:
                 encoder.stdin.write(source.frame(frame))  # the frame's own buffer, no copy
                 rendered += 1
