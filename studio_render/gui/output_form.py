@@ -219,6 +219,7 @@ class OutputForm(QWidget):
         if not rendering:
             self.quality_spin.setEnabled(self.preset.crf is not None)
             self._set_frames_enabled(self.info is not None)
+            self._set_lottie_enabled()
 
     def _set_frames_enabled(self, enabled: bool) -> None:
         for widget in (self.first_frame, self.last_frame, self.all_frames_button):
@@ -228,9 +229,7 @@ class OutputForm(QWidget):
         """Frame range and a default output name for a newly loaded composition."""
         self.info = info
         self.fps_spin.setValue(0)
-        lottie = info is not None and info.kind == "lottie"
-        self.lottie_renderer.setEnabled(lottie)
-        self.fps_spin.setEnabled(lottie and self.renderer() != "rlottie")
+        self._set_lottie_enabled()
         self._set_frame_range()
         self._set_frames_enabled(info is not None)
         if info is not None:
@@ -243,11 +242,16 @@ class OutputForm(QWidget):
             return "auto"
         return str(self.lottie_renderer.currentData())
 
+    def _set_lottie_enabled(self) -> None:
+        """The renderer choice and the frame rate: for Lottie only (rlottie: no rate)."""
+        lottie = self.info is not None and self.info.kind == "lottie"
+        self.lottie_renderer.setEnabled(lottie)
+        self.fps_spin.setEnabled(lottie and self.renderer() != "rlottie")
+
     def _on_lottie_renderer_changed(self) -> None:
         if self.renderer() == "rlottie":
             self.fps_spin.setValue(0)  # rlottie draws the animation's own frames only
-        self.fps_spin.setEnabled(self.info is not None and self.info.kind == "lottie"
-                                 and self.renderer() != "rlottie")  # fmt: skip
+        self._set_lottie_enabled()
         self.lookChanged.emit()
 
     def _fps(self) -> float | None:
