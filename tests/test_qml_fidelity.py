@@ -164,7 +164,9 @@ def test_info_names_the_renderer_and_why() -> None:
     forced = studio_render("info", SCENES / "text_1x.qml", "--renderer", "gpu")
     assert "renderer:  gpu (asked for with --renderer gpu)" in forced.stdout, forced.stderr
     particles = studio_render("info", SCENES / "particles.qml")
-    assert "renderer:  gpu (ImageParticle" in particles.stdout, particles.stdout + particles.stderr
+    assert "renderer:  gpu (ParticleSystem 'particles' and 2 more" in particles.stdout, (
+        particles.stdout + particles.stderr
+    )
 
 
 def test_scenes_reading_the_wall_clock_are_warned_about(tmp_path: Path) -> None:
@@ -253,6 +255,22 @@ def test_fonts_the_machine_lacks_are_warned_about(tmp_path: Path) -> None:
         r"installed; drawn in \S.*",
         warnings[0],
     ), warnings
+
+
+def test_many_missing_files_are_named_in_source_order_and_counted(tmp_path: Path) -> None:
+    """A scene copied without its assets folder: the first five in the scene's order,
+    then how many more."""
+    scene = tmp_path / "scene.qml"
+    images = "".join(f'  Image {{ source: "assets/img_{n}.png" }}\n' for n in range(8))
+    scene.write_text("import QtQuick\nRectangle { width: 64; height: 64; property int frame\n"
+                     f"  property int durationInFrames: 2\n{images}}}\n")  # fmt: skip
+    done = studio_render("info", scene)
+    warnings = [line for line in done.stdout.splitlines() if line.startswith("  warning:")]
+    assert warnings == [
+        *(f"  warning:   Image: cannot load 'assets/img_{n}.png'; drawn without it"
+          for n in range(5)),
+        "  warning:   and 3 more files that cannot be loaded",
+    ], done.stdout  # fmt: skip
 
 
 def test_images_that_fail_at_a_later_frame_are_told_as_the_render_reaches_them(

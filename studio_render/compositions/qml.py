@@ -245,9 +245,9 @@ def probe_qml(path: Path, requested: str = "auto") -> CompositionInfo:
             audio=_audio(path, root),
             gpu_items=tuple(gpu_items(objects)),
             warnings=(
-                *not_loaded(objects),
-                *missing_fonts(objects),
-                *shown(problems),
+                *shown(not_loaded(objects), "files that cannot be loaded"),
+                *shown(missing_fonts(objects), "fonts that are not installed"),
+                *shown(problems, "script problems (run the scene in Qt)"),
                 *unrepeatable(path, objects),
             ),
             remote=tuple(remote_sources(objects)),

@@ -62,9 +62,8 @@ def script_problems(
         qInstallMessageHandler(previous)
 
 
-def shown(problems: list[str]) -> list[str]:
-    """``problems`` as warnings: the first :data:`MAX_SHOWN`, then how many more."""
-    if len(problems) <= MAX_SHOWN:
-        return problems
-    rest = len(problems) - MAX_SHOWN
-    return [*problems[:MAX_SHOWN], f"and {rest} more script problems (run the scene in Qt)"]
+def shown(lines: list[str], what: str) -> list[str]:
+    """``lines`` as warnings: the first :data:`MAX_SHOWN`, then how many more ``what``."""
+    if len(lines) <= MAX_SHOWN:
+        return lines
+    return [*lines[:MAX_SHOWN], f"and {len(lines) - MAX_SHOWN} more {what}"]

@@ -100,12 +100,12 @@ def all_objects(root: QObject) -> list[QObject]:
         if id(obj) in seen:
             continue
         seen[id(obj)] = obj
-        pending.extend(obj.children())
+        pending.extend(reversed(obj.children()))  # popped in source order
         # Ask the object itself: a wrapper can outlive its object, and a new object at
         # the same address (a Loader's failed item replaced) would get it, wrong type
         # and all.
         if isinstance(obj, QQuickItem) and obj.metaObject().inherits(_ITEM):
-            pending.extend(obj.childItems())
+            pending.extend(reversed(obj.childItems()))
     return list(seen.values())
 
 
