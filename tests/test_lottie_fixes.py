@@ -1013,3 +1013,42 @@ def test_an_easing_finds_the_time_of_any_progress(
     flat = Easing(0.01, 0, 0, 0)
     t = flat._solve_x(u)
     assert abs(((flat.ax * t + flat.bx) * t + flat.cx) * t - u) < 1e-9
+
+
+def _layer_with_effects(name: str, index: int, effects: list[dict[str, object]]) -> dict[str, Any]:
+    ks = {"o": {"a": 0, "k": 100}, "r": {"a": 0, "k": 0}, "p": {"a": 0, "k": [50, 50, 0]},
+          "a": {"a": 0, "k": [0, 0, 0]}, "s": {"a": 0, "k": [100, 100, 100]}}  # fmt: skip
+    box = {"ty": "rc", "p": {"a": 0, "k": [0, 0]}, "s": {"a": 0, "k": [40, 40]},
+           "r": {"a": 0, "k": 0}}  # fmt: skip
+    fill = {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 100}}
+    return {"ty": 4, "nm": name, "ind": index, "ip": 0, "op": 10, "st": 0, "ks": ks,
+            "shapes": [box, fill], "ef": effects}  # fmt: skip
+
+
+def test_effects_that_are_not_drawn_are_named_in_a_warning(tmp_path: Path) -> None:
+    """After Effects effects exported as plain groups (no Lottie player draws them) and
+    Levels (lottie-web draws it, ThorVG does not) are named with their layers; expression
+    controls and disabled effects are not, nor are effects that are drawn."""
+    bulge = {"ty": 5, "nm": "Bulge", "mn": "ADBE Bulge", "en": 1, "ef": []}
+    slider = {"ty": 5, "nm": "Wobble", "mn": "ADBE Slider Control", "en": 1, "ef": []}
+    off = {"ty": 5, "nm": "Old ramp", "mn": "ADBE Ramp", "en": 0, "ef": []}
+    levels = {"ty": 24, "nm": "Levels", "mn": "ADBE Pro Levels2", "en": 1, "ef": []}
+    blur = {"ty": 29, "nm": "Gaussian Blur", "mn": "ADBE Gaussian Blur 2", "en": 1,
+            "ef": [{"ty": 0, "nm": "Blurriness", "v": {"a": 0, "k": 4}}]}  # fmt: skip
+    layers = [_layer_with_effects("Ball", 1, [bulge, slider, off]),
+              _layer_with_effects("Sky", 2, [levels, blur])]  # fmt: skip
+    comp = tmp_path / "effects.json"
+    comp.write_text(json.dumps({"v": "5.7.4", "fr": 30, "ip": 0, "op": 10, "w": 100,
+                                "h": 100, "layers": layers}))  # fmt: skip
+    info = studio_render("info", comp)
+    assert info.returncode == 0, info.stderr
+    warnings = [line for line in info.stdout.splitlines() if "warning" in line]
+    assert warnings == [
+        "  warning:   2 layer effects not drawn (Lottie players draw only a few kinds of After "
+        "Effects effect): 'Bulge' (layer 'Ball'), 'Levels' (layer 'Sky')"
+    ], info.stdout
+    layers[0]["ef"] = [slider, off]
+    layers[1]["ef"] = [blur]
+    comp.write_text(json.dumps({"v": "5.7.4", "fr": 30, "ip": 0, "op": 10, "w": 100,
+                                "h": 100, "layers": layers}))  # fmt: skip
+    assert "warning" not in studio_render("info", comp).stdout

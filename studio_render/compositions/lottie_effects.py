@@ -21,6 +21,11 @@ named layer has one or is one, or the index changes over time.
 Drop shadows: lottie-web blurs a Drop Shadow effect by a standard deviation of a quarter
 of its softness, ThorVG by 0.3 of it; the softness is scaled to match. (ThorVG's other
 blur setting, its effect quality, is set by :mod:`lottie`.)
+
+Effects not drawn: :func:`undrawn_effect_warnings` names the effects a layer loses here,
+for the composition's warnings: Levels, which lottie-web draws and ThorVG 1.0 does not,
+and After Effects effects that Bodymovin exports as plain groups (no Lottie player draws
+them: Bulge, Puppet, Gradient Ramp…).
 """
 
 from __future__ import annotations
@@ -32,6 +37,21 @@ from studio_render.compositions.lottie_shapes import map_values, scaled
 
 #: Effect types.
 STROKE_EFFECT, _DROP_SHADOW, _SET_MATTE = 22, 25, 28
+_GROUP, _LEVELS = 5, 24
+#: After Effects effects that draw something, by match name, as Bodymovin exports them
+#: when it cannot convert them: a plain group (type 5) that no Lottie player draws. Such
+#: groups also hold expression controls (sliders, checkboxes) and rig controllers, which
+#: draw nothing: only the names below are warned of.
+_DRAWING_EFFECTS = frozenset({
+    "ADBE 4ColorGradient", "ADBE Brightness & Contrast 2", "ADBE Bulge", "ADBE Change To Color",
+    "ADBE Circle", "ADBE Color Balance 2", "ADBE CurvesCustom", "ADBE Drop Shadow",
+    "ADBE Easy Levels2", "ADBE Echo", "ADBE Fill", "ADBE Fractal Noise", "ADBE FreePin3",
+    "ADBE Gaussian Blur", "ADBE Gaussian Blur 2", "ADBE Geometry2", "ADBE Glo2",
+    "ADBE HUE SATURATION", "ADBE Invert", "ADBE Linear Wipe", "ADBE Matte Choker",
+    "ADBE Motion Blur", "ADBE Radial Blur", "ADBE Radial Wipe", "ADBE Ramp",
+    "ADBE Simple Choker", "ADBE Tint", "ADBE Turbulent Displace", "ADBE Venetian Blinds",
+    "ADBE Wave Warp", "CC Light Sweep", "CC Radial Fast Blur", "CS CrossBlur", "tc Starglow",
+})  # fmt: skip
 #: The Stroke effect's values, by position: path (mask number), all masks, sequentially,
 #: colour, brush size, hardness, opacity, start, end, spacing, paint style.
 _PATH, _ALL_MASKS, _COLOUR, _SIZE, _OPACITY, _START, _END, _STYLE = 0, 1, 3, 4, 6, 7, 8, 10
@@ -171,3 +191,26 @@ def _static(effect: dict[str, Any], index: int) -> float | None:
     value = prop.get("k")
     value = value[0] if isinstance(value, list) and len(value) == 1 else value
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def undrawn_effect_warnings(layers: list[dict[str, Any]]) -> tuple[str, ...]:
+    """A line naming the enabled effects of ``layers`` that are not drawn here (see
+    above), each with its layer, or none."""
+    undrawn: list[str] = []
+    for layer in layers:
+        effects = layer.get("ef")
+        for effect in effects if isinstance(effects, list) else []:
+            if not isinstance(effect, dict) or not effect.get("en", 1):
+                continue
+            kind, match = effect.get("ty"), effect.get("mn")
+            if kind == _LEVELS or (kind == _GROUP and match in _DRAWING_EFFECTS):
+                name = effect.get("nm") or match or "Levels"
+                named = f"{str(name)!r} (layer {str(layer.get('nm', '?'))!r})"
+                if named not in undrawn:
+                    undrawn.append(named)
+    if not undrawn:
+        return ()
+    count = "1 layer effect" if len(undrawn) == 1 else f"{len(undrawn)} layer effects"
+    more = f" and {len(undrawn) - 3} more" if len(undrawn) > 3 else ""
+    return (f"{count} not drawn (Lottie players draw only a few kinds of After Effects "
+            f"effect): {', '.join(undrawn[:3])}{more}",)  # fmt: skip

@@ -87,6 +87,7 @@ from studio_render.compositions.lottie_effects import (
     set_mattes_as_track_mattes,
     shadow_softness_as_lottie_web,
     stroke_effects_as_strokes,
+    undrawn_effect_warnings,
 )
 from studio_render.compositions.lottie_expressions import MARKERS as EXPRESSION_MARKERS
 from studio_render.compositions.lottie_expressions import (
@@ -209,6 +210,7 @@ def prepare(data: bytes) -> Prepared:
         fonts = texts and may_need_glyphs(current)
         warnings = fallback_warnings(doc) if fonts else ()  # as drawn: after the upgrade
         warnings += rig_warnings(_layers(doc)) if hoses else ()
+        warnings += undrawn_effect_warnings(_layers(doc)) if effects else ()
         glyphs = add_glyphs(doc) if fonts else False
         ordered = selectors_in_order(_layers(doc)) if texts else False
         named = _name_unnamed_easings(doc) if unnamed else False
