@@ -1026,17 +1026,18 @@ def _layer_with_effects(name: str, index: int, effects: list[dict[str, object]])
 
 
 def test_effects_that_are_not_drawn_are_named_in_a_warning(tmp_path: Path) -> None:
-    """After Effects effects exported as plain groups (no Lottie player draws them) and
-    Levels (lottie-web draws it, ThorVG does not) are named with their layers; expression
-    controls and disabled effects are not, nor are effects that are drawn."""
+    """After Effects effects exported as plain groups (no Lottie player draws them),
+    Levels and Transform (lottie-web draws them, ThorVG does not) are named with their
+    layers; expression controls and disabled effects are not, nor are effects drawn."""
     bulge = {"ty": 5, "nm": "Bulge", "mn": "ADBE Bulge", "en": 1, "ef": []}
     slider = {"ty": 5, "nm": "Wobble", "mn": "ADBE Slider Control", "en": 1, "ef": []}
     off = {"ty": 5, "nm": "Old ramp", "mn": "ADBE Ramp", "en": 0, "ef": []}
     levels = {"ty": 24, "nm": "Levels", "mn": "ADBE Pro Levels2", "en": 1, "ef": []}
+    transform = {"ty": 35, "nm": "Transform", "mn": "ADBE Geometry2", "en": 1, "ef": []}
     blur = {"ty": 29, "nm": "Gaussian Blur", "mn": "ADBE Gaussian Blur 2", "en": 1,
             "ef": [{"ty": 0, "nm": "Blurriness", "v": {"a": 0, "k": 4}}]}  # fmt: skip
     layers = [_layer_with_effects("Ball", 1, [bulge, slider, off]),
-              _layer_with_effects("Sky", 2, [levels, blur])]  # fmt: skip
+              _layer_with_effects("Sky", 2, [levels, transform, blur])]  # fmt: skip
     comp = tmp_path / "effects.json"
     comp.write_text(json.dumps({"v": "5.7.4", "fr": 30, "ip": 0, "op": 10, "w": 100,
                                 "h": 100, "layers": layers}))  # fmt: skip
@@ -1044,8 +1045,9 @@ def test_effects_that_are_not_drawn_are_named_in_a_warning(tmp_path: Path) -> No
     assert info.returncode == 0, info.stderr
     warnings = [line for line in info.stdout.splitlines() if "warning" in line]
     assert warnings == [
-        "  warning:   2 layer effects not drawn (Lottie players draw only a few kinds of After "
-        "Effects effect): 'Bulge' (layer 'Ball'), 'Levels' (layer 'Sky')"
+        "  warning:   3 layer effects not drawn (Lottie players draw only a few kinds of After "
+        "Effects effect): 'Bulge' (layer 'Ball'), 'Levels' (layer 'Sky'), 'Transform' "
+        "(layer 'Sky')"
     ], info.stdout
     layers[0]["ef"] = [slider, off]
     layers[1]["ef"] = [blur]

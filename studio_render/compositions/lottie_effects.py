@@ -23,9 +23,9 @@ of its softness, ThorVG by 0.3 of it; the softness is scaled to match. (ThorVG's
 blur setting, its effect quality, is set by :mod:`lottie`.)
 
 Effects not drawn: :func:`undrawn_effect_warnings` names the effects a layer loses here,
-for the composition's warnings: Levels, which lottie-web draws and ThorVG 1.0 does not,
-and After Effects effects that Bodymovin exports as plain groups (no Lottie player draws
-them: Bulge, Puppet, Gradient Ramp…).
+for the composition's warnings: Levels and Transform, which lottie-web draws and ThorVG
+1.0 does not, and After Effects effects that Bodymovin exports as plain groups (no
+Lottie player draws them: Bulge, Puppet, Gradient Ramp…).
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ from studio_render.compositions.lottie_shapes import map_values, scaled
 
 #: Effect types.
 STROKE_EFFECT, _DROP_SHADOW, _SET_MATTE = 22, 25, 28
-_GROUP, _LEVELS = 5, 24
+_GROUP = 5
+#: Effect types lottie-web draws and ThorVG 1.0 does not: Levels, Transform.
+_NOT_IN_THORVG = {24: "Levels", 35: "Transform"}
 #: After Effects effects that draw something, by match name, as Bodymovin exports them
 #: when it cannot convert them: a plain group (type 5) that no Lottie player draws. Such
 #: groups also hold expression controls (sliders, checkboxes) and rig controllers, which
@@ -203,8 +205,8 @@ def undrawn_effect_warnings(layers: list[dict[str, Any]]) -> tuple[str, ...]:
             if not isinstance(effect, dict) or not effect.get("en", 1):
                 continue
             kind, match = effect.get("ty"), effect.get("mn")
-            if kind == _LEVELS or (kind == _GROUP and match in _DRAWING_EFFECTS):
-                name = effect.get("nm") or match or "Levels"
+            if kind in _NOT_IN_THORVG or (kind == _GROUP and match in _DRAWING_EFFECTS):
+                name = effect.get("nm") or _NOT_IN_THORVG.get(kind) or match
                 named = f"{str(name)!r} (layer {str(layer.get('nm', '?'))!r})"
                 if named not in undrawn:
                     undrawn.append(named)
