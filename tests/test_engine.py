@@ -29,8 +29,17 @@ from tests.conftest import MOVING, live_children, worker_processes
 from tests.media import frame_count, framemd5, scene_with_audio
 
 
-def make_job(out: Path, **settings: object) -> RenderJob:
-    return prepare_job(probe_composition(MOVING), RenderSettings(output=out, **settings))  # type: ignore[arg-type]
+def make_job(out: Path, composition: Path = MOVING, **settings: object) -> RenderJob:
+    return prepare_job(probe_composition(composition), RenderSettings(output=out, **settings))  # type: ignore[arg-type]
+
+
+#: Frames 15-29 of the moving scene, each taking 0.1 s to draw: a chunk of them is still
+#: running when a test, however busy the machine, acts on its first progress.
+SLOW_MIDDLE = """    property int slow: {
+        if (frame >= 15 && frame < 30) { var t = Date.now(); while (Date.now() - t < 100) {} }
+        return 0
+    }
+"""
 
 
 def test_cancel_mid_render_leaves_nothing_behind(qtbot: QtBot, tmp_path: Path) -> None:
@@ -129,11 +138,15 @@ def test_command_line_killed_outright_leaves_no_worker_behind(tmp_path: Path) ->
 def test_worker_killed_mid_chunk_is_retried_and_output_is_exact(
     qtbot: QtBot, tmp_path: Path
 ) -> None:
+    scene = tmp_path / "moving.qml"  # chunk 1 (frames 15-29) is slow: killed while it runs
+    scene.write_text(
+        MOVING.read_text().replace("    Rectangle {", SLOW_MIDDLE + "    Rectangle {", 1)
+    )
     reference = tmp_path / "reference.mkv"
     engine = RenderEngine()
     with qtbot.waitSignal(engine.finished, timeout=60000):
-        engine.start(make_job(reference, preset="ffv1", concurrency=1, chunk_frames=1000,
-                              size=(640, 360)))  # fmt: skip
+        engine.start(make_job(reference, scene, preset="ffv1", concurrency=1,
+                              chunk_frames=1000, size=(640, 360)))  # fmt: skip
 
     out = tmp_path / "out.mkv"
     engine = RenderEngine()
@@ -158,7 +171,7 @@ def test_worker_killed_mid_chunk_is_retried_and_output_is_exact(
 
     engine.chunkStateChanged.connect(on_state)
     with qtbot.waitSignal(engine.finished, timeout=60000):
-        engine.start(make_job(out, preset="ffv1", concurrency=2, chunk_frames=15,
+        engine.start(make_job(out, scene, preset="ffv1", concurrency=2, chunk_frames=15,
                               size=(640, 360)))  # fmt: skip
     assert killed
     assert (1, ChunkState.RETRYING) in states
