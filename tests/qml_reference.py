@@ -127,7 +127,7 @@ def _main(scene: Path, out_dir: Path, frames: list[int]) -> None:
 
     from studio_render.compositions.qml_clock import frame_clock
     from studio_render.compositions.qml_random import seed_global_random
-    from studio_render.compositions.qml_scan import all_objects, loading
+    from studio_render.compositions.qml_scan import all_objects, load_states
 
     QGuiApplication.setDesktopSettingsAware(False)
     app = QGuiApplication([sys.argv[0]])
@@ -153,7 +153,7 @@ def _main(scene: Path, out_dir: Path, frames: list[int]) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     for frame in range(max(frames) + 1):
         root.setProperty("frame", frame)
-        while loading(all_objects(root)):
+        while load_states(all_objects(root))[0]:
             assert time.monotonic() < deadline + 60, "reference scene never finished loading"
             run_events(5)
         run_events(20)

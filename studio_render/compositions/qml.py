@@ -46,6 +46,7 @@ from studio_render.compositions.qml_scan import (
     gpu_in_source,
     gpu_items,
     is_a,
+    load_states,
     missing_fonts,
     not_loaded,
     played_by_clock,
@@ -245,7 +246,7 @@ def probe_qml(path: Path, requested: str = "auto") -> CompositionInfo:
             audio=_audio(path, root),
             gpu_items=tuple(gpu_items(objects)),
             warnings=(
-                *shown(not_loaded(objects), "files that cannot be loaded"),
+                *shown(not_loaded(load_states(objects)[1]), "files that cannot be loaded"),
                 *shown(missing_fonts(objects), "fonts that are not installed"),
                 *shown(problems, "script problems (run the scene in Qt)"),
                 *unrepeatable(path, objects),

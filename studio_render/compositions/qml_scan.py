@@ -125,24 +125,32 @@ def _layer_effect(item: QQuickItem) -> bool:
     return QQmlProperty.read(item, "layer.effect") is not None
 
 
-def loading(objects: list[QObject]) -> list[QObject]:
-    """The objects among ``objects`` whose content is still loading."""
-    return [o for o in objects if is_a(o, _LOADS) and _status(o) == _LOADING_STATUS]
+def load_states(objects: list[QObject]) -> tuple[list[QObject], list[QObject]]:
+    """The objects among ``objects`` whose content is still loading, and those whose
+    content failed to load (one reading of each status: it costs a QML expression)."""
+    busy: list[QObject] = []
+    failed: list[QObject] = []
+    for obj in objects:
+        if is_a(obj, _LOADS):
+            status = _status(obj)
+            if status == _LOADING_STATUS:
+                busy.append(obj)
+            elif status == _ERROR_STATUS:
+                failed.append(obj)
+    return busy, failed
 
 
 #: URL schemes that reach the network (others: local files, resources, inline data).
 NETWORK_SCHEMES = ("http", "https", "ftp")
 
 
-def not_loaded(objects: list[QObject]) -> list[str]:
-    """Images, Loaders and FontLoaders among ``objects`` whose local source failed to load
-    (a file missing or unreadable, a component with errors): Qt draws them empty, or
-    with a default font, and says so only in its log. Network sources are left to
-    :func:`remote_sources`."""
+def not_loaded(failed: list[QObject]) -> list[str]:
+    """What to say of ``failed`` (see :func:`load_states`): Images, Loaders and FontLoaders
+    whose local source failed to load (a file missing or unreadable, a component with
+    errors), which Qt draws empty, or with a default font, saying so only in its log.
+    Network sources are left to :func:`remote_sources`."""
     found = []
-    for obj in objects:
-        if not is_a(obj, _LOADS) or _status(obj) != _ERROR_STATUS:
-            continue
+    for obj in failed:
         source = QQmlProperty.read(obj, "source")
         if not isinstance(source, QUrl) or source.isEmpty():
             continue  # a Loader's sourceComponent: its errors are script problems

@@ -19,7 +19,7 @@ from PySide6.QtCore import QEventLoop, QObject, QTimer
 from studio_render.compositions.qml_scan import (
     all_objects,
     describe,
-    loading,
+    load_states,
     may_load,
     not_loaded,
     remote_sources,
@@ -81,7 +81,8 @@ class Settler:
         self.polish()
         objects = self._scan()
         self._check_network(frame, objects)
-        while busy := loading(objects):
+        busy, failed = load_states(objects)
+        while busy:
             if time.monotonic() > deadline:
                 names = ", ".join(describe(o) for o in busy[:3])
                 raise FrameNotSettled(
@@ -91,11 +92,11 @@ class Settler:
             self.polish()
             objects = self._scan()
             self._check_network(frame, objects)
+            busy, failed = load_states(objects)
         _run_events(0)  # what finished loading may have asked for a repaint
         self.polish()
-        objects = self._scan()
-        self._check_network(frame, objects)
-        for problem in not_loaded(objects):
+        self._check_network(frame, self._scan())
+        for problem in not_loaded(failed):
             if problem not in self._told:
                 self._told.add(problem)
                 self.on_not_loaded(frame, problem)
