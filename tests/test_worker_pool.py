@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import psutil
@@ -15,7 +17,7 @@ from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.job import RenderSettings, prepare_job
 from studio_render.core.plan import Chunk
-from studio_render.core.procs import SupervisedProcess
+from studio_render.core.procs import SupervisedProcess, worker_command
 from studio_render.core.worker_pool import WorkerPool
 from tests.conftest import MOVING
 from tests.media import frame_count, framemd5
@@ -128,9 +130,35 @@ def test_workers_started_after_their_render_ended_are_stopped() -> None:
 def test_a_worker_that_cannot_start_leaves_no_tmpdir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A worker's own TMPDIR is made before its process starts: a start that fails (out of
-    processes, say) removes it, as the process's end would have."""
+    """A worker's own TMPDIR is the worker's to make: a start that fails (out of
+    processes, say) leaves none, nor does a supervisor that dies before its child runs."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     with pytest.raises(OSError):
         SupervisedProcess([str(tmp_path / "no-such-program")], own_tmp=True)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, None], ids=["interrupted", "input-ended"])
+def test_a_worker_removes_its_own_tmpdir_however_it_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int | None
+) -> None:
+    """Interrupted, or told by the end of its input that its supervisor is gone, a worker
+    removes the TMPDIR it made: nothing is left should its supervisor die meanwhile."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    proc = SupervisedProcess(worker_command("serve", "qml"), own_tmp=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.iterdir()):  # made by the worker as it starts
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+        (own,) = tmp_path.iterdir()
+        assert own.name.startswith("studio-render-worker-")
+        (own / "left-by-qt").write_text("")  # whatever the worker wrote there goes too
+        if signum is None:
+            proc.close_stdin()
+        else:
+            proc.proc.send_signal(signum)
+        proc.proc.wait(30)  # the process itself, not its supervisor's wait (which removes)
+        assert not own.exists()
+    finally:
+        proc.stop()

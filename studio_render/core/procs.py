@@ -18,8 +18,9 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 
 from studio_render.core.forked import ForkedProcess, fork_process, name_process
@@ -93,6 +94,31 @@ def remove_tree(path: str) -> None:
             return
 
 
+def own_tmp_name() -> str:
+    """A fresh path in this process's TMPDIR for a worker's own TMPDIR, not made yet: the
+    worker makes it (:func:`own_tmpdir`), so a supervisor that dies before its child
+    starts leaves no empty folder behind."""
+    return os.path.join(tempfile.gettempdir(), f"studio-render-worker-{uuid.uuid4().hex[:12]}")
+
+
+@contextlib.contextmanager
+def own_tmpdir() -> Iterator[None]:
+    """In a worker whose supervisor named it a TMPDIR of its own (:data:`OWN_TMP_ENV`):
+    make that folder, and remove it when the worker ends, by a return, an exception or
+    Ctrl-C. A worker killed outright leaves it to its supervisor, which removes it once
+    the worker has exited."""
+    path = os.environ.get(OWN_TMP_ENV)
+    if not path:
+        yield
+        return
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    tempfile.tempdir = None  # found again, now that it exists
+    try:
+        yield
+    finally:
+        remove_tree(path)
+
+
 def _forked_child(target: Callable[[], int]) -> int:
     """``target`` in a forked child, which supervises none of its parent's processes."""
     _LIVE_GROUPS.clear()
@@ -111,15 +137,15 @@ class SupervisedProcess:
         fork: Callable[[], int] | None = None,
         read: bool = True,
     ) -> None:
-        """``own_tmp``: the process gets a TMPDIR of its own, removed once it has exited
-        however it ended (a worker's unpacked dotLottie files, say). ``fork``: the child
+        """``own_tmp``: the process gets a TMPDIR of its own (a worker, which makes it:
+        :func:`own_tmpdir`), removed once it has exited however it ended. ``fork``: the child
         runs this function, forked from this process (:mod:`~studio_render.core.forked`:
         only where ``can_fork()``), instead of exec'ing ``argv``. ``read=False``: its output
         readers (threads) start at :meth:`start_reading`, so more can be forked first."""
         kwargs: dict[str, object] = {}
         self._tmp: str | None = None
         if own_tmp:
-            self._tmp = tempfile.mkdtemp(prefix="studio-render-worker-")
+            self._tmp = own_tmp_name()
             env = {**(os.environ if env is None else env), "TMPDIR": self._tmp,
                    OWN_TMP_ENV: self._tmp}  # fmt: skip
         if os.name == "posix":
@@ -130,23 +156,18 @@ class SupervisedProcess:
         self._lines: queue.Queue[object] = queue.Queue()
         self._tail: deque[str] = deque(maxlen=tail_lines)
         self.proc: subprocess.Popen[bytes] | ForkedProcess
-        try:
-            if fork is not None:
-                env = dict(os.environ) if env is None else env
-                self.proc = fork_process(partial(_forked_child, fork), env)
-            else:
-                self.proc = subprocess.Popen(
-                    self.argv,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    env=env,
-                    **kwargs,  # type: ignore[call-overload]
-                )
-        except BaseException:  # no process: nothing else would remove its TMPDIR
-            if self._tmp is not None:
-                remove_tree(self._tmp)
-            raise
+        if fork is not None:
+            env = dict(os.environ) if env is None else env
+            self.proc = fork_process(partial(_forked_child, fork), env)
+        else:
+            self.proc = subprocess.Popen(
+                self.argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                **kwargs,  # type: ignore[call-overload]
+            )
         self.pid = self.proc.pid
         _LIVE_GROUPS[self.pid] = None
         self._readers = [

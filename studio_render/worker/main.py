@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import queue
+import signal
 
 try:
     import fcntl
@@ -46,7 +47,7 @@ from studio_render.core.chunkspec import (
 from studio_render.core.composition import CompositionInfo, check_renderer, kind_for_path
 from studio_render.core.errors import EXIT_BAD_INPUT, BadInput, StudioRenderError, one_line
 from studio_render.core.ffmpeg import parse_progress_line
-from studio_render.core.procs import LOAD_LOG_ENV, OWN_TMP_ENV, remove_tree
+from studio_render.core.procs import LOAD_LOG_ENV, OWN_TMP_ENV, own_tmpdir, remove_tree
 from studio_render.worker.frame_range import FrameRange
 from studio_render.worker.heap import reuse_freed_memory
 
@@ -189,12 +190,25 @@ def _watch_stdin(on_line: Callable[[str], None] = lambda line: None) -> None:
                     on_line(line.decode())
         except OSError:
             pass
-        own_tmp = os.environ.get(OWN_TMP_ENV)  # exiting at once: nothing else removes it
-        if own_tmp:
-            remove_tree(own_tmp)  # another thread may be writing into it still
-        os._exit(EXIT_PARENT_GONE)
+        _exit_now(EXIT_PARENT_GONE)
 
     threading.Thread(target=watch, daemon=True, name="stdin-watch").start()
+
+
+def _exit_now(code: int) -> NoReturn:
+    """End this process at once, its own TMPDIR removed: nothing else would remove it
+    should the supervisor be gone."""
+    own_tmp = os.environ.get(OWN_TMP_ENV)
+    if own_tmp:
+        remove_tree(own_tmp)  # another thread may be writing into it still
+    os._exit(code)
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """SIGINT or SIGTERM: the supervisor is stopping this worker (or a user, Ctrl-C). It
+    exits at once; a KeyboardInterrupt instead could land inside an import, and one inside
+    PySide6's aborts the process ("Fatal Python error"), leaving its TMPDIR behind."""
+    _exit_now(128 + signum)
 
 
 def _widen_pipe(fd: int) -> None:
@@ -423,7 +437,13 @@ def render_chunk(spec: ChunkSpec, source: FrameSource, frames: FrameRange | None
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _stopped)
+    with own_tmpdir():
+        return _run(sys.argv[1:] if argv is None else argv)
+
+
+def _run(args: list[str]) -> int:
     reuse_freed_memory()
     try:
         if len(args) in (2, 3) and args[0] == "probe":
@@ -451,8 +471,6 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps({"error": str(exc)}), flush=True)
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        return 130
     print(
         "usage: worker probe PATH [RENDERER] | chunk SPEC_JSON | serve [KIND]",
         file=sys.stderr,

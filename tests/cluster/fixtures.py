@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import psutil
 import pytest
 
-from tests.conftest import EXPECTED_CHILDREN
+from tests.conftest import EXPECTED_CHILDREN, worker_processes
 
 if TYPE_CHECKING:
     from tests.cluster.local_cluster import LocalCluster
@@ -40,6 +40,7 @@ def running_cluster(
         # remove their TMPDIR, once they see their stdin end: wait for them
         left = wait_gone(processes, 10)
         EXPECTED_CHILDREN.remove(started.owns)
+        left += wait_gone(worker_processes(), 10)  # those booted after the list was made
         names = describe(left)
         for proc in left:
             with contextlib.suppress(psutil.Error):
