@@ -18,7 +18,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -98,7 +97,7 @@ def own_tmp_name() -> str:
     """A fresh path in this process's TMPDIR for a worker's own TMPDIR, not made yet: the
     worker makes it (:func:`own_tmpdir`), so a supervisor that dies before its child
     starts leaves no empty folder behind."""
-    return os.path.join(tempfile.gettempdir(), f"studio-render-worker-{uuid.uuid4().hex[:12]}")
+    return os.path.join(tempfile.gettempdir(), f"studio-render-worker-{os.urandom(6).hex()}")
 
 
 @contextlib.contextmanager
