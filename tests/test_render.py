@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,25 @@ def test_existing_output_replaced_only_by_a_complete_file(tmp_path: Path) -> Non
     out.write_bytes(b"the artist's earlier render")
     render(MOVING, out, "-j", "2")
     assert frame_count(out) == 45
+
+
+def test_an_output_link_stays_and_the_file_it_names_keeps_its_permissions(
+    tmp_path: Path,
+) -> None:
+    """``latest.mp4`` linking to a render elsewhere: the linked file is replaced by the
+    new render (its work folder beside it), the link stays, and so do the file's
+    permissions."""
+    target = tmp_path / "renders" / "v3.mp4"
+    target.parent.mkdir()
+    target.write_bytes(b"the artist's earlier render")
+    target.chmod(0o444)
+    link = tmp_path / "latest.mp4"
+    link.symlink_to(target)
+    render(MOVING, link, "-j", "2")
+    assert link.is_symlink() and link.resolve() == target
+    assert frame_count(target) == 45
+    assert stat.S_IMODE(target.stat().st_mode) == 0o444
+    assert leftovers(target.parent) == []
 
 
 def test_demo_qml_is_bundled_and_renders(tmp_path: Path) -> None:

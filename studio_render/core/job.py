@@ -216,6 +216,8 @@ class RenderJob(CheckedJob):
 
 def _check_output(settings: RenderSettings, preset: Preset) -> Path:
     output = Path(settings.output).expanduser().absolute()
+    if output.is_symlink():  # the file it names is the output: the link stays
+        output = Path(os.path.realpath(output))
     if not output.parent.is_dir():
         raise BadInput(f"output folder {output.parent} does not exist")
     check_output_name(output)
