@@ -1054,3 +1054,14 @@ def test_effects_that_are_not_drawn_are_named_in_a_warning(tmp_path: Path) -> No
     comp.write_text(json.dumps({"v": "5.7.4", "fr": 30, "ip": 0, "op": 10, "w": 100,
                                 "h": 100, "layers": layers}))  # fmt: skip
     assert "warning" not in studio_render("info", comp).stdout
+
+
+def test_a_long_list_of_undrawn_effects_names_three_and_counts_the_rest() -> None:
+    from studio_render.compositions.lottie_effects import undrawn_effect_warnings
+
+    bulge = {"ty": 5, "nm": "Bulge", "mn": "ADBE Bulge", "en": 1, "ef": []}
+    layers = [_layer_with_effects(f"L{i}", i, [bulge]) for i in range(5)]
+    assert undrawn_effect_warnings(layers) == (
+        "5 layer effects not drawn (Lottie players draw only a few kinds of After Effects "
+        "effect): 'Bulge' (layer 'L0'), 'Bulge' (layer 'L1'), 'Bulge' (layer 'L2') and 2 more",
+    )

@@ -34,6 +34,7 @@ import copy
 from typing import Any
 
 from studio_render.compositions.lottie_shapes import map_values, scaled
+from studio_render.core.errors import listed
 
 #: Effect types.
 STROKE_EFFECT, _DROP_SHADOW, _SET_MATTE = 22, 25, 28
@@ -213,6 +214,5 @@ def undrawn_effect_warnings(layers: list[dict[str, Any]]) -> tuple[str, ...]:
     if not undrawn:
         return ()
     count = "1 layer effect" if len(undrawn) == 1 else f"{len(undrawn)} layer effects"
-    more = f" and {len(undrawn) - 3} more" if len(undrawn) > 3 else ""
     return (f"{count} not drawn (Lottie players draw only a few kinds of After Effects "
-            f"effect): {', '.join(undrawn[:3])}{more}",)  # fmt: skip
+            f"effect): {listed(undrawn)}",)  # fmt: skip

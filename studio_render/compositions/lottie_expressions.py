@@ -53,6 +53,7 @@ from studio_render.compositions.lottie_nulls import (
     looped_keyframes,
 )
 from studio_render.compositions.lottie_tree import push_nested
+from studio_render.core.errors import listed
 
 #: ``effect('Group')('Value')`` or with indices, on the expression's own layer.
 _EFFECT_VALUE = re.compile(
@@ -126,10 +127,8 @@ def rig_warnings(layers: list[dict[str, Any]]) -> tuple[str, ...]:
                     rigs.append(rig)
     if not rigs:
         return ()
-    names = ", ".join(repr(r) for r in rigs[:3]) + (
-        f" and {len(rigs) - 3} more" if len(rigs) > 3 else ""
-    )
     count = "1 RubberHose rig" if len(rigs) == 1 else f"{len(rigs)} RubberHose rigs"
+    names = listed([repr(rig) for rig in rigs])
     return (f"{count} ({names}) drawn by expressions this renderer cannot evaluate: "
             "those limbs may be missing or misplaced",)  # fmt: skip
 

@@ -39,6 +39,8 @@ from typing import Any
 from thorvg_python.engine import Engine
 from thorvg_python.paint.picture import Picture
 
+from studio_render.core.errors import listed
+
 #: A layer (or effect value) of type 2: every image layer is one.
 _IMAGE_LAYER = re.compile(rb'"ty"\s*:\s*2\s*[,}]')
 #: A path as a string: every image asset has one (positions are numbers).
@@ -92,10 +94,10 @@ def missing_images(document: dict[str, Any], folder: Path, where: str) -> tuple[
             missing.append(f"{sub + name!r} (layer {layer!r})")
     lines = []
     if missing:
-        lines.append(f"{_count(missing)} not found {where}, drawn without: {_listed(missing)}")
+        lines.append(f"{_count(missing)} not found {where}, drawn without: {listed(missing)}")
     if remote:
         lines.append(f"{_count(remote)} on the network, which renders do not read, drawn "
-                     f"without: {_listed(remote)}")  # fmt: skip
+                     f"without: {listed(remote)}")  # fmt: skip
     return tuple(lines)
 
 
@@ -134,11 +136,6 @@ def point_at_archive_images(document: dict[str, Any], folder: Path, root: Path) 
 
 def _count(images: list[str]) -> str:
     return "1 image" if len(images) == 1 else f"{len(images)} images"
-
-
-def _listed(images: list[str], most: int = 3) -> str:
-    more = f" and {len(images) - most} more" if len(images) > most else ""
-    return ", ".join(images[:most]) + more
 
 
 def _dicts(value: object) -> list[dict[str, Any]]:

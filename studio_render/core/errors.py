@@ -1,5 +1,7 @@
 """Errors the user can act on (their messages are single lines meant to be shown as they
-are), and the exit codes that report them."""
+are), the exit codes that report them, and wording shared by such lines."""
+
+from collections.abc import Sequence
 
 #: Exit codes of the command line and of worker processes. A signal: 128 + its number
 #: (``interrupts.exit_code``); 130 is SIGINT's.
@@ -21,3 +23,9 @@ def one_line(exc: BaseException) -> str:
     if isinstance(exc, StudioRenderError):
         return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def listed(names: Sequence[str], most: int = 3) -> str:
+    """The first ``most`` of ``names`` for a one-line message: "a, b, c and 2 more"."""
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(names[:most]) + more
