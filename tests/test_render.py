@@ -192,3 +192,13 @@ def test_parallel_chunk_encoders_share_the_cores(tmp_path: Path) -> None:
     threads = f"-threads {max(1, (os.cpu_count() or 1) // 2)} "
     assert all(threads in call for call in encoders), encoders
     assert frame_count(out) == 45
+
+
+def test_an_output_link_into_a_missing_folder_is_refused(tmp_path: Path) -> None:
+    from tests.test_bad_input import check_refused
+
+    link = tmp_path / "latest.mp4"
+    link.symlink_to(tmp_path / "gone" / "v3.mp4")
+    check_refused(["render", MOVING, "-o", link], f"output folder {tmp_path / 'gone'} does not",
+                  tmp_path)  # fmt: skip
+    assert link.is_symlink()

@@ -214,13 +214,19 @@ class RenderJob(CheckedJob):
         remove_work_dir(self.work_dir)
 
 
-def _check_output(settings: RenderSettings, preset: Preset) -> Path:
-    output = Path(settings.output).expanduser().absolute()
-    if output.is_symlink():  # the file it names is the output: the link stays
-        output = Path(os.path.realpath(output))
+def _check_place(output: Path) -> None:
+    """The output's folder exists and its name fits the filesystem."""
     if not output.parent.is_dir():
         raise BadInput(f"output folder {output.parent} does not exist")
     check_output_name(output)
+
+
+def _check_output(settings: RenderSettings, preset: Preset) -> Path:
+    output = Path(settings.output).expanduser().absolute()
+    _check_place(output)
+    if output.is_symlink():  # the file it names is the output: the link stays
+        output = Path(os.path.realpath(output))
+        _check_place(output)
     if preset.join is Join.NONE:
         if output.suffix:
             raise BadInput(
