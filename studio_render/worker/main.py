@@ -135,7 +135,7 @@ def _watchdog() -> Watchdog:
         def expire(problem: str) -> None:
             _say(json.dumps({"error": problem}))  # the answer to a probe, if one is asked
             print(f"studio-render worker: {problem}", file=sys.stderr, flush=True)
-            os._exit(EXIT_BAD_INPUT)
+            _exit_now(EXIT_BAD_INPUT)
 
         _WATCHDOG = Watchdog(expire)
     return _WATCHDOG
@@ -355,7 +355,7 @@ def _one_line_errors() -> Iterator[None]:
         message = one_line(exc)
         print(f"studio-render worker: {message}", file=sys.stderr, flush=True)
         _say(f"{FAILED} {message}")
-        os._exit(1)
+        _exit_now(1)
 
 
 @contextlib.contextmanager
