@@ -194,7 +194,7 @@ def test_parallel_chunk_encoders_share_the_cores(tmp_path: Path) -> None:
     assert frame_count(out) == 45
 
 
-def test_an_output_link_into_a_missing_folder_is_refused(tmp_path: Path) -> None:
+def test_an_output_link_into_a_missing_folder_or_a_loop_is_refused(tmp_path: Path) -> None:
     from tests.test_bad_input import check_refused
 
     link = tmp_path / "latest.mp4"
@@ -202,3 +202,7 @@ def test_an_output_link_into_a_missing_folder_is_refused(tmp_path: Path) -> None
     check_refused(["render", MOVING, "-o", link], f"output folder {tmp_path / 'gone'} does not",
                   tmp_path)  # fmt: skip
     assert link.is_symlink()
+    link.unlink()
+    link.symlink_to(tmp_path / "back.mp4")
+    (tmp_path / "back.mp4").symlink_to(link)
+    check_refused(["render", MOVING, "-o", link], "is a loop of symbolic links", tmp_path)

@@ -226,6 +226,8 @@ def _check_output(settings: RenderSettings, preset: Preset) -> Path:
     _check_place(output)
     if output.is_symlink():  # the file it names is the output: the link stays
         output = Path(os.path.realpath(output))
+        if output.is_symlink():
+            raise BadInput(f"output {settings.output} is a loop of symbolic links")
         _check_place(output)
     if preset.join is Join.NONE:
         if output.suffix:
