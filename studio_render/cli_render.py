@@ -10,7 +10,6 @@ import argparse
 import contextlib
 import importlib
 import json
-import os
 import signal
 import sys
 import time
@@ -275,9 +274,10 @@ def run_render(args: argparse.Namespace) -> int:
 def _head_start(job: RenderJob, workers: WorkerPool) -> None:
     """Start a worker for each chunk that can run at once, and give the first chunks to
     them now, as the engine will (it takes them over): they draw while Qt loads."""
+    from studio_render.core.cpus import usable_cores
     from studio_render.core.ffmpeg import find_ffmpeg
 
-    wanted = min(job.settings.concurrency, os.cpu_count() or 1, len(job.chunks))
+    wanted = min(job.settings.concurrency, usable_cores(), len(job.chunks))
     workers.prestart(max(0, wanted - workers.started))
     try:
         ffmpeg = find_ffmpeg()

@@ -69,6 +69,10 @@ def test_parallel_encoders_share_the_cores() -> None:
     assert encoder_threads(2, 2) == 1
     assert encoder_threads(2, 8) == 4
     assert encoder_threads(16, 4) == 1
+    # fewer cores than the machine's (a CPU quota): ffmpeg, which cannot tell, is told
+    assert encoder_threads(1, 1, limited=True) == 1
+    assert encoder_threads(1, 3, limited=True) == 3
+    assert encoder_threads(2, 3, limited=True) == 1
 
 
 @given(st.integers(1, 2000), st.integers(1, 64))

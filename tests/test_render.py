@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -175,16 +177,22 @@ def test_tgs_sticker_renders_like_its_json(corpus: Path, tmp_path: Path) -> None
     assert framemd5(from_tgs) == framemd5(from_json)
 
 
-@pytest.mark.skipif(os.name != "posix", reason="the logging ffmpeg wrapper is a shell script")
-def test_parallel_chunk_encoders_share_the_cores(tmp_path: Path) -> None:
+def _logging_ffmpeg(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """An environment whose ffmpeg logs its command lines, and the log."""
     log = tmp_path / "ffmpeg-calls.txt"
     wrapper = tmp_path / "ffmpeg"
     wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{find_ffmpeg()}" "$@"\n')
     wrapper.chmod(0o755)
+    return {**os.environ, "STUDIO_RENDER_FFMPEG": str(wrapper)}, log
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the logging ffmpeg wrapper is a shell script")
+def test_parallel_chunk_encoders_share_the_cores(tmp_path: Path) -> None:
+    env, log = _logging_ffmpeg(tmp_path)
     out = tmp_path / "out.mp4"
     done = studio_render(
         "render", MOVING, "-o", out, "-j", "2", "--chunk-frames", "15", "--progress", "none",
-        env={**os.environ, "STUDIO_RENDER_FFMPEG": str(wrapper)},
+        env=env,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     encoders = [call for call in log.read_text().splitlines() if "-i pipe:0" in call]
@@ -206,3 +214,25 @@ def test_an_output_link_into_a_missing_folder_or_a_loop_is_refused(tmp_path: Pat
     link.symlink_to(tmp_path / "back.mp4")
     (tmp_path / "back.mp4").symlink_to(link)
     check_refused(["render", MOVING, "-o", link], "is a loop of symbolic links", tmp_path)
+
+
+@pytest.mark.skipif(not shutil.which("taskset"), reason="needs taskset (util-linux)")
+def test_a_render_held_to_one_core_sizes_its_workers_and_encoder_for_it(tmp_path: Path) -> None:
+    """Pinned to one core (as a CPU quota or a container would hold it), a render's default
+    concurrency is one, and its encoder is told of one thread (x264 would start threads
+    for every core of the machine)."""
+    held = ["taskset", "-c", "0", sys.executable]
+    default = subprocess.run(
+        [*held, "-c", "from studio_render.core.job import default_concurrency as d; print(d())"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert default.stdout.strip() == "1"
+    env, log = _logging_ffmpeg(tmp_path)
+    out = tmp_path / "out.mp4"
+    argv = [*held, "-m", "studio_render", "render", str(MOVING), "-o", str(out), "-j", "1",
+            "--chunk-frames", "15", "--progress", "none"]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=240)
+    assert done.returncode == 0, done.stderr
+    encoders = [call for call in log.read_text().splitlines() if "-i pipe:0" in call]
+    assert len(encoders) == 3 and all("-threads 1 " in call for call in encoders), encoders
+    assert frame_count(out) == 45

@@ -36,9 +36,9 @@ from studio_render.compositions.probe import ask_probe
 from studio_render.core.chunk_run import ChunkSplitter, run_chunk_attempt
 from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.composition import kind_for_path
+from studio_render.core.cpus import chunk_encoder_threads
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import find_ffmpeg
-from studio_render.core.plan import encoder_threads
 
 #: At most this many progress events a second per chunk (the last one always goes).
 EVENTS_PER_SECOND = 20
@@ -122,7 +122,7 @@ def _local_spec(worker: Worker, job: str, composition: Path, remote_spec: str) -
     pattern = "%" in str(json.loads(remote_spec)["output"])
     out_dir = out_root / uuid.uuid4().hex if pattern else out_root
     out_dir.mkdir(parents=True, exist_ok=True)
-    threads = encoder_threads(worker.state.nthreads, os.cpu_count() or 1)
+    threads = chunk_encoder_threads(worker.state.nthreads)
     return to_worker(remote_spec, composition, out_dir, find_ffmpeg(), threads)
 
 

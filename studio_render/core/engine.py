@@ -12,7 +12,6 @@ engine tells an :class:`EngineEvents` what happens, and its progress goes to a
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
@@ -32,6 +31,7 @@ from studio_render.core.chunk_run import (
     run_ffmpeg_step,
 )
 from studio_render.core.chunk_task import ChunkTask
+from studio_render.core.cpus import chunk_encoder_threads
 from studio_render.core.ffmpeg import (
     concat_list,
     encode_audio_command,
@@ -46,7 +46,6 @@ from studio_render.core.plan import (
     Running,
     SplitCost,
     choose_split,
-    encoder_threads,
 )
 from studio_render.core.presets import Join
 from studio_render.core.progress import (
@@ -325,7 +324,7 @@ class RenderCore:
         if concurrency == self._concurrency or self._cancel.is_set():
             return
         self._concurrency = concurrency
-        self._threads = encoder_threads(concurrency, os.cpu_count() or 1)
+        self._threads = chunk_encoder_threads(concurrency)
         for index, task in self._tasks.items():
             if index not in self._started:  # queued: its encoder takes the new share
                 chunk = self._chunks[index]

@@ -16,10 +16,11 @@ from studio_render.core.composition import (
     fit_size,
     network_refused,
 )
+from studio_render.core.cpus import chunk_encoder_threads, usable_cores
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import encode_chunk_command, find_ffmpeg
 from studio_render.core.frame_watch import FRAME_TIMEOUT_S
-from studio_render.core.plan import Chunk, encoder_threads, plan_render
+from studio_render.core.plan import Chunk, plan_render
 from studio_render.core.preflight import check_audio, check_encoder_size, check_output_name
 from studio_render.core.presets import SPEEDS, Join, Preset, get_preset
 from studio_render.core.resume import (
@@ -37,7 +38,7 @@ DEFAULT_RETRIES = 2
 
 
 def default_concurrency() -> int:
-    return max(1, min(os.cpu_count() or 1, MAX_CONCURRENCY))
+    return max(1, min(usable_cores(), MAX_CONCURRENCY))
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class RenderJob(CheckedJob):
     def local_encoder_threads(self, concurrency: int) -> int | None:
         """Each chunk encoder's threads when ``concurrency`` chunks render at once on this
         computer (see :func:`~studio_render.core.plan.encoder_threads`)."""
-        return encoder_threads(min(concurrency, len(self.chunks)), os.cpu_count() or 1)
+        return chunk_encoder_threads(min(concurrency, len(self.chunks)))
 
     def chunk_spec(
         self,

@@ -149,16 +149,18 @@ def choose_split(
     return index, at
 
 
-def encoder_threads(concurrency: int, cores: int) -> int | None:
+def encoder_threads(concurrency: int, cores: int, limited: bool = False) -> int | None:
     """Threads for each chunk's encoder when ``concurrency`` chunks share ``cores``.
 
-    Left alone (None), every encoder starts about 1.5 threads per core, and parallel
-    encoders fight over the cores (measured, two x264 encoders on 2 cores: 5.6 s wall and
-    11.1 CPU s with ffmpeg's threads, 4.6 s and 9.1 CPU s with one thread each).
+    Left alone (None), every encoder starts about 1.5 threads per core of the machine, and
+    parallel encoders fight over the cores (measured, two x264 encoders on 2 cores: 5.6 s
+    wall and 11.1 CPU s with ffmpeg's threads, 4.6 s and 9.1 CPU s with one thread each).
+    One encoder is left alone unless ``limited``: ``cores`` are fewer than the machine's
+    (a CPU quota, say), which ffmpeg does not see.
     """
-    if concurrency <= 1:
+    if concurrency <= 1 and not limited:
         return None
-    return max(1, cores // concurrency)
+    return max(1, cores // max(1, concurrency))
 
 
 def plan_chunks(start: int, end: int, chunk_frames: int) -> list[Chunk]:

@@ -9,13 +9,13 @@ process that reported a complete chunk goes back to the pool.
 from __future__ import annotations
 
 import importlib
-import os
 import subprocess
 import threading
 from functools import partial
 from pathlib import Path
 
 from studio_render.core.composition import composition_kind
+from studio_render.core.cpus import usable_cores
 from studio_render.core.forked import can_fork
 from studio_render.core.procs import WORKER_MAIN, SupervisedProcess, run_worker, worker_command
 
@@ -146,7 +146,7 @@ def let_go(idle: list[SupervisedProcess]) -> None:
 def boot_count(kind: str, concurrency: int | None) -> int:
     """How many workers a local render of a ``kind`` composition starts while it is
     probed (:func:`boot_workers`)."""
-    cores = os.cpu_count() or 1
+    cores = usable_cores()
     wanted = min(concurrency or cores, cores)
     return wanted if kind == "qml" or can_fork() else 1
 
