@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from studio_render.core.cpus import cgroup_cpu_quota
 
 
@@ -17,34 +19,32 @@ def _tree(tmp_path: Path, cgroup: str, files: dict[str, str]) -> tuple[Path, Pat
     return proc, root
 
 
-def test_a_cgroup_v2_quota_is_the_tightest_along_the_groups(tmp_path: Path) -> None:
-    proc, root = _tree(tmp_path, "0::/render.slice/node-3\n", {
+QUOTAS = {
+    "v2, the tightest along the groups": ("0::/render.slice/node-3\n", {
         "cgroup.controllers": "cpu io memory",
         "cpu.max": "max 100000",
         "render.slice/cpu.max": "250000 100000",
         "render.slice/node-3/cpu.max": "max 100000",
-    })  # fmt: skip
-    assert cgroup_cpu_quota(proc, root) == 2.5
-
-
-def test_a_cgroup_v1_quota_beside_other_controllers(tmp_path: Path) -> None:
-    proc, root = _tree(tmp_path, "5:memory:/job\n4:cpu,cpuacct:/job\n0::/\n", {
+    }, 2.5),
+    "v1, beside other controllers": ("5:memory:/job\n4:cpu,cpuacct:/job\n0::/\n", {
         "cpu,cpuacct/cpu.cfs_quota_us": "-1",
         "cpu,cpuacct/cpu.cfs_period_us": "100000",
         "cpu,cpuacct/job/cpu.cfs_quota_us": "40000",
         "cpu,cpuacct/job/cpu.cfs_period_us": "100000",
-    })  # fmt: skip
-    assert cgroup_cpu_quota(proc, root) == 0.4
-
-
-def test_a_container_sees_its_own_group_at_the_root(tmp_path: Path) -> None:
-    """Without a cgroup namespace the path names the host's group; the container's is
-    mounted at the root."""
-    proc, root = _tree(tmp_path, "0::/docker/5f2a\n", {
+    }, 0.4),
+    # without a cgroup namespace the path names the host's group; the container's own is
+    # mounted at the root
+    "a container's own group at the root": ("0::/docker/5f2a\n", {
         "cgroup.controllers": "cpu",
         "cpu.max": "200000 100000",
-    })  # fmt: skip
-    assert cgroup_cpu_quota(proc, root) == 2.0
+    }, 2.0),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", QUOTAS)
+def test_a_cgroup_cpu_quota_is_read(tmp_path: Path, case: str) -> None:
+    cgroup, files, cores = QUOTAS[case]
+    assert cgroup_cpu_quota(*_tree(tmp_path, cgroup, files)) == cores
 
 
 def test_no_quota_or_nothing_to_read_is_none(tmp_path: Path) -> None:
