@@ -103,19 +103,24 @@ def own_tmp_name() -> str:
 @contextlib.contextmanager
 def own_tmpdir() -> Iterator[None]:
     """In a worker whose supervisor named it a TMPDIR of its own (:data:`OWN_TMP_ENV`):
-    make that folder, and remove it when the worker ends, by a return, an exception or
-    Ctrl-C. A worker killed outright leaves it to its supervisor, which removes it once
-    the worker has exited."""
+    make that folder, and remove it as the worker returns or raises (a worker that exits
+    at once calls :func:`remove_own_tmpdir` itself). A worker killed outright leaves it to
+    its supervisor, which removes it once the worker has exited."""
     path = os.environ.get(OWN_TMP_ENV)
-    if not path:
-        yield
-        return
-    os.makedirs(path, mode=0o700, exist_ok=True)
-    tempfile.tempdir = None  # found again, now that it exists
+    if path:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        tempfile.tempdir = None  # found again, now that it exists
     try:
         yield
     finally:
-        remove_tree(path)
+        remove_own_tmpdir()
+
+
+def remove_own_tmpdir() -> None:
+    """In a worker: remove its own TMPDIR (see :func:`own_tmpdir`), if it has one."""
+    path = os.environ.get(OWN_TMP_ENV)
+    if path:
+        remove_tree(path)  # another thread may be writing into it still
 
 
 def _forked_child(target: Callable[[], int]) -> int:

@@ -47,7 +47,7 @@ from studio_render.core.chunkspec import (
 from studio_render.core.composition import CompositionInfo, check_renderer, kind_for_path
 from studio_render.core.errors import EXIT_BAD_INPUT, BadInput, StudioRenderError, one_line
 from studio_render.core.ffmpeg import parse_progress_line
-from studio_render.core.procs import LOAD_LOG_ENV, OWN_TMP_ENV, own_tmpdir, remove_tree
+from studio_render.core.procs import LOAD_LOG_ENV, own_tmpdir, remove_own_tmpdir
 from studio_render.worker.frame_range import FrameRange
 from studio_render.worker.heap import reuse_freed_memory
 
@@ -198,9 +198,7 @@ def _watch_stdin(on_line: Callable[[str], None] = lambda line: None) -> None:
 def _exit_now(code: int) -> NoReturn:
     """End this process at once, its own TMPDIR removed: nothing else would remove it
     should the supervisor be gone."""
-    own_tmp = os.environ.get(OWN_TMP_ENV)
-    if own_tmp:
-        remove_tree(own_tmp)  # another thread may be writing into it still
+    remove_own_tmpdir()
     os._exit(code)
 
 
