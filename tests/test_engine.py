@@ -8,21 +8,26 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
 from pytestqt.qtbot import QtBot
 
 from studio_render.compositions.probe import probe_composition
+from studio_render.core.chunk_run import ChunkSplitter, Outcome, run_chunk_attempt
+from studio_render.core.chunkspec import ChunkSpec, parse_cut_line
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.job import RenderJob, RenderSettings, prepare_job
 from studio_render.core.plan import Chunk
+from studio_render.core.worker_pool import WorkerPool
 from studio_render.qt.engine import ChunkState, RenderEngine
 from tests.cli import leftovers, studio_render
 from tests.conftest import MOVING, live_children, worker_processes
@@ -320,6 +325,95 @@ def test_a_split_chunk_that_fails_is_retried_with_its_new_end(
     assert killed, "chunk 0 ended before its split part started, three times"
     assert (0, 2) in attempts, "chunk 0 was retried"
     assert framemd5(out) == reference  # every frame exactly once: none lost, none twice
+    assert values == sorted(values) and values[-1] == 1.0
+
+
+class _LateCutAnswers:
+    """Local chunk attempts whose cut answers reach the engine late, as across a
+    cluster's round trip: each answer is held until two cuts are awaited at once, or for
+    ``HOLD_S``. ``most_awaited``: the most cuts asked and not yet answered; ``held_out``:
+    the answers that waited ``HOLD_S`` for a second cut."""
+
+    splits_chunks = True
+    HOLD_S = 8.0
+
+    def __init__(self, workers: WorkerPool) -> None:
+        self.workers = workers
+        self.awaited = self.most_awaited = self.held_out = 0
+        self._changed = threading.Condition()
+
+    def __call__(
+        self,
+        spec: ChunkSpec,
+        cancelled: threading.Event,
+        on_progress: Callable[[int, int], None],
+        on_start: Callable[[int], None],
+        splitter: ChunkSplitter,
+        **extra: Any,
+    ) -> Outcome:
+        inner = ChunkSplitter(lambda end: self._answer(splitter, end))
+        splitter.attach(_Asking(self, inner), spec.start)
+        try:
+            return run_chunk_attempt(spec, cancelled, on_progress, on_start,
+                                     workers=self.workers, splitter=inner, **extra)  # fmt: skip
+        finally:
+            splitter.attach(None)
+
+    def asked(self, count: int) -> None:
+        with self._changed:
+            self.awaited += count
+            self.most_awaited = max(self.most_awaited, self.awaited)
+            self._changed.notify_all()
+
+    def _answer(self, splitter: ChunkSplitter, end: int) -> None:
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.most_awaited >= 2, self.HOLD_S):
+                self.held_out += 1
+            self.awaited -= 1
+        splitter.on_cut(end)
+
+
+class _Asking:
+    """The engine's side of a chunk's splitter: counts the cut, then asks the worker."""
+
+    def __init__(self, answers: _LateCutAnswers, inner: ChunkSplitter) -> None:
+        self.answers, self.inner = answers, inner
+
+    def send_line(self, text: str) -> bool:
+        cut = parse_cut_line(text)
+        assert cut is not None
+        self.answers.asked(1)  # before the worker can answer
+        if self.inner.request(cut[1]):
+            return True
+        self.answers.asked(-1)  # its worker is done with the chunk
+        return False
+
+
+def test_workers_freed_together_are_each_given_part_of_a_chunk_at_once(
+    qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]]
+) -> None:
+    """Two workers done early while a cut's answer is on its way (a cluster's round trip)
+    each get part of a different running chunk: the second cut is asked before the first
+    is answered, not after it. Every frame still lands once."""
+    scene, reference = long_scene
+    out = tmp_path / "out.mkv"
+    workers = WorkerPool("qml")
+    answers = _LateCutAnswers(workers)
+    engine = RenderEngine(chunk_attempt=answers)
+    values: list[float] = []
+    engine.aggregator.progressChanged.connect(values.append)
+    job = prepare_job(probe_composition(scene), RenderSettings(
+        output=out, preset="ffv1", concurrency=4))  # fmt: skip
+    job = replace(job, chunks=(Chunk(0, 0, 10), Chunk(1, 10, 20), Chunk(2, 20, 160),
+                               Chunk(3, 160, 300)))  # fmt: skip
+    try:
+        with qtbot.waitSignal(engine.finished, timeout=120000):
+            engine.start(job)
+    finally:
+        workers.close()
+    assert answers.held_out == 0, "a cut's answer was awaited alone"
+    assert answers.most_awaited == 2
+    assert framemd5(out) == reference
     assert values == sorted(values) and values[-1] == 1.0
 
 

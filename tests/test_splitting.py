@@ -14,6 +14,7 @@ from studio_render.core.plan import (
     Running,
     SplitCost,
     choose_split,
+    free_workers,
 )
 from studio_render.core.progress import ProgressModel
 from studio_render.worker.frame_range import FrameRange
@@ -125,6 +126,14 @@ def test_the_handover_leaves_the_free_machine_fewer_frames() -> None:
     kept, taken = _work_after_split(chunk, later)
     assert later == at_once + 10
     assert abs(kept - (taken + handover_s / frame_s)) <= 1
+
+
+def test_free_workers_are_the_idle_then_the_flushing_soonest_first() -> None:
+    drawing, flushing_long, flushing_short = Running(5, 50), Running(50, 50, 20), Running(9, 9, 4)
+    chunks = {0: drawing, 1: flushing_long, 2: flushing_short}
+    assert free_workers(chunks, 5) == [0, 0, 4, 20]
+    assert free_workers(chunks, 3) == [4, 20]
+    assert free_workers({0: drawing}, 1) == []
 
 
 def test_a_handover_with_no_pace_measured_is_no_split() -> None:

@@ -46,6 +46,7 @@ from studio_render.core.plan import (
     Running,
     SplitCost,
     choose_split,
+    free_workers,
 )
 from studio_render.core.presets import Join
 from studio_render.core.progress import (
@@ -216,7 +217,7 @@ class RenderCore:
         #: running chunks: frames drawn so far, and how many of those are not encoded yet
         self._drawn: dict[int, tuple[int, int]] = {}
         self._began: dict[int, float] = {}  # when each running chunk's worker took it
-        self._splitting: int | None = None  # the chunk asked to end early, until it answers
+        self._splitting: set[int] = set()  # chunks asked to end early, until they answer
         self._threads: int | None = None
         self._concurrency = 1  # chunks rendered at once: the pool's size
         #: One local chunk is the whole output: its encoder writes the output file, it is
@@ -259,7 +260,7 @@ class RenderCore:
         self._started.clear()
         self._drawn.clear()
         self._began.clear()
-        self._splitting = None
+        self._splitting.clear()
         self._failure = None
         self._warned.clear()
         self._finishing = self._complete = self._keep_finished = False
@@ -405,37 +406,36 @@ class RenderCore:
         """The chunk's worker is done with it (finished, failed, or starting again)."""
         self._drawn.pop(index, None)
         self._began.pop(index, None)
-        if self._splitting == index:
-            self._splitting = None
+        self._splitting.discard(index)
 
     # -- splitting a chunk for an idle worker -------------------------------------------
 
     def _maybe_split(self) -> None:
-        """If a worker is free or soon free (its chunk drawn, its encoder finishing) and no
-        chunk is queued, ask the running chunk with the most work left to end early (see
-        ``choose_split``); the rest becomes a chunk of its own, queued for that worker."""
+        """For each worker free or soon free (its chunk drawn, its encoder finishing) that
+        no queued chunk or awaited cut will feed, ask the running chunk with the most work
+        left, of those not asked already, to end early (see ``choose_split``); the rest
+        becomes a chunk of its own, queued for that worker. Several workers freed at once
+        (the machines of a cluster near the end) are served together, not one cut's round
+        trip after another."""
         if self.job is None or not self._splits or self._cancel.is_set():
             return
-        if self._splitting is not None or len(self._started) < len(self._chunks):
-            return  # an answer is awaited, or a chunk is queued: no worker will idle
         running = {
             i: Running(self._chunks[i].start + drawn, self._chunks[i].end, unencoded)
             for i, (drawn, unencoded) in self._drawn.items()
         }
-        if len(running) < self._concurrency:
-            backlog = 0  # a worker is idle now
-        else:
-            flushing = [r.unencoded for r in running.values() if r.next_frame >= r.end]
-            if not flushing:
+        free = free_workers(running, self._concurrency)
+        queued = len(self._chunks) - len(self._started)
+        while queued + len(self._splitting) < len(free):
+            backlog = free[queued + len(self._splitting)]
+            uncut = {i: chunk for i, chunk in running.items() if i not in self._splitting}
+            choice = choose_split(uncut, backlog, self._split_cost, self._frame_seconds())
+            if choice is None:
                 return
-            backlog = min(flushing)  # the soonest free
-        choice = choose_split(running, backlog, self._split_cost, self._frame_seconds())
-        if choice is None:
-            return
-        index, at = choice
-        splitter = self._tasks[index].splitter
-        if splitter is not None and splitter.request(at):
-            self._splitting = index
+            index, at = choice
+            splitter = self._tasks[index].splitter
+            if splitter is None or not splitter.request(at):
+                return
+            self._splitting.add(index)
 
     def _frame_seconds(self) -> float | None:
         """The running chunks' pace: seconds a frame, None before they have drawn one."""
@@ -445,8 +445,7 @@ class RenderCore:
 
     def _on_cut(self, index: int, end: int) -> None:
         """The worker of chunk ``index`` answered: it ends at ``end`` now."""
-        if self._splitting == index:
-            self._splitting = None
+        self._splitting.discard(index)
         chunk = self._chunks[index]
         if self.job is not None and not self._cancel.is_set() and chunk.start < end < chunk.end:
             rest = Chunk(len(self._chunks), end, chunk.end)

@@ -149,6 +149,17 @@ def choose_split(
     return index, at
 
 
+def free_workers(running: Mapping[int, Running], concurrency: int) -> list[int]:
+    """The workers free now or soon, soonest first, as the frames each has still to
+    encode (``choose_split``'s ``backlog``): 0 for each of the ``concurrency`` workers
+    with no chunk, the encoder's backlog for each chunk with every frame drawn."""
+    idle = max(0, concurrency - len(running))
+    flushing = sorted(
+        chunk.unencoded for chunk in running.values() if chunk.next_frame >= chunk.end
+    )
+    return [0] * idle + flushing
+
+
 def encoder_threads(concurrency: int, cores: int, limited: bool = False) -> int | None:
     """Threads for each chunk's encoder when ``concurrency`` chunks share ``cores``.
 
