@@ -70,6 +70,10 @@ CASES = {
                       "not a Lottie animation"),
     "huge lottie": (lambda t: lottie_json(t, "big.json", w=100000, h=100000), "too large"),
     "zero-frame lottie": (lambda t: lottie_json(t, "empty.json", op=0), "has no frames"),
+    "infinite lottie canvas": (lambda t: lottie_json(t, "inf.json", w=1e300),
+                               "size infx64 or length 30 frames is out of range"),
+    "infinite lottie length": (lambda t: lottie_json(t, "long.json", op=1e308),
+                               "size 64x64 or length inf frames is out of range"),
     "corrupt dotlottie": (lambda t: (t / "a.lottie").write_bytes(b"PK\x03\x04?")
                           and t / "a.lottie", "cannot read Lottie file"),
     "sticker not json": (lambda t: (t / "s.tgs").write_bytes(gzip.compress(b"hello"))

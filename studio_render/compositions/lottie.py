@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import gzip
 import json
+import math
 import shutil
 import tempfile
 import zipfile
@@ -86,6 +87,10 @@ class LottieFile:
         _, width, height = self.picture.get_size()
         _, total = self.animation.get_total_frame()  # out point - in point
         _, duration = self.animation.get_duration()
+        if not all(map(math.isfinite, (width, height, total, duration))):
+            self.close()
+            raise BadInput(f"{name}: size {width:g}x{height:g} or length {total:g} frames "
+                           "is out of range")  # fmt: skip
         self.width, self.height = round(width), round(height)
         self.fps = round(total / duration, 3) if duration > 0 else 0.0
         self.frame_count = round(total)
