@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 import studio_render
 from studio_render.core import interrupts
-from studio_render.core.composition import MAX_FPS, RENDERERS
+from studio_render.core.composition import RENDERERS, check_fps
 from studio_render.core.errors import (
     EXIT_BAD_INPUT,
     EXIT_CANCELLED,
@@ -150,8 +150,10 @@ def _fps(text: str) -> float:
         fps = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a frame rate") from None
-    if not 0 < fps <= MAX_FPS:
-        raise argparse.ArgumentTypeError(f"frame rate {text} is outside 0-{MAX_FPS:g} fps")
+    try:
+        check_fps(fps)
+    except BadInput as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return fps
 
 

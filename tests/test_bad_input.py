@@ -72,6 +72,8 @@ CASES = {
     "zero-frame lottie": (lambda t: lottie_json(t, "empty.json", op=0), "has no frames"),
     "infinite lottie canvas": (lambda t: lottie_json(t, "inf.json", w=1e300),
                                "size infx64 or length 30 frames is out of range"),
+    "a millionth fps": (lambda t: qml(t, "width: 10; height: 10; property real fps: 1e-6"),
+                        "scene.qml: frame rate 1e-06 is outside 0.001-240 fps"),
     "infinite lottie length": (lambda t: lottie_json(t, "long.json", op=1e308),
                                "size 64x64 or length inf frames is out of range"),
     "corrupt dotlottie": (lambda t: (t / "a.lottie").write_bytes(b"PK\x03\x04?")

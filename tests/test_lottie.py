@@ -331,10 +331,12 @@ def test_info_shows_both_rates_and_fps_is_refused_for_qml(corpus: Path, tmp_path
     never = tmp_path / "never.mp4"
     for args in (("info", MOVING, "--fps", "60"),
                  ("render", MOVING, "-o", never, "--fps", "60"),
-                 ("render", corpus / "heart.json", "-o", never, "--fps", "0")):  # fmt: skip
+                 ("render", corpus / "heart.json", "-o", never, "--fps", "0"),
+                 ("render", corpus / "heart.json", "-o", never, "--fps", "1e-9")):  # fmt: skip
         done = studio_render(*args)
         assert done.returncode == 2, done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
+    assert "frame rate 1e-09 is outside 0.001-240 fps" in done.stderr  # MP4 cannot hold it
     assert not never.exists()
 
 

@@ -32,6 +32,9 @@ MAX_SIDE = 16384
 MAX_PIXELS = 8192 * 8192
 MAX_FRAMES = 1_000_000
 MAX_FPS = 240.0
+#: One frame in 1000 s (the window's frame rate box has 3 decimals); MP4 and MOV cannot
+#: hold the duration of a frame below about 1e-6 fps.
+MIN_FPS = 0.001
 
 
 #: The policy's words, in every refusal (retrying a refused request cannot help).
@@ -112,12 +115,16 @@ class CompositionInfo:
         """Raise :class:`BadInput` for a size, rate or length no render should attempt."""
         name = Path(self.path).name
         check_size(self.width, self.height, what=f"{name}: canvas")
-        if not 0 < self.fps <= MAX_FPS:
-            raise BadInput(f"{name}: frame rate {self.fps:g} is outside 0-{MAX_FPS:g} fps")
+        check_fps(self.fps, what=f"{name}: frame rate")
         if self.frame_count <= 0:
             raise BadInput(f"{name}: the composition has no frames")
         if self.frame_count > MAX_FRAMES:
             raise BadInput(f"{name}: {self.frame_count} frames is more than {MAX_FRAMES}")
+
+
+def check_fps(fps: float, what: str = "frame rate") -> None:
+    if not MIN_FPS <= fps <= MAX_FPS:
+        raise BadInput(f"{what} {fps:g} is outside {MIN_FPS:g}-{MAX_FPS:g} fps")
 
 
 def check_size(width: int, height: int, what: str) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.composition import (
-    MAX_FPS,
     CompositionInfo,
+    check_fps,
     check_size,
     fit_size,
     network_refused,
@@ -273,8 +273,7 @@ def check_job(info: CompositionInfo, settings: RenderSettings) -> CheckedJob:
         if info.kind != "lottie":
             raise BadInput("--fps: only Lottie animations render at another frame rate "
                            "(a QML composition sets its own fps)")  # fmt: skip
-        if not 0 < settings.fps <= MAX_FPS:
-            raise BadInput(f"frame rate {settings.fps:g} is outside 0-{MAX_FPS:g} fps")
+        check_fps(settings.fps)
     renderer = info.renderer(settings.renderer)[0]
     check_fps_for_renderer(renderer, info.fps, settings.fps)
     frame_count = info.frame_count_at(settings.fps)
