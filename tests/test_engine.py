@@ -335,7 +335,7 @@ class _LateCutAnswers:
     the answers that waited ``HOLD_S`` for a second cut."""
 
     splits_chunks = True
-    HOLD_S = 8.0
+    HOLD_S = 15.0
 
     def __init__(self, workers: WorkerPool) -> None:
         self.workers = workers
