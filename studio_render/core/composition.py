@@ -123,6 +123,7 @@ class CompositionInfo:
 
 
 def check_fps(fps: float, what: str = "frame rate") -> None:
+    """:class:`BadInput` for a rate outside ``MIN_FPS``-``MAX_FPS`` (or NaN), named ``what``."""
     if not MIN_FPS <= fps <= MAX_FPS:
         raise BadInput(f"{what} {fps:g} is outside {MIN_FPS:g}-{MAX_FPS:g} fps")
 
