@@ -164,7 +164,7 @@ class RenderJob(CheckedJob):
 
     def local_encoder_threads(self, concurrency: int) -> int | None:
         """Each chunk encoder's threads when ``concurrency`` chunks render at once on this
-        computer (see :func:`~studio_render.core.plan.encoder_threads`)."""
+        computer (see :func:`~studio_render.core.cpus.chunk_encoder_threads`)."""
         return chunk_encoder_threads(min(concurrency, len(self.chunks)))
 
     def chunk_spec(
