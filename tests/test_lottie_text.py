@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,65 @@ def test_text_with_its_own_outlines_is_left_alone() -> None:
     before = json.dumps(doc)
     assert not lottie_text.add_glyphs(doc)
     assert json.dumps(doc) == before
+
+
+@pytest.mark.parametrize("origin", [1, 2, 3])
+def test_text_with_its_own_outlines_is_drawn_whatever_its_fonts_origin(
+    origin: int, tmp_path: Path
+) -> None:
+    """A document carrying outlines for a font that names a stylesheet, a script or a font
+    file (``origin`` 1-3: a dotLottie's ``f/`` fonts) is drawn from those outlines, as
+    lottie-web draws it: every character a filled box, as a font at ``origin`` 0 is."""
+    square = {"ty": "sh", "ks": {"a": 0, "k": {"c": True, "v": [[5, 0], [5, -60], [45, -60],
+              [45, 0]], "i": [[0, 0]] * 4, "o": [[0, 0]] * 4}}}  # fmt: skip
+    drawn = []
+    for given in (0, origin):
+        doc = _text_doc("Bebas Carried", "Regular", "8888")
+        doc["fonts"] = {"list": [{"fName": "Wanted-Font", "fFamily": "Bebas Carried",
+                                  "fStyle": "Regular", "ascent": 72, "origin": given,
+                                  "fPath": "f/Bebas-Carried.ttf"}]}  # fmt: skip
+        doc["chars"] = [{"ch": "8", "size": SIZE, "style": "Regular", "w": 50,
+                         "fFamily": "Bebas Carried",
+                         "data": {"shapes": [{"ty": "gr", "it": [square]}]}}]  # fmt: skip
+        out = tmp_path / str(given)
+        out.mkdir()
+        alpha, info = _render(doc, out)
+        assert "not installed" not in info
+        drawn.append(alpha)
+    local, other = drawn
+    # Four boxes 22 px wide (40 units at size 56), 34 px high, side by side on the baseline.
+    assert (local > 128).sum() > 4 * 20 * 30
+    assert np.array_equal(local, other)
+
+
+def test_text_in_a_font_file_a_dotlottie_carries_is_drawn_in_that_font(
+    tmp_path: Path, qapp: object
+) -> None:
+    """A dotLottie's text in a family not installed here, at origin 3 with ``fPath`` naming
+    the archive's ``f/`` font file (where lottie-web's ``@font-face`` finds it), is drawn
+    in that file's font (DejaVu Sans Bold, under another name), without a warning; it
+    used to be drawn in the browser's default font, warned of as not installed."""
+    face = lottie_text._installed(lottie_text.Wanted("DejaVu Sans", 700, False))
+    assert face is not None and "Bold" in face.path
+    doc = _text_doc("Carried Family 9", "Regular")
+    doc["fonts"] = {"list": [{"fName": "Wanted-Font", "fFamily": "Carried Family 9",
+                              "fStyle": "Regular", "ascent": 72, "origin": 3,
+                              "fPath": "/f/Carried-Regular.ttf"}]}  # fmt: skip
+    archive = tmp_path / "carried font.lottie"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("manifest.json", json.dumps({"version": "2", "animations": [{"id": "t"}]}))
+        z.writestr("a/t.json", json.dumps(doc))
+        z.write(face.path, "f/Carried-Regular.ttf")
+    info = studio_render("info", archive)
+    assert info.returncode == 0, info.stderr
+    assert "warning" not in info.stdout
+    done = studio_render("render", archive, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "0:1", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    ours = read_png(tmp_path / "out" / "frame_000000.png")[..., 3].astype(int)
+    expected = _drawn_by_qt("DejaVu Sans", bold=True)
+    assert (expected > 128).sum() > 4000
+    assert (np.abs(ours - expected) > 48).mean() < 0.002
 
 
 def test_a_selector_whose_start_is_past_its_end_selects_what_lies_between(

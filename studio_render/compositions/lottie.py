@@ -69,7 +69,8 @@ class LottieFile:
             document = None  # ThorVG's own load then fails and names the problem
         #: Whether the animation may hold image layers (see :mod:`lottie_images`).
         self.may_have_images = document is not None and may_have_images(document)
-        prepared = lottie_fixes.Prepared(None) if document is None else _prepared(document)
+        prepared = (lottie_fixes.Prepared(None) if document is None
+                    else _prepared(document, json_path.parent, path))  # fmt: skip
         #: Fonts its text needs that are not installed (see :mod:`lottie_text`), images
         #: that are not found (see :func:`missing_images`).
         self.warnings = prepared.warnings
@@ -140,15 +141,17 @@ def _load(picture: Picture, json_path: Path, fixed: bytes | None) -> Result:
 
 #: The last document prepared: a worker loads its composition for the probe and again for
 #: its chunks, and a rewrite can take a tenth of a second.
-_last_prepared: tuple[bytes, lottie_fixes.Prepared] | None = None
+_last_prepared: tuple[bytes, Path, lottie_fixes.Prepared] | None = None
 
 
-def _prepared(data: bytes) -> lottie_fixes.Prepared:
-    """:func:`lottie_fixes.prepare` of ``data``, remembered for the next load of it."""
+def _prepared(data: bytes, folder: Path, source: Path) -> lottie_fixes.Prepared:
+    """:func:`lottie_fixes.prepare` of ``data`` lying in ``folder``, remembered for the next
+    load of the same document from ``source`` (an archive unpacks to a new folder each
+    time)."""
     global _last_prepared
-    if _last_prepared is None or _last_prepared[0] != data:
-        _last_prepared = (data, lottie_fixes.prepare(data))
-    return _last_prepared[1]
+    if _last_prepared is None or _last_prepared[:2] != (data, source):
+        _last_prepared = (data, source, lottie_fixes.prepare(data, folder))
+    return _last_prepared[2]
 
 
 def _missing_images(document: bytes, folder: Path, where: str) -> tuple[str, ...]:

@@ -80,6 +80,7 @@ import itertools
 import json
 import re
 import struct
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from studio_render.compositions.lottie_effects import (
@@ -112,6 +113,7 @@ from studio_render.compositions.lottie_shapes import (
 )
 from studio_render.compositions.lottie_text import (
     add_glyphs,
+    carried_outlines_drawn,
     fallback_warnings,
     may_have_text,
     may_need_glyphs,
@@ -159,13 +161,14 @@ class Prepared(NamedTuple):
     warnings: tuple[str, ...] = ()
 
 
-def rewrite(data: bytes) -> bytes | None:
+def rewrite(data: bytes, folder: Path | None = None) -> bytes | None:
     """``data`` rewritten so ThorVG draws it as lottie-web does, or None if it already
-    would (as far as these rewrites know)."""
-    return prepare(data).rewrite
+    would (as far as these rewrites know). ``folder``: where the document lies (the font
+    files its text names are looked for there)."""
+    return prepare(data, folder).rewrite
 
 
-def prepare(data: bytes) -> Prepared:
+def prepare(data: bytes, folder: Path | None = None) -> Prepared:
     """:func:`rewrite` of ``data``, and the font warnings of its text as it is drawn
     (see :func:`~lottie_text.fallback_warnings`), from one reading of it."""
     names = [m.group(2) for m in _EASING_NAME.finditer(data)]
@@ -208,10 +211,11 @@ def prepare(data: bytes) -> Prepared:
         floored = colours_rounded_down(objects(doc)) if styles else False  # before the bakes
         embedded = _embedded_images_marked(doc) if inline else False
         fonts = texts and may_need_glyphs(current)
-        warnings = fallback_warnings(doc) if fonts else ()  # as drawn: after the upgrade
+        warnings = fallback_warnings(doc, folder) if fonts else ()  # as drawn: after the upgrade
         warnings += rig_warnings(_layers(doc)) if hoses else ()
         warnings += undrawn_effect_warnings(_layers(doc)) if effects else ()
-        glyphs = add_glyphs(doc) if fonts else False
+        local = carried_outlines_drawn(doc) if fonts else False  # before outlines are added
+        glyphs = add_glyphs(doc, folder) if fonts else False
         ordered = selectors_in_order(_layers(doc)) if texts else False
         named = _name_unnamed_easings(doc) if unnamed else False
         moved = _in_out_points_past_their_frames(doc) if points else False
@@ -233,8 +237,8 @@ def prepare(data: bytes) -> Prepared:
         traced = trimmed_polystars_as_paths(_layers(doc)) if stars else False
         whole = stars_as_lottie_web_draws_them(objects(doc)) if stars else False
         soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-        done = (looped, tidied, upgraded, embedded, glyphs, ordered, named, moved, solids, added,
-                sequenced, turned, paths, eased, enabled, matted, stroked, softened, nested,
+        done = (looped, tidied, upgraded, embedded, local, glyphs, ordered, named, moved, solids,
+                added, sequenced, turned, paths, eased, enabled, matted, stroked, softened, nested,
                 followed, referred, evaluated, copies, traced, whole, soft,
                 floored)  # fmt: skip
         if not any(done):

@@ -18,6 +18,16 @@ own outlines (tracking, justification, text animators). A character the font lac
 from another installed font that has it, as in a browser. :func:`fallback_warnings` names
 the fonts that are not installed, for the composition's warnings.
 
+Carried outlines: lottie-web draws every text of a document that carries outlines
+(``chars``) from them, whatever the font's ``origin`` says (0 local, 1 a CSS link, 2 a
+script, 3 a font file at ``fPath``, as dotLottie archives carry in ``f/``). ThorVG 1.0 draws
+outlines only for a font whose origin is 0 and otherwise looks for the font itself, finds
+none, and draws nothing: a flip counter lost every digit. Such fonts are marked local.
+
+Font files: a font at origin 3 whose ``fPath`` names a file beside the document (a dotLottie's
+``f/Bebas-Regular.ttf``) is what lottie-web draws its text in (an ``@font-face`` of
+``fFamily`` from that file); outlines added for it come from that file.
+
 Selectors: a text animator's range selector whose start is past its end (After Effects
 allows it: a reveal that animates End below a Start of 200 characters) selects the
 characters between the two in lottie-web, which swaps them; ThorVG 1.0 selects none, so
@@ -34,7 +44,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 #: The browser's default font, which lottie-web's text falls back to.
@@ -129,20 +139,45 @@ def _numbers(prop: Any) -> list[float]:
     return found
 
 
-def add_glyphs(doc: dict[str, Any]) -> bool:
+def carried_outlines_drawn(doc: dict[str, Any]) -> bool:
+    """Mark every font whose outlines ``doc`` carries as local, so ThorVG draws them (see
+    above); whether any was not."""
+    marked = False
+    carried = _carried(doc)
+    fonts = doc.get("fonts")
+    listed = fonts.get("list") if isinstance(fonts, dict) else None
+    for font in listed if isinstance(listed, list) else []:
+        if not isinstance(font, dict) or font.get("origin", 0) == 0:
+            continue
+        if (str(font.get("fFamily")), str(font.get("fStyle"))) in carried:
+            font["origin"] = 0
+            marked = True
+    return marked
+
+
+def _carried(doc: dict[str, Any]) -> set[tuple[str, str]]:
+    """(family, style) of every font ``doc`` carries outlines for."""
+    chars = doc.get("chars")
+    glyphs = chars if isinstance(chars, list) else []
+    return {(str(c.get("fFamily")), str(c.get("style"))) for c in glyphs if isinstance(c, dict)}
+
+
+def add_glyphs(doc: dict[str, Any], folder: Path | None = None) -> bool:
     """Add outlines to ``doc`` for every font its text layers use without any; whether
-    any were added."""
+    any were added. ``folder``: where the document's ``fPath`` font files are."""
     added = False
     for font, characters in _fonts_without_glyphs(doc):
         chars = doc.setdefault("chars", [])
         if not isinstance(chars, list):
             return added
         wanted = _wanted(font)
+        own = _font_file(font, folder)
         family, style = str(font.get("fFamily", "")), str(font.get("fStyle", ""))
         font["fFamily"], font["fStyle"] = family, style  # ThorVG compares both with strcmp
         font["origin"] = 0  # ThorVG draws outlines only for a font it takes as local
         for character in sorted(characters):
-            face = _face_with(wanted, character)
+            face = own if own is not None and _has(own, character) else None
+            face = face or _face_with(wanted, character)
             if face is None:
                 continue
             try:
@@ -153,14 +188,17 @@ def add_glyphs(doc: dict[str, Any]) -> bool:
     return added
 
 
-def fallback_warnings(doc: dict[str, Any]) -> tuple[str, ...]:
+def fallback_warnings(doc: dict[str, Any], folder: Path | None = None) -> tuple[str, ...]:
     """One line per font a text layer of ``doc`` uses without outlines that is not
-    installed here (drawn in the browser's default font instead)."""
+    installed here nor a file in ``folder`` (drawn in the browser's default font instead)."""
     lines = []
     for font, characters in _fonts_without_glyphs(doc):
         wanted = _wanted(font)
         name = font.get("fName") or wanted.family
-        if _installed(wanted) is None:
+        own = _font_file(font, folder)
+        if own is not None:
+            characters = {c for c in characters if not _has(own, c)}
+        elif _installed(wanted) is None:
             stand_in = _stand_in(wanted)
             drawn_in = stand_in.family if stand_in else "no font"
             why = "the reference player falls back the same way"
@@ -171,6 +209,30 @@ def fallback_warnings(doc: dict[str, Any]) -> tuple[str, ...]:
             lines.append(f"text in font {name!r} shows {len(lacking)} character(s) no installed "
                          f"font has ({''.join(lacking[:10])}): drawn as boxes")  # fmt: skip
     return tuple(lines)
+
+
+def _font_file(font: dict[str, Any], folder: Path | None) -> Face | None:
+    """The face of the font file ``font`` names (origin 3, ``fPath`` relative to
+    ``folder`` or, for a dotLottie's animation in ``a/``, to the archive's root), if
+    there is one and it can be read."""
+    given = font.get("fPath")
+    if folder is None or font.get("origin") != 3 or not isinstance(given, str):
+        return None
+    relative = PurePosixPath(given.lstrip("/"))
+    if not relative.parts or ".." in relative.parts or ":" in given:  # a URL is not fetched
+        return None
+    if relative.suffix.lower() not in (".ttf", ".otf", ".ttc"):
+        return None
+    for base in (folder, folder.parent):
+        path = base.joinpath(*relative.parts)
+        if path.is_file():
+            face = Face(str(path), 0, str(font.get("fFamily", "")))
+            try:
+                _font(face)
+            except Exception:  # a damaged font file: as if it were not there
+                return None
+            return face
+    return None
 
 
 def _has_anywhere(wanted: Wanted, character: str) -> bool:
@@ -186,9 +248,7 @@ def _fonts_without_glyphs(doc: dict[str, Any]) -> Iterator[tuple[dict[str, Any],
     listed = fonts.get("list") if isinstance(fonts, dict) else None
     if not isinstance(listed, list):
         return
-    chars = doc.get("chars")
-    glyphs = chars if isinstance(chars, list) else []
-    carried = {(str(c.get("fFamily")), str(c.get("style"))) for c in glyphs if isinstance(c, dict)}
+    carried = _carried(doc)
     shown = _characters_by_font(doc)
     for font in listed:
         name = font.get("fName") if isinstance(font, dict) else None
