@@ -115,6 +115,7 @@ from studio_render.compositions.lottie_text import (
     add_glyphs,
     carried_outlines_drawn,
     fallback_warnings,
+    lines_as_lottie_web,
     may_have_text,
     may_need_glyphs,
     selectors_in_order,
@@ -217,6 +218,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         local = carried_outlines_drawn(doc) if fonts else False  # before outlines are added
         glyphs = add_glyphs(doc, folder) if fonts else False
         ordered = selectors_in_order(_layers(doc)) if texts else False
+        justified = lines_as_lottie_web(_layers(doc)) if texts else False
         named = _name_unnamed_easings(doc) if unnamed else False
         moved = _in_out_points_past_their_frames(doc) if points else False
         solids = _solids_as_shapes(doc)
@@ -237,9 +239,9 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         traced = trimmed_polystars_as_paths(_layers(doc)) if stars else False
         whole = stars_as_lottie_web_draws_them(objects(doc)) if stars else False
         soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-        done = (looped, tidied, upgraded, embedded, local, glyphs, ordered, named, moved, solids,
-                added, sequenced, turned, paths, eased, enabled, matted, stroked, softened, nested,
-                followed, referred, evaluated, copies, traced, whole, soft,
+        done = (looped, tidied, upgraded, embedded, local, glyphs, ordered, justified, named,
+                moved, solids, added, sequenced, turned, paths, eased, enabled, matted, stroked,
+                softened, nested, followed, referred, evaluated, copies, traced, whole, soft,
                 floored)  # fmt: skip
         if not any(done):
             return Prepared(renamed, warnings)

@@ -28,6 +28,16 @@ Font files: a font at origin 3 whose ``fPath`` names a file beside the document 
 ``f/Bebas-Regular.ttf``) is what lottie-web draws its text in (an ``@font-face`` of
 ``fFamily`` from that file); outlines added for it come from that file.
 
+Lines: lottie-web lays text out letter by letter (``TextAnimatorProperty``): it right-aligns
+or centres a line by its width with the tracking between its characters, and puts every
+line after the first one unit lower than its line height says (``yPos += firstLine ? 1 :
+0``). ThorVG 1.0 counts the tracking after the last character too, so right-aligned text
+with tracking ``t`` sat ``t`` off (centred: half of it), and puts lines at whole line
+heights: a two-line title scaled 2.5 times had its second line 2.5 px high. Point text is
+shifted back by its paragraph position (``ps``, which ThorVG adds to every line and
+lottie-web reads only for box text), and its line height grows by 2/n units for n lines
+(exact for two lines; at most (n - 2)/n of a unit off for more).
+
 Selectors: a text animator's range selector whose start is past its end (After Effects
 allows it: a reveal that animates End below a Start of 200 characters) selects the
 characters between the two in lottie-web, which swaps them; ThorVG 1.0 selects none, so
@@ -45,7 +55,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeGuard
 
 #: The browser's default font, which lottie-web's text falls back to.
 BROWSER_DEFAULT_FAMILY = "Times New Roman"
@@ -102,6 +112,42 @@ def may_have_text(data: bytes) -> bool:
 def may_need_glyphs(data: bytes) -> bool:
     """Whether a document may have text in a font it carries no outlines for."""
     return b'"fonts"' in data and may_have_text(data)
+
+
+#: ThorVG's share of a line's width a justification moves it left by: right, centre.
+_JUSTIFY_SHARE = {1: 1.0, 2: 0.5}
+
+
+def lines_as_lottie_web(layers: list[dict[str, Any]]) -> bool:
+    """Shift the right-aligned and centred lines of point text with tracking by the
+    tracking ThorVG adds after their last character, and move the lines after the first
+    down as lottie-web does (see above); whether any was."""
+    changed = False
+    for layer in layers:
+        text = layer.get("t") if layer.get("ty") == 5 else None
+        document = text.get("d") if isinstance(text, dict) else None
+        keys = document.get("k") if isinstance(document, dict) else None
+        if layer.get("singleShape"):
+            continue  # drawn by the browser as one text element, not letter by letter
+        for key in keys if isinstance(keys, list) else []:
+            style = key.get("s") if isinstance(key, dict) else None
+            if not isinstance(style, dict) or style.get("sz") or style.get("ps"):
+                continue  # box text, or a position both players add
+            share = _JUSTIFY_SHARE.get(style.get("j"))  # type: ignore[arg-type]
+            tracking, size = style.get("tr"), style.get("s")
+            if share is not None and _number(tracking) and _number(size) and tracking:
+                style["ps"] = [share * tracking * size / 1000, 0]
+                changed = True
+            lines = 1 + len(re.findall("[\r\x03]", str(style.get("t", ""))))
+            height = style.get("lh")
+            if lines > 1 and _number(height):
+                style["lh"] = height + 2 / lines
+                changed = True
+    return changed
+
+
+def _number(value: object) -> TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def selectors_in_order(layers: list[dict[str, Any]]) -> bool:
