@@ -223,16 +223,19 @@ def test_text_in_a_font_file_a_dotlottie_carries_is_drawn_in_that_font(
 
 
 @pytest.mark.parametrize(
-    ("justify", "tracking"), [(0, 0), (1, -200), (1, 200), (2, -200), (2, 250)]
-)
+    ("justify", "tracking", "box"),
+    [(0, 0, False), (1, -200, False), (1, 200, False), (2, -200, False), (2, 250, False),
+     (1, 200, True), (2, -200, True)],
+)  # fmt: skip
 def test_lines_of_text_sit_where_lottie_web_puts_them(
-    justify: int, tracking: int, tmp_path: Path
+    justify: int, tracking: int, box: bool, tmp_path: Path
 ) -> None:
-    """Right-aligned and centred lines are aligned by their characters' widths and the
-    tracking between them, and the second line sits one unit below its line height, as
-    lottie-web lays text out (measured in Chromium: two 50-unit glyphs right-aligned at x
-    300 with tracking -20 start at 220). ThorVG alone counted the tracking after the last
-    character too, putting the line 20 px (centred: 10) off, and the second line 1 px high."""
+    """Right-aligned and centred lines (of point text, or in a paragraph box) are aligned
+    by their characters' widths and the tracking between them, and the second line sits
+    one unit below its line height, as lottie-web lays text out (measured in Chromium: two
+    50-unit glyphs right-aligned at x 300 with tracking -20 start at 220). ThorVG alone
+    counted the tracking after the last character too, putting the line 20 px (centred:
+    10) off, and the second line 1 px high."""
     square = {"ty": "sh", "ks": {"a": 0, "k": {"c": True, "v": [[0, 0], [0, -40], [40, -40],
               [40, 0]], "i": [[0, 0]] * 4, "o": [[0, 0]] * 4}}}  # fmt: skip
     doc = _text_doc("Boxes", "Regular", "88\r8")
@@ -240,18 +243,22 @@ def test_lines_of_text_sit_where_lottie_web_puts_them(
     layer["ks"]["p"]["k"] = [300, 60, 0]
     style = layer["t"]["d"]["k"][0]["s"]
     style.update(s=100, j=justify, tr=tracking, lh=60)
+    if box:  # a 300-wide box from x 150; its first baseline an ascent (72) below its top
+        style.update(sz=[300, 200], ps=[-150, -40])
     doc["chars"] = [{"ch": "8", "size": 100, "style": "Regular", "w": 50, "fFamily": "Boxes",
                      "data": {"shapes": [{"ty": "gr", "it": [square]}]}}]  # fmt: skip
     alpha, _ = _render(doc, tmp_path)
     gap = tracking * 100 / 1000
     share = {0: 0.0, 1: 1.0, 2: 0.5}[justify]
-    for top, glyphs in ((20, 2), (81, 1)):  # each line: its glyphs' top row, how many
+    first_top = 52 if box else 20
+    for top, glyphs in ((first_top, 2), (first_top + 61, 1)):  # each line's top, glyphs
         band = alpha[top - 5 : top + 45] > 128
         assert np.nonzero(band.any(axis=1))[0].min() == 5, top
         width = glyphs * 50 + (glyphs - 1) * gap
+        left = 150 + share * (300 - width) if box else 300 - share * width
         columns = np.nonzero(band.any(axis=0))[0]
-        assert abs(columns.min() - (300 - share * width)) <= 1, (top, columns.min())
-        assert abs(columns.max() + 1 - (300 - share * width + width - 10)) <= 1
+        assert abs(columns.min() - left) <= 1, (top, columns.min())
+        assert abs(columns.max() + 1 - (left + width - 10)) <= 1
 
 
 def test_a_selector_whose_start_is_past_its_end_selects_what_lies_between(

@@ -33,10 +33,11 @@ or centres a line by its width with the tracking between its characters, and put
 line after the first one unit lower than its line height says (``yPos += firstLine ? 1 :
 0``). ThorVG 1.0 counts the tracking after the last character too, so right-aligned text
 with tracking ``t`` sat ``t`` off (centred: half of it), and puts lines at whole line
-heights: a two-line title scaled 2.5 times had its second line 2.5 px high. Point text is
-shifted back by its paragraph position (``ps``, which ThorVG adds to every line and
-lottie-web reads only for box text), and its line height grows by 2/n units for n lines
-(exact for two lines; at most (n - 2)/n of a unit off for more).
+heights: a two-line title scaled 2.5 times had its second line 2.5 px high. So the lines
+are shifted back through the paragraph position (``ps``, which ThorVG adds to every line:
+box text has one, point text is given one), and the line height grows by 2/n units for n
+lines (exact for two; at most (n - 2)/n of a unit off for more, more where ThorVG wraps a
+paragraph into more lines than it has breaks).
 
 Selectors: a text animator's range selector whose start is past its end (After Effects
 allows it: a reveal that animates End below a Start of 200 characters) selects the
@@ -119,9 +120,9 @@ _JUSTIFY_SHARE = {1: 1.0, 2: 0.5}
 
 
 def lines_as_lottie_web(layers: list[dict[str, Any]]) -> bool:
-    """Shift the right-aligned and centred lines of point text with tracking by the
-    tracking ThorVG adds after their last character, and move the lines after the first
-    down as lottie-web does (see above); whether any was."""
+    """Shift the right-aligned and centred lines of text with tracking by the tracking
+    ThorVG adds after their last character, and move the lines after the first down as
+    lottie-web does (see above); whether any was."""
     changed = False
     for layer in layers:
         text = layer.get("t") if layer.get("ty") == 5 else None
@@ -131,18 +132,29 @@ def lines_as_lottie_web(layers: list[dict[str, Any]]) -> bool:
             continue  # drawn by the browser as one text element, not letter by letter
         for key in keys if isinstance(keys, list) else []:
             style = key.get("s") if isinstance(key, dict) else None
-            if not isinstance(style, dict) or style.get("sz") or style.get("ps"):
-                continue  # box text, or a position both players add
-            share = _JUSTIFY_SHARE.get(style.get("j"))  # type: ignore[arg-type]
-            tracking, size = style.get("tr"), style.get("s")
-            if share is not None and _number(tracking) and _number(size) and tracking:
-                style["ps"] = [share * tracking * size / 1000, 0]
-                changed = True
-            lines = 1 + len(re.findall("[\r\x03]", str(style.get("t", ""))))
-            height = style.get("lh")
-            if lines > 1 and _number(height):
-                style["lh"] = height + 2 / lines
-                changed = True
+            if isinstance(style, dict):
+                changed |= _line_fixes(style)
+    return changed
+
+
+def _line_fixes(style: dict[str, Any]) -> bool:
+    """:func:`lines_as_lottie_web` for one text document; whether it changed."""
+    box, position = style.get("sz"), style.get("ps") or [0, 0]
+    if not isinstance(position, list) or len(position) != 2 or not _number(position[0]):
+        return False
+    if position != [0, 0] and not box:
+        return False  # a position without a box: lottie-web adds it, ThorVG another way
+    changed = False
+    share = _JUSTIFY_SHARE.get(style.get("j"))  # type: ignore[arg-type]
+    tracking, size = style.get("tr"), style.get("s")
+    if share is not None and _number(tracking) and _number(size) and tracking:
+        style["ps"] = [position[0] + share * tracking * size / 1000, position[1]]
+        changed = True
+    lines = 1 + len(re.findall("[\r\x03]", str(style.get("t", ""))))
+    height = style.get("lh")
+    if lines > 1 and _number(height):
+        style["lh"] = height + 2 / lines
+        changed = True
     return changed
 
 
