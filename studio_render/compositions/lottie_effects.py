@@ -206,6 +206,8 @@ def undrawn_effect_warnings(layers: list[dict[str, Any]]) -> tuple[str, ...]:
             if not isinstance(effect, dict) or not effect.get("en", 1):
                 continue
             kind, match = effect.get("ty"), effect.get("mn")
+            if not isinstance(kind, int) or not isinstance(match, str | None):
+                continue  # not an effect any player reads
             if kind in _NOT_IN_THORVG or (kind == _GROUP and match in _DRAWING_EFFECTS):
                 name = effect.get("nm") or _NOT_IN_THORVG.get(kind) or match
                 named = f"{str(name)!r} (layer {str(layer.get('nm', '?'))!r})"

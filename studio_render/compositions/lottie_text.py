@@ -145,7 +145,8 @@ def _line_fixes(style: dict[str, Any]) -> bool:
     if position != [0, 0] and not box:
         return False  # a position without a box: lottie-web adds it, ThorVG another way
     changed = False
-    share = _JUSTIFY_SHARE.get(style.get("j"))  # type: ignore[arg-type]
+    justify = style.get("j")
+    share = _JUSTIFY_SHARE.get(justify) if isinstance(justify, int) else None
     tracking, size = style.get("tr"), style.get("s")
     if share is not None and _number(tracking) and _number(size) and tracking:
         style["ps"] = [position[0] + share * tracking * size / 1000, position[1]]
