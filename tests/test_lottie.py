@@ -215,6 +215,37 @@ def test_a_dotlottie_shows_the_animation_its_manifest_starts_with(
     assert np.array_equal(_first_frames(initial, tmp_path), _first_frames(archive, tmp_path))
 
 
+def test_a_dotlottie_with_sounds_is_drawn_and_its_sounds_named_in_a_warning(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """Audio layers (a dotLottie's ``u/`` sounds, here in a precomposition of their own)
+    draw nothing, so the picture is the animation's without them, and ``info`` and the
+    render name them once: the video has no sound from them."""
+    source = corpus / "spin,_lil_loader_v2.json"
+    doc = json.loads(source.read_text())
+    sound = {"ty": 6, "nm": "Clap", "ind": 1, "ip": 0, "op": 999, "st": 0, "sr": 1,
+             "refId": "clap", "au": {"lv": {"a": 0, "k": [0, 0]}}, "ks": {}}  # fmt: skip
+    doc.setdefault("assets", []).extend([
+        {"id": "clap", "u": "/u/", "p": "clap.mp3", "e": 0},
+        {"id": "sounds", "layers": [sound]},
+    ])  # fmt: skip
+    top = max((layer.get("ind", 0) for layer in doc["layers"]), default=0) + 1
+    doc["layers"].insert(0, {"ty": 0, "nm": "Sounds", "ind": top, "refId": "sounds",
+                             "ip": 0, "op": doc["op"], "st": 0, "sr": 1, "w": 10, "h": 10,
+                             "ks": {}})  # fmt: skip
+    archive = tmp_path / "with sound.lottie"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("manifest.json", json.dumps({"version": "2", "animations": [{"id": "s"}]}))
+        z.writestr("a/s.json", json.dumps(doc))
+        z.writestr("u/clap.mp3", b"ID3 not really a sound")
+    info = studio_render("info", archive)
+    assert info.returncode == 0, info.stderr
+    warnings = [line for line in info.stdout.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "1 audio layer ('Clap') not in the video" in warnings[0]
+    assert "audio layer" not in studio_render("info", source).stdout
+    assert np.array_equal(_first_frames(source, tmp_path), _first_frames(archive, tmp_path))
+
+
 def test_a_dotlottie_renders_through_the_command_line(corpus: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.mp4"
     temp = tmp_path / "tmp"

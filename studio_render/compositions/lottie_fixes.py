@@ -83,6 +83,7 @@ import struct
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from studio_render.compositions.lottie_audio import audio_warnings, may_have_audio
 from studio_render.compositions.lottie_effects import (
     STROKE_EFFECT,
     set_mattes_as_track_mattes,
@@ -184,6 +185,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
     stars = _POLYSTAR.search(current) is not None
     null_rigs = b"nullLayerNames" in current or b"ADBE Trace Path" in current
     hoses = b"RubberHose" in current
+    sounds = may_have_audio(current)
     rectangles = _RECTANGLE.search(current) is not None
     oriented = _AUTO_ORIENT.search(current) is not None
     texts = may_have_text(current)
@@ -196,7 +198,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
     linked = b'"parent"' in current or b'"refId"' in current
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, null_rigs,
              hoses, rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
-             styles, linked)  # fmt: skip
+             styles, linked, sounds)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return Prepared(renamed)  # nothing for the rewrites below: no need to parse
     try:
@@ -214,6 +216,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         fonts = texts and may_need_glyphs(current)
         warnings = fallback_warnings(doc, folder) if fonts else ()  # as drawn: after the upgrade
         warnings += rig_warnings(_layers(doc)) if hoses else ()
+        warnings += audio_warnings(_layers(doc)) if sounds else ()
         warnings += undrawn_effect_warnings(_layers(doc)) if effects else ()
         local = carried_outlines_drawn(doc) if fonts else False  # before outlines are added
         glyphs = add_glyphs(doc, folder) if fonts else False
