@@ -279,6 +279,24 @@ def test_a_selector_whose_start_is_past_its_end_selects_what_lies_between(
     assert (np.abs(ours - expected) > 48).mean() < 0.002
 
 
+def test_a_selector_that_randomizes_order_renders_the_characters_in_their_order(
+    tmp_path: Path, qapp: object
+) -> None:
+    """A randomized selector over the whole text (lottie-web's test banner: a reveal in
+    a random order) renders, in the characters' order: ThorVG alone divided by zero and
+    every worker died of SIGFPE. All nine characters selected by index, offset by four,
+    hidden: the last five are gone, as without randomizing."""
+    doc = _text_doc("DejaVu Sans", "Book", "Studio 42")
+    selector = {"t": 0, "r": 2, "b": 1, "sh": 1, "rn": 1, "a": {"a": 0, "k": 100},
+                "s": {"a": 0, "k": 0}, "e": {"a": 0, "k": 9}, "o": {"a": 0, "k": 4},
+                "xe": {"a": 0, "k": 0}, "ne": {"a": 0, "k": 0}}  # fmt: skip
+    doc["layers"][0]["t"]["a"] = [{"s": selector, "a": {"o": {"a": 0, "k": 0}}}]  # type: ignore[index]
+    ours, _ = _render(doc, tmp_path)
+    expected = _drawn_by_qt("DejaVu Sans", bold=False, text="Stud")
+    assert (expected > 128).sum() > 1000
+    assert (np.abs(ours - expected) > 48).mean() < 0.002
+
+
 def test_a_character_no_font_has_is_drawn_as_a_box_with_a_warning(
     tmp_path: Path, qapp: object
 ) -> None:

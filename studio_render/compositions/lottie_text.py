@@ -43,7 +43,12 @@ Selectors: a text animator's range selector whose start is past its end (After E
 allows it: a reveal that animates End below a Start of 200 characters) selects the
 characters between the two in lottie-web, which swaps them; ThorVG 1.0 selects none, so
 the animator does nothing (a title meant to show three letters showed all of them). Where
-every value of the start is past every value of the end, the two are swapped.
+every value of the start is past every value of the end, the two are swapped. A selector
+that randomizes the order of the characters (``rn``) selects them in their order: lottie-web
+shuffles them anew each time it loads the file, so no two plays agree, and ThorVG 1.0
+shifts the selection by ``rand()`` modulo the text's length less the selection's, which
+divides by zero when the selection is the whole text (lottie-web's own test banner killed
+every worker with SIGFPE) and differs between two loads in one process.
 """
 
 from __future__ import annotations
@@ -165,7 +170,8 @@ def _number(value: object) -> TypeGuard[float]:
 
 def selectors_in_order(layers: list[dict[str, Any]]) -> bool:
     """Swap the start and end of every text range selector whose start is past its
-    end at all times (see above); whether any was."""
+    end at all times, and let no selector randomize the characters' order (see above);
+    whether any was changed."""
     swapped = False
     for layer in layers:
         text = layer.get("t") if layer.get("ty") == 5 else None
@@ -174,6 +180,9 @@ def selectors_in_order(layers: list[dict[str, Any]]) -> bool:
             selector = animator.get("s") if isinstance(animator, dict) else None
             if not isinstance(selector, dict):
                 continue
+            if selector.get("rn"):
+                selector["rn"] = 0
+                swapped = True
             starts, ends = _numbers(selector.get("s")), _numbers(selector.get("e"))
             if starts and ends and min(starts) > max(ends):
                 selector["s"], selector["e"] = selector["e"], selector["s"]
