@@ -106,6 +106,55 @@ def test_a_path_point_follows_its_null(tmp_path: Path) -> None:
         assert np.hypot(*(far_end - dot)) < 5, f"frame {frame}: ends at {far_end}, dot {dot}"
 
 
+#: The "inertial bounce" snippet as Bodymovin exports it, its three factors on sliders.
+BOUNCE = """var $bm_rt;
+var amp, freq, decay, n, t, v;
+try {
+    amp = div(effect('Position - Overshoot')('ADBE Slider Control-0001'), 2.5), freq = div(effect('Position - Bounce')('ADBE Slider Control-0001'), 20), decay = div(effect('Position - Friction')('ADBE Slider Control-0001'), 20), n = 0, 0 < numKeys && (n = nearestKey(time).index, key(n).time > time && n--), t = 0 === n ? 0 : time - key(n).time, $bm_rt = 0 < n ? (v = velocityAtTime(sub(key(n).time, div(thisComp.frameDuration, 10))), sum(value, div(mul(mul(div(v, 100), amp), Math.sin(mul(mul(mul(freq, t), 2), Math.PI))), Math.exp(mul(decay, t))))) : value;
+} catch (e$$4) {
+    $bm_rt = value = value;
+}"""  # noqa: E501
+
+
+def _slider(name: str, value: float) -> dict[str, object]:
+    clamp = "var $bm_rt;\n$bm_rt = clamp(value, 0, 100);"
+    return {"ty": 5, "nm": name, "mn": "ADBE Slider Control", "en": 1,
+            "ef": [{"ty": 0, "nm": "Slider", "mn": "ADBE Slider Control-0001",
+                    "v": {"a": 0, "k": value, "x": clamp}}]}  # fmt: skip
+
+
+def test_a_path_point_follows_a_null_that_bounces(tmp_path: Path) -> None:
+    """A null that slides from x 20 to 100 over frames 0-10 and overshoots by the inertial
+    bounce snippet (Overshoot 100, Bounce 40, Friction 40: amp 40, freq 2, decay 2) pulls
+    the line's end where lottie-web puts it: at frame 13 (0.3 s after the key; 80 units a
+    second) 80/100 * 40 * sin(2 pi 2 0.3) / e^0.6 = -10.3 units short of 100. The bake
+    used to read the null's keyframes only, and the line ended at 100."""
+    linear = {"o": {"x": [0], "y": [0]}, "i": {"x": [1], "y": [1]}}
+    slide = {"a": 1, "x": BOUNCE, "k": [{"t": 0, "s": [20, 100, 0], **linear},
+                                        {"t": 10, "s": [100, 100, 0]}]}  # fmt: skip
+    sliders = [_slider("Position - Overshoot", 100), _slider("Position - Bounce", 40),
+               _slider("Position - Friction", 40)]  # fmt: skip
+    null = _layer(2, 3, _transform(slide), ef=sliders)
+    line = {"c": False, "v": [[10, 10], [150, 150]], "i": [[0, 0], [0, 0]], "o": [[0, 0], [0, 0]]}
+    control = {"ty": 5, "nm": "Shape Layer 1: Path 1 [1.1.1]", "mn": "ADBE Layer Control",
+               "en": 1, "ef": [{"ty": 10, "nm": "Layer", "mn": "ADBE Layer Control-0001",
+                                "v": _static(2)}]}  # fmt: skip
+    path = _layer(1, 4, _transform(_static([0, 0, 0])), ef=[control],
+                  shapes=[_stroked({"a": 0, "k": line, "x": FOLLOW}, [0, 1, 0, 1], 3)])  # fmt: skip
+    comp = tmp_path / "bounce.json"
+    comp.write_text(json.dumps({"v": "5.7.4", "fr": 10, "ip": 0, "op": 30, "w": 200,
+                                "h": 200, "layers": [path, null]}))  # fmt: skip
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "10:14", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    offset = 0.8 * 40 * np.sin(2 * np.pi * 2 * 0.3) / np.exp(2 * 0.3)
+    for frame, end_x in ((10, 100.0), (13, 100 + offset)):
+        rgba = read_png(tmp_path / "out" / f"frame_{frame:06d}.png").astype(int)
+        green = np.argwhere((rgba[..., 1] > 200) & (rgba[..., 3] > 200))
+        far_end = green[np.argmax(np.hypot(*(green - [10, 10]).T))][::-1] + 0.5
+        assert abs(far_end[0] - end_x) < 2 and abs(far_end[1] - 100) < 2, (frame, far_end)
+
+
 def test_a_property_is_read_between_its_keyframes_as_lottie_web_reads_it() -> None:
     """Holds, per-dimension easing, the old format's end values, values before the first
     key and after the last, and looping expressions (what the bake reads nulls with)."""
@@ -128,6 +177,9 @@ def test_a_property_is_read_between_its_keyframes_as_lottie_web_reads_it() -> No
     assert _at({**slide, "x": "loopOut('pingpong')"}, 13, []) == [7, 14]
     assert _at({**slide, "x": "loopIn('cycle')"}, -3, []) == [7, 14]
     assert _at({**slide, "x": "wiggle(2, 5)"}, 5, []) is None
+    # a loop of a static value (lottie-web's test lights: each bulb's Progress) is the value
+    assert _at({"a": 0, "k": 2, "x": "var $bm_rt;\n$bm_rt = thisProperty.loopOut('cycle');"},
+               5, []) == [2]  # fmt: skip
     assert _at(None, 5, [1.0]) == [1.0]
 
 

@@ -31,6 +31,8 @@ Lottie player draws them: Bulge, Puppet, Gradient Ramp…).
 from __future__ import annotations
 
 import copy
+import json
+import re
 from typing import Any
 
 from studio_render.compositions.lottie_shapes import map_values, scaled
@@ -218,3 +220,48 @@ def undrawn_effect_warnings(layers: list[dict[str, Any]]) -> tuple[str, ...]:
     count = "1 layer effect" if len(undrawn) == 1 else f"{len(undrawn)} layer effects"
     return (f"{count} not drawn (Lottie players draw only a few kinds of After Effects "
             f"effect): {listed(undrawn)}",)  # fmt: skip
+
+
+#: A slider's own expression as Bodymovin exports a clamped slider.
+_CLAMP = re.compile(r"\s*var \$bm_rt;\s*\$bm_rt = clamp\(value, (-?[\d.]+), (-?[\d.]+)\);?\s*")
+
+
+def static_effect_values(layer: dict[str, object]) -> dict[tuple[str, str], str]:
+    """(group, value) -> the literal of each static effect value of ``layer``, keyed by
+    every way an expression can name them (name, match name, index)."""
+    found: dict[tuple[str, str], str] = {}
+    effects = layer.get("ef")
+    for group in effects if isinstance(effects, list) else []:
+        values = group.get("ef") if isinstance(group, dict) else None
+        if not isinstance(values, list):
+            continue
+        group_keys = _names(group)
+        for item in values:
+            literal = _literal(item) if isinstance(item, dict) else None
+            if literal is None:
+                continue
+            for g in group_keys:
+                for v in _names(item):
+                    found[(g, v)] = literal
+    return found
+
+
+def _names(item: dict[str, object]) -> list[str]:
+    return [str(item[k]) for k in ("nm", "mn", "ix") if isinstance(item.get(k), str | int)]
+
+
+def _literal(item: dict[str, object]) -> str | None:
+    """A static effect value as a JavaScript literal, its clamp expression applied."""
+    prop = item.get("v")
+    if not isinstance(prop, dict) or prop.get("a", 0) != 0:
+        return None
+    value = prop.get("k")
+    code = prop.get("x")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None  # vectors and colours: left to ThorVG
+    if code is not None:
+        clamp = _CLAMP.fullmatch(code) if isinstance(code, str) else None
+        if clamp is None:
+            return None
+        value = min(max(value, float(clamp.group(1))), float(clamp.group(2)))
+    return json.dumps(value)

@@ -42,11 +42,11 @@ them right. :func:`rig_warnings` names such rigs, for the composition's warnings
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
 
+from studio_render.compositions.lottie_effects import static_effect_values
 from studio_render.compositions.lottie_nulls import (
     effect_property,
     layer_named,
@@ -60,8 +60,6 @@ _EFFECT_VALUE = re.compile(
     r"(?<![\w$.])(?:thisLayer\.)?effect\((?:'([^']*)'|\"([^\"]*)\"|(\d+))\)"
     r"\((?:'([^']*)'|\"([^\"]*)\"|(\d+))\)"
 )
-#: A slider's own expression as Bodymovin exports a clamped slider.
-_CLAMP = re.compile(r"\s*var \$bm_rt;\s*\$bm_rt = clamp\(value, (-?[\d.]+), (-?[\d.]+)\);?\s*")
 _KEY = re.compile(r"(?<![\w$.])key\(")
 _VELOCITY = re.compile(r"(?<![\w$.])velocityAtTime\(")
 _NEAREST = re.compile(r"(?<![\w$.])nearestKey\(")
@@ -101,7 +99,7 @@ def rewrite_expressions(layers: list[dict[str, object]]) -> bool:
     """Rewrite, in place, the expressions of ``layers``; whether any changed."""
     changed = False
     for layer in layers:
-        sliders = _static_effect_values(layer)
+        sliders = static_effect_values(layer)
         for holder in _expression_holders(layer):
             code = holder["x"]
             assert isinstance(code, str)
@@ -287,47 +285,6 @@ def _one_more_index(code: str) -> str:
         start = end
     out.append(code[start:])
     return "".join(out)
-
-
-def _static_effect_values(layer: dict[str, object]) -> dict[tuple[str, str], str]:
-    """(group, value) -> the literal of each static effect value of ``layer``, keyed by
-    every way an expression can name them (name, match name, index)."""
-    found: dict[tuple[str, str], str] = {}
-    effects = layer.get("ef")
-    for group in effects if isinstance(effects, list) else []:
-        values = group.get("ef") if isinstance(group, dict) else None
-        if not isinstance(values, list):
-            continue
-        group_keys = _names(group)
-        for item in values:
-            literal = _literal(item) if isinstance(item, dict) else None
-            if literal is None:
-                continue
-            for g in group_keys:
-                for v in _names(item):
-                    found[(g, v)] = literal
-    return found
-
-
-def _names(item: dict[str, object]) -> list[str]:
-    return [str(item[k]) for k in ("nm", "mn", "ix") if isinstance(item.get(k), str | int)]
-
-
-def _literal(item: dict[str, object]) -> str | None:
-    """A static effect value as a JavaScript literal, its clamp expression applied."""
-    prop = item.get("v")
-    if not isinstance(prop, dict) or prop.get("a", 0) != 0:
-        return None
-    value = prop.get("k")
-    code = prop.get("x")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None  # vectors and colours: left to ThorVG
-    if code is not None:
-        clamp = _CLAMP.fullmatch(code) if isinstance(code, str) else None
-        if clamp is None:
-            return None
-        value = min(max(value, float(clamp.group(1))), float(clamp.group(2)))
-    return json.dumps(value)
 
 
 def _vector(value: object) -> list[float] | None:

@@ -235,7 +235,8 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         stroked = stroke_effects_as_strokes(_layers(doc)) if effects else False
         softened = shadow_softness_as_lottie_web(_layers(doc)) if effects else False
         nested = _effects_inside_masks(doc) if effects else False
-        followed = bake_null_rigs(_compositions(doc)) if null_rigs else False  # before references
+        # before references
+        followed = bake_null_rigs(_compositions(doc), _fps(doc)) if null_rigs else False
         referred = references_resolved(_layer_lists(doc)) if expressions else False
         evaluated = rewrite_expressions(_layers(doc)) if expressions else False
         copies = repeater_copies_rounded_up(objects(doc)) if repeaters else False
@@ -345,6 +346,12 @@ def _solids_as_shapes(doc: dict[str, object]) -> bool:
         if layer.get("ty") == 1:
             changed |= _solid_to_shape(layer)
     return changed
+
+
+def _fps(doc: dict[str, object]) -> float:
+    """The document's frame rate, 0 where it has none that is a number."""
+    fps = doc.get("fr")
+    return float(fps) if isinstance(fps, int | float) and not isinstance(fps, bool) else 0.0
 
 
 def _layers(doc: dict[str, object]) -> list[dict[str, object]]:

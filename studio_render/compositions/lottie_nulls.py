@@ -33,6 +33,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from studio_render.compositions.lottie_bounce import bounce_at
 from studio_render.compositions.lottie_motion import value_at
 
 #: What the script's expression calls: all of these tell it.
@@ -91,21 +92,25 @@ Matrix = tuple[float, float, float, float, float, float]
 Layer = dict[str, Any]
 
 
-def bake_null_rigs(compositions: list[list[Layer]]) -> bool:
+def bake_null_rigs(compositions: list[list[Layer]], fps: float) -> bool:
     """Bake, in place, every path of these compositions' layers whose points follow nulls
-    and every layer that traces a path (see above); whether any was."""
+    and every layer that traces a path (see above), at ``fps`` frames a second (what
+    expressions' time counts in); whether any was."""
     changed = False
     for layers in compositions:
         by_index = {layer["ind"]: layer for layer in layers if _is_number(layer.get("ind"))}
         for layer in layers:
             if layer.get("ty") == 4:
                 for path in _paths(layer.get("shapes")):
-                    changed |= _bake(path, layer, by_index)
-            changed |= _bake_trace(layer, layers, by_index)
+                    changed |= _bake(path, layer, by_index, fps)
+        for layer in layers:  # after the paths: a traced path may follow nulls
+            changed |= _bake_trace(layer, layers, by_index, fps)
     return changed
 
 
-def _bake_trace(layer: Layer, layers: list[Layer], by_index: dict[object, Layer]) -> bool:
+def _bake_trace(
+    layer: Layer, layers: list[Layer], by_index: dict[object, Layer], fps: float
+) -> bool:
     ks = layer.get("ks")
     position = ks.get("p") if isinstance(ks, dict) else None
     if not isinstance(ks, dict) or not isinstance(position, dict):
@@ -117,11 +122,18 @@ def _bake_trace(layer: Layer, layers: list[Layer], by_index: dict[object, Layer]
     if found is None or _PROGRESS.search(code) is None or position.get("s"):
         return False
     traced = layer_named(found["layer"][1:-1], layers)
-    shape = _traced_shape(traced, found["path"]) if traced is not None else None
+    path = _traced_path(traced, found["path"]) if traced is not None else None
     progress = _trace_progress(layer)
-    if shape is None or progress is None or traced is None or layer.get("sr", 1) != 1:
+    if path is None or progress is None or traced is None or layer.get("sr", 1) != 1:
         return False
-    segments = _measured(shape)
+    measured: dict[float, tuple[dict[str, Any], list[tuple[Segment, list[float]]]] | None] = {}
+
+    def shape_at(frame: int) -> tuple[dict[str, Any], list[tuple[Segment, list[float]]]] | None:
+        """The traced path at composition ``frame``, and its segments measured."""
+        if frame not in measured:
+            shape = _shape_at(path, frame - traced.get("st", 0))
+            measured[frame] = None if shape is None else (shape, _measured(shape))
+        return measured[frame]
 
     def share_at(time: float) -> float | None:
         """The Progress at the null's own ``time``, as a share of the path's length."""
@@ -129,16 +141,16 @@ def _bake_trace(layer: Layer, layers: list[Layer], by_index: dict[object, Layer]
         return None if progress_now is None else progress_now[0] / 100
 
     def position_at(frame: int, time: float) -> list[float] | None:
-        share, world = share_at(time), _world(traced, frame, by_index)
-        if share is None or world is None:
+        share, world, now = share_at(time), _world(traced, frame, by_index, fps), shape_at(frame)
+        if share is None or world is None or now is None:
             return None
-        return [*_apply(world, _point_on_path(shape, segments, share)), 0]
+        return [*_apply(world, _point_on_path(*now, share)), 0]
 
     def rotation_at(frame: int, time: float) -> list[float] | None:
-        share = share_at(time)
-        if share is None:
+        share, now = share_at(time), shape_at(frame)
+        if share is None or now is None:
             return None
-        x, y = _tangent_on_path(shape, segments, share)
+        x, y = _tangent_on_path(*now, share)
         return [math.degrees(math.atan2(y, x))]
 
     if not _bake_into(position, layer, position_at):
@@ -157,9 +169,10 @@ def layer_named(name: str | int, layers: list[Layer]) -> Layer | None:
     return next((layer for layer in layers if layer.get(key) == name), None)
 
 
-def _traced_shape(layer: Layer, path: str) -> dict[str, Any] | None:
-    """The static path (``v``, ``i``, ``o``, ``c``) that the match names and indices of
-    ``path`` name in ``layer``'s contents, if no group moves it."""
+def _traced_path(layer: Layer, path: str) -> dict[str, Any] | None:
+    """The path property that the match names and indices of ``path`` name in
+    ``layer``'s contents, if no group moves it, it has no expression and it is static
+    or baked here (see :func:`_shape_at`)."""
     items: object = layer.get("shapes")
     item: dict[str, Any] | None = None
     for step in _STEP.findall(path)[1:]:  # after "ADBE Root Vectors Group"
@@ -180,16 +193,25 @@ def _traced_shape(layer: Layer, path: str) -> dict[str, Any] | None:
         if item is None:
             return None
     prop = item.get("ks") if item is not None and item.get("ty") == "sh" else None
-    if not isinstance(prop, dict) or prop.get("a") or "x" in prop:
+    return prop if isinstance(prop, dict) and "x" not in prop else None
+
+
+def _shape_at(prop: dict[str, Any], time: float) -> dict[str, Any] | None:
+    """The path (``v``, ``i``, ``o``, ``c``) of ``prop`` at the layer's ``time``: its
+    value, or, where it holds keyframes, the one at exactly that time (a path baked by
+    :func:`_bake` has one at every frame); None otherwise."""
+    keys = prop.get("k")
+    if prop.get("a"):
+        held = [k.get("s") for k in keys if isinstance(k, dict) and k.get("t") == time] \
+            if isinstance(keys, list) else []  # fmt: skip
+        keys = held[0][0] if held and isinstance(held[0], list) and held[0] else None
+    if not isinstance(keys, dict) or not _points(keys.get("v")):
         return None
-    shape = prop.get("k")
-    if not isinstance(shape, dict) or not _points(shape.get("v")):
-        return None
-    count = len(shape["v"])
+    count = len(keys["v"])
     for key in ("i", "o"):
-        if not _points(shape.get(key)) or len(shape[key]) != count:
+        if not _points(keys.get(key)) or len(keys[key]) != count:
             return None
-    return shape if count else None
+    return keys if count else None
 
 
 def _trace_progress(layer: Layer) -> dict[str, Any] | None:
@@ -343,7 +365,7 @@ def _unmoved(items: object) -> bool:
             and values["r"][0] == 0 and values["sk"][0] == 0)  # fmt: skip
 
 
-def _bake(path: dict[str, Any], layer: Layer, by_index: dict[object, Layer]) -> bool:
+def _bake(path: dict[str, Any], layer: Layer, by_index: dict[object, Layer], fps: float) -> bool:
     expression = path.get("x")
     if not isinstance(expression, str) or not all(m in expression for m in _MARKERS):
         return False
@@ -364,13 +386,13 @@ def _bake(path: dict[str, Any], layer: Layer, by_index: dict[object, Layer]) -> 
         return False
 
     def shape_at(frame: int, time: float) -> list[dict[str, Any]] | None:
-        surface = _world(layer, frame, by_index)
+        surface = _world(layer, frame, by_index, fps)
         inverse = _inverse(surface) if surface is not None else None
         if inverse is None:
             return None
         vertices = [list(v) for v in shape["v"]]
         for point, null in nulls.items():
-            world = _world(null, frame, by_index)  # None unless its "ks" and "st" are sound
+            world = _world(null, frame, by_index, fps)  # None unless its "ks" and "st" are sound
             if world is None:
                 return None
             anchor = _at(null["ks"].get("a"), frame - null.get("st", 0), [0.0, 0.0])
@@ -406,13 +428,13 @@ def _layer_control(effect: object) -> object:
     return None
 
 
-def _world(layer: Layer, frame: float, by_index: dict[object, Layer]) -> Matrix | None:
+def _world(layer: Layer, frame: float, by_index: dict[object, Layer], fps: float) -> Matrix | None:
     """A layer's transform to the composition at composition frame ``frame``, its
     parents' included; None where it cannot be computed here."""
     matrix: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
     current = layer
     for _ in range(_DEEPEST_PARENTS):
-        local = _local(current, frame)
+        local = _local(current, frame, fps)
         if local is None:
             return None
         matrix = _multiply(local, matrix)
@@ -426,9 +448,10 @@ def _world(layer: Layer, frame: float, by_index: dict[object, Layer]) -> Matrix 
     return None
 
 
-def _local(layer: Layer, frame: float) -> Matrix | None:
+def _local(layer: Layer, frame: float, fps: float) -> Matrix | None:
     """translate(position) rotate(rotation) scale(scale) translate(-anchor), at
-    composition frame ``frame`` (the layer's own time: ``frame`` less its start)."""
+    composition frame ``frame`` (the layer's own time: ``frame`` less its start); an
+    inertial bounce on the position included (see :mod:`lottie_bounce`)."""
     ks, start = layer.get("ks"), layer.get("st", 0)
     if not isinstance(ks, dict) or not isinstance(start, int | float):
         return None
@@ -439,6 +462,8 @@ def _local(layer: Layer, frame: float) -> Matrix | None:
     if isinstance(position, dict) and position.get("s"):
         x, y = _at(position.get("x"), time, [0.0]), _at(position.get("y"), time, [0.0])
         p = None if x is None or y is None else [x[0], y[0]]
+    elif isinstance(position, dict) and "x" in position:
+        p = bounce_at(position, time, layer, fps) or _at(position, time, [0.0, 0.0])
     else:
         p = _at(position, time, [0.0, 0.0])
     a = _at(ks.get("a"), time, [0.0, 0.0])
@@ -469,7 +494,9 @@ def _at(prop: object, time: float, default: list[float]) -> list[float] | None:
     unlooped = {key: v for key, v in prop.items() if key != "x"}
     if guarded is not None and not (isinstance(keys, list) and len(keys) > 1):
         return value_at(unlooped, time)  # the guard's "value"
-    if loop is None or not prop.get("a") or not isinstance(keys, list) or len(keys) < 2:
+    if loop is not None and not prop.get("a"):
+        return value_at(unlooped, time)  # a loop of a static value is that value
+    if loop is None or not isinstance(keys, list) or len(keys) < 2:
         return None
     times = [
         key["t"] for key in keys if isinstance(key, dict) and isinstance(key.get("t"), int | float)
