@@ -4,9 +4,11 @@ baked by :mod:`studio_render.compositions.lottie_nulls`, checked on rendered pic
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.cli import studio_render
 from tests.image_compare import read_png
@@ -274,14 +276,36 @@ def _tracing_document() -> dict[str, object]:
             "layers": [null, dot, square, track]}  # fmt: skip
 
 
-def test_a_null_traces_its_path_by_the_share_of_its_length(tmp_path: Path) -> None:
+def _tracing_a_followed_path() -> dict[str, object]:
+    """:func:`_tracing_document` with the arch's end saved 20 units short (x 60) and moved
+    back to x 80 by a null it follows ("Points Follow Nulls")."""
+    doc = _tracing_document()
+    layers = doc["layers"]
+    assert isinstance(layers, list)
+    track = layers[3]
+    path = track["shapes"][0]["it"][0]["ks"]
+    path["k"]["v"] = [[-80, 0], [60, 0]]
+    path["x"] = FOLLOW
+    track["ef"] = [{"ty": 5, "nm": "Shape Layer 1: Path 1 [1.1.1]", "mn": "ADBE Layer Control",
+                    "en": 1, "ef": [{"ty": 10, "nm": "Layer", "mn": "ADBE Layer Control-0001",
+                                     "v": _static(5)}]}]  # fmt: skip
+    layers.append(_layer(5, 3, _transform(_static([180, 100, 0]))))
+    return doc
+
+
+@pytest.mark.parametrize("document", [_tracing_document, _tracing_a_followed_path])
+def test_a_null_traces_its_path_by_the_share_of_its_length(
+    document: Callable[[], dict[str, object]], tmp_path: Path
+) -> None:
     """The dot is that share of the arch's length along it, in the loop's second round
     too (ThorVG alone read the path as nothing: the dot sat at the corner; with the path
     named by content() it took the share as the curve's parameter, 15% of the way at 25%
     on a line), turned along the arch, and the square fades in with the Progress (an animated effect
-    value that ThorVG alone reads as nothing)."""
+    value that ThorVG alone reads as nothing); also where the arch's end follows a null
+    (the arch is baked first, then traced at every frame: the traced path was the one the
+    file saved)."""
     comp = tmp_path / "trace.json"
-    comp.write_text(json.dumps(_tracing_document()))
+    comp.write_text(json.dumps(document()))
     done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
                          "--frames", "0:30", "--progress", "none")  # fmt: skip
     assert done.returncode == 0, done.stderr
