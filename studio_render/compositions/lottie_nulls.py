@@ -519,14 +519,14 @@ def _at(prop: object, time: float, default: list[float]) -> list[float] | None:
 def looped_keyframes(prop: dict[str, Any], layer: Layer) -> list[dict[str, Any]] | None:
     """Keyframes at every frame of ``layer`` that follow ``prop``, its ``loopOut`` or
     ``loopIn`` expression included (see :func:`_at`); None where that cannot be done."""
-    return _baked(layer, lambda frame, time: _at(prop, time, [0.0]))
+    return baked_keyframes(layer, lambda frame, time: _at(prop, time, [0.0]))
 
 
 def _bake_into(
     prop: dict[str, Any], layer: Layer, value: Callable[[int, float], object | None]
 ) -> bool:
-    """Replace ``prop``'s expression and value by :func:`_baked` keyframes; whether done."""
-    keys = _baked(layer, value)
+    """Replace ``prop``'s expression and value by :func:`baked_keyframes`; whether done."""
+    keys = baked_keyframes(layer, value)
     if keys is None:
         return False
     prop.pop("x")
@@ -534,7 +534,7 @@ def _bake_into(
     return True
 
 
-def _baked(
+def baked_keyframes(
     layer: Layer, value: Callable[[int, float], object | None]
 ) -> list[dict[str, Any]] | None:
     """Straight keyframes at every frame of ``layer`` (the composition's, from its in to its

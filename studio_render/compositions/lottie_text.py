@@ -43,7 +43,9 @@ Selectors: a text animator's range selector whose start is past its end (After E
 allows it: a reveal that animates End below a Start of 200 characters) selects the
 characters between the two in lottie-web, which swaps them; ThorVG 1.0 selects none, so
 the animator does nothing (a title meant to show three letters showed all of them). Where
-every value of the start is past every value of the end, the two are swapped. A selector
+every value of the start is past every value of the end, the two are swapped; where they
+cross as they animate (a reveal that hides the text again by moving its start past its
+end), both are baked at every frame, the lesser as the start. A selector
 that randomizes the order of the characters (``rn``) selects them in their order: lottie-web
 shuffles them anew each time it loads the file, so no two plays agree, and ThorVG 1.0
 shifts the selection by ``rand()`` modulo the text's length less the selection's, which
@@ -57,11 +59,14 @@ import bisect
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeGuard
+
+from studio_render.compositions.lottie_motion import value_at
+from studio_render.compositions.lottie_nulls import baked_keyframes
 
 #: The browser's default font, which lottie-web's text falls back to.
 BROWSER_DEFAULT_FAMILY = "Times New Roman"
@@ -187,7 +192,29 @@ def selectors_in_order(layers: list[dict[str, Any]]) -> bool:
             if starts and ends and min(starts) > max(ends):
                 selector["s"], selector["e"] = selector["e"], selector["s"]
                 swapped = True
+            elif starts and ends and max(starts) > min(ends):
+                swapped |= _ordered_at_every_frame(selector, layer)
     return swapped
+
+
+def _ordered_at_every_frame(selector: dict[str, Any], layer: dict[str, Any]) -> bool:
+    """Bake a selector's start and end, which may cross, into keyframes at every frame
+    of ``layer`` holding the lesser and the greater of the two (lottie-web's swap);
+    whether done."""
+    start, end = selector["s"], selector["e"]
+
+    def ordered(pick: Callable[[float, float], float]) -> list[dict[str, Any]] | None:
+        def at(frame: int, time: float) -> list[float] | None:
+            s, e = value_at(start, time), value_at(end, time)
+            return None if s is None or e is None else [pick(s[0], e[0])]
+
+        return baked_keyframes(layer, at)
+
+    lower, upper = ordered(min), ordered(max)
+    if lower is None or upper is None:
+        return False
+    selector["s"], selector["e"] = {"a": 1, "k": lower}, {"a": 1, "k": upper}
+    return True
 
 
 def _numbers(prop: Any) -> list[float]:
