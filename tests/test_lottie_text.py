@@ -279,28 +279,52 @@ def test_a_selector_whose_start_is_past_its_end_selects_what_lies_between(
     assert (np.abs(ours - expected) > 48).mean() < 0.002
 
 
+@pytest.mark.parametrize("start_frame", [0, 10])
 def test_a_selector_whose_start_moves_past_its_end_selects_what_lies_between(
-    tmp_path: Path, qapp: object
+    start_frame: int, tmp_path: Path, qapp: object
 ) -> None:
-    """An animator whose start (by index) moves from 0 to 20 over frames 0-5 past its end,
-    4, hides the characters between the two from then on, as lottie-web swaps them at
-    every frame: at frame 9 all but the first four are hidden. ThorVG alone selected
-    none once they crossed (lottie-android's text_range_test: 5.2% of pixels off)."""
+    """An animator whose start (by index) moves from 0 to 20 over five frames past its
+    end, 4, hides the characters between the two from then on, as lottie-web swaps them
+    at every frame: at frame 29 all but the first four are hidden. ThorVG alone selected
+    none once they crossed (lottie-android's text_range_test: 5.2% of pixels off). The
+    layer may start later (``st`` 10): its keyframes still count the composition's frames."""
     doc = _text_doc("DejaVu Sans", "Book", "Studio 42")
+    doc["op"] = 30
+    layer = doc["layers"][0]  # type: ignore[index]
+    layer.update(ip=start_frame, op=30, st=start_frame)
     linear = {"o": {"x": [0], "y": [0]}, "i": {"x": [1], "y": [1]}}
-    start = {"a": 1, "k": [{"t": 0, "s": [0], **linear}, {"t": 5, "s": [20]}]}
+    start = {"a": 1, "k": [{"t": 22, "s": [0], **linear}, {"t": 27, "s": [20]}]}
     selector = {"t": 0, "r": 2, "b": 1, "sh": 1, "rn": 0, "a": {"a": 0, "k": 100},
                 "s": start, "e": {"a": 0, "k": 4}, "o": {"a": 0, "k": 0},
                 "xe": {"a": 0, "k": 0}, "ne": {"a": 0, "k": 0},
                 "sm": {"a": 0, "k": 100}}  # fmt: skip
-    doc["layers"][0]["t"]["a"] = [{"s": selector, "a": {"o": {"a": 0, "k": 0}}}]  # type: ignore[index]
+    layer["t"]["a"] = [{"s": selector, "a": {"o": {"a": 0, "k": 0}}}]
     comp = tmp_path / "crossing.json"
     comp.write_text(json.dumps(doc))
     done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", "9:10", "--progress", "none")  # fmt: skip
+                         "--frames", "29:30", "--progress", "none")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    ours = read_png(tmp_path / "out" / "frame_000009.png")[..., 3].astype(int)
+    ours = read_png(tmp_path / "out" / "frame_000029.png")[..., 3].astype(int)
     expected = _drawn_by_qt("DejaVu Sans", bold=False, text="Stud")
+    assert (expected > 128).sum() > 1000
+    assert (np.abs(ours - expected) > 48).mean() < 0.002
+
+
+@pytest.mark.parametrize(("units", "start"), [(2, 3), (1, 30)])
+def test_a_selector_counts_characters_not_bytes(
+    units: int, start: float, tmp_path: Path, qapp: object
+) -> None:
+    """An animator that hides "Düsseldorf" from its fourth character (by index, or 30%
+    of its ten characters) on shows "Düs", as lottie-web counts: ThorVG alone counted
+    UTF-8 bytes ("ü" is two) and showed "Dü" (lottie-android's text_range_test_2)."""
+    doc = _text_doc("DejaVu Sans", "Book", "Düsseldorf")
+    selector = {"t": 0, "r": units, "b": 1, "sh": 1, "rn": 0, "a": {"a": 0, "k": 100},
+                "s": {"a": 0, "k": start}, "e": {"a": 0, "k": 100}, "o": {"a": 0, "k": 0},
+                "xe": {"a": 0, "k": 0}, "ne": {"a": 0, "k": 0},
+                "sm": {"a": 0, "k": 0}}  # fmt: skip
+    doc["layers"][0]["t"]["a"] = [{"s": selector, "a": {"o": {"a": 0, "k": 0}}}]  # type: ignore[index]
+    ours, _ = _render(doc, tmp_path)
+    expected = _drawn_by_qt("DejaVu Sans", bold=False, text="Düs")
     assert (expected > 128).sum() > 1000
     assert (np.abs(ours - expected) > 48).mean() < 0.002
 

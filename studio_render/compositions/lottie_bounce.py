@@ -57,7 +57,7 @@ _DELTA_S = 0.001
 def bounce_at(
     prop: dict[str, Any], time: float, layer: dict[str, Any], fps: float
 ) -> list[float] | None:
-    """``prop``'s value at the layer's ``time`` (frames) with its inertial bounce
+    """``prop``'s value at frame ``time`` of its composition with its inertial bounce
     expression applied; None where its expression is not that snippet or a value it
     reads cannot be read here."""
     code = prop.get("x")

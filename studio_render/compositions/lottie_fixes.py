@@ -119,6 +119,7 @@ from studio_render.compositions.lottie_text import (
     lines_as_lottie_web,
     may_have_text,
     may_need_glyphs,
+    selectors_in_bytes,
     selectors_in_order,
 )
 from studio_render.compositions.lottie_tree import objects
@@ -221,6 +222,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         local = carried_outlines_drawn(doc) if fonts else False  # before outlines are added
         glyphs = add_glyphs(doc, folder) if fonts else False
         ordered = selectors_in_order(_layers(doc)) if texts else False
+        ordered |= selectors_in_bytes(_layers(doc)) if texts else False  # after the swaps
         justified = lines_as_lottie_web(_layers(doc)) if texts else False
         named = _name_unnamed_easings(doc) if unnamed else False
         moved = _in_out_points_past_their_frames(doc) if points else False

@@ -131,23 +131,23 @@ def _bake_trace(
     def shape_at(frame: int) -> tuple[dict[str, Any], list[tuple[Segment, list[float]]]] | None:
         """The traced path at composition ``frame``, and its segments measured."""
         if frame not in measured:
-            shape = _shape_at(path, frame - traced.get("st", 0))
+            shape = _shape_at(path, frame)
             measured[frame] = None if shape is None else (shape, _measured(shape))
         return measured[frame]
 
-    def share_at(time: float) -> float | None:
-        """The Progress at the null's own ``time``, as a share of the path's length."""
-        progress_now = _at(progress, time, [0.0])
+    def share_at(frame: int) -> float | None:
+        """The Progress at ``frame``, as a share of the path's length."""
+        progress_now = _at(progress, frame, [0.0])
         return None if progress_now is None else progress_now[0] / 100
 
-    def position_at(frame: int, time: float) -> list[float] | None:
-        share, world, now = share_at(time), _world(traced, frame, by_index, fps), shape_at(frame)
+    def position_at(frame: int) -> list[float] | None:
+        share, world, now = share_at(frame), _world(traced, frame, by_index, fps), shape_at(frame)
         if share is None or world is None or now is None:
             return None
         return [*_apply(world, _point_on_path(*now, share)), 0]
 
-    def rotation_at(frame: int, time: float) -> list[float] | None:
-        share, now = share_at(time), shape_at(frame)
+    def rotation_at(frame: int) -> list[float] | None:
+        share, now = share_at(frame), shape_at(frame)
         if share is None or now is None:
             return None
         x, y = _tangent_on_path(*now, share)
@@ -197,7 +197,7 @@ def _traced_path(layer: Layer, path: str) -> dict[str, Any] | None:
 
 
 def _shape_at(prop: dict[str, Any], time: float) -> dict[str, Any] | None:
-    """The path (``v``, ``i``, ``o``, ``c``) of ``prop`` at the layer's ``time``: its
+    """The path (``v``, ``i``, ``o``, ``c``) of ``prop`` at frame ``time``: its
     value, or, where it holds keyframes, the one at exactly that time (a path baked by
     :func:`_bake` has one at every frame); None otherwise."""
     keys = prop.get("k")
@@ -385,17 +385,17 @@ def _bake(path: dict[str, Any], layer: Layer, by_index: dict[object, Layer], fps
     if not nulls:
         return False
 
-    def shape_at(frame: int, time: float) -> list[dict[str, Any]] | None:
+    def shape_at(frame: int) -> list[dict[str, Any]] | None:
         surface = _world(layer, frame, by_index, fps)
         inverse = _inverse(surface) if surface is not None else None
         if inverse is None:
             return None
         vertices = [list(v) for v in shape["v"]]
         for point, null in nulls.items():
-            world = _world(null, frame, by_index, fps)  # None unless its "ks" and "st" are sound
+            world = _world(null, frame, by_index, fps)  # None unless its "ks" is sound
             if world is None:
                 return None
-            anchor = _at(null["ks"].get("a"), frame - null.get("st", 0), [0.0, 0.0])
+            anchor = _at(null["ks"].get("a"), frame, [0.0, 0.0])
             if anchor is None or len(anchor) < 2:
                 return None
             vertices[point] = list(_apply(inverse, _apply(world, (anchor[0], anchor[1]))))
@@ -450,14 +450,14 @@ def _world(layer: Layer, frame: float, by_index: dict[object, Layer], fps: float
 
 def _local(layer: Layer, frame: float, fps: float) -> Matrix | None:
     """translate(position) rotate(rotation) scale(scale) translate(-anchor), at
-    composition frame ``frame`` (the layer's own time: ``frame`` less its start); an
-    inertial bounce on the position included (see :mod:`lottie_bounce`)."""
-    ks, start = layer.get("ks"), layer.get("st", 0)
-    if not isinstance(ks, dict) or not isinstance(start, int | float):
+    composition frame ``frame`` (a layer's keyframes count the frames of the composition
+    it is in, whatever its start, in lottie-web and ThorVG alike); an inertial bounce on
+    the position included (see :mod:`lottie_bounce`)."""
+    ks, time = layer.get("ks"), frame
+    if not isinstance(ks, dict):
         return None
     if layer.get("ddd") == 1 or layer.get("ao") == 1 or layer.get("sr", 1) != 1:
         return None
-    time = frame - start
     position = ks.get("p")
     if isinstance(position, dict) and position.get("s"):
         x, y = _at(position.get("x"), time, [0.0]), _at(position.get("y"), time, [0.0])
@@ -519,12 +519,10 @@ def _at(prop: object, time: float, default: list[float]) -> list[float] | None:
 def looped_keyframes(prop: dict[str, Any], layer: Layer) -> list[dict[str, Any]] | None:
     """Keyframes at every frame of ``layer`` that follow ``prop``, its ``loopOut`` or
     ``loopIn`` expression included (see :func:`_at`); None where that cannot be done."""
-    return baked_keyframes(layer, lambda frame, time: _at(prop, time, [0.0]))
+    return baked_keyframes(layer, lambda frame: _at(prop, frame, [0.0]))
 
 
-def _bake_into(
-    prop: dict[str, Any], layer: Layer, value: Callable[[int, float], object | None]
-) -> bool:
+def _bake_into(prop: dict[str, Any], layer: Layer, value: Callable[[int], object | None]) -> bool:
     """Replace ``prop``'s expression and value by :func:`baked_keyframes`; whether done."""
     keys = baked_keyframes(layer, value)
     if keys is None:
@@ -535,25 +533,25 @@ def _bake_into(
 
 
 def baked_keyframes(
-    layer: Layer, value: Callable[[int, float], object | None]
+    layer: Layer, value: Callable[[int], object | None]
 ) -> list[dict[str, Any]] | None:
     """Straight keyframes at every frame of ``layer`` (the composition's, from its in to its
-    out point), each holding ``value(frame, time)`` (``time``: the layer's own); None
-    where its times are not numbers, it spans too many frames, or a value is None."""
-    first, last, start = layer.get("ip"), layer.get("op"), layer.get("st", 0)
-    if not (_is_number(first) and _is_number(last) and _is_number(start)):
+    out point: keyframe times count the composition's frames), each holding
+    ``value(frame)``; None where its times are not numbers, it spans too many frames, or a
+    value is None."""
+    first, last = layer.get("ip"), layer.get("op")
+    if not (_is_number(first) and _is_number(last)):
         return None
     assert isinstance(first, int | float) and isinstance(last, int | float)
-    assert isinstance(start, int | float)
     frames = range(math.floor(first), math.ceil(last) + 1)
     if len(frames) > _MOST_FRAMES:
         return None
     keys = []
     for frame in frames:
-        held = value(frame, frame - start)
+        held = value(frame)
         if held is None:
             return None
-        keys.append({"t": frame - start, "s": held,
+        keys.append({"t": frame, "s": held,
                      "i": {"x": [1], "y": [1]}, "o": {"x": [0], "y": [0]}})  # fmt: skip
     return keys
 

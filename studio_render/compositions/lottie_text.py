@@ -45,7 +45,10 @@ characters between the two in lottie-web, which swaps them; ThorVG 1.0 selects n
 the animator does nothing (a title meant to show three letters showed all of them). Where
 every value of the start is past every value of the end, the two are swapped; where they
 cross as they animate (a reveal that hides the text again by moving its start past its
-end), both are baked at every frame, the lesser as the start. A selector
+end), both are baked at every frame, the lesser as the start. ThorVG 1.0 counts a
+selector's characters in UTF-8 bytes, so "Düsseldorf" revealed three characters, "Dü",
+and by percent of the bytes: in a line of text that is not all ASCII, a selector of
+characters with square edges gets its start and end (its offset added) in bytes. A selector
 that randomizes the order of the characters (``rn``) selects them in their order: lottie-web
 shuffles them anew each time it loads the file, so no two plays agree, and ThorVG 1.0
 shifts the selection by ``rand()`` modulo the text's length less the selection's, which
@@ -197,6 +200,74 @@ def selectors_in_order(layers: list[dict[str, Any]]) -> bool:
     return swapped
 
 
+def selectors_in_bytes(layers: list[dict[str, Any]]) -> bool:
+    """Give the square selectors of characters of each line of non-ASCII text their start
+    and end in UTF-8 bytes, as ThorVG counts (see above); whether any was."""
+    changed = False
+    for layer in layers:
+        text = layer.get("t") if layer.get("ty") == 5 else None
+        shown = _one_line(text)
+        if shown is None or shown.isascii():
+            continue
+        animators = text.get("a") if isinstance(text, dict) else None
+        for animator in animators if isinstance(animators, list) else []:
+            selector = animator.get("s") if isinstance(animator, dict) else None
+            if (isinstance(selector, dict) and selector.get("b", 1) == 1
+                    and selector.get("sh", 1) == 1 and selector.get("r", 1) in (1, 2)):  # fmt: skip
+                changed |= _counted_in_bytes(selector, layer, shown)
+    return changed
+
+
+def _one_line(text: object) -> str | None:
+    """The text every document keyframe of a text layer shows, if one line, or None."""
+    document = text.get("d") if isinstance(text, dict) else None
+    keys = document.get("k") if isinstance(document, dict) else None
+    shown = {str(k["s"].get("t")) for k in keys if isinstance(k, dict) and isinstance(
+        k.get("s"), dict)} if isinstance(keys, list) and keys else set()  # fmt: skip
+    line = shown.pop() if len(shown) == 1 else None
+    return line if line and not re.search("[\r\n\x03]", line) else None
+
+
+def _counted_in_bytes(selector: dict[str, Any], layer: dict[str, Any], shown: str) -> bool:
+    """:func:`selectors_in_bytes` for one selector of a layer showing ``shown``."""
+    offsets = [len(shown[:k].encode()) for k in range(len(shown) + 1)]
+    count, total = len(shown), offsets[-1]
+
+    def in_bytes(x: float) -> float:
+        """Character index ``x`` (fractions within a character) as a byte index."""
+        if x <= 0 or x >= count:
+            return x if x <= 0 else total + x - count
+        k = int(x)
+        return offsets[k] + (x - k) * (offsets[k + 1] - offsets[k])
+
+    percent = selector.get("r", 1) != 2
+    props = [selector.get(key) or {"a": 0, "k": default}
+             for key, default in (("s", 0), ("e", 100), ("o", 0))]  # fmt: skip
+
+    def at(time: float, end: bool) -> list[float] | None:
+        values = [value_at(prop, time) for prop in props]
+        if any(v is None or len(v) != 1 for v in values):
+            return None
+        x = values[1 if end else 0][0] + values[2][0]  # type: ignore[index]
+        return [100 * in_bytes(x * count / 100) / total if percent else in_bytes(x)]
+
+    new_start: dict[str, Any] | None
+    new_end: dict[str, Any] | None
+    if not any(isinstance(prop, dict) and prop.get("a") for prop in props):
+        start, end = at(0, False), at(0, True)
+        new_start = None if start is None else {"a": 0, "k": start[0]}
+        new_end = None if end is None else {"a": 0, "k": end[0]}
+    else:
+        starts = baked_keyframes(layer, lambda frame: at(frame, False))
+        ends = baked_keyframes(layer, lambda frame: at(frame, True))
+        new_start = None if starts is None else {"a": 1, "k": starts}
+        new_end = None if ends is None else {"a": 1, "k": ends}
+    if new_start is None or new_end is None:
+        return False
+    selector.update(s=new_start, e=new_end, o={"a": 0, "k": 0})
+    return True
+
+
 def _ordered_at_every_frame(selector: dict[str, Any], layer: dict[str, Any]) -> bool:
     """Bake a selector's start and end, which may cross, into keyframes at every frame
     of ``layer`` holding the lesser and the greater of the two (lottie-web's swap);
@@ -204,8 +275,8 @@ def _ordered_at_every_frame(selector: dict[str, Any], layer: dict[str, Any]) -> 
     start, end = selector["s"], selector["e"]
 
     def ordered(pick: Callable[[float, float], float]) -> list[dict[str, Any]] | None:
-        def at(frame: int, time: float) -> list[float] | None:
-            s, e = value_at(start, time), value_at(end, time)
+        def at(frame: int) -> list[float] | None:
+            s, e = value_at(start, frame), value_at(end, frame)
             return None if s is None or e is None else [pick(s[0], e[0])]
 
         return baked_keyframes(layer, at)
