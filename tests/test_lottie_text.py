@@ -36,16 +36,45 @@ def _text_doc(family: str, style: str, text: str = TEXT) -> dict[str, object]:
             "layers": [layer]}  # fmt: skip
 
 
-def _render(doc: dict[str, object], tmp_path: Path) -> tuple[np.ndarray, str]:
-    """Frame 0's alpha through the command line, and what ``info`` said."""
+def _render(doc: dict[str, object], tmp_path: Path, frame: int = 0) -> tuple[np.ndarray, str]:
+    """A frame's alpha through the command line, and what ``info`` said."""
     comp = tmp_path / "text.json"
     comp.write_text(json.dumps(doc))
     info = studio_render("info", comp)
     assert info.returncode == 0, info.stderr
     done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", "0:1", "--progress", "none")  # fmt: skip
+                         "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    return read_png(tmp_path / "out" / "frame_000000.png")[..., 3].astype(int), info.stdout
+    alpha = read_png(tmp_path / "out" / f"frame_{frame:06d}.png")[..., 3].astype(int)
+    return alpha, info.stdout
+
+
+def _selector(**given: object) -> dict[str, object]:
+    """A range selector of characters by index, square edges, selecting all of them but
+    for ``given`` (values as such, or properties)."""
+    values: dict[str, object] = {"s": 0, "e": 100, "o": 0, "a": 100, "xe": 0, "ne": 0,
+                                 "sm": 100}  # fmt: skip
+    values.update(given)
+    return {"t": 0, "r": 2, "b": 1, "sh": 1, "rn": 0,
+            **{key: value if isinstance(value, dict) or key in ("r", "rn") else
+               {"a": 0, "k": value} for key, value in values.items()}}  # fmt: skip
+
+
+def _hidden_shows(
+    doc: dict[str, object],
+    selector: dict[str, object],
+    visible: str,
+    tmp_path: Path,
+    frame: int = 0,
+) -> None:
+    """Render ``doc`` (DejaVu Sans text) with ``selector`` hiding what it selects: what
+    is left is ``visible``, as Qt fills it."""
+    layer = doc["layers"][0]  # type: ignore[index]
+    layer["t"]["a"] = [{"s": selector, "a": {"o": {"a": 0, "k": 0}}}]
+    ours, _ = _render(doc, tmp_path, frame)
+    expected = _drawn_by_qt("DejaVu Sans", bold=False, text=visible)
+    assert (expected > 128).sum() > 1000
+    assert (np.abs(ours - expected) > 48).mean() < 0.002
 
 
 def _drawn_by_qt(family: str, bold: bool, text: str = TEXT) -> np.ndarray:
@@ -268,15 +297,7 @@ def test_a_selector_whose_start_is_past_its_end_selects_what_lies_between(
     Effects' start past its end) hides all but the first three, as lottie-web swaps the
     two; ThorVG alone selected none and showed them all."""
     doc = _text_doc("DejaVu Sans", "Book", "Studio 42")
-    selector = {"t": 0, "r": 2, "b": 1, "sh": 1, "rn": 0, "a": {"a": 0, "k": 100},
-                "s": {"a": 0, "k": 200}, "e": {"a": 0, "k": 3}, "o": {"a": 0, "k": 0},
-                "xe": {"a": 0, "k": 0}, "ne": {"a": 0, "k": 0},
-                "sm": {"a": 0, "k": 100}}  # fmt: skip
-    doc["layers"][0]["t"]["a"] = [{"s": selector, "a": {"o": {"a": 0, "k": 0}}}]  # type: ignore[index]
-    ours, _ = _render(doc, tmp_path)
-    expected = _drawn_by_qt("DejaVu Sans", bold=False, text="Stu")
-    assert (expected > 128).sum() > 1000
-    assert (np.abs(ours - expected) > 48).mean() < 0.002
+    _hidden_shows(doc, _selector(s=200, e=3), "Stu", tmp_path)
 
 
 @pytest.mark.parametrize("start_frame", [0, 10])
@@ -290,24 +311,10 @@ def test_a_selector_whose_start_moves_past_its_end_selects_what_lies_between(
     layer may start later (``st`` 10): its keyframes still count the composition's frames."""
     doc = _text_doc("DejaVu Sans", "Book", "Studio 42")
     doc["op"] = 30
-    layer = doc["layers"][0]  # type: ignore[index]
-    layer.update(ip=start_frame, op=30, st=start_frame)
+    doc["layers"][0].update(ip=start_frame, op=30, st=start_frame)  # type: ignore[index]
     linear = {"o": {"x": [0], "y": [0]}, "i": {"x": [1], "y": [1]}}
     start = {"a": 1, "k": [{"t": 22, "s": [0], **linear}, {"t": 27, "s": [20]}]}
-    selector = {"t": 0, "r": 2, "b": 1, "sh": 1, "rn": 0, "a": {"a": 0, "k": 100},
-                "s": start, "e": {"a": 0, "k": 4}, "o": {"a": 0, "k": 0},
-                "xe": {"a": 0, "k": 0}, "ne": {"a": 0, "k": 0},
-                "sm": {"a": 0, "k": 100}}  # fmt: skip
-    layer["t"]["a"] = [{"s": selector, "a": {"o": {"a": 0, "k": 0}}}]
-    comp = tmp_path / "crossing.json"
-    comp.write_text(json.dumps(doc))
-    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", "29:30", "--progress", "none")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    ours = read_png(tmp_path / "out" / "frame_000029.png")[..., 3].astype(int)
-    expected = _drawn_by_qt("DejaVu Sans", bold=False, text="Stud")
-    assert (expected > 128).sum() > 1000
-    assert (np.abs(ours - expected) > 48).mean() < 0.002
+    _hidden_shows(doc, _selector(s=start, e=4), "Stud", tmp_path, frame=29)
 
 
 @pytest.mark.parametrize(("units", "start"), [(2, 3), (1, 30)])
@@ -318,15 +325,7 @@ def test_a_selector_counts_characters_not_bytes(
     of its ten characters) on shows "Düs", as lottie-web counts: ThorVG alone counted
     UTF-8 bytes ("ü" is two) and showed "Dü" (lottie-android's text_range_test_2)."""
     doc = _text_doc("DejaVu Sans", "Book", "Düsseldorf")
-    selector = {"t": 0, "r": units, "b": 1, "sh": 1, "rn": 0, "a": {"a": 0, "k": 100},
-                "s": {"a": 0, "k": start}, "e": {"a": 0, "k": 100}, "o": {"a": 0, "k": 0},
-                "xe": {"a": 0, "k": 0}, "ne": {"a": 0, "k": 0},
-                "sm": {"a": 0, "k": 0}}  # fmt: skip
-    doc["layers"][0]["t"]["a"] = [{"s": selector, "a": {"o": {"a": 0, "k": 0}}}]  # type: ignore[index]
-    ours, _ = _render(doc, tmp_path)
-    expected = _drawn_by_qt("DejaVu Sans", bold=False, text="Düs")
-    assert (expected > 128).sum() > 1000
-    assert (np.abs(ours - expected) > 48).mean() < 0.002
+    _hidden_shows(doc, _selector(r=units, s=start, sm=0), "Düs", tmp_path)
 
 
 def test_a_selector_that_randomizes_order_renders_the_characters_in_their_order(
@@ -337,14 +336,7 @@ def test_a_selector_that_randomizes_order_renders_the_characters_in_their_order(
     every worker died of SIGFPE. All nine characters selected by index, offset by four,
     hidden: the last five are gone, as without randomizing."""
     doc = _text_doc("DejaVu Sans", "Book", "Studio 42")
-    selector = {"t": 0, "r": 2, "b": 1, "sh": 1, "rn": 1, "a": {"a": 0, "k": 100},
-                "s": {"a": 0, "k": 0}, "e": {"a": 0, "k": 9}, "o": {"a": 0, "k": 4},
-                "xe": {"a": 0, "k": 0}, "ne": {"a": 0, "k": 0}}  # fmt: skip
-    doc["layers"][0]["t"]["a"] = [{"s": selector, "a": {"o": {"a": 0, "k": 0}}}]  # type: ignore[index]
-    ours, _ = _render(doc, tmp_path)
-    expected = _drawn_by_qt("DejaVu Sans", bold=False, text="Stud")
-    assert (expected > 128).sum() > 1000
-    assert (np.abs(ours - expected) > 48).mean() < 0.002
+    _hidden_shows(doc, _selector(rn=1, e=9, o=4), "Stud", tmp_path)
 
 
 def test_a_character_no_font_has_is_drawn_as_a_box_with_a_warning(
