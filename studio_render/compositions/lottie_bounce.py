@@ -21,6 +21,7 @@ Any other expression is not evaluated.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from typing import Any
@@ -60,13 +61,13 @@ def bounce_at(
     """``prop``'s value at frame ``time`` of its composition with its inertial bounce
     expression applied; None where its expression is not that snippet or a value it
     reads cannot be read here."""
-    code = prop.get("x")
-    found = _SNIPPET.fullmatch(_BLANKS.sub(lambda m: m.group(1) or "", str(code)))
+    found = _snippet(str(prop.get("x")))
     keys = prop.get("k")
     if found is None or not fps > 0 or not prop.get("a") or not isinstance(keys, list):
         return None
     plain = {key: v for key, v in prop.items() if key != "x"}
-    factors = [_factor(found, name, layer) for name in ("amp", "freq", "decay")]
+    sliders = static_effect_values(layer)
+    factors = [_factor(found, name, sliders) for name in ("amp", "freq", "decay")]
     value = value_at(plain, time)
     times = [key_time(key) / fps for key in keys]
     if value is None or None in factors or any(math.isnan(t) for t in times):
@@ -89,6 +90,13 @@ def bounce_at(
             for v, a, b in zip(value, before, after, strict=False)]  # fmt: skip
 
 
+@functools.lru_cache(maxsize=64)
+def _snippet(code: str) -> re.Match[str] | None:
+    """``code`` matched as the snippet (white space outside strings left out), or None:
+    read once per expression, not at every frame it is baked at."""
+    return _SNIPPET.fullmatch(_BLANKS.sub(lambda m: m.group(1) or "", code))
+
+
 def _nearest(times: list[float], now: float) -> int:
     """lottie-web's ``nearestKey(now).index``: counted from 1, ties to the earlier key."""
     if not times:
@@ -101,19 +109,13 @@ def _nearest(times: list[float], now: float) -> int:
     return len(times)
 
 
-def _factor(found: re.Match[str], name: str, layer: dict[str, Any]) -> float | None:
-    """amp, freq or decay: the number, or the layer's slider (divided as written)."""
+def _factor(found: re.Match[str], name: str, sliders: dict[tuple[str, str], str]) -> float | None:
+    """amp, freq or decay: the number, or the layer's static slider (its ``clamp``
+    applied; see :func:`static_effect_values`), divided as written."""
     if found[f"{name}_number"] is not None:
         return float(found[f"{name}_number"])
-    slider = _slider(layer, found[f"{name}_group"][1:-1], found[f"{name}_value"][1:-1])
+    literal = sliders.get((found[f"{name}_group"][1:-1], found[f"{name}_value"][1:-1]))
     by = found[f"{name}_by"]
-    if slider is None or (by is not None and not float(by)):
+    if literal is None or (by is not None and not float(by)):
         return None
-    return slider / float(by) if by is not None else slider
-
-
-def _slider(layer: dict[str, Any], group: str, value: str) -> float | None:
-    """The static value ``effect(group)(value)`` of ``layer`` gives (by name, match name
-    or index; its ``clamp(value, lo, hi)`` expression applied), or None."""
-    literal = static_effect_values(layer).get((group, value))
-    return float(literal) if literal is not None else None
+    return float(literal) / float(by) if by is not None else float(literal)

@@ -103,7 +103,7 @@ from studio_render.compositions.lottie_motion import (
     bake_curved_motion,
     bake_split_easing,
 )
-from studio_render.compositions.lottie_nulls import bake_null_rigs
+from studio_render.compositions.lottie_nulls import bake_null_rigs, is_number
 from studio_render.compositions.lottie_shapes import (
     colours_rounded_down,
     map_values,
@@ -353,7 +353,7 @@ def _solids_as_shapes(doc: dict[str, object]) -> bool:
 def _fps(doc: dict[str, object]) -> float:
     """The document's frame rate, 0 where it has none that is a number."""
     fps = doc.get("fr")
-    return float(fps) if isinstance(fps, int | float) and not isinstance(fps, bool) else 0.0
+    return float(fps) if is_number(fps) else 0.0
 
 
 def _layers(doc: dict[str, object]) -> list[dict[str, object]]:

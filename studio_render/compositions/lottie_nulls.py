@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeGuard
 
 from studio_render.compositions.lottie_bounce import bounce_at
 from studio_render.compositions.lottie_motion import value_at
@@ -98,7 +98,7 @@ def bake_null_rigs(compositions: list[list[Layer]], fps: float) -> bool:
     expressions' time counts in); whether any was."""
     changed = False
     for layers in compositions:
-        by_index = {layer["ind"]: layer for layer in layers if _is_number(layer.get("ind"))}
+        by_index = {layer["ind"]: layer for layer in layers if is_number(layer.get("ind"))}
         for layer in layers:
             if layer.get("ty") == 4:
                 for path in _paths(layer.get("shapes")):
@@ -127,11 +127,12 @@ def _bake_trace(
     if path is None or progress is None or traced is None or layer.get("sr", 1) != 1:
         return False
     measured: dict[float, tuple[dict[str, Any], list[tuple[Segment, list[float]]]] | None] = {}
+    held = _held_by_time(path)
 
     def shape_at(frame: int) -> tuple[dict[str, Any], list[tuple[Segment, list[float]]]] | None:
         """The traced path at composition ``frame``, and its segments measured."""
         if frame not in measured:
-            shape = _shape_at(path, frame)
+            shape = _path_shape(path.get("k") if held is None else held.get(frame))
             measured[frame] = None if shape is None else (shape, _measured(shape))
         return measured[frame]
 
@@ -172,7 +173,7 @@ def layer_named(name: str | int, layers: list[Layer]) -> Layer | None:
 def _traced_path(layer: Layer, path: str) -> dict[str, Any] | None:
     """The path property that the match names and indices of ``path`` name in
     ``layer``'s contents, if no group moves it, it has no expression and it is static
-    or baked here (see :func:`_shape_at`)."""
+    or baked here (see :func:`_held_by_time`)."""
     items: object = layer.get("shapes")
     item: dict[str, Any] | None = None
     for step in _STEP.findall(path)[1:]:  # after "ADBE Root Vectors Group"
@@ -196,22 +197,30 @@ def _traced_path(layer: Layer, path: str) -> dict[str, Any] | None:
     return prop if isinstance(prop, dict) and "x" not in prop else None
 
 
-def _shape_at(prop: dict[str, Any], time: float) -> dict[str, Any] | None:
-    """The path (``v``, ``i``, ``o``, ``c``) of ``prop`` at frame ``time``: its
-    value, or, where it holds keyframes, the one at exactly that time (a path baked by
-    :func:`_bake` has one at every frame); None otherwise."""
+def _held_by_time(prop: dict[str, Any]) -> dict[object, object] | None:
+    """Where ``prop`` holds keyframes, the value each holds by its time (a path baked by
+    :func:`_bake` has one at every frame, read at exactly that time); None for a static
+    one."""
     keys = prop.get("k")
-    if prop.get("a"):
-        held = [k.get("s") for k in keys if isinstance(k, dict) and k.get("t") == time] \
-            if isinstance(keys, list) else []  # fmt: skip
-        keys = held[0][0] if held and isinstance(held[0], list) and held[0] else None
-    if not isinstance(keys, dict) or not _points(keys.get("v")):
+    if not prop.get("a"):
         return None
-    count = len(keys["v"])
+    held = {}
+    for key in keys if isinstance(keys, list) else []:
+        value = key.get("s") if isinstance(key, dict) else None
+        if isinstance(value, list) and value:
+            held[key.get("t")] = value[0]
+    return held
+
+
+def _path_shape(value: object) -> dict[str, Any] | None:
+    """``value`` if it is a path (``v``, ``i``, ``o``, ``c``) with points, or None."""
+    if not isinstance(value, dict) or not _points(value.get("v")):
+        return None
+    count = len(value["v"])
     for key in ("i", "o"):
-        if not _points(keys.get(key)) or len(keys[key]) != count:
+        if not _points(value.get(key)) or len(value[key]) != count:
             return None
-    return keys if count else None
+    return value if count else None
 
 
 def _trace_progress(layer: Layer) -> dict[str, Any] | None:
@@ -330,7 +339,7 @@ def _bezier(segment: Segment, t: float) -> tuple[float, float]:
             round((a * y0 + b * y1 + c * y2 + d * y3) * 1000) / 1000)  # fmt: skip
 
 
-def _is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[float]:
     """Whether ``value`` is a finite number (a layer's index, a time), not a bool."""
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -379,7 +388,7 @@ def _bake(path: dict[str, Any], layer: Layer, by_index: dict[object, Layer], fps
     nulls = {}
     for point, name in enumerate(_null_names(expression)[: len(shape["v"])]):
         index = _layer_control(named.get(name))
-        null = by_index.get(index) if _is_number(index) else None
+        null = by_index.get(index) if is_number(index) else None
         if null is not None and null is not layer:
             nulls[point] = null
     if not nulls:
@@ -441,7 +450,7 @@ def _world(layer: Layer, frame: float, by_index: dict[object, Layer], fps: float
         parent = current.get("parent")
         if parent is None:
             return matrix
-        found = by_index.get(parent) if _is_number(parent) else None
+        found = by_index.get(parent) if is_number(parent) else None
         if found is None:
             return None
         current = found
@@ -540,7 +549,7 @@ def baked_keyframes(
     ``value(frame)``; None where its times are not numbers, it spans too many frames, or a
     value is None."""
     first, last = layer.get("ip"), layer.get("op")
-    if not (_is_number(first) and _is_number(last)):
+    if not (is_number(first) and is_number(last)):
         return None
     assert isinstance(first, int | float) and isinstance(last, int | float)
     frames = range(math.floor(first), math.ceil(last) + 1)

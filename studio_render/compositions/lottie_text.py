@@ -66,10 +66,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeGuard
+from typing import Any
 
 from studio_render.compositions.lottie_motion import value_at
-from studio_render.compositions.lottie_nulls import baked_keyframes
+from studio_render.compositions.lottie_nulls import baked_keyframes, is_number
 
 #: The browser's default font, which lottie-web's text falls back to.
 BROWSER_DEFAULT_FAMILY = "Times New Roman"
@@ -153,7 +153,7 @@ def lines_as_lottie_web(layers: list[dict[str, Any]]) -> bool:
 def _line_fixes(style: dict[str, Any]) -> bool:
     """:func:`lines_as_lottie_web` for one text document; whether it changed."""
     box, position = style.get("sz"), style.get("ps") or [0, 0]
-    if not isinstance(position, list) or len(position) != 2 or not _number(position[0]):
+    if not isinstance(position, list) or len(position) != 2 or not is_number(position[0]):
         return False
     if position != [0, 0] and not box:
         return False  # a position without a box: lottie-web adds it, ThorVG another way
@@ -161,19 +161,15 @@ def _line_fixes(style: dict[str, Any]) -> bool:
     justify = style.get("j")
     share = _JUSTIFY_SHARE.get(justify) if isinstance(justify, int) else None
     tracking, size = style.get("tr"), style.get("s")
-    if share is not None and _number(tracking) and _number(size) and tracking:
+    if share is not None and is_number(tracking) and is_number(size) and tracking:
         style["ps"] = [position[0] + share * tracking * size / 1000, position[1]]
         changed = True
     lines = 1 + len(re.findall("[\r\x03]", str(style.get("t", ""))))
     height = style.get("lh")
-    if lines > 1 and _number(height):
+    if lines > 1 and is_number(height):
         style["lh"] = height + 2 / lines
         changed = True
     return changed
-
-
-def _number(value: object) -> TypeGuard[float]:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def selectors_in_order(layers: list[dict[str, Any]]) -> bool:
@@ -182,12 +178,7 @@ def selectors_in_order(layers: list[dict[str, Any]]) -> bool:
     whether any was changed."""
     swapped = False
     for layer in layers:
-        text = layer.get("t") if layer.get("ty") == 5 else None
-        animators = text.get("a") if isinstance(text, dict) else None
-        for animator in animators if isinstance(animators, list) else []:
-            selector = animator.get("s") if isinstance(animator, dict) else None
-            if not isinstance(selector, dict):
-                continue
+        for selector in _selectors(layer):
             if selector.get("rn"):
                 selector["rn"] = 0
                 swapped = True
@@ -209,13 +200,21 @@ def selectors_in_bytes(layers: list[dict[str, Any]]) -> bool:
         shown = _one_line(text)
         if shown is None or shown.isascii():
             continue
-        animators = text.get("a") if isinstance(text, dict) else None
-        for animator in animators if isinstance(animators, list) else []:
-            selector = animator.get("s") if isinstance(animator, dict) else None
-            if (isinstance(selector, dict) and selector.get("b", 1) == 1
-                    and selector.get("sh", 1) == 1 and selector.get("r", 1) in (1, 2)):  # fmt: skip
+        for selector in _selectors(layer):
+            if (selector.get("b", 1) == 1 and selector.get("sh", 1) == 1
+                    and selector.get("r", 1) in (1, 2)):  # fmt: skip
                 changed |= _counted_in_bytes(selector, layer, shown)
     return changed
+
+
+def _selectors(layer: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The range selector of each text animator of ``layer`` (none unless a text layer)."""
+    text = layer.get("t") if layer.get("ty") == 5 else None
+    animators = text.get("a") if isinstance(text, dict) else None
+    for animator in animators if isinstance(animators, list) else []:
+        selector = animator.get("s") if isinstance(animator, dict) else None
+        if isinstance(selector, dict):
+            yield selector
 
 
 def _one_line(text: object) -> str | None:
