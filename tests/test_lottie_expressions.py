@@ -32,15 +32,17 @@ def _eased(u: float) -> float:
     return bezier(lo, 0.0, 1.0)
 
 
-def _square_x(tmp_path: Path, expression: str, frame: int) -> float:
+def _square_x(
+    tmp_path: Path, expression: str, frame: int, keys: list[dict[str, object]] | None = None
+) -> float:
     """Where a 4-pixel square is drawn at ``frame`` when its position, keyed from x=100
-    at frame 0 to x=700 at frame 30, has ``expression``; a layer of expression controls
-    holds a slider "Move" at 150 clamped to 0-100 by its own expression, as Bodymovin
-    exports sliders."""
+    at frame 0 to x=700 at frame 30 (or by ``keys``), has ``expression``; a layer of
+    expression controls holds a slider "Move" at 150 clamped to 0-100 by its own
+    expression, as Bodymovin exports sliders."""
     clamp = "var $bm_rt;\n$bm_rt = clamp(value, 0, 100);"
     slider = {"ty": 0, "nm": "Slider", "mn": "ADBE Slider Control-0001", "ix": 1,
               "v": {"a": 0, "k": 150, "x": clamp}}  # fmt: skip
-    position = {"a": 1, "x": expression, "k": [
+    position = {"a": 1, "x": expression, "k": keys or [
         {"t": 0, "s": [100, 50], "o": OUT, "i": INTO}, {"t": 30, "s": [700, 50]}]}  # fmt: skip
     layer = {"ty": 4, "ind": 1, "ip": 0, "op": 60, "st": 0, "sr": 1,
              "ef": [{"ty": 5, "nm": "Move", "mn": "ADBE Slider Control", "ix": 1, "en": 1,
@@ -83,6 +85,16 @@ def test_an_expression_gives_what_lottie_web_gives(term: str, tmp_path: Path) ->
     alone drops the square for sliders, counts keys from 0 and averages velocities)."""
     x = _square_x(tmp_path, f"var $bm_rt;\n$bm_rt = [100 + {term}, 50];", frame=20)
     assert x == pytest.approx(CASES[term], abs=1.0)
+
+
+def test_a_loop_in_before_a_late_first_key_is_lottie_webs(tmp_path: Path) -> None:
+    """``loopIn('cycle')`` before a first key at frame 2: lottie-web cycles back from
+    frame 0, so frame 0 of a move keyed over frames 2-12 shows its frame 10 - 2 - 2 = 6;
+    ThorVG alone showed frame 10 (After Effects' cycle from the first key)."""
+    linear = {"o": {"x": [0], "y": [0]}, "i": {"x": [1], "y": [1]}}
+    keys = [{"t": 2, "s": [100, 50], **linear}, {"t": 12, "s": [600, 50]}]
+    x = _square_x(tmp_path, "var $bm_rt;\n$bm_rt = loopIn('cycle');", frame=0, keys=keys)
+    assert x == pytest.approx(100 + 500 * (6 - 2) / 10, abs=1.0)
 
 
 def test_calls_on_other_layers_and_properties_are_left_alone() -> None:

@@ -160,7 +160,7 @@ def test_a_path_point_follows_a_null_that_bounces(tmp_path: Path) -> None:
 def test_a_property_is_read_between_its_keyframes_as_lottie_web_reads_it() -> None:
     """Holds, per-dimension easing, the old format's end values, values before the first
     key and after the last, and looping expressions (what the bake reads nulls with)."""
-    from studio_render.compositions.lottie_nulls import _at
+    from studio_render.compositions.lottie_nulls import value_or_loop_at as _at
 
     linear = {"o": {"x": [0], "y": [0]}, "i": {"x": [1], "y": [1]}}
     slide = {"a": 1, "k": [{"t": 0, "s": [0, 0], **linear}, {"t": 10, "s": [10, 20]}]}
@@ -178,6 +178,10 @@ def test_a_property_is_read_between_its_keyframes_as_lottie_web_reads_it() -> No
     assert _at({**slide, "x": "var $bm_rt;\n$bm_rt = loopOut('cycle');"}, 13, []) == [3, 6]
     assert _at({**slide, "x": "loopOut('pingpong')"}, 13, []) == [7, 14]
     assert _at({**slide, "x": "loopIn('cycle')"}, -3, []) == [7, 14]
+    # lottie-web's loopIn cycles back from frame 0, not from the first key: a walk cycle
+    # keyed from frame 2 reads frame 0 at frame 10 - 2 - 2 (After Effects: at frame 10)
+    late = {"a": 1, "k": [{"t": 2, "s": [0], **linear}, {"t": 12, "s": [10]}], "x": "loopIn()"}
+    assert _at(late, 0, []) == [4]
     assert _at({**slide, "x": "wiggle(2, 5)"}, 5, []) is None
     # a loop of a static value (lottie-web's test lights: each bulb's Progress) is the value
     assert _at({"a": 0, "k": 2, "x": "var $bm_rt;\n$bm_rt = thisProperty.loopOut('cycle');"},

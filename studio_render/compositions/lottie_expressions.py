@@ -33,27 +33,33 @@ An expression that is just another layer's effect value
 animated one as nothing) becomes a copy of that value too, where both layers start at the
 same time; one that loops (``loopOut``) is copied as a keyframe at every frame.
 
-Rigs: a RubberHose rig draws each limb (a "hose") with expressions that walk the layer
-tree (``thisLayer(2)('Admin')``, ``propertyGroup``, ``eval`` of parent chains); ThorVG 1.0
-evaluates none of it, so the limbs are left out or misplaced, and no rewrite here makes
-them right. :func:`rig_warnings` names such rigs, for the composition's warnings.
+``loopIn('cycle')`` before a first keyframe after frame 0: lottie-web cycles back from
+frame 0, not from the first key (``getValueAtTime(cycle - (first - now) % cycle - first)``,
+its ``loopOut`` counts from the first key), and ThorVG as After Effects does. A walking
+figure keyed from frame 2 stood 33 px lower for its first two frames. Such loops are baked
+to lottie-web's values (:func:`loop_ins_baked`).
+
+RubberHose rigs are evaluated in :mod:`lottie_rubberhose`.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 import re
 from collections.abc import Iterator
 from typing import Any
 
 from studio_render.compositions.lottie_effects import static_effect_values
+from studio_render.compositions.lottie_motion import key_time
 from studio_render.compositions.lottie_nulls import (
+    LOOP,
     effect_property,
+    is_number,
     layer_named,
     looped_keyframes,
 )
 from studio_render.compositions.lottie_tree import push_nested
-from studio_render.core.errors import listed
 
 #: ``effect('Group')('Value')`` or with indices, on the expression's own layer.
 _EFFECT_VALUE = re.compile(
@@ -68,7 +74,7 @@ _VELOCITY_AT = (
     "(function (t) { return div(sub(valueAtTime(t), valueAtTime(sub(t, 0.001))), 0.001); })("
 )
 #: Words that mark an expression this module may change.
-MARKERS = (b"effect(", b"velocityAtTime(", b"key(", b"nearestKey(", b"content(")
+MARKERS = (b"effect(", b"velocityAtTime(", b"key(", b"nearestKey(", b"content(", b"loopIn(")
 
 #: An expression that is only a reference to a shape item's property.
 _REFERENCE = re.compile(
@@ -112,23 +118,26 @@ def rewrite_expressions(layers: list[dict[str, object]]) -> bool:
     return changed
 
 
-def rig_warnings(layers: list[dict[str, Any]]) -> tuple[str, ...]:
-    """A line naming the RubberHose rigs among ``layers`` (each rig's name, as its
-    controllers' names begin: "Hose 1" for "Hose 1::Wrist"), or none."""
-    rigs: list[str] = []
+def loop_ins_baked(layers: list[dict[str, object]]) -> bool:
+    """Bake every ``loopIn`` of ``layers`` whose first keyframe is after frame 0 and after
+    its layer's in point (see above); whether any was."""
+    changed = False
     for layer in layers:
-        effects = layer.get("ef")
-        for effect in effects if isinstance(effects, list) else []:
-            if isinstance(effect, dict) and str(effect.get("nm", "")).startswith("RubberHose"):
-                rig = str(layer.get("nm", "")).split("::")[0]
-                if rig not in rigs:
-                    rigs.append(rig)
-    if not rigs:
-        return ()
-    count = "1 RubberHose rig" if len(rigs) == 1 else f"{len(rigs)} RubberHose rigs"
-    names = listed([repr(rig) for rig in rigs])
-    return (f"{count} ({names}) drawn by expressions this renderer cannot evaluate: "
-            "those limbs may be missing or misplaced",)  # fmt: skip
+        start = layer.get("ip")
+        for holder in list(_expression_holders(layer)):
+            loop = LOOP.fullmatch(str(holder["x"]))
+            keys = holder.get("k")
+            if loop is None or loop["side"] != "In" or not isinstance(keys, list) or not keys:
+                continue
+            first = key_time(keys[0])
+            if not (is_number(start) and max(0, start) < first < math.inf):
+                continue
+            baked = looped_keyframes(holder, layer)
+            if baked is not None:
+                del holder["x"]
+                holder.update(a=1, k=baked)
+                changed = True
+    return changed
 
 
 def references_resolved(layer_lists: list[list[Any]]) -> bool:

@@ -93,9 +93,9 @@ from studio_render.compositions.lottie_effects import (
 )
 from studio_render.compositions.lottie_expressions import MARKERS as EXPRESSION_MARKERS
 from studio_render.compositions.lottie_expressions import (
+    loop_ins_baked,
     references_resolved,
     rewrite_expressions,
-    rig_warnings,
 )
 from studio_render.compositions.lottie_loops import loops_broken
 from studio_render.compositions.lottie_motion import (
@@ -104,6 +104,7 @@ from studio_render.compositions.lottie_motion import (
     bake_split_easing,
 )
 from studio_render.compositions.lottie_nulls import bake_null_rigs, is_number
+from studio_render.compositions.lottie_rubberhose import bake_rubberhose_rigs, rig_warnings
 from studio_render.compositions.lottie_shapes import (
     colours_rounded_down,
     map_values,
@@ -216,7 +217,6 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         embedded = _embedded_images_marked(doc) if inline else False
         fonts = texts and may_need_glyphs(current)
         warnings = fallback_warnings(doc, folder) if fonts else ()  # as drawn: after the upgrade
-        warnings += rig_warnings(_layers(doc)) if hoses else ()
         warnings += audio_warnings(_layers(doc)) if sounds else ()
         warnings += undrawn_effect_warnings(_layers(doc)) if effects else ()
         local = carried_outlines_drawn(doc) if fonts else False  # before outlines are added
@@ -237,18 +237,21 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         stroked = stroke_effects_as_strokes(_layers(doc)) if effects else False
         softened = shadow_softness_as_lottie_web(_layers(doc)) if effects else False
         nested = _effects_inside_masks(doc) if effects else False
-        # before references
+        # before references, and the stars' and expressions' rewrites
+        drawn = bake_rubberhose_rigs(_compositions(doc), _fps(doc), _span(doc)) if hoses else []
+        warnings += rig_warnings(_layers(doc), drawn) if hoses else ()
         followed = bake_null_rigs(_compositions(doc), _fps(doc)) if null_rigs else False
+        cycled = loop_ins_baked(_layers(doc)) if expressions else False
         referred = references_resolved(_layer_lists(doc)) if expressions else False
         evaluated = rewrite_expressions(_layers(doc)) if expressions else False
         copies = repeater_copies_rounded_up(objects(doc)) if repeaters else False
         traced = trimmed_polystars_as_paths(_layers(doc)) if stars else False
         whole = stars_as_lottie_web_draws_them(objects(doc)) if stars else False
         soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-        done = (looped, tidied, upgraded, embedded, local, glyphs, ordered, justified, named,
-                moved, solids, added, sequenced, turned, paths, eased, enabled, matted, stroked,
-                softened, nested, followed, referred, evaluated, copies, traced, whole, soft,
-                floored)  # fmt: skip
+        done = (bool(drawn), cycled, looped, tidied, upgraded, embedded, local, glyphs,
+                ordered, justified, named, moved, solids, added, sequenced, turned, paths,
+                eased, enabled, matted, stroked, softened, nested, followed, referred,
+                evaluated, copies, traced, whole, soft, floored)  # fmt: skip
         if not any(done):
             return Prepared(renamed, warnings)
         text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
@@ -354,6 +357,12 @@ def _fps(doc: dict[str, object]) -> float:
     """The document's frame rate, 0 where it has none that is a number."""
     fps = doc.get("fr")
     return float(fps) if is_number(fps) else 0.0
+
+
+def _span(doc: dict[str, object]) -> tuple[float, float] | None:
+    """The composition's in and out points, where they are numbers."""
+    first, last = doc.get("ip"), doc.get("op")
+    return (first, last) if is_number(first) and is_number(last) else None
 
 
 def _layers(doc: dict[str, object]) -> list[dict[str, object]]:

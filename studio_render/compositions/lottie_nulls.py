@@ -44,7 +44,7 @@ _STRING = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
 #: A looping expression: ``loopOut('cycle')``, ``loopIn("pingpong")``, as Bodymovin writes
 #: them (``var $bm_rt; $bm_rt = loopOut('cycle');``), or guarded as the Trace Path effect's
 #: Progress has it (``if (thisProperty.numKeys > 1) {...loopOut('cycle')} else {value}``).
-_LOOP = re.compile(
+LOOP = re.compile(
     r"\s*(?:var \$bm_rt;\s*)?(?:\$bm_rt\s*=\s*)?(?:thisProperty\.)?loop(?P<side>Out|In)"
     r"\(\s*(?:['\"](?P<kind>cycle|pingpong)['\"])?\s*\)\s*;?\s*"
 )
@@ -138,14 +138,18 @@ def _bake_trace(
 
     def share_at(frame: int) -> float | None:
         """The Progress at ``frame``, as a share of the path's length."""
-        progress_now = _at(progress, frame, [0.0])
+        progress_now = value_or_loop_at(progress, frame, [0.0])
         return None if progress_now is None else progress_now[0] / 100
 
     def position_at(frame: int) -> list[float] | None:
-        share, world, now = share_at(frame), _world(traced, frame, by_index, fps), shape_at(frame)
+        share, world, now = (
+            share_at(frame),
+            world_matrix(traced, frame, by_index, fps),
+            shape_at(frame),
+        )
         if share is None or world is None or now is None:
             return None
-        return [*_apply(world, _point_on_path(*now, share)), 0]
+        return [*apply_matrix(world, _point_on_path(*now, share)), 0]
 
     def rotation_at(frame: int) -> list[float] | None:
         share, now = share_at(frame), shape_at(frame)
@@ -395,19 +399,21 @@ def _bake(path: dict[str, Any], layer: Layer, by_index: dict[object, Layer], fps
         return False
 
     def shape_at(frame: int) -> list[dict[str, Any]] | None:
-        surface = _world(layer, frame, by_index, fps)
-        inverse = _inverse(surface) if surface is not None else None
+        surface = world_matrix(layer, frame, by_index, fps)
+        inverse = inverse_matrix(surface) if surface is not None else None
         if inverse is None:
             return None
         vertices = [list(v) for v in shape["v"]]
         for point, null in nulls.items():
-            world = _world(null, frame, by_index, fps)  # None unless its "ks" is sound
+            world = world_matrix(null, frame, by_index, fps)  # None unless its "ks" is sound
             if world is None:
                 return None
-            anchor = _at(null["ks"].get("a"), frame, [0.0, 0.0])
+            anchor = value_or_loop_at(null["ks"].get("a"), frame, [0.0, 0.0])
             if anchor is None or len(anchor) < 2:
                 return None
-            vertices[point] = list(_apply(inverse, _apply(world, (anchor[0], anchor[1]))))
+            vertices[point] = list(
+                apply_matrix(inverse, apply_matrix(world, (anchor[0], anchor[1])))
+            )
         return [{**shape, "v": vertices}]
 
     return _bake_into(path, layer, shape_at)
@@ -437,7 +443,9 @@ def _layer_control(effect: object) -> object:
     return None
 
 
-def _world(layer: Layer, frame: float, by_index: dict[object, Layer], fps: float) -> Matrix | None:
+def world_matrix(
+    layer: Layer, frame: float, by_index: dict[object, Layer], fps: float
+) -> Matrix | None:
     """A layer's transform to the composition at composition frame ``frame``, its
     parents' included; None where it cannot be computed here."""
     matrix: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -467,18 +475,17 @@ def _local(layer: Layer, frame: float, fps: float) -> Matrix | None:
         return None
     if layer.get("ddd") == 1 or layer.get("ao") == 1 or layer.get("sr", 1) != 1:
         return None
-    position = ks.get("p")
-    if isinstance(position, dict) and position.get("s"):
-        x, y = _at(position.get("x"), time, [0.0]), _at(position.get("y"), time, [0.0])
-        p = None if x is None or y is None else [x[0], y[0]]
-    elif isinstance(position, dict) and "x" in position:
-        p = bounce_at(position, time, layer, fps) or _at(position, time, [0.0, 0.0])
-    else:
-        p = _at(position, time, [0.0, 0.0])
-    a = _at(ks.get("a"), time, [0.0, 0.0])
-    s = _at(ks.get("s"), time, [100.0, 100.0])
-    r = _at(ks.get("r"), time, [0.0])
-    if p is None or a is None or s is None or r is None or _at(ks.get("sk"), time, [0.0]) != [0]:
+    p = position_at(layer, time, fps)
+    a = value_or_loop_at(ks.get("a"), time, [0.0, 0.0])
+    s = value_or_loop_at(ks.get("s"), time, [100.0, 100.0])
+    r = value_or_loop_at(ks.get("r"), time, [0.0])
+    if (
+        p is None
+        or a is None
+        or s is None
+        or r is None
+        or value_or_loop_at(ks.get("sk"), time, [0.0]) != [0]
+    ):
         return None
     if min(len(p), len(a), len(s)) < 2:
         return None
@@ -487,7 +494,21 @@ def _local(layer: Layer, frame: float, fps: float) -> Matrix | None:
     return (xx, xy, yx, yy, p[0] - xx * a[0] - yx * a[1], p[1] - xy * a[0] - yy * a[1])
 
 
-def _at(prop: object, time: float, default: list[float]) -> list[float] | None:
+def position_at(layer: Layer, time: float, fps: float) -> list[float] | None:
+    """A layer's position at composition frame ``time``: split in x and y or not, an
+    inertial bounce or a loop included; None where it cannot be computed here."""
+    ks = layer.get("ks")
+    position = ks.get("p") if isinstance(ks, dict) else None
+    if isinstance(position, dict) and position.get("s"):
+        x = value_or_loop_at(position.get("x"), time, [0.0])
+        y = value_or_loop_at(position.get("y"), time, [0.0])
+        return None if x is None or y is None else [x[0], y[0]]
+    if isinstance(position, dict) and "x" in position:
+        return bounce_at(position, time, layer, fps) or value_or_loop_at(position, time, [0.0, 0.0])
+    return value_or_loop_at(position, time, [0.0, 0.0])
+
+
+def value_or_loop_at(prop: object, time: float, default: list[float]) -> list[float] | None:
     """A property's value at ``time``, a ``loopOut``/``loopIn`` expression's ``cycle`` or
     ``pingpong`` included; ``default`` where there is none."""
     if prop is None:
@@ -498,7 +519,7 @@ def _at(prop: object, time: float, default: list[float]) -> list[float] | None:
     guarded = _GUARDED_LOOP.fullmatch(code)
     if guarded is not None and guarded["box"] is not None:
         return None  # the box decides (see :func:`effect_property`)
-    loop = _LOOP.fullmatch(guarded["loop"] if guarded is not None else code)
+    loop = LOOP.fullmatch(guarded["loop"] if guarded is not None else code)
     keys = prop.get("k")
     unlooped = {key: v for key, v in prop.items() if key != "x"}
     if guarded is not None and not (isinstance(keys, list) and len(keys) > 1):
@@ -520,15 +541,16 @@ def _at(prop: object, time: float, default: list[float]) -> list[float] | None:
         backwards = loop["kind"] == "pingpong" and cycles % 2 == 0
         if loop["side"] == "Out":
             time = last - into if backwards else first + into
-        else:
-            time = first + into if backwards else last - into
+        else:  # lottie-web's loopIn cycles back from frame 0, not from the first key
+            time = first + into if backwards else span - into - first
     return value_at(unlooped, time)
 
 
 def looped_keyframes(prop: dict[str, Any], layer: Layer) -> list[dict[str, Any]] | None:
     """Keyframes at every frame of ``layer`` that follow ``prop``, its ``loopOut`` or
-    ``loopIn`` expression included (see :func:`_at`); None where that cannot be done."""
-    return baked_keyframes(layer, lambda frame: _at(prop, frame, [0.0]))
+    ``loopIn`` expression included (see :func:`value_or_loop_at`); None where that cannot
+    be done."""
+    return baked_keyframes(layer, lambda frame: value_or_loop_at(prop, frame, [0.0]))
 
 
 def _bake_into(prop: dict[str, Any], layer: Layer, value: Callable[[int], object | None]) -> bool:
@@ -573,7 +595,7 @@ def _multiply(m: Matrix, n: Matrix) -> Matrix:
             a * e2 + c * f2 + e, b * e2 + d * f2 + f)  # fmt: skip
 
 
-def _inverse(m: Matrix) -> Matrix | None:
+def inverse_matrix(m: Matrix) -> Matrix | None:
     a, b, c, d, e, f = m
     det = a * d - b * c
     if abs(det) < 1e-12:
@@ -581,6 +603,6 @@ def _inverse(m: Matrix) -> Matrix | None:
     return (d / det, -b / det, -c / det, a / det, (c * f - d * e) / det, (b * e - a * f) / det)
 
 
-def _apply(m: Matrix, point: tuple[float, float]) -> tuple[float, float]:
+def apply_matrix(m: Matrix, point: tuple[float, float]) -> tuple[float, float]:
     x, y = point
     return (m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5])

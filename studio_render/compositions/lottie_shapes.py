@@ -188,7 +188,7 @@ def trimmed_polystars_as_paths(layers: Iterable[dict[str, object]]) -> bool:
         if not any(item.get("ty") == "tm" for item in items):
             continue
         for item in items:
-            path = _polystar_path(item) if item.get("ty") == "sr" else None
+            path = polystar_path(item) if item.get("ty") == "sr" else None
             if path is not None:
                 kept = {key: item[key] for key in ("nm", "mn", "hd", "ix") if key in item}
                 item.clear()
@@ -197,7 +197,7 @@ def trimmed_polystars_as_paths(layers: Iterable[dict[str, object]]) -> bool:
     return changed
 
 
-def _polystar_path(star: dict[str, object]) -> dict[str, object] | None:
+def polystar_path(star: dict[str, object]) -> dict[str, object] | None:
     """The closed path of a static star (``sy`` 1) or polygon (2), as lottie-web builds
     it; None when a property is animated, an expression or missing."""
     star_kind = star.get("sy", 1) == 1
