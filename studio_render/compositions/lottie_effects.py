@@ -22,6 +22,12 @@ Drop shadows: lottie-web blurs a Drop Shadow effect by a standard deviation of a
 of its softness, ThorVG by 0.3 of it; the softness is scaled to match. (ThorVG's other
 blur setting, its effect quality, is set by :mod:`lottie`.)
 
+Effects that draw nothing: a Drop Shadow of opacity 0 (not "shadow only") and a Gaussian
+Blur of blurriness 0, both fixed, are left out. ThorVG 1.0 draws a layer with an effect
+through an offscreen picture, in which the blend modes of the layers inside blend with
+nothing: a logo under a Multiply layer, in a precomposition carrying an invisible shadow,
+was erased (lottie-flutter's ``ph_onboarding_.json`` lost its Facebook badge).
+
 Effects not drawn: :func:`undrawn_effect_warnings` names the effects a layer loses here,
 for the composition's warnings: Levels and Transform, which lottie-web draws and ThorVG
 1.0 does not, and After Effects effects that Bodymovin exports as plain groups (no
@@ -39,7 +45,7 @@ from studio_render.compositions.lottie_shapes import map_values, scaled
 from studio_render.core.errors import listed
 
 #: Effect types.
-STROKE_EFFECT, _DROP_SHADOW, _SET_MATTE = 22, 25, 28
+STROKE_EFFECT, _DROP_SHADOW, _SET_MATTE, _GAUSSIAN_BLUR = 22, 25, 28, 29
 _GROUP = 5
 #: Effect types lottie-web draws and ThorVG 1.0 does not: Levels, Transform.
 _NOT_IN_THORVG = {24: "Levels", 35: "Transform"}
@@ -125,6 +131,31 @@ def _set_mattes_in(layers: list[Any]) -> bool:
         layer["ef"] = [e for e in effects if e is not mattes[0]]  # type: ignore[union-attr]
         changed = True
     return changed
+
+
+def idle_effects_removed(layers: list[dict[str, Any]]) -> bool:
+    """Leave out every effect of ``layers`` that draws nothing (see above); whether any
+    was."""
+    changed = False
+    for layer in layers:
+        effects = layer.get("ef")
+        if not isinstance(effects, list):
+            continue
+        kept = [effect for effect in effects if not _idle(effect)]
+        if len(kept) != len(effects):
+            layer["ef"] = kept
+            changed = True
+    return changed
+
+
+def _idle(effect: object) -> bool:
+    if not isinstance(effect, dict):
+        return False
+    if effect.get("ty") == _DROP_SHADOW:
+        return _static(effect, 1) == 0 and _static(effect, 5) == 0  # opacity, shadow only
+    if effect.get("ty") == _GAUSSIAN_BLUR:
+        return _static(effect, 0) == 0  # blurriness
+    return False
 
 
 def shadow_softness_as_lottie_web(layers: list[dict[str, Any]]) -> bool:

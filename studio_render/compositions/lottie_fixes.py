@@ -86,6 +86,7 @@ from typing import Any, NamedTuple
 from studio_render.compositions.lottie_audio import audio_warnings, may_have_audio
 from studio_render.compositions.lottie_effects import (
     STROKE_EFFECT,
+    idle_effects_removed,
     set_mattes_as_track_mattes,
     shadow_softness_as_lottie_web,
     stroke_effects_as_strokes,
@@ -235,6 +236,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         enabled = _effects_enabled(doc) if effects else False
         matted = set_mattes_as_track_mattes(_layer_lists(doc)) if effects else False
         stroked = stroke_effects_as_strokes(_layers(doc)) if effects else False
+        idle = idle_effects_removed(_layers(doc)) if effects else False
         softened = shadow_softness_as_lottie_web(_layers(doc)) if effects else False
         nested = _effects_inside_masks(doc) if effects else False
         # before references, and the stars' and expressions' rewrites
@@ -248,7 +250,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         traced = trimmed_polystars_as_paths(_layers(doc)) if stars else False
         whole = stars_as_lottie_web_draws_them(objects(doc)) if stars else False
         soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-        done = (bool(drawn), cycled, looped, tidied, upgraded, embedded, local, glyphs,
+        done = (bool(drawn), cycled, idle, looped, tidied, upgraded, embedded, local, glyphs,
                 ordered, justified, named, moved, solids, added, sequenced, turned, paths,
                 eased, enabled, matted, stroked, softened, nested, followed, referred,
                 evaluated, copies, traced, whole, soft, floored)  # fmt: skip
