@@ -290,6 +290,36 @@ def test_lines_of_text_sit_where_lottie_web_puts_them(
         assert abs(columns.max() + 1 - (left + width - 10)) <= 1
 
 
+@pytest.mark.parametrize("justify", [0, 1, 2])
+@pytest.mark.parametrize("animated", [False, True])
+def test_a_tracking_animator_spreads_letters_as_lottie_web_does(
+    justify: int, animated: bool, tmp_path: Path
+) -> None:
+    """A text animator selecting every character with Tracking Amount 30 puts 30 px
+    between the letters, the line aligned as with the document's own tracking (lottie-web
+    adds it before every letter but the first, then moves a right-aligned or centred line
+    back; measured in Chromium on DejaVu Sans). ThorVG alone took it as 0.3 of the font size
+    and moved the first letter too: the line came out 30 px off and twice as spread."""
+    square = {"ty": "sh", "ks": {"a": 0, "k": {"c": True, "v": [[0, 0], [0, -40], [40, -40],
+              [40, 0]], "i": [[0, 0]] * 4, "o": [[0, 0]] * 4}}}  # fmt: skip
+    doc = _text_doc("Boxes", "Regular", "888")
+    layer = doc["layers"][0]  # type: ignore[index]
+    layer["ks"]["p"]["k"] = [300, 60, 0]
+    layer["t"]["d"]["k"][0]["s"].update(s=100, j=justify, tr=0)
+    linear = {"o": {"x": [0], "y": [0]}, "i": {"x": [1], "y": [1]}}
+    amount = {"a": 1, "k": [{"t": 0, "s": [0], **linear}, {"t": 10, "s": [60]}]} if animated \
+        else {"a": 0, "k": 30}  # fmt: skip
+    layer["t"]["a"] = [{"nm": "Track", "s": _selector(r=1), "a": {"t": amount}}]
+    doc["chars"] = [{"ch": "8", "size": 100, "style": "Regular", "w": 50, "fFamily": "Boxes",
+                     "data": {"shapes": [{"ty": "gr", "it": [square]}]}}]  # fmt: skip
+    alpha, _ = _render(doc, tmp_path, frame=5)
+    share = {0: 0.0, 1: 1.0, 2: 0.5}[justify]
+    columns = np.nonzero((alpha[20:60] > 128).any(axis=0))[0]
+    starts = [int(x) for x in columns if x - 1 not in columns]
+    expected = [300 - share * (3 * 50 + 2 * 30) + k * (50 + 30) for k in range(3)]
+    assert starts == pytest.approx(expected, abs=1)
+
+
 def test_a_selector_whose_start_is_past_its_end_selects_what_lies_between(
     tmp_path: Path, qapp: object
 ) -> None:

@@ -116,6 +116,7 @@ from studio_render.compositions.lottie_shapes import (
 )
 from studio_render.compositions.lottie_text import (
     add_glyphs,
+    animator_tracking_in_document,
     carried_outlines_drawn,
     fallback_warnings,
     lines_as_lottie_web,
@@ -224,7 +225,8 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         glyphs = add_glyphs(doc, folder) if fonts else False
         ordered = selectors_in_order(_layers(doc)) if texts else False
         ordered |= selectors_in_bytes(_layers(doc)) if texts else False  # after the swaps
-        justified = lines_as_lottie_web(_layers(doc)) if texts else False
+        tracked = animator_tracking_in_document(_layers(doc)) if texts else False
+        justified = lines_as_lottie_web(_layers(doc)) if texts else False  # after tracking
         named = _name_unnamed_easings(doc) if unnamed else False
         moved = _in_out_points_past_their_frames(doc) if points else False
         solids = _solids_as_shapes(doc)
@@ -250,10 +252,10 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         traced = trimmed_polystars_as_paths(_layers(doc)) if stars else False
         whole = stars_as_lottie_web_draws_them(objects(doc)) if stars else False
         soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
-        done = (bool(drawn), cycled, idle, looped, tidied, upgraded, embedded, local, glyphs,
-                ordered, justified, named, moved, solids, added, sequenced, turned, paths,
-                eased, enabled, matted, stroked, softened, nested, followed, referred,
-                evaluated, copies, traced, whole, soft, floored)  # fmt: skip
+        done = (bool(drawn), cycled, idle, tracked, looped, tidied, upgraded, embedded,
+                local, glyphs, ordered, justified, named, moved, solids, added, sequenced,
+                turned, paths, eased, enabled, matted, stroked, softened, nested, followed,
+                referred, evaluated, copies, traced, whole, soft, floored)  # fmt: skip
         if not any(done):
             return Prepared(renamed, warnings)
         text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))

@@ -39,6 +39,16 @@ box text has one, point text is given one), and the line height grows by 2/n uni
 lines (exact for two; at most (n - 2)/n of a unit off for more, more where ThorVG wraps a
 paragraph into more lines than it has breaks).
 
+Tracking animators: lottie-web adds a text animator's Tracking Amount in pixels before
+every character but a line's first (left-aligned; right-aligned and centred lines are
+then moved back by all of it, or half of it and half a character's share), which for an
+animator that selects every character is the document's tracking grown by that many
+pixels. ThorVG 1.0 scales it by a hundredth of the font size and moves the first
+character too: a tracking-in title ("Hello World" in lottie-ios' ``FirstText``) came
+apart wider and off to the right. Such an animator's tracking (times its amount) is
+moved into the document's (thousandths of the font size), at every frame where it is
+animated; point text only (a box's lines would wrap anew).
+
 Selectors: a text animator's range selector whose start is past its end (After Effects
 allows it: a reveal that animates End below a Start of 200 characters) selects the
 characters between the two in lottie-web, which swaps them; ThorVG 1.0 selects none, so
@@ -68,7 +78,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from studio_render.compositions.lottie_motion import value_at
+from studio_render.compositions.lottie_motion import key_time, value_at
 from studio_render.compositions.lottie_nulls import baked_keyframes, is_number
 
 #: The browser's default font, which lottie-web's text falls back to.
@@ -170,6 +180,93 @@ def _line_fixes(style: dict[str, Any]) -> bool:
         style["lh"] = height + 2 / lines
         changed = True
     return changed
+
+
+def animator_tracking_in_document(layers: list[dict[str, Any]]) -> bool:
+    """Move the tracking of each text animator that selects every character of a line of
+    point text into its document's tracking (see above); whether any was."""
+    changed = False
+    for layer in layers:
+        text = layer.get("t") if layer.get("ty") == 5 else None
+        document = text.get("d") if isinstance(text, dict) else None
+        keys = document.get("k") if isinstance(document, dict) else None
+        animators = text.get("a") if isinstance(text, dict) else None
+        if not (isinstance(keys, list) and keys and isinstance(animators, list)):
+            continue
+        styles = [key.get("s") if isinstance(key, dict) else None for key in keys]
+        if layer.get("singleShape") or not all(_point_text(style) for style in styles):
+            continue
+        longest = max(len(str(style.get("t", ""))) for style in styles if style)
+        moved = [(animator, share) for animator in animators
+                 if isinstance(animator, dict) and isinstance(animator.get("a"), dict)
+                 and isinstance(animator["a"].get("t"), dict)
+                 and (share := _whole_selection(animator.get("s"), longest))
+                 is not None]  # fmt: skip
+        new_keys = _tracked_keys(layer, keys, moved) if moved else None
+        if new_keys is None or not isinstance(text, dict) or not isinstance(document, dict):
+            continue
+        document["k"] = new_keys
+        for animator, _ in moved:
+            del animator["a"]["t"]
+        text["a"] = [a for a in animators if not (isinstance(a, dict) and a.get("a") == {})]
+        changed = True
+    return changed
+
+
+def _point_text(style: object) -> bool:
+    """Whether a text document is point text (no box: its lines do not wrap)."""
+    return isinstance(style, dict) and not style.get("sz") and is_number(style.get("s"))
+
+
+def _whole_selection(selector: object, longest: int) -> float | None:
+    """The share of its tracking a range selector gives every character (its amount), or
+    None unless it selects them all (of at most ``longest``), evenly, whatever the frame."""
+    if not isinstance(selector, dict) or selector.get("rn") or selector.get("b", 1) != 1:
+        return None
+    units = selector.get("r", 1)  # percent, or characters
+    if selector.get("sh", 1) != 1 or units not in (1, 2):
+        return None
+    fixed = {key: _numbers(selector.get(key)) if key in selector else [default]
+             for key, default in (("s", 0), ("e", 100), ("o", 0), ("a", 100), ("xe", 0),
+                                  ("ne", 0))}  # fmt: skip
+    if any(len(values) != 1 for values in fixed.values()):
+        return None  # animated, an expression, or not a number
+    (start,), (end,), (offset,), (amount,) = (fixed[key] for key in "seoa")
+    whole = 100 if units == 1 else longest
+    if start > 0 or end < whole or offset or fixed["xe"] != [0] or fixed["ne"] != [0]:
+        return None
+    return amount / 100
+
+
+def _tracked_keys(
+    layer: dict[str, Any], keys: list[Any], moved: list[tuple[dict[str, Any], float]]
+) -> list[dict[str, Any]] | None:
+    """The document keyframes with the animators' tracking added (lottie-web adds it in
+    pixels per character: ``tr`` counts thousandths of the font size), one per frame of
+    the layer where it is animated; None where that cannot be done."""
+    tracks = [(animator["a"]["t"], share) for animator, share in moved]
+
+    def extra(frame: float) -> float | None:
+        values = [value_at(track, frame) for track, _ in tracks]
+        if not all(values):
+            return None
+        return sum(v[0] * share for v, (_, share) in zip(values, tracks, strict=True) if v)
+
+    def style_at(frame: float) -> dict[str, Any] | None:
+        active = [key for key in keys if key_time(key) <= frame] or keys[:1]
+        style, added = dict(active[-1]["s"]), extra(frame)
+        if added is None or not is_number(style.get("tr", 0)):
+            return None
+        style["tr"] = style.get("tr", 0) + added * 1000 / style["s"]
+        return style
+
+    if all(not track.get("a") for track, _ in tracks):
+        styles = [style_at(key_time(key)) for key in keys]
+        if not all(styles):
+            return None
+        return [{**key, "s": style} for key, style in zip(keys, styles, strict=True)]
+    baked = baked_keyframes(layer, style_at)
+    return None if baked is None else [{"s": key["s"], "t": key["t"]} for key in baked]
 
 
 def selectors_in_order(layers: list[dict[str, Any]]) -> bool:
