@@ -183,8 +183,9 @@ def _line_fixes(style: dict[str, Any]) -> bool:
 
 
 def animator_tracking_in_document(layers: list[dict[str, Any]]) -> bool:
-    """Move the tracking of each text animator that selects every character of a line of
-    point text into its document's tracking (see above); whether any was."""
+    """Move the tracking of the text animators that select every character of a line of
+    point text into its document's tracking, where all its tracking animators do (see
+    above); whether any was."""
     changed = False
     for layer in layers:
         text = layer.get("t") if layer.get("ty") == 5 else None
@@ -202,6 +203,13 @@ def animator_tracking_in_document(layers: list[dict[str, Any]]) -> bool:
                  and isinstance(animator["a"].get("t"), dict)
                  and (share := _whole_selection(animator.get("s"), longest))
                  is not None]  # fmt: skip
+        tracking = [
+            a
+            for a in animators
+            if isinstance(a, dict) and isinstance(a.get("a"), dict) and "t" in a["a"]
+        ]
+        if len(moved) != len(tracking):
+            continue  # one that selects some characters: ThorVG spreads them its own way
         new_keys = _tracked_keys(layer, keys, moved) if moved else None
         if new_keys is None or not isinstance(text, dict) or not isinstance(document, dict):
             continue
