@@ -246,7 +246,7 @@ def _curved_segment(key: object, after: object) -> Segment | None:
         return None
     if not 0 < t1 - t0 <= _LONGEST_SEGMENT or not (any(out_t) or any(in_t)):
         return None
-    if len(start) < len(out_t) > len(end):
+    if len(in_t) != len(out_t) or min(len(start), len(end)) < len(out_t):
         return None
     return float(t0), float(t1), start, end, out_t, in_t, ease_out, ease_in
 

@@ -186,17 +186,29 @@ def bake_rubberhose_rigs(
         rigs = [(hose, rig) for hose in named if (rig := _rig_of(hose, named)) is not None]
         if not rigs:
             continue
-        state = _States(by_index, fps)
-        controllers = {id(layer): (layer, rig) for _, rig in rigs for layer in (rig.end, rig.start)}
-        for layer, _ in controllers.values():
-            _constants_set(layer)
-        turned = _controllers_turned(list(controllers.values()), state, by_index, frames)
-        for hose, rig in rigs:
-            if turned and _hose_baked(hose, rig, state, by_index, fps, frames):
-                name = str(rig.end.get("nm", "")).split("::")[0]
-                if name not in baked:
-                    baked.append(name)
-    return baked
+        try:
+            baked += _rigs_baked(rigs, _States(by_index, fps), by_index, fps, frames)
+        except (ArithmeticError, AttributeError, IndexError, KeyError, TypeError, ValueError):
+            continue  # a damaged rig: left as ThorVG reads it, and warned of
+    return list(dict.fromkeys(baked))
+
+
+def _rigs_baked(
+    rigs: list[tuple[Layer, _Rig]],
+    state: _States,
+    by_index: dict[object, Layer],
+    fps: float,
+    frames: tuple[float, float] | None,
+) -> list[str]:
+    """Bake the controllers, then the hoses, of one composition's rigs; the names of the
+    rigs whose hoses were baked."""
+    controllers = {id(layer): (layer, rig) for _, rig in rigs for layer in (rig.end, rig.start)}
+    for layer, _ in controllers.values():
+        _constants_set(layer)
+    if not _controllers_turned(list(controllers.values()), state, by_index, frames):
+        return []
+    return [str(rig.end.get("nm", "")).split("::")[0] for hose, rig in rigs
+            if _hose_baked(hose, rig, state, by_index, fps, frames)]  # fmt: skip
 
 
 def rig_warnings(layers: list[Layer], drawn: list[str]) -> tuple[str, ...]:
