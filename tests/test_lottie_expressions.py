@@ -76,13 +76,16 @@ CASES = {
     "key(2).time * 500": 100 + 500,
     # the velocity at the midpoint of an eased move, over the last thousandth of a second
     "velocityAtTime(0.5)[0] / 10": 100 + 600 * (_eased(0.5) - _eased(0.5 - 0.001)) / 0.001 / 10,
+    # the property's own velocity, now (ThorVG alone crashed on it)
+    "velocity[0] / 10": 100 + 600 * (_eased(2 / 3) - _eased(2 / 3 - 0.001)) / 0.001 / 10,
 }
 
 
 @pytest.mark.parametrize("term", CASES)
 def test_an_expression_gives_what_lottie_web_gives(term: str, tmp_path: Path) -> None:
     """``$bm_rt = [100 + TERM, 50]`` puts the square where lottie-web puts it (ThorVG
-    alone drops the square for sliders, counts keys from 0 and averages velocities)."""
+    alone drops the square for sliders, counts keys from 0, averages velocities and
+    crashes on ``velocity``)."""
     x = _square_x(tmp_path, f"var $bm_rt;\n$bm_rt = [100 + {term}, 50];", frame=20)
     assert x == pytest.approx(CASES[term], abs=1.0)
 

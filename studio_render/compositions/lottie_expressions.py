@@ -8,7 +8,10 @@ common "inertial bounce" snippet use:
   the layer vanish. A static slider's value is written into the expression instead (its
   own ``clamp(value, lo, hi)`` expression applied, as Bodymovin exports it).
 - ``velocityAtTime(t)`` is the average speed over the keyframe segment; lottie-web takes
-  ``(valueAtTime(t) - valueAtTime(t - 0.001)) / 0.001``, and so does the rewrite.
+  ``(valueAtTime(t) - valueAtTime(t - 0.001)) / 0.001``, and so does the rewrite. The
+  property's own ``velocity`` crashed ThorVG 1.0 (SIGSEGV as the frame was drawn: a DUIK
+  spring's ``length(velocity)``); lottie-web takes it as ``velocityAtTime(time)``, and so
+  does the rewrite.
 - ``key(n)`` and ``nearestKey(t).index`` count keyframes from 0; lottie-web and After
   Effects from 1. ``key(n)`` becomes ``key(-1 + n)`` and ``nearestKey(t).index`` one more.
 
@@ -68,13 +71,15 @@ _EFFECT_VALUE = re.compile(
 )
 _KEY = re.compile(r"(?<![\w$.])key\(")
 _VELOCITY = re.compile(r"(?<![\w$.])velocityAtTime\(")
+#: The property's own ``velocity``, which lottie-web takes as ``velocityAtTime(time)``.
+_VELOCITY_NOW = re.compile(r"(?<![\w$.])velocity(?![\w$])")
 _NEAREST = re.compile(r"(?<![\w$.])nearestKey\(")
 #: lottie-web's velocity: the change over the last thousandth of a second.
 _VELOCITY_AT = (
     "(function (t) { return div(sub(valueAtTime(t), valueAtTime(sub(t, 0.001))), 0.001); })("
 )
 #: Words that mark an expression this module may change.
-MARKERS = (b"effect(", b"velocityAtTime(", b"key(", b"nearestKey(", b"content(", b"loopIn(")
+MARKERS = (b"effect(", b"velocity", b"key(", b"nearestKey(", b"content(", b"loopIn(")
 
 #: An expression that is only a reference to a shape item's property.
 _REFERENCE = re.compile(
@@ -113,7 +118,7 @@ def rewrite_expressions(layers: list[dict[str, object]]) -> bool:
             if new != code:
                 holder["x"] = new
                 changed = True
-            if "velocityAtTime" in code:
+            if "velocityAtTime" in new:
                 changed |= _straight_segments_unspatial(holder.get("k"))
     return changed
 
@@ -271,6 +276,7 @@ def _rewritten(code: str, sliders: dict[tuple[str, str], str]) -> str:
         return sliders.get((group, item), match.group(0))
 
     code = _EFFECT_VALUE.sub(value, code)
+    code = _VELOCITY_NOW.sub("velocityAtTime(time)", code)
     code = _VELOCITY.sub(_VELOCITY_AT, code)
     code = _KEY.sub("key(-1 + ", code)
     return _one_more_index(code)
