@@ -187,10 +187,10 @@ def test_a_property_is_read_between_its_keyframes_as_lottie_web_reads_it() -> No
     assert _at({"a": 0, "k": 2, "x": "var $bm_rt;\n$bm_rt = thisProperty.loopOut('cycle');"},
                5, []) == [2]  # fmt: skip
     assert _at(None, 5, [1.0]) == [1.0]
-    # tangents of another length than the values (a damaged file): read as a straight line
-    uneven = {"a": 1, "k": [{"t": 0, "s": [0, 0], "to": [1, 1, 1], "ti": [1], **linear},
-                            {"t": 10, "s": [10, 20]}]}  # fmt: skip
-    assert _at(uneven, 5, []) == [5, 10]
+    # an end shorter than the motion tangents (a damaged file): no value, not a ValueError
+    uneven = {"a": 1, "k": [{"t": 0, "s": [0, 0, 0], "to": [1, 1, 1], "ti": [1, 1, 1],
+                             **linear}, {"t": 10, "s": [10, 20]}]}  # fmt: skip
+    assert _at(uneven, 5, []) is None
 
 
 #: The position expression "Trace Path" writes (as Bodymovin exports it), for the first
