@@ -158,13 +158,13 @@ def _bake_trace(
         x, y = _tangent_on_path(*now, share)
         return [math.degrees(math.atan2(y, x))]
 
-    if not _bake_into(position, layer, position_at):
+    if not bake_into(position, layer, position_at):
         return False
     rotation = ks["r"] if isinstance(ks.get("r"), dict) else {}
     turn = _TURN.search(str(rotation.get("x", "")))
     if (turn is not None and turn.group("layer", "path") == found.group("layer", "path")
             and _PROGRESS.search(turn.string)):  # fmt: skip
-        _bake_into(rotation, layer, rotation_at)
+        bake_into(rotation, layer, rotation_at)
     return True
 
 
@@ -416,7 +416,7 @@ def _bake(path: dict[str, Any], layer: Layer, by_index: dict[object, Layer], fps
             )
         return [{**shape, "v": vertices}]
 
-    return _bake_into(path, layer, shape_at)
+    return bake_into(path, layer, shape_at)
 
 
 def _points(value: object) -> bool:
@@ -553,27 +553,34 @@ def looped_keyframes(prop: dict[str, Any], layer: Layer) -> list[dict[str, Any]]
     return baked_keyframes(layer, lambda frame: value_or_loop_at(prop, frame, [0.0]))
 
 
-def _bake_into(prop: dict[str, Any], layer: Layer, value: Callable[[int], object | None]) -> bool:
+def bake_into(
+    prop: dict[str, Any],
+    layer: Layer,
+    value: Callable[[int], object | None],
+    span: tuple[float, float] | None = None,
+) -> bool:
     """Replace ``prop``'s expression and value by :func:`baked_keyframes`; whether done."""
-    keys = baked_keyframes(layer, value)
+    keys = baked_keyframes(layer, value, span)
     if keys is None:
         return False
-    prop.pop("x")
+    prop.pop("x", None)
     prop.update(a=1, k=keys)
     return True
 
 
 def baked_keyframes(
-    layer: Layer, value: Callable[[int], object | None]
+    layer: Layer, value: Callable[[int], object | None], span: tuple[float, float] | None = None
 ) -> list[dict[str, Any]] | None:
     """Straight keyframes at every frame of ``layer`` (the composition's, from its in to its
-    out point: keyframe times count the composition's frames), each holding
-    ``value(frame)``; None where its times are not numbers, it spans too many frames, or a
-    value is None."""
+    out point, within ``span`` where given: keyframe times count the composition's frames),
+    each holding ``value(frame)``; None where its times are not numbers, it spans too many
+    frames, or a value is None."""
     first, last = layer.get("ip"), layer.get("op")
     if not (is_number(first) and is_number(last)):
         return None
     assert isinstance(first, int | float) and isinstance(last, int | float)
+    if span is not None:
+        first, last = max(first, span[0]), min(last, span[1])
     frames = range(math.floor(first), math.ceil(last) + 1)
     if len(frames) > _MOST_FRAMES:
         return None

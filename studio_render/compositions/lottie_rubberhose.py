@@ -36,7 +36,7 @@ from studio_render.compositions.lottie_motion import value_at
 from studio_render.compositions.lottie_nulls import (
     Matrix,
     apply_matrix,
-    baked_keyframes,
+    bake_into,
     inverse_matrix,
     is_number,
     layer_named,
@@ -45,6 +45,7 @@ from studio_render.compositions.lottie_nulls import (
     world_matrix,
 )
 from studio_render.compositions.lottie_shapes import polystar_path, shape_items
+from studio_render.compositions.lottie_tree import objects
 from studio_render.core.errors import listed
 
 Layer = dict[str, Any]
@@ -391,15 +392,7 @@ def _first_value(layer: Layer, name: str, frame: int) -> float | None:
 
 def _expressions(root: object) -> Iterator[dict[str, Any]]:
     """Every property under ``root`` that has an expression."""
-    stack = [root]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            if isinstance(item.get("x"), str):
-                yield item
-            stack.extend(value for key, value in item.items() if key != "x")
-        elif isinstance(item, list):
-            stack.extend(item)
+    return (item for item in objects(root) if isinstance(item.get("x"), str))
 
 
 def _constants_set(root: object) -> None:
@@ -425,7 +418,7 @@ def _controllers_turned(
             return True
         waiting = []
         for layer, rig in pending:
-            if not _bake(layer["ks"]["r"], layer, span, _turn(layer, rig, state, by_index)):
+            if not bake_into(layer["ks"]["r"], layer, _turn(layer, rig, state, by_index), span):
                 waiting.append((layer, rig))
         if len(waiting) == len(pending):
             return False
@@ -485,24 +478,6 @@ def _turn(
     return at
 
 
-def _bake(
-    prop: dict[str, Any],
-    layer: Layer,
-    span: tuple[float, float] | None,
-    value: Callable[[int], object | None],
-) -> bool:
-    """Replace ``prop`` by keyframes at every frame of ``layer`` (within ``span``)."""
-    clipped = dict(layer)
-    if span is not None and is_number(layer.get("ip")) and is_number(layer.get("op")):
-        clipped["ip"], clipped["op"] = max(layer["ip"], span[0]), min(layer["op"], span[1])
-    keys = baked_keyframes(clipped, value)
-    if keys is None:
-        return False
-    prop.clear()
-    prop.update(a=1, k=keys)
-    return True
-
-
 #: What the hose's expressions read of the rig.
 _RIG_WORDS = ("ArcMath", "RubberHose", "Admin", "Parent Scale")
 
@@ -522,7 +497,8 @@ def _hose_baked(
     if arc is None:
         return False
     _constants_set(hose)
-    halfer = next((item for item in arc.get("it", []) if item.get("ty") == "tm"), None)
+    arc_items = arc.get("it", [])
+    halfer = next((item for item in arc_items if item.get("ty") == "tm"), None)
     if halfer is None or any(_expressions(halfer)):
         return False
 
@@ -537,7 +513,7 @@ def _hose_baked(
 
     def bake(prop: dict[str, Any], compute: Callable[[_Hose], object]) -> bool:
         replacement: dict[str, Any] = {}
-        if not _bake(replacement, hose, span, each(compute)):
+        if not bake_into(replacement, hose, each(compute), span):
             return False
         changes.append((prop, replacement))
         return True
@@ -546,7 +522,8 @@ def _hose_baked(
         item = cast(dict[str, Any], found)
         kind = item.get("ty")
         reads = " ".join(str(p["x"]) for p in _expressions(item)) if kind != "gr" else ""
-        on_rig = any(word in reads for word in _RIG_WORDS) or item in arc.get("it", [])
+        in_arc = any(item is arc_item for arc_item in arc_items)
+        on_rig = in_arc or any(word in reads for word in _RIG_WORDS)
         if kind == "sr" and on_rig:
             path: dict[str, Any] = {}
             if not bake(path, lambda h: [polystar_path(h.star())]):
@@ -557,7 +534,7 @@ def _hose_baked(
             changes.append((item, {"ty": "sh", "ks": path, **kept}))
         elif kind == "tm" and on_rig:
             changes.extend((item[key], dict(halfer[key])) for key in ("s", "e", "o"))
-        elif kind == "tr" and on_rig and ("ArcMath" in reads or item in arc.get("it", [])):
+        elif kind == "tr" and (in_arc or "ArcMath" in reads):
             for key, compute in (("a", lambda h: [-h.outer_radius, 0]),
                                  ("s", lambda h: h.arc_scale),
                                  ("r", lambda h: [h.arc_rotation])):  # fmt: skip
@@ -597,7 +574,7 @@ def _placed_as_composition(
     ks = hose.get("ks")
     if not isinstance(ks, dict):
         return False
-    if next(_parents(hose, by_index), False) is False:
+    if hose.get("parent") is None:
         fixed = {"p": [0, 0], "a": [0, 0], "r": 0, "o": 100, "s": [100, 100]}
         changes.extend(
             (ks.setdefault(key, {}), {"a": 0, "k": value}) for key, value in fixed.items()
@@ -625,7 +602,7 @@ def _placed_as_composition(
 
     for key, value in (("p", position), ("r", rotation), ("s", scale)):
         replacement: dict[str, Any] = {}
-        if not _bake(replacement, hose, span, value):
+        if not bake_into(replacement, hose, value, span):
             return False
         changes.append((ks.setdefault(key, {}), replacement))
     changes.extend((ks.setdefault(key, {}), {"a": 0, "k": value}) for key, value
