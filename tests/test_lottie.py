@@ -440,6 +440,90 @@ def test_thorvg_draws_every_frame_the_same_after_any_jump(corpus: Path, tmp_path
             file.close()
 
 
+def _translucent_square(path: Path) -> Path:
+    """A one-frame animation: a red square at 40% opacity in the middle of 100x100."""
+    identity = {"p": {"a": 0, "k": [0, 0]}, "a": {"a": 0, "k": [0, 0]},
+                "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}}  # fmt: skip
+    square = [{"ty": "rc", "p": {"a": 0, "k": [0, 0]}, "s": {"a": 0, "k": [60, 60]},
+               "r": {"a": 0, "k": 0}},
+              {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 40}},
+              {"ty": "tr", **identity, "o": {"a": 0, "k": 100}}]  # fmt: skip
+    layer = {"ty": 4, "ind": 1, "ip": 0, "op": 1, "st": 0, "shapes": [{"ty": "gr", "it": square}],
+             "ks": {**identity, "p": {"a": 0, "k": [50, 50]}, "o": {"a": 0, "k": 100}}}  # fmt: skip
+    doc = {"v": "5.7.0", "fr": 25, "ip": 0, "op": 1, "w": 100, "h": 100, "layers": [layer]}
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_a_frame_drawn_again_is_the_same_picture(tmp_path: Path) -> None:
+    """ThorVG updates nothing for the frame it is already at, and on an opaque background
+    (drawn without clearing) it drew the translucent square over itself: darker each time
+    (a preview asked for the same frame again)."""
+    from studio_render.compositions.lottie import LottieCanvas, LottieFile
+
+    file = LottieFile(_translucent_square(tmp_path / "square.json"))
+    canvas = LottieCanvas(file, (100, 100), False, "#ffffff")
+    try:
+        first = bytes(canvas.render(0))
+        assert bytes(canvas.render(0)) == first
+        assert bytes(canvas.render(0)) == first
+        middle = 4 * (50 * 100 + 50)
+        assert first[middle : middle + 3] == bytes([153, 153, 255])  # B, G, R: 40% red on white
+    finally:
+        canvas.close()
+        file.close()
+
+
+def test_a_chunk_after_a_probe_draws_with_the_animation_the_probe_loaded(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A worker's first chunk takes the animation its probe loaded, at the chunk's size,
+    background and alpha, and draws what a fresh load draws; not a file changed since the
+    probe, nor one with image layers (their first frame at a new size would be misplaced)."""
+    from studio_render.core.chunkspec import ChunkSpec
+    from studio_render.worker.lottie_frames import LottieSource
+    from studio_render.worker.main import _SourceCache, probe
+
+    def spec_for(path: Path, alpha: bool) -> ChunkSpec:
+        return ChunkSpec(str(path), "lottie", 0, 10, 160, 90, 0, 0, alpha, "#204060", [],
+                         str(tmp_path / "chunk.mp4"), time_scale=0.5)  # fmt: skip
+
+    def frames(source: object) -> list[bytes]:
+        assert isinstance(source, LottieSource)
+        return [bytes(source.frame(i)) for i in (0, 3, 9, 3)]
+
+    def probed(path: Path) -> tuple[_SourceCache, object]:
+        """A worker's sources after probing ``path``, and what the probe kept."""
+        sources, kept = _SourceCache(), []
+        probe(path, keep=lambda source: (kept.append(source), sources.keep_probed(source)))
+        return sources, kept[0]
+
+    worm = tmp_path / "worm.json"
+    worm.write_bytes((corpus / "worm.json").read_bytes())
+    for alpha in (False, True):
+        fresh = LottieSource(worm, (160, 90), alpha, "#204060", 0.5)
+        try:
+            expected = frames(fresh)
+        finally:
+            fresh.close()
+        sources, kept = probed(worm)
+        try:
+            source = sources.get(spec_for(worm, alpha))
+            assert source is kept
+            assert frames(source) == expected
+        finally:
+            sources.close()
+
+    for path in (worm, corpus / "image_test.json"):
+        sources, kept = probed(path)
+        if path == worm:
+            worm.write_bytes(worm.read_bytes() + b" ")  # saved again since the probe
+        try:
+            assert sources.get(spec_for(path, False)) is not kept
+        finally:
+            sources.close()
+
+
 def test_a_malformed_dotlottie_manifest_is_one_clear_line(corpus: Path, tmp_path: Path) -> None:
     """Manifests of the wrong shape name the problem (once a raw TypeError)."""
     import zipfile

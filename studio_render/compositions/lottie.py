@@ -58,6 +58,7 @@ class LottieFile:
 
     def __init__(self, path: Path, unpack_dir: Path | None = None) -> None:
         self.path = path
+        self.stamp = file_stamp(path)
         name = path.name
         json_path, self._tmp = unpack_lottie(path, unpack_dir)
         self.animation = LottieAnimation(engine())
@@ -121,6 +122,15 @@ class LottieFile:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+
+
+def file_stamp(path: Path) -> tuple[int, ...] | None:
+    """What changes when the file at ``path`` is written again (None: it cannot be read)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def _load(picture: Picture, json_path: Path, fixed: bytes | None) -> Result:
@@ -299,29 +309,54 @@ class LottieCanvas:
         self, file: LottieFile, size: tuple[int, int], alpha: bool, background: str
     ) -> None:
         self.file = file
-        width, height = size
         self.canvas = SwCanvas(engine())
+        self.canvas.add(file.picture)
+        self.fill: Shape | None = None
+        self.frame: float | None = None  # the animation's frame, as last set
+        self.images = ImageAligner(engine(), file.picture) if file.may_have_images else None
+        self._target(size, alpha, background)
+
+    @property
+    def can_retarget(self) -> bool:
+        """Whether :meth:`retarget` draws as a new canvas would. Not with image layers: the
+        first frame after a new size places their pictures where the old size put them."""
+        return self.images is None
+
+    def retarget(self, size: tuple[int, int], alpha: bool, background: str) -> None:
+        """Draw into a new frame buffer of ``size`` from now on, the animation kept loaded
+        (only where :attr:`can_retarget`)."""
+        assert self.can_retarget
+        self._target(size, alpha, background)
+
+    def _target(self, size: tuple[int, int], alpha: bool, background: str) -> None:
+        width, height = size
         colorspace = Colorspace.ARGB8888S if alpha else Colorspace.ARGB8888
         self.canvas.set_target(width, height, cs=colorspace)
         assert self.canvas.buffer_arr is not None
         self.buffer = memoryview(self.canvas.buffer_arr).cast("B")
         self.alpha = alpha
+        if self.fill is not None:
+            self.canvas.remove(self.fill)
+            self.fill = None
         if not alpha:
-            fill = Shape(engine())
-            fill.append_rect(0, 0, width, height, 0, 0, True)
+            self.fill = Shape(engine())
+            self.fill.append_rect(0, 0, width, height, 0, 0, True)
             rgb = bytes.fromhex(background.removeprefix("#"))
-            fill.set_fill_color(rgb[0], rgb[1], rgb[2], 255)
-            self.canvas.add(fill)
-        x, y, w, h = fit_rect((file.width, file.height), size)
-        file.picture.set_size(w, h)
-        file.picture.translate(x, y)
-        self.canvas.add(file.picture)
-        self.images = ImageAligner(engine(), file.picture) if file.may_have_images else None
+            self.fill.set_fill_color(rgb[0], rgb[1], rgb[2], 255)
+            self.canvas.insert(self.fill, self.file.picture)
+        x, y, w, h = fit_rect((self.file.width, self.file.height), size)
+        self.file.picture.set_size(w, h)
+        self.file.picture.translate(x, y)
 
     def render(self, frame: float) -> memoryview:
         """The picture at animation frame ``frame`` (from the in point; fractions allowed).
         The view is this canvas's buffer: the next ``render`` overwrites it."""
+        if frame == self.frame:  # ThorVG would update nothing, and draw the picture over
+            # the last one (without ``alpha`` it does not clear): translucent parts darken
+            count = self.file.frame_count
+            self.file.animation.set_frame(frame + 0.5 if frame + 0.5 < count else frame - 0.5)
         self.file.animation.set_frame(frame)
+        self.frame = frame
         if self.images is not None:
             self.images.align()
         self.canvas.update()

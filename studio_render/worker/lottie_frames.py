@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio_render.compositions.lottie import LottieCanvas, LottieFile
+from studio_render.compositions.lottie import LottieCanvas, LottieFile, file_stamp
 from studio_render.core.composition import CompositionInfo
 from studio_render.worker.watchdog import Watchdog
 
@@ -32,6 +32,22 @@ class LottieSource:
             raise
         self.time_scale = time_scale
         self.watchdog = watchdog
+
+    def retarget(
+        self, path: Path, size: tuple[int, int], alpha: bool, background: str,
+        time_scale: float,
+    ) -> bool:  # fmt: skip
+        """Draw the frames of ``path`` at ``size``, ``alpha``, ``background`` and
+        ``time_scale`` from now on, without loading it again: where this source holds that
+        file, unchanged since it was loaded, and its canvas can take a new size (True)."""
+        file = self.file
+        if path.resolve() != file.path.resolve() or file_stamp(path) != file.stamp:
+            return False
+        if not self.canvas.can_retarget:
+            return False
+        self.canvas.retarget(size, alpha, background)
+        self.time_scale = time_scale
+        return True
 
     def info(self) -> CompositionInfo:
         return self.file.info()

@@ -86,9 +86,13 @@ def _qt_app() -> object:
     return app
 
 
-def probe(path: Path, renderer: str = "auto") -> CompositionInfo:
+def probe(
+    path: Path, renderer: str = "auto", keep: Callable[[FrameSource], None] | None = None
+) -> CompositionInfo:
     """Read a composition's facts; for Lottie, also draw a few frames to catch crashes here.
-    A QML scene also settles this process's scene graph backend (:func:`chosen_backend`)."""
+    A QML scene also settles this process's scene graph backend (:func:`chosen_backend`).
+    ``keep``: given the Lottie animation loaded, which it then owns (a chunk of the same
+    file may draw with it, without loading it again)."""
     if not path.is_file():
         raise BadInput(f"{path}: file not found")
     if kind_for_path(path) == "qml":
@@ -102,9 +106,14 @@ def probe(path: Path, renderer: str = "auto") -> CompositionInfo:
         info = lottie.info()
         for frame in sorted({0, info.frame_count // 2, info.frame_count - 1}):
             lottie.frame(frame)
-        return info
-    finally:
+    except BaseException:
         lottie.close()
+        raise
+    if keep is None:
+        lottie.close()
+    else:
+        keep(lottie)
+    return info
 
 
 def _lottie_source(
@@ -150,11 +159,13 @@ def _chosen_backend() -> str | None:
     return chosen_backend()
 
 
-def probe_answer(path: Path, renderer: str = "auto") -> dict[str, object]:
+def probe_answer(
+    path: Path, renderer: str = "auto", keep: Callable[[FrameSource], None] | None = None
+) -> dict[str, object]:
     """``{"info": ..., "backend": ...}``, or ``{"error": ...}`` for bad input, or
-    ``{"failed": ...}``."""
+    ``{"failed": ...}``. ``keep``: as for :func:`probe`."""
     try:
-        info = probe(path, renderer)
+        info = probe(path, renderer, keep)
         return {"info": info.to_json(), "backend": _chosen_backend()}
     except StudioRenderError as exc:
         return {"error": str(exc)}
@@ -223,11 +234,19 @@ class _SourceCache:
     a frame the same after any jump (checked on the whole corpus by the tests), so a
     chunk's first frame does not depend on what the worker drew before. rlottie keeps
     state from the frame it drew last: it gets a fresh animation for every chunk.
+    The Lottie animation a probe loaded is kept too: the first chunk of that file, drawn
+    next by this worker, takes it at its own size instead of loading the file again.
     """
 
     def __init__(self) -> None:
         self._key: tuple[object, ...] | None = None
         self._source: FrameSource | None = None
+        self._probed: FrameSource | None = None
+
+    def keep_probed(self, source: FrameSource) -> None:
+        """Keep ``source``, which a probe loaded, for the next :meth:`get`."""
+        self._close_probed()
+        self._probed = source
 
     def get(self, spec: ChunkSpec, fresh: bool = False) -> FrameSource:
         """The source for ``spec``; ``fresh``: a new one even if the last one fits."""
@@ -235,17 +254,42 @@ class _SourceCache:
                spec.native_height, spec.alpha, spec.background, spec.time_scale,
                spec.work_folder, spec.renderer, spec.allow_network)  # fmt: skip
         if self._source is None or key != self._key or fresh:
-            self.close()
-            self._source, self._key = _open_source(spec), key
+            self._close_source()
+            self._source, self._key = self._probed_for(spec) or _open_source(spec), key
             if log := os.environ.get(LOAD_LOG_ENV):  # for tests and benchmarks
                 with open(log, "a", encoding="utf-8") as lines:
                     lines.write(f"{os.getpid()} {spec.composition}\n")
+        self._close_probed()
         return self._source
 
-    def close(self) -> None:
+    def _probed_for(self, spec: ChunkSpec) -> FrameSource | None:
+        """The probe's source, taken over for ``spec`` if it can draw it."""
+        probed, self._probed = self._probed, None
+        if probed is None:
+            return None
+        from studio_render.worker.lottie_frames import LottieSource
+
+        if (isinstance(probed, LottieSource) and spec.kind == "lottie"
+                and spec.renderer != "rlottie" and probed.retarget(
+                    Path(spec.composition), (spec.width, spec.height), spec.alpha,
+                    spec.background, spec.time_scale)):  # fmt: skip
+            return probed
+        probed.close()
+        return None
+
+    def _close_probed(self) -> None:
+        if self._probed is not None:
+            self._probed.close()
+            self._probed = None
+
+    def _close_source(self) -> None:
         if self._source is not None:
             self._source.close()
             self._source = self._key = None
+
+    def close(self) -> None:
+        self._close_probed()
+        self._close_source()
 
 
 _STDOUT = threading.Lock()
@@ -299,7 +343,8 @@ def serve(kind: str = "qml") -> NoReturn:
     while True:
         request = specs.get()
         if "probe" in request:
-            answer = probe_answer(Path(request["probe"]), request.get("renderer", "auto"))
+            answer = probe_answer(Path(request["probe"]), request.get("renderer", "auto"),
+                                  sources.keep_probed)  # fmt: skip
             _say(json.dumps(answer))
             continue
         if "load" in request:  # a failure here is the chunk's to report, when it loads
@@ -445,7 +490,7 @@ def _run(args: list[str]) -> int:
     reuse_freed_memory()
     try:
         if len(args) in (2, 3) and args[0] == "probe":
-            answer = probe_answer(Path(args[1]), *args[2:])
+            answer = probe_answer(Path(args[1]), args[2] if len(args) == 3 else "auto")
             print(json.dumps(answer), flush=True)
             if "info" in answer:
                 return 0
