@@ -10,7 +10,6 @@ is slow, ``on_waiting(frame, seconds)`` says so about twice a second.
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections import deque
 from collections.abc import Callable
@@ -62,6 +61,9 @@ class FrameWatch:
 
     def typical_s(self) -> float | None:
         """The median time of the frames drawn so far (the first, loading, left out)."""
+        import statistics  # here: the command line imports this module before it forks its
+        # workers, and statistics (with decimal and fractions) costs milliseconds
+
         times = list(self._times)[1:]
         return statistics.median(times) if times else None
 
