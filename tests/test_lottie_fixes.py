@@ -303,13 +303,20 @@ def _auto_oriented_bar() -> dict[str, object]:
     return {"v": "5.5.2", "fr": 30, "ip": 0, "op": 60, "w": 400, "h": 400, "layers": [layer]}
 
 
-def test_an_auto_oriented_bar_turns_with_its_motion_as_in_lottie_web(tmp_path: Path) -> None:
+@pytest.mark.parametrize("start", [0, 20])
+def test_an_auto_oriented_bar_turns_with_its_motion_as_in_lottie_web(
+    start: int, tmp_path: Path
+) -> None:
     """A bar moving steadily along the curve above, auto-oriented, points along the
     direction from where it was 0.01 frames before (lottie-web's rule: the piece of its
     sampled curve it is on), and is where its share of the length puts it. ThorVG alone
     turns it by its own curve's tangent (0.27-0.38 degrees off at these frames) and puts
-    it 2.4 px off."""
+    it 2.4 px off. A layer that starts later (``st``) turns the same: its keyframes count
+    the composition's frames (lottie-web's position and turn at frame 18 are the same for
+    a start of 0 and of 20); the bake counted them from the start, turning a ghost
+    through the first frames' directions 20 frames late (thorvg.example's ghost2)."""
     doc = _auto_oriented_bar()
+    doc["layers"][0]["st"] = start  # type: ignore[index]
     for frame in (18, 22, 30):
         (tmp_path / str(frame)).mkdir()
         alpha = _frame(doc, tmp_path / str(frame), frame)[..., 3].astype(float)

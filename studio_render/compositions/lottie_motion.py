@@ -498,18 +498,19 @@ def bake_auto_orient(layers: list[dict[str, object]]) -> bool:
 
 def _turns(layer: dict[str, object]) -> list[dict[str, object]] | None:
     """An auto-oriented layer's rotation keyframes, one a frame; None where it is not
-    one or they cannot be worked out."""
-    ks, start, first, last = layer.get("ks"), layer.get("st", 0), layer.get("ip"), layer.get("op")
+    one or they cannot be worked out. Keyframes count the frames of the layer's
+    composition, whatever the layer's start (``st``), as both players count them."""
+    ks, first, last = layer.get("ks"), layer.get("ip"), layer.get("op")
     if layer.get("ao") != 1 or layer.get("ddd") == 1 or not isinstance(ks, dict):
         return None
-    if not isinstance(start, int | float) or not isinstance(first, int | float):
+    if not isinstance(first, int | float) or not isinstance(last, int | float):
         return None
-    if not isinstance(last, int | float) or not 0 <= last - first <= _LONGEST_SEGMENT:
+    if not 0 <= last - first <= _LONGEST_SEGMENT:
         return None
     keys: list[dict[str, object]] = []
     previous = None
-    for time in range(math.floor(first - start), math.ceil(last - start) + 1):
-        angle, spin = _orientation(ks, time, start), value_at(ks.get("r", {"a": 0, "k": 0}), time)
+    for time in range(math.floor(first), math.ceil(last) + 1):
+        angle, spin = _orientation(ks, time), value_at(ks.get("r", {"a": 0, "k": 0}), time)
         if angle is None or not spin:
             return None
         total = spin[0] + angle
@@ -521,7 +522,7 @@ def _turns(layer: dict[str, object]) -> list[dict[str, object]] | None:
     return keys
 
 
-def _orientation(ks: dict[str, object], time: float, start: float) -> float | None:
+def _orientation(ks: dict[str, object], time: float) -> float | None:
     """The direction of motion (degrees) lottie-web turns an auto-oriented layer by at
     ``time``: from the position 0.01 frames before to now (at the first keyframe, to
     0.01 after it; at the last, from 0.05 before it, 0.01 for a split position); None
@@ -537,10 +538,10 @@ def _orientation(ks: dict[str, object], time: float, start: float) -> float | No
     t0, t1 = key_time(keys[0]), key_time(keys[-1])
     if not math.isfinite(t0) or not math.isfinite(t1):
         return None
-    if time + start <= t0:
-        now, before = t0 + 0.01 - start, t0 - start
-    elif time + start >= t1:
-        now, before = t1 - start, t1 - (0.01 if split else 0.05) - start
+    if time <= t0:
+        now, before = t0 + 0.01, t0
+    elif time >= t1:
+        now, before = t1, t1 - (0.01 if split else 0.05)
     else:
         now, before = time, time - 0.01
     head, tail = _position(tracks, now), _position(tracks, before)
