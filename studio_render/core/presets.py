@@ -63,7 +63,7 @@ class Preset:
         if self.name in ("ffv1", "gif"):  # gif chunks are lossless intermediates
             return ["-c:v", "ffv1", "-level", "3"]
         if self.name == "png":
-            return ["-c:v", "png"]
+            return ["-c:v", "png", "-compression_level", "4"]
         raise AssertionError(self.name)
 
     def pix_fmt(self, alpha: bool) -> str:
