@@ -178,3 +178,67 @@ def test_a_rubberhose_rig_is_named_in_a_warning(tmp_path: Path) -> None:
     comp.write_text(json.dumps({"v": "5.7.4", "fr": FPS, "ip": 0, "op": 10, "w": 100,
                                 "h": 100, "layers": layers}))  # fmt: skip
     assert "RubberHose" not in studio_render("info", comp).stdout
+
+
+#: The "inertial bounce" snippet as Bodymovin exports it.
+BOUNCE = """var $bm_rt;
+var amp, freq, decay, n, time_max, n, t, t, v;
+amp = 0.05;
+freq = 2;
+decay = 2;
+n = 0;
+$bm_rt = time_max = 2;
+if (numKeys > 0) {
+    $bm_rt = n = nearestKey(time).index;
+    if (key(n).time > time) {
+        n--;
+    }
+}
+if (n == 0) {
+    $bm_rt = t = 0;
+} else {
+    $bm_rt = t = sub(time, key(n).time);
+}
+if (n > 0 && t < time_max) {
+    v = velocityAtTime(sub(key(n).time, div(thisComp.frameDuration, 10)));
+    $bm_rt = sum(value, div(mul(mul(v, amp), Math.sin(mul(mul(mul(freq, t), 2), Math.PI))), \
+Math.exp(mul(decay, t))));
+} else {
+    $bm_rt = value;
+}"""
+
+
+def test_tangents_on_the_line_of_a_position_with_an_expression_are_dropped(
+    tmp_path: Path,
+) -> None:
+    """A position with an expression (the bounce above), keyed along a straight line with
+    uneven tangents on it (an old exporter's ``e`` end), moves as lottie-web moves it: it
+    drops such tangents as it loads the file, whatever the expression. ThorVG followed its
+    own estimate of the curve's length, and the bounce after it carried that speed: the
+    top of a windmill icon 0.16 and 0.27 units off at frames 9 and 10 (thorvg.example's
+    expressions/windmill.json; lottie-web's values below, measured in Chromium)."""
+    from studio_render.compositions.lottie import LottieCanvas, LottieFile
+
+    linear = {"i": {"x": 0.833, "y": 0.833}, "o": {"x": 0.167, "y": 0.167}}
+    keys = [{"t": 3, "s": [42.55, 59.74, 0], "e": [42.55, 179.5, 0], "to": [0, 19.96, 0],
+             "ti": [0, -20.21, 0], **linear}, {"t": 8}]  # fmt: skip
+    red = {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
+    square = [{"ty": "rc", "d": 1, "s": {"a": 0, "k": [10, 10]}, "p": {"a": 0, "k": [0, 0]},
+               "r": {"a": 0, "k": 0}}, red]  # fmt: skip
+    transform = {"o": {"a": 0, "k": 100}, "r": {"a": 0, "k": 0}, "a": {"a": 0, "k": [0, 0]},
+                 "s": {"a": 0, "k": [100, 100]}, "p": {"a": 1, "k": keys, "x": BOUNCE}}  # fmt: skip
+    layer = {"ty": 4, "ind": 1, "ip": 0, "op": 30, "st": 0, "ks": transform, "shapes": square}
+    path = tmp_path / "bounce.json"
+    path.write_text(json.dumps({"v": "5.2.0", "fr": FPS, "ip": 0, "op": 30, "w": 100,
+                                "h": 240, "layers": [layer]}))  # fmt: skip
+    file = LottieFile(path)
+    canvas = LottieCanvas(file, (100, 240), True, "#000000")
+    try:
+        for frame, y in ((5, 107.644), (9, 193.171), (10, 202.867)):
+            alpha = np.frombuffer(canvas.render(frame), np.uint8).reshape(240, 100, 4)[..., 3]
+            rows = alpha.astype(float).sum(axis=1)
+            centre = float((rows * (np.arange(240) + 0.5)).sum() / rows.sum())
+            assert centre == pytest.approx(y, abs=0.06), frame
+    finally:
+        canvas.close()
+        file.close()

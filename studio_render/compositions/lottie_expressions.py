@@ -54,7 +54,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from studio_render.compositions.lottie_effects import static_effect_values
-from studio_render.compositions.lottie_motion import key_time
+from studio_render.compositions.lottie_motion import key_time, straightened_in_place
 from studio_render.compositions.lottie_nulls import (
     LOOP,
     effect_property,
@@ -118,8 +118,11 @@ def rewrite_expressions(layers: list[dict[str, object]]) -> bool:
             if new != code:
                 holder["x"] = new
                 changed = True
-            if "velocityAtTime" in new:
-                changed |= _straight_segments_unspatial(holder.get("k"))
+            # lottie-web drops tangents on a segment's line as it loads keyframes, for the
+            # expression's value as for any other (the motion bake leaves these out)
+            frames = holder.get("k")
+            if holder.get("a") == 1 and isinstance(frames, list):
+                changed |= straightened_in_place(frames)
     return changed
 
 
@@ -232,43 +235,6 @@ def _unstretched(layer: dict[str, Any]) -> bool:
     return stretch == 1
 
 
-def _straight_segments_unspatial(frames: object) -> bool:
-    """Drop the tangents of keyframe segments that run along a straight line, from start
-    to end without going back; whether any were."""
-    changed = False
-    keys = frames if isinstance(frames, list) else []
-    for index, key in enumerate(keys):
-        if not isinstance(key, dict) or "to" not in key:
-            continue
-        after = keys[index + 1] if index + 1 < len(keys) else None
-        end = key.get("e", after.get("s") if isinstance(after, dict) else None)
-        if _straight(key.get("s"), end, key.get("to"), key.get("ti")):
-            del key["to"], key["ti"]
-            changed = True
-    return changed
-
-
-def _straight(start: object, end: object, out: object, into: object) -> bool:
-    """Whether the Bezier from ``start`` to ``end`` with tangents ``out`` (from start) and
-    ``into`` (from end) lies on the segment between them, its handles inside it."""
-    vectors = [_vector(p) for p in (start, end, out, into)]
-    if any(v is None for v in vectors) or len({len(v or []) for v in vectors}) != 1:
-        return False
-    a, b, o, i = (v or [] for v in vectors)
-    d = [y - x for x, y in zip(a, b, strict=True)]
-    length2 = sum(c * c for c in d)
-    if length2 == 0:
-        return False
-
-    def along(handle: list[float], base: list[float]) -> bool:
-        q = [h + p - s for h, p, s in zip(handle, base, a, strict=True)]
-        share = sum(x * y for x, y in zip(q, d, strict=True)) / length2
-        off = [x - share * y for x, y in zip(q, d, strict=True)]
-        return -1e-6 <= share <= 1 + 1e-6 and sum(c * c for c in off) <= 1e-6 * length2
-
-    return along(o, a) and along(i, b)
-
-
 def _rewritten(code: str, sliders: dict[tuple[str, str], str]) -> str:
     def value(match: re.Match[str]) -> str:
         group = match.group(1) or match.group(2) or match.group(3)
@@ -300,12 +266,6 @@ def _one_more_index(code: str) -> str:
         start = end
     out.append(code[start:])
     return "".join(out)
-
-
-def _vector(value: object) -> list[float] | None:
-    if isinstance(value, list) and all(isinstance(c, int | float) for c in value):
-        return [float(c) for c in value]
-    return None
 
 
 def _expression_holders(item: object) -> Iterator[dict[str, object]]:
