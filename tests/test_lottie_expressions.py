@@ -212,16 +212,16 @@ def test_tangents_on_the_line_of_a_position_with_an_expression_are_dropped(
     tmp_path: Path,
 ) -> None:
     """A position with an expression (the bounce above), keyed along a straight line with
-    uneven tangents on it (an old exporter's ``e`` end), moves as lottie-web moves it: it
-    drops such tangents as it loads the file, whatever the expression. ThorVG followed its
-    own estimate of the curve's length, and the bounce after it carried that speed: the
-    top of a windmill icon 0.16 and 0.27 units off at frames 9 and 10 (thorvg.example's
-    expressions/windmill.json; lottie-web's values below, measured in Chromium)."""
+    uneven tangents on it, moves as lottie-web moves it: it drops such tangents as it loads
+    the file, whatever the expression. ThorVG followed its own estimate of the curve's
+    length, and the bounce after it carried that speed: 0.16 and 0.27 units off at frames
+    9 and 10 (the keys of thorvg.example's expressions/windmill.json, its roof; lottie-web's
+    values below, measured in Chromium)."""
     from studio_render.compositions.lottie import LottieCanvas, LottieFile
 
     linear = {"i": {"x": 0.833, "y": 0.833}, "o": {"x": 0.167, "y": 0.167}}
-    keys = [{"t": 3, "s": [42.55, 59.74, 0], "e": [42.55, 179.5, 0], "to": [0, 19.96, 0],
-             "ti": [0, -20.21, 0], **linear}, {"t": 8}]  # fmt: skip
+    keys = [{"t": 3, "s": [42.55, 59.74, 0], "to": [0, 19.96, 0], "ti": [0, -20.21, 0],
+             **linear}, {"t": 8, "s": [42.55, 179.5, 0]}]  # fmt: skip
     red = {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
     square = [{"ty": "rc", "d": 1, "s": {"a": 0, "k": [10, 10]}, "p": {"a": 0, "k": [0, 0]},
                "r": {"a": 0, "k": 0}}, red]  # fmt: skip

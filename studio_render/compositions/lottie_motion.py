@@ -200,15 +200,15 @@ def _bake_property(frames: list[object]) -> list[object] | None:
 
 def straightened_in_place(frames: list[object]) -> bool:
     """Leave out, in place, the tangents lottie-web drops as it loads keyframes: those of
-    a segment whose tangents lie on the line from its value to the next key's (``s``, or
-    the key's own end ``e`` of old exporters; 2D, or 3D by distances), or that stays put
-    with zero tangents. It then moves straight, and a 3D curve whose tangents lie on its
-    line does not overshoot. Whether any were."""
+    a segment whose tangents lie on the line from its value to the next key's (``s``, as
+    lottie-web reads it: not an old exporter's ``e``; 2D, or 3D by distances), or that
+    stays put with zero tangents. It then moves straight, and a 3D curve whose tangents
+    lie on its line does not overshoot. Whether any were."""
     changed = False
     for key, after in itertools.pairwise(frames):
         if not isinstance(key, dict) or not isinstance(after, dict):
             continue
-        start, end = _vector(key.get("s")), _vector(after.get("s") or key.get("e"))
+        start, end = _vector(key.get("s")), _vector(after.get("s"))
         out_t, in_t = _vector(key.get("to")), _vector(key.get("ti"))
         if start is None or end is None or out_t is None or in_t is None:
             continue
