@@ -312,7 +312,7 @@ class LottieCanvas:
         self.canvas = SwCanvas(engine())
         self.canvas.add(file.picture)
         self.fill: Shape | None = None
-        self.frame: float | None = None  # the animation's frame, as last set
+        self._frame: float | None = None  # the animation's frame, as last set
         self.images = ImageAligner(engine(), file.picture) if file.may_have_images else None
         self._target(size, alpha, background)
 
@@ -351,12 +351,12 @@ class LottieCanvas:
     def render(self, frame: float) -> memoryview:
         """The picture at animation frame ``frame`` (from the in point; fractions allowed).
         The view is this canvas's buffer: the next ``render`` overwrites it."""
-        if frame == self.frame:  # ThorVG would update nothing, and draw the picture over
+        if frame == self._frame:  # ThorVG would update nothing, and draw the picture over
             # the last one (without ``alpha`` it does not clear): translucent parts darken
             count = self.file.frame_count
             self.file.animation.set_frame(frame + 0.5 if frame + 0.5 < count else frame - 0.5)
         self.file.animation.set_frame(frame)
-        self.frame = frame
+        self._frame = frame
         if self.images is not None:
             self.images.align()
         self.canvas.update()
