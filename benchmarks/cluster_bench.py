@@ -29,6 +29,15 @@ range of the wall times. The machine being shared shows in the load average prin
     python benchmarks/cluster_bench.py --quota 0.4 --workers 1,2,4 --repeats 3 \
         --size 960x540 [--composition FILE.json]
 
+``--cores K`` simulates machines on a computer with more cores than the machines ask for:
+each worker is pinned (CPU affinity) to K cores of its own, which it sizes its encoders
+by, and the client, the scheduler and this script to the cores left; CPU time is read from
+each machine's process tree. Use it where cgroups cannot be made, or to measure the
+design without the contention of quotas on a small computer.
+
+    python benchmarks/cluster_bench.py --cores 1 --workers 1,2,4 --repeats 2 \
+        --composition FILE.json
+
 Each render starts once the simulated machines are idle, as a render farm's machines are
 between jobs: the workers joined and their groups using under a quarter of their quota
 (their render processes booted); "boot CPU s" is what the groups used until then.
@@ -125,6 +134,18 @@ class CpuQuota:
         joins = " && ".join(f"echo $$ > {f / 'cgroup.procs'}" for f in self.groups[group])
         return ["sh", "-c", f'{joins} && exec "$@"', "sh", *argv]
 
+    def describe(self) -> str:
+        return f"{self.cores:g} core per machine, {'v2' if self.v2 else 'v1'} cgroups"
+
+    def started(self, group: int, pid: int) -> None:
+        """A process was started in ``group`` with :meth:`command` (cgroups follow it)."""
+
+    def run(self, group: int, argv: Sequence[str]) -> float:
+        """Run ``argv`` in ``group`` to its end; the CPU seconds it used."""
+        cpu = self.cpu_seconds(group)
+        subprocess.run(self.command(group, argv), check=True, stdin=subprocess.DEVNULL)
+        return self.cpu_seconds(group) - cpu
+
     def cpu_seconds(self, group: int) -> float:
         """CPU time used so far by the processes of ``group`` (those gone included)."""
         folders = self.groups[group]
@@ -144,12 +165,71 @@ class CpuQuota:
                     folder.rmdir()
 
 
+class CoreSets:
+    """Sets of ``cores`` whole cores, one per simulated machine, by CPU affinity; this
+    process (and so the client and the scheduler it starts) keeps the cores left. Same
+    interface as :class:`CpuQuota`. A machine's CPU time is its process tree's, those of
+    its processes that ended and were waited for included."""
+
+    def __init__(self, cores: int, machines: int) -> None:
+        available = sorted(os.sched_getaffinity(0))
+        if cores * machines >= len(available):
+            raise OSError(f"{machines} machines of {cores} cores need more than the "
+                          f"{len(available)} cores here")  # fmt: skip
+        self.cores = float(cores)
+        self.free = available[: len(available) - cores * machines]
+        self.sets = [available[len(self.free) + m * cores :][:cores] for m in range(machines)]
+        self.roots: dict[int, list[int]] = {}
+        self.added = 0
+        os.sched_setaffinity(0, self.free)
+
+    def describe(self) -> str:
+        return f"{self.cores:g} cores per machine by affinity, {len(self.free)} cores left"
+
+    def add(self) -> int:
+        self.added += 1
+        return self.added - 1
+
+    def command(self, group: int, argv: Sequence[str]) -> list[str]:
+        pin = "import os, sys; os.sched_setaffinity(0, %r); os.execvp(sys.argv[1], sys.argv[1:])"
+        return [sys.executable, "-c", pin % (self.sets[group],), *argv]
+
+    def started(self, group: int, pid: int) -> None:
+        self.roots.setdefault(group, []).append(pid)
+
+    def run(self, group: int, argv: Sequence[str]) -> float:
+        before = _children_cpu()
+        subprocess.run(self.command(group, argv), check=True, stdin=subprocess.DEVNULL)
+        return _children_cpu() - before
+
+    def cpu_seconds(self, group: int) -> float:
+        total = 0.0
+        for pid in self.roots.get(group, []):
+            with contextlib.suppress(psutil.Error):
+                root = psutil.Process(pid)
+                for proc in (root, *root.children(recursive=True)):
+                    with contextlib.suppress(psutil.Error):
+                        total += sum(proc.cpu_times()[:4])  # its own and its waited children
+        return total
+
+    def remove(self) -> None:
+        os.sched_setaffinity(0, [c for s in (self.free, *self.sets) for c in s])
+
+
+def _children_cpu() -> float:
+    t = os.times()
+    return t.children_user + t.children_system
+
+
+Confinement = CpuQuota | CoreSets
+
+
 class LoopbackCluster:
     """``studio-render scheduler`` and ``workers`` x ``studio-render worker --nthreads 1``,
     each worker in a group of ``quota`` if given."""
 
     def __init__(
-        self, workers: int, logs: Path, quota: CpuQuota | None = None,
+        self, workers: int, logs: Path, quota: Confinement | None = None,
         groups: Sequence[int] = (),
     ) -> None:  # fmt: skip
         self.boot_cpu_s = 0.0  # CPU seconds the groups used until idle (with ``quota``)
@@ -165,16 +245,19 @@ class LoopbackCluster:
             argv = ["worker", self.address, "--nthreads", "1", "--host", "127.0.0.1"]
             wrap = partial(quota.command, groups[n]) if quota else None
             self.procs.append(self._spawn(argv, logs / f"w{n}.log", wrap))
+            if quota:
+                quota.started(groups[n], self.procs[-1].pid)
         deadline = time.monotonic() + 60
+        problem = "its workers did not join"
         while True:
             try:
                 if test_connection(self.address, timeout=2).workers == workers:
                     break
-            except Exception:
-                pass
+            except Exception as exc:  # not up yet, or what stops it (versions)
+                problem = str(exc)
             if time.monotonic() > deadline:
                 self.stop()
-                raise SystemExit(f"the cluster did not start; see {logs}")
+                raise SystemExit(f"the cluster did not start ({problem}); see {logs}")
             time.sleep(0.2)
         if quota:
             self.boot_cpu_s = _wait_idle(quota, used) - cpu_at_start
@@ -200,7 +283,7 @@ class LoopbackCluster:
                     os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _wait_idle(quota: CpuQuota, groups: Sequence[int], timeout: float = 60) -> float:
+def _wait_idle(quota: Confinement, groups: Sequence[int], timeout: float = 60) -> float:
     """Wait until every group uses under a quarter of its quota over half a second (its
     processes booted, or ``timeout``); their CPU seconds so far."""
     deadline = time.monotonic() + timeout
@@ -297,7 +380,7 @@ def _process_cpu(pid: int) -> float:
     return float("nan")
 
 
-def _groups_cpu(quota: CpuQuota, groups: Sequence[int]) -> float:
+def _groups_cpu(quota: Confinement, groups: Sequence[int]) -> float:
     return sum(quota.cpu_seconds(group) for group in groups)
 
 
@@ -427,7 +510,7 @@ def _median(values: Sequence[float]) -> float:
 
 
 def local_confined(
-    args: argparse.Namespace, frames: tuple[int, int], quota: CpuQuota, group: int, out: Path
+    args: argparse.Namespace, frames: tuple[int, int], quota: Confinement, group: int, out: Path
 ) -> tuple[float, float]:
     """A local ``-j 1`` render confined to one group: wall seconds and CPU seconds."""
     argv = [sys.executable, "-m", "studio_render", "render", str(args.composition), "-o",
@@ -435,17 +518,19 @@ def local_confined(
             args.preset, "--progress", "none", "--frame-timeout", str(FRAME_TIMEOUT_S)]  # fmt: skip
     if args.size:
         argv += ["--size", args.size]
-    cpu, start = quota.cpu_seconds(group), time.monotonic()
-    subprocess.run(quota.command(group, argv), check=True, stdin=subprocess.DEVNULL)
-    return time.monotonic() - start, quota.cpu_seconds(group) - cpu
+    start = time.monotonic()
+    cpu = quota.run(group, argv)
+    return time.monotonic() - start, cpu
 
 
 def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[int]) -> None:
-    """Simulated machines: workers in CPU-quota cgroups, sizes interleaved, medians."""
+    """Simulated machines: workers in CPU-quota cgroups (``--quota``) or on cores of their
+    own (``--cores``), sizes interleaved, medians."""
+    quota: Confinement
     try:
-        quota = CpuQuota(args.quota)
+        quota = CoreSets(args.cores, max(sizes) + 1) if args.cores else CpuQuota(args.quota)
     except OSError as exc:
-        print(f"skipped: cannot make CPU-quota cgroups here ({exc}); run as root on a "
+        print(f"skipped: cannot simulate machines here ({exc}); --quota needs root on a "
               "machine with cgroup v1 or v2 cpu control")  # fmt: skip
         return
     count = frames[1] - frames[0]
@@ -507,8 +592,8 @@ def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[in
         quota.remove()
     base = _median([r.wall_s for r in results[sizes[0]]])
     print(
-        f"\nmedians of {args.repeats} ({quota.cores:g} core per machine, "
-        f"{'v2' if quota.v2 else 'v1'} cgroups, client and scheduler unconfined):"
+        f"\nmedians of {args.repeats} ({quota.describe()}, client and scheduler "
+        "outside the machines):"
     )
     print(f"{'machines':>8} {'wall s':>7} {'range':>11} {'speed-up':>8} {'of ideal':>8} "
           f"{'before s':>8} {'after s':>7} {'CPU s/frame':>11} {'KiB/frame':>9} "
@@ -546,7 +631,10 @@ def main() -> None:
     parser.add_argument("--local", action="store_true", help="also render locally at -j N")
     parser.add_argument("--size", help="output size WxH (default: the composition's)")
     parser.add_argument("--quota", type=float, help="simulate machines of this many cores")
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved rounds (--quota)")
+    parser.add_argument("--cores", type=int, help="simulate machines of this many whole cores "
+                        "by CPU affinity")  # fmt: skip
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="interleaved rounds (--quota, --cores)")  # fmt: skip
     parser.add_argument("--idle", type=float, help="measure an idle worker for this long (s)")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -562,8 +650,9 @@ def main() -> None:
           f"preset {args.preset}, {os.cpu_count()} cores, loopback cluster, "
           f"workers of 1 thread, Python {sys.version.split()[0]}, "
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
-    if args.quota:
-        print(f"size {args.size or 'native'}, each worker confined to {args.quota:g} core")
+    if args.quota or args.cores:
+        confined = f"{args.cores} cores of its own" if args.cores else f"{args.quota:g} core"
+        print(f"size {args.size or 'native'}, each worker confined to {confined}")
         quota_mode(args, frames, [int(n) for n in args.workers.split(",")])
         return
     print(f"{'workers':>7} {'chunks':>6} {'wall s':>8} {'speedup':>8} {'fps':>6} "
