@@ -155,6 +155,44 @@ def test_a_size_taken_from_another_ellipse_is_that_ellipses_size(
     assert right == pytest.approx(left, rel=0.02), "the follower's ellipse is the source's size"
 
 
+@pytest.mark.parametrize(
+    "owner",
+    ["thisComp.layer('Rail')", "rail", "thisComp.layer(1)"],
+)
+def test_a_dot_placed_at_a_point_of_another_layers_path_is_drawn_there(
+    owner: str, tmp_path: Path
+) -> None:
+    """A dot whose position is a vertex of another layer's static path, read with
+    ``points()`` (the layer named, by index, or through a variable, as trace-path rigs
+    write it), is drawn at that vertex, as lottie-web draws it (ThorVG alone could not
+    evaluate ``points()`` and drew no dot)."""
+    line = {"ty": "sh", "nm": "Path 1",
+            "ks": {"a": 0, "k": {"i": [[0, 0], [0, 0]], "o": [[0, 0], [0, 0]],
+                                 "v": [[-150, 0], [130, 10]], "c": False}}}  # fmt: skip
+    rail = {"ty": 4, "nm": "Rail", "ind": 1, "ip": 0, "op": 60, "st": 0, "sr": 1,
+            "ks": {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [200, 40]},
+                   "a": {"a": 0, "k": [0, 0]}, "s": {"a": 0, "k": [100, 100]},
+                   "r": {"a": 0, "k": 0}},
+            "shapes": [line]}  # fmt: skip
+    size = {"a": 0, "k": [20, 20]}
+    code = (f"var $bm_rt;\nvar rail = thisComp.layer('Rail');\n"
+            f"var points = {owner}.content('Path 1').path.points();\n"
+            f"$bm_rt = rail.toComp(points[1]);")  # fmt: skip
+    dot = dict(_dot("Dot", 0, size), ind=2)
+    dot["ks"]["p"] = {"a": 0, "k": [0, 0], "x": code}  # type: ignore[index]
+    doc = {"v": "5.7.4", "fr": FPS, "ip": 0, "op": 60, "w": 400, "h": 100,
+           "layers": [dot, rail]}  # fmt: skip
+    comp = tmp_path / "rail.json"
+    comp.write_text(json.dumps(doc))
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "0:1", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    alpha = read_png(tmp_path / "out" / "frame_000000.png")[..., 3].astype(float)
+    assert alpha.sum() > 200 * 255, "the dot is drawn"
+    ys, xs = np.nonzero(alpha > 127)
+    assert (xs.mean(), ys.mean()) == pytest.approx((330, 50), abs=1), "at the rail's vertex"
+
+
 def test_a_rubberhose_rig_is_named_in_a_warning(tmp_path: Path) -> None:
     """Limbs drawn by RubberHose expressions (which ThorVG cannot evaluate) are named by
     ``info`` and the render, once per rig, not once per controller; a file without

@@ -36,6 +36,12 @@ An expression that is just another layer's effect value
 animated one as nothing) becomes a copy of that value too, where both layers start at the
 same time; one that loops (``loopOut``) is copied as a keyframe at every frame.
 
+A static path's ``points()`` (``thisComp.layer('bar').content('Path 1').path.points()``,
+the layer also through a variable assigned it): ThorVG 1.0 knows no ``points`` there (nor
+an array from it), so the expression failed and its layer was not drawn (the second dot
+of every rung of a DNA ladder). lottie-web gives the path's vertices; the call becomes
+them, written out.
+
 ``loopIn('cycle')`` before a first keyframe after frame 0: lottie-web cycles back from
 frame 0, not from the first key (``getValueAtTime(cycle - (first - now) % cycle - first)``,
 its ``loopOut`` counts from the first key), and ThorVG as After Effects does. A walking
@@ -93,6 +99,13 @@ _EFFECT_REFERENCE = re.compile(
     r"\s*(?:var \$bm_rt;\s*)?\$bm_rt\s*=\s*thisComp\.layer\((?P<layer>'[^']*'|\"[^\"]*\"|\d+)\)"
     r"\.effect\((?P<effect>'[^']*'|\"[^\"]*\"|\d+)\)\((?P<value>'[^']*'|\"[^\"]*\"|\d+)\)\s*;?\s*"
 )
+#: ``OWNER.content(...)...path.points()``; OWNER ``thisComp.layer(...)``, ``thisLayer``, a
+#: variable, or none (the expression's own layer).
+_POINTS = re.compile(
+    r"(?<![\w$.])(?:(?P<owner>thisComp\.layer\((?:'[^']*'|\"[^\"]*\"|\d+)\)|[A-Za-z_$][\w$]*)\.)?"
+    r"(?P<path>(?:content\((?:'[^']*'|\"[^\"]*\"|\d+)\)\.)+)path\.points\(\)"
+)
+_LAYER_ARGUMENT = re.compile(r"thisComp\.layer\(('[^']*'|\"[^\"]*\"|\d+)\)")
 #: Each shape item's properties by the names expressions give them.
 _SHAPE_PROPERTIES = {
     "el": {"size": "s", "position": "p"},
@@ -161,7 +174,47 @@ def references_resolved(layer_lists: list[list[Any]]) -> bool:
                     holder.clear()
                     holder.update(copy.deepcopy(found))
                     changed = True
+                    continue
+                code = str(holder["x"])
+                inlined = _points_inlined(code, layer, named)
+                if inlined != code:
+                    holder["x"] = inlined
+                    changed = True
     return changed
+
+
+def _points_inlined(code: str, layer: dict[str, Any], layers: list[dict[str, Any]]) -> str:
+    """``code`` with each ``points()`` of a static path written out (see above)."""
+    return _POINTS.sub(lambda match: _points(match, code, layer, layers), code)
+
+
+def _points(
+    match: re.Match[str], code: str, layer: dict[str, Any], layers: list[dict[str, Any]]
+) -> str:
+    """The vertices of the static path a ``points()`` call names, as a JavaScript array;
+    the call as it was where the path cannot be found or moves."""
+    owner = match["owner"]
+    if owner is not None and owner != "thisLayer" and not owner.startswith("thisComp."):
+        assigned = re.findall(rf"(?<![\w$.]){re.escape(owner)}\s*=(?!=)\s*([^;\n]*)", code)
+        owner = assigned[0].strip() if len(assigned) == 1 else ""
+    target: dict[str, Any] | None = layer
+    if owner is not None and owner != "thisLayer":
+        argument = _LAYER_ARGUMENT.fullmatch(owner)
+        target = layer_named(_argument(argument[1]), layers) if argument else None
+    items: object = target.get("shapes") if target is not None else None
+    item: dict[str, Any] | None = None
+    for name in _CONTENT.findall(match["path"]):
+        item = _item_named(_argument(name), items)
+        items = item.get("it") if item is not None else None
+    shape = item.get("ks") if item is not None and item.get("ty") == "sh" else None
+    static = isinstance(shape, dict) and shape.get("a", 0) == 0 and "x" not in shape
+    path = shape.get("k") if static and isinstance(shape, dict) else None
+    vertices = path.get("v") if isinstance(path, dict) else None
+    if not isinstance(vertices, list) or not all(
+        isinstance(v, list) and len(v) >= 2 and all(map(is_number, v[:2])) for v in vertices
+    ):
+        return match.group(0)
+    return "[" + ", ".join(f"[{v[0]!r}, {v[1]!r}]" for v in vertices) + "]"
 
 
 def _reference(
