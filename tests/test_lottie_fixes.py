@@ -1072,3 +1072,52 @@ def test_a_long_list_of_undrawn_effects_names_three_and_counts_the_rest() -> Non
         "5 layer effects not drawn (Lottie players draw only a few kinds of After Effects "
         "effect): 'Bulge' (layer 'L0'), 'Bulge' (layer 'L1'), 'Bulge' (layer 'L2') and 2 more",
     )
+
+
+def _strip(x0: int, x1: int, mode: str, inverted: bool = False) -> dict[str, object]:
+    """A mask of ``mode`` over the columns ``x0`` to ``x1`` (rows 10 to 90)."""
+    corners = [[x0, 10], [x0, 90], [x1, 90], [x1, 10]]
+    path = {"i": [[0, 0]] * 4, "o": [[0, 0]] * 4, "v": corners, "c": True}
+    return {"inv": inverted, "mode": mode, "pt": {"a": 0, "k": path}, "o": {"a": 0, "k": 100},
+            "x": {"a": 0, "k": 0}, "nm": mode}  # fmt: skip
+
+
+def _painted_columns(rgba: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of columns drawn on the middle row, as (first, past the last)."""
+    drawn = [bool(a > 127) for a in rgba[50, :, 3]] + [False]
+    runs, start = [], None
+    for x, on in enumerate(drawn):
+        if on and start is None:
+            start = x
+        elif not on and start is not None:
+            runs.append((start, x))
+            start = None
+    return runs
+
+
+@pytest.mark.parametrize(
+    ("masks", "columns"),
+    [
+        ([_strip(10, 30, "a"), _strip(50, 70, "a"), _strip(20, 60, "i")], [(20, 30), (50, 60)]),
+        ([_strip(20, 60, "s"), _strip(40, 80, "i")], [(60, 80)]),
+        ([_strip(20, 40, "i", inverted=True)], [(10, 20), (40, 90)]),
+        ([_strip(20, 60, "i"), _strip(40, 80, "i")], [(40, 60)]),
+    ],
+    ids=["add-add-intersect", "subtract-intersect", "inverted-intersect", "intersect-intersect"],
+)
+def test_intersect_masks_are_taken_in_order_as_lottie_web_takes_them(
+    masks: list[dict[str, object]], columns: list[tuple[int, int]], tmp_path: Path
+) -> None:
+    """A square (columns 10 to 90) masked by strips: what is drawn is what lottie-web
+    draws (measured in Chromium), each mask taken after the ones before it. ThorVG alone
+    drew 10-30 and 50-60, 10-40 and 60-90, and 20-40 for the first three."""
+    square = {"ty": "rc", "d": 1, "s": {"a": 0, "k": [80, 80]}, "p": {"a": 0, "k": [50, 50]},
+              "r": {"a": 0, "k": 0}}  # fmt: skip
+    fill = {"ty": "fl", "c": {"a": 0, "k": [0, 0.4, 0.9, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
+    layer = {"ty": 4, "ind": 1, "nm": "square", "ip": 0, "op": 10, "st": 0, "sr": 1,
+             "ks": {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [0, 0]},
+                    "a": {"a": 0, "k": [0, 0]}, "s": {"a": 0, "k": [100, 100]},
+                    "r": {"a": 0, "k": 0}},
+             "hasMask": True, "masksProperties": masks, "shapes": [square, fill]}  # fmt: skip
+    doc = {"v": "5.5.2", "fr": 30, "ip": 0, "op": 10, "w": 100, "h": 100, "layers": [layer]}
+    assert _painted_columns(_frame(doc, tmp_path)) == columns

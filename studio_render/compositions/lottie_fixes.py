@@ -49,6 +49,16 @@ Add and Subtract masks (opaque, not inverted, not expanded) add after subtractin
 one copy per run of Add masks, each with that run and the Subtract masks after it (the
 union of those is what lottie-web paints); not done for layers with effects or mattes.
 
+Intersect masks in sequence: ThorVG 1.0 chains a layer's masks from the last one back
+(the first mask against what the second makes of the third, and so on), and inverts the
+whole chain after a first Subtract mask; lottie-web and After Effects take them in order.
+So two Add masks then an Intersect kept the first Add whole, a Subtract then an Intersect
+showed the layer outside their overlap, and a lone inverted Intersect showed the mask
+instead of the rest. Where an Intersect mask follows masks ThorVG would combine otherwise
+(and no Add mask comes after it), the layer is nested as for effects below: the masks
+before it stay on the drawing inside, the Intersect and those after it on the layer
+outside, once for each such point. A lone inverted Intersect becomes an inverted Add.
+
 Embedded images without ``"e"``: an image asset whose ``"p"`` is a ``data:`` URL but that
 does not say it is embedded (``"e": 1``; older exports leave it out) is drawn by lottie-web,
 which loads whatever URL the asset names; ThorVG 1.0 looked for a file of that name and
@@ -152,6 +162,10 @@ _BLENDED_MASK = re.compile(rb'"mode"\s*:\s*"[ldf]"')
 _STYLE = re.compile(rb'"ty"\s*:\s*"(?:fl|st)"')
 #: A Subtract mask.
 _SUBTRACT_MASK = re.compile(rb'"mode"\s*:\s*"s"')
+#: An Intersect mask.
+_INTERSECT_MASK = re.compile(rb'"mode"\s*:\s*"i"')
+#: Mask modes (in order) whose Intersect masks ThorVG 1.0 combines as lottie-web does.
+_CHAINED_AS_LOTTIE_WEB = re.compile(r"[ai]i*")
 #: A JSON null (a keyframe's ``"i": null``).
 _NULL = re.compile(rb":\s*null\b")
 #: An image given as a data URL.
@@ -198,11 +212,12 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
     blended = _BLENDED_MASK.search(current) is not None
     nulls = _NULL.search(current) is not None
     subtracted = _SUBTRACT_MASK.search(current) is not None
+    intersected = _INTERSECT_MASK.search(current) is not None
     styles = _STYLE.search(current) is not None
     linked = b'"parent"' in current or b'"refId"' in current
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, null_rigs,
              hoses, rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
-             styles, linked, sounds)  # fmt: skip
+             intersected, styles, linked, sounds)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return Prepared(renamed)  # nothing for the rewrites below: no need to parse
     try:
@@ -241,6 +256,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         idle = idle_effects_removed(_layers(doc)) if effects else False
         softened = shadow_softness_as_lottie_web(_layers(doc)) if effects else False
         nested = _effects_inside_masks(doc) if effects else False
+        chained = _intersections_nested(doc) if intersected else False  # after the nesting above
         # before references, and the stars' and expressions' rewrites
         drawn = bake_rubberhose_rigs(_compositions(doc), _fps(doc), _span(doc)) if hoses else []
         warnings += rig_warnings(_layers(doc), drawn) if hoses else ()
@@ -254,7 +270,8 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
         done = (bool(drawn), cycled, idle, tracked, looped, tidied, upgraded, embedded,
                 local, glyphs, ordered, justified, named, moved, solids, added, sequenced,
-                turned, paths, eased, enabled, matted, stroked, softened, nested, followed,
+                turned, paths, eased, enabled, matted, stroked, softened, nested, chained,
+                followed,
                 referred, evaluated, copies, traced, whole, soft, floored)  # fmt: skip
         if not any(done):
             return Prepared(renamed, warnings)
@@ -518,24 +535,104 @@ def _effects_inside_masks(doc: dict[str, object]) -> bool:
             if not kinds & set(_DRAWN_EFFECTS) or STROKE_EFFECT in kinds:
                 continue  # expression controls only (they draw nothing, and stay found), or
                 # a Stroke effect, which strokes the masks: they stay with it
-            asset_id = f"~effects{len(ids)}"
-            while asset_id in ids:
-                asset_id = "~" + asset_id
-            if layer.get("ty") == 0:
-                inner = {"ty": 0, "refId": layer.get("refId"), "ef": layer.pop("ef"),
-                         "w": layer.get("w", 0), "h": layer.get("h", 0), "ks": {}}  # fmt: skip
-            elif _parent_of_another(layer, parents) or not _move_content(layer):
-                continue  # a parent's transform moves its children: not shifted
-            else:
-                inner = {key: layer.pop(key) for key in list(layer) if key not in _OUTER_KEYS}
-                inner["ks"] = {"p": {"a": 0, "k": [_SHIFT, _SHIFT, 0]}}
-                layer.update(ty=0, w=2 * _SHIFT, h=2 * _SHIFT)
-            inner.update(ind=1, ip=-_ALWAYS, op=_ALWAYS, st=0, sr=1, nm="effects")
-            assets.append({"id": asset_id, "layers": [inner]})
-            ids.add(asset_id)
-            layer["refId"] = asset_id
-            changed = True
+            changed |= _nested(layer, "effects", assets, ids, parents)
     return changed
+
+
+def _nested(
+    layer: dict[str, object], name: str, assets: list[Any], ids: set[str], parents: set[float],
+    inside: int = 0,
+) -> bool:  # fmt: skip
+    """Make ``layer`` a precomposition layer keeping its masks (less its first ``inside``,
+    which go in), transform, timing and matte, holding one pass-through layer ``name``
+    with its drawing and effects; whether it could be."""
+    masks = layer.get("masksProperties")
+    masks = masks if isinstance(masks, list) else []
+    inner: dict[str, object]
+    if layer.get("ty") == 0:
+        inner = {"ty": 0, "refId": layer.get("refId"), "w": layer.get("w", 0),
+                 "h": layer.get("h", 0), "ks": {}}  # fmt: skip
+        if "ef" in layer:
+            inner["ef"] = layer.pop("ef")
+        if inside:
+            layer["masksProperties"] = masks[inside:]
+    elif _parent_of_another(layer, parents):
+        return False  # a parent's transform moves its children: not shifted
+    else:
+        if inside:
+            layer["masksProperties"] = masks[inside:]  # the outer masks move with the content
+        if not _move_content(layer):
+            if inside:
+                layer["masksProperties"] = masks
+            return False
+        inner = {key: layer.pop(key) for key in list(layer) if key not in _OUTER_KEYS}
+        inner["ks"] = {"p": {"a": 0, "k": [_SHIFT, _SHIFT, 0]}}
+        layer.update(ty=0, w=2 * _SHIFT, h=2 * _SHIFT)
+    if inside:
+        inner.update(masksProperties=masks[:inside], hasMask=True)
+    inner.update(ind=1, ip=-_ALWAYS, op=_ALWAYS, st=0, sr=1, nm=name)
+    assets.append({"id": _asset_id(name, ids), "layers": [inner]})
+    layer["refId"] = assets[-1]["id"]
+    return True
+
+
+def _asset_id(name: str, ids: set[str]) -> str:
+    """A new asset id made from ``name``, added to ``ids`` (those taken)."""
+    new = f"~{name}{len(ids)}"
+    while new in ids:
+        new = "~" + new
+    ids.add(new)
+    return new
+
+
+def _intersections_nested(doc: dict[str, object]) -> bool:
+    """Nest every layer whose Intersect masks ThorVG would combine otherwise than
+    lottie-web (see above), and make a lone inverted Intersect an inverted Add; whether
+    any was."""
+    assets = doc.get("assets")
+    if not isinstance(assets, list):
+        assets = doc["assets"] = []
+    ids = {str(a.get("id")) for a in assets if isinstance(a, dict)}
+    changed = False
+    for layers in _compositions(doc):
+        parents = {
+            p for p in (layer.get("parent") for layer in layers) if isinstance(p, int | float)
+        }
+        for layer in layers:
+            while (masks := _plain_masks(layer)) is not None:
+                modes = "".join(m["mode"] for m in masks)
+                if modes == "i" and masks[0].get("inv"):
+                    masks[0]["mode"] = "a"
+                    changed = True
+                    break
+                point = _nest_point(modes)
+                if point is None or not _nested(layer, "masks", assets, ids, parents, point):
+                    break
+                changed = True
+    return changed
+
+
+def _plain_masks(layer: dict[str, object]) -> list[dict[str, Any]] | None:
+    """``layer``'s masks if all are opaque, unexpanded Add, Subtract or Intersect masks
+    (only a lone Intersect inverted) on a layer without effects; else None."""
+    masks = layer.get("masksProperties")
+    if not isinstance(masks, list) or not masks or layer.get("ef"):
+        return None
+    if not all(isinstance(m, dict) and m.get("mode") in ("a", "s", "i")
+               and _static(m.get("o"), 100) and _static(m.get("x"), 0) for m in masks):  # fmt: skip
+        return None
+    inverted = [m for m in masks if m.get("inv")]
+    if inverted and (len(masks) > 1 or masks[0]["mode"] != "i"):
+        return None
+    return masks
+
+
+def _nest_point(modes: str) -> int | None:
+    """Where to split masks of ``modes`` (see :func:`_intersections_nested`), or None."""
+    for point in range(1, len(modes)):
+        if modes[point] == "i" and not _CHAINED_AS_LOTTIE_WEB.fullmatch(modes[:point]):
+            return point if "a" not in modes[point:] else None
+    return None
 
 
 def _parent_of_another(layer: dict[str, object], parents: set[float]) -> bool:
