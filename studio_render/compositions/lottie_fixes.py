@@ -64,6 +64,9 @@ does not say it is embedded (``"e": 1``; older exports leave it out) is drawn by
 which loads whatever URL the asset names; ThorVG 1.0 looked for a file of that name and
 drew nothing. Such an asset gets ``"e": 1``.
 
+Images a browser draws but ThorVG draws otherwise (16-bit PNGs, CMYK JPEGs, GIFs, colour
+profiles): see :mod:`lottie_image_formats`.
+
 Stroke effects and drop shadows: see :mod:`lottie_effects`. Files from old exporters: see
 :mod:`lottie_versions`.
 
@@ -108,6 +111,8 @@ from studio_render.compositions.lottie_expressions import (
     references_resolved,
     rewrite_expressions,
 )
+from studio_render.compositions.lottie_image_formats import images_converted
+from studio_render.compositions.lottie_images import may_have_images
 from studio_render.compositions.lottie_loops import loops_broken
 from studio_render.compositions.lottie_motion import (
     bake_auto_orient,
@@ -213,11 +218,12 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
     nulls = _NULL.search(current) is not None
     subtracted = _SUBTRACT_MASK.search(current) is not None
     intersected = _INTERSECT_MASK.search(current) is not None
+    images = may_have_images(current)
     styles = _STYLE.search(current) is not None
     linked = b'"parent"' in current or b'"refId"' in current
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, null_rigs,
              hoses, rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
-             intersected, styles, linked, sounds)  # fmt: skip
+             intersected, images, styles, linked, sounds)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return Prepared(renamed)  # nothing for the rewrites below: no need to parse
     try:
@@ -232,8 +238,9 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         upgraded = upgrade_old_formats(doc, _layers(doc)) if old else False
         floored = colours_rounded_down(objects(doc)) if styles else False  # before the bakes
         embedded = _embedded_images_marked(doc) if inline else False
+        converted, warnings = images_converted(doc, folder) if images else (False, ())
         fonts = texts and may_need_glyphs(current)
-        warnings = fallback_warnings(doc, folder) if fonts else ()  # as drawn: after the upgrade
+        warnings += fallback_warnings(doc, folder) if fonts else ()  # as drawn: after the upgrade
         warnings += audio_warnings(_layers(doc)) if sounds else ()
         warnings += undrawn_effect_warnings(_layers(doc)) if effects else ()
         local = carried_outlines_drawn(doc) if fonts else False  # before outlines are added
@@ -271,7 +278,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         done = (bool(drawn), cycled, idle, tracked, looped, tidied, upgraded, embedded,
                 local, glyphs, ordered, justified, named, moved, solids, added, sequenced,
                 turned, paths, eased, enabled, matted, stroked, softened, nested, chained,
-                followed,
+                followed, converted,
                 referred, evaluated, copies, traced, whole, soft, floored)  # fmt: skip
         if not any(done):
             return Prepared(renamed, warnings)
