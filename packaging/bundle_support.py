@@ -82,7 +82,7 @@ EXCLUDED_PYTHON_MODULES = [
     "tkinter", "_tkinter", "readline", "pydoc", "pydoc_data", "pdb", "doctest", "lib2to3",
     "ensurepip", "idlelib", "test", "unittest", "_testcapi", "_testinternalcapi",
     "setuptools", "pkg_resources", "_distutils_hack", "distutils", "jinja2", "markupsafe",
-    "dask", "distributed", "PIL", "IPython", "matplotlib", "pandas",
+    "dask", "distributed", "IPython", "matplotlib", "pandas",
     "PySide6.QtDesigner", "PySide6.QtHelp", "PySide6.QtUiTools", "PySide6.QtTest",
     "PySide6.QtQuickTest", "PySide6.QtSql", "PySide6.QtXml", "PySide6.QtConcurrent",
 ]  # fmt: skip

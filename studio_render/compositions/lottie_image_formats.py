@@ -136,8 +136,10 @@ def _image_data(asset: dict[str, Any], folder: Path | None) -> bytes | None:
 def _converted(data: bytes) -> bytes | None:
     """The image ``data`` as an 8-bit RGBA PNG in sRGB (a GIF's first frame), or None if
     Pillow cannot read it."""
-    from PIL import Image, ImageCms, UnidentifiedImageError
-
+    try:
+        from PIL import Image, ImageCms, UnidentifiedImageError
+    except ImportError:  # an install without Pillow: the image as it is
+        return None
     try:
         with Image.open(io.BytesIO(data)) as opened:
             image = opened.convert("I").point(lambda v: v / 257).convert("L") \

@@ -250,7 +250,7 @@ def test_licences_bundled(unpacked: Unpacked) -> None:
         assert (licences / name).is_file(), name
     packages = (licences / "PYTHON-PACKAGES.txt").read_text(encoding="utf-8")
     for dist in ("PySide6_Essentials", "shiboken6", "thorvg-python", "rlottie-python", "numpy",
-                 "imageio-ffmpeg", "tqdm"):  # fmt: skip
+                 "imageio-ffmpeg", "tqdm", "pillow"):  # fmt: skip
         assert dist in packages
     assert any((licences / "python").glob("thorvg-python-*/*"))
     # the full texts of what libthorvg compiles in, each named in its COPYING.md
@@ -337,6 +337,34 @@ def test_headless_render_qml(unpacked: Unpacked, frozen: Frozen) -> None:
     assert out.is_file()
     assert frame_count(out) == info["frame_count"]
     assert not [p.name for p in frozen.cwd.iterdir() if "studio-render" in p.name]
+
+
+def test_headless_render_lottie_with_a_gif_image(frozen: Frozen) -> None:
+    """The frozen app draws a Lottie file's GIF image, which ThorVG cannot read: Pillow,
+    which converts it, is bundled."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    from tests.image_compare import read_png
+
+    gif = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 30, 40)).save(gif, "GIF")
+    identity = {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [0, 0]}, "a": {"a": 0, "k": [0, 0]},
+                "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}}  # fmt: skip
+    asset = {"id": "gif", "w": 16, "h": 16, "u": "", "e": 1,
+             "p": "data:image/gif;base64," + base64.b64encode(gif.getvalue()).decode()}  # fmt: skip
+    doc = {"v": "5.7.4", "fr": 30, "ip": 0, "op": 2, "w": 16, "h": 16, "assets": [asset],
+           "layers": [{"ty": 2, "ind": 1, "refId": "gif", "ip": 0, "op": 2, "st": 0, "sr": 1,
+                       "ks": identity}]}  # fmt: skip
+    (frozen.cwd / "gif.json").write_text(json.dumps(doc))
+    done = frozen("render", frozen.cwd / "gif.json", "--preset", "png", "-o", "gif-frames",
+                  "--frames", "0:1", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    rgba = read_png(frozen.cwd / "gif-frames" / "frame_000000.png").astype(int)
+    assert (rgba[..., 3] == 255).all()
+    assert abs(rgba[..., 0] - 200).max() <= 2
 
 
 def _app_starting(pid: int) -> bool:
