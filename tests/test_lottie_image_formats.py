@@ -137,6 +137,61 @@ def test_an_image_with_a_colour_profile_is_drawn_in_srgb(tmp_path: Path) -> None
     assert np.abs(rgba[..., :3] - wanted).max() <= 1
 
 
+def _quadrants(width: int, height: int) -> Image.Image:
+    """Red, green, blue and white quadrants (top left, top right, bottom left, right)."""
+    pixels = np.zeros((height, width, 3), np.uint8)
+    pixels[: height // 2, : width // 2] = (220, 20, 20)
+    pixels[: height // 2, width // 2 :] = (20, 200, 20)
+    pixels[height // 2 :, : width // 2] = (20, 20, 220)
+    pixels[height // 2 :, width // 2 :] = (255, 255, 255)
+    return Image.fromarray(pixels)
+
+
+def _colour_at(rgba: np.ndarray, x: int, y: int) -> tuple[int, ...]:
+    return tuple(int(v) for v in rgba[y, x, :3])
+
+
+def test_a_2x_image_keeps_its_pixels_and_fills_its_assets_box(tmp_path: Path) -> None:
+    """A 2x image (64x64 pixels for a 16x16 asset) is drawn in the asset's 16x16, whole,
+    as lottie-web draws it, and is not converted (ThorVG scales it itself)."""
+    data = _encoded(_quadrants(64, 64), "PNG")
+    assert needs_converting(data, (16, 16)) is False
+    doc = _embedded(data, "image/png")
+    doc["assets"][0].update(w=16, h=16)  # type: ignore[index]
+    rgba, _ = _drawn(doc, tmp_path)
+    drawn = np.nonzero(rgba[..., 3] > 0)
+    assert drawn[0].max() == 15 and drawn[1].max() == 15, "the asset's box"
+    assert _colour_at(rgba, 3, 3) == (220, 20, 20)
+    assert _colour_at(rgba, 12, 3) == (20, 200, 20)
+    assert _colour_at(rgba, 3, 12) == (20, 20, 220)
+
+
+def test_an_image_of_another_shape_is_cut_to_its_assets_box_around_its_centre(
+    tmp_path: Path,
+) -> None:
+    """A 32x16 image in a 32x32 asset is scaled to cover the box and cut around its centre
+    (SVG's "xMidYMid slice", lottie-web's fit): its middle half fills the box (ThorVG alone
+    fitted it inside, the box's top half)."""
+    doc = _embedded(_encoded(_quadrants(32, 16), "PNG"), "image/png")
+    rgba, _ = _drawn(doc, tmp_path)
+    assert (rgba[..., 3] == 255).all(), "the whole box"
+    assert _colour_at(rgba, 4, 4) == (220, 20, 20)  # the red quadrant's right half, doubled
+    assert _colour_at(rgba, 27, 4) == (20, 200, 20)
+    assert _colour_at(rgba, 27, 28) == (255, 255, 255)
+
+
+def test_an_image_with_an_exif_orientation_is_drawn_upright(tmp_path: Path) -> None:
+    """A JPEG whose EXIF data says "turned 90 degrees clockwise" (orientation 6) is turned
+    before it is drawn, as Chromium turns it: its top left corner comes to the top right
+    (ThorVG alone drew the stored pixels)."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = _encoded(_quadrants(SIZE, SIZE), "JPEG", quality=95, exif=exif.tobytes())
+    rgba, _ = _drawn(_embedded(data, "image/jpeg"), tmp_path)
+    assert np.abs(np.array(_colour_at(rgba, SIZE - 6, 5)) - (220, 20, 20)).max() <= 12
+    assert np.abs(np.array(_colour_at(rgba, 5, 5)) - (20, 20, 220)).max() <= 12
+
+
 def test_an_image_file_beside_the_document_is_converted_too(tmp_path: Path) -> None:
     """A GIF in an ``images/`` folder beside the document is drawn (read from there, the
     file left as it was)."""
@@ -171,6 +226,9 @@ def test_images_thorvg_draws_as_a_browser_are_left_alone(
     """8-bit PNGs, plain JPEGs and WebP images are loaded as they are (no conversion);
     the same with a profile or 16 bits are not."""
     image = _gradient()
-    assert needs_converting(_encoded(image, fmt, **options)) is False
+    plain = _encoded(image, fmt, **options)
+    assert needs_converting(plain, (SIZE, SIZE)) is False
+    assert needs_converting(plain, (SIZE // 2, SIZE // 2)) is False, "the same shape, smaller"
+    assert needs_converting(plain, (SIZE, SIZE // 2)) is True, "another shape than its asset"
     tagged = _encoded(image, fmt, icc_profile=_rgb_matrix_profile(P3, 2.2), **options)
-    assert needs_converting(tagged) is True
+    assert needs_converting(tagged, (SIZE, SIZE)) is True

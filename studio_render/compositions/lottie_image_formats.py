@@ -1,8 +1,14 @@
 """Images ThorVG 1.0 draws otherwise than a browser, converted before it loads them.
 
-Measured on one-image files, each image's own decoding by Pillow as the reference (a
-browser decodes these as Pillow does):
+Measured on one-image files against lottie-web in Chromium, and against Pillow's decoding
+of each image (which Chromium's matches for these):
 
+- an image of another shape than its asset's ``w`` x ``h``: lottie-web fits it as SVG's
+  "xMidYMid slice" does (scaled to cover the box, centred, cut to it); ThorVG scales it to
+  fit inside the box, at its top left (a 64x32 picture in a 64x64 asset: the top half,
+  where lottie-web fills the box with the picture's middle). Of the same shape (a 2x
+  image for sharp screens, one an optimiser shrank) both scale it to the box;
+- a JPEG or PNG with an EXIF orientation: Chromium turns it upright first; ThorVG does not;
 - a 16-bit PNG: ThorVG takes its samples for linear light and encodes them (a grey of 4
   came out 38, 8 as 53);
 - a CMYK JPEG and a GIF: not drawn at all, and nothing said so;
@@ -11,10 +17,10 @@ browser decodes these as Pillow does):
   the numbers as they are.
 
 Such an image (embedded, or a file beside the document) is decoded with Pillow (a GIF's
-first frame; a profile converted to sRGB) and embedded in the rewritten document as an
-8-bit PNG. An image in a format neither reads is named in a warning. 8-bit PNGs, JPEGs of
-one or three channels and WebP images without a profile are left as they are: ThorVG
-draws them as a browser does, and telling them apart reads only their headers.
+first frame), turned upright, converted to sRGB, cut to its asset's shape as lottie-web
+cuts it, and embedded in the rewritten document as an 8-bit PNG. An image in a format
+neither reads is named in a warning. Other 8-bit PNGs, JPEGs of one or three channels and
+WebP images are left as they are: telling them apart reads only their headers.
 """
 
 from __future__ import annotations
@@ -44,10 +50,11 @@ def images_converted(doc: dict[str, Any], folder: Path | None) -> tuple[bool, tu
         data = _image_data(asset, folder) if isinstance(asset, dict) else None
         if data is None:
             continue
-        verdict = needs_converting(data)
+        size = _asset_size(asset)
+        verdict = needs_converting(data, size)
         if verdict is False:
             continue
-        png = _converted(data)
+        png = _converted(data, size)
         if png is None:
             if verdict is None:
                 unreadable.append(repr(str(asset.get("p"))[:60]))
@@ -61,38 +68,54 @@ def images_converted(doc: dict[str, Any], folder: Path | None) -> tuple[bool, tu
                      f"{listed(unreadable)}",)  # fmt: skip
 
 
-def needs_converting(data: bytes) -> bool | None:
-    """Whether ThorVG would draw the image ``data`` wrong or not at all; None: a format it
-    does not read (Pillow may)."""
+def needs_converting(data: bytes, size: tuple[int, int] | None = None) -> bool | None:
+    """Whether ThorVG would draw the image ``data`` (shown at ``size``, its asset's; None:
+    its own) otherwise than lottie-web, or not at all; None: a format it does not read
+    (Pillow may)."""
     if data.startswith(_PNG):
-        return _png_needs(data)
-    if data.startswith(b"\xff\xd8"):
-        return _jpeg_needs(data)
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return data[12:16] == b"VP8X" and len(data) > 20 and bool(data[20] & 0x20)  # a profile
-    if data[:6] in (b"GIF87a", b"GIF89a"):
+        needs, own = _png_header(data)
+    elif data.startswith(b"\xff\xd8"):
+        needs, own = _jpeg_header(data)
+    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        needs, own = _webp_header(data)
+    elif data[:6] in (b"GIF87a", b"GIF89a"):
         return True
-    return None
+    else:
+        return None
+    return needs or (size is not None and own is not None and not _same_shape(own, size))
 
 
-def _png_needs(data: bytes) -> bool:
-    """A 16-bit PNG, or one with an ICC profile (chunks read up to the image data)."""
-    at = len(_PNG)
+def _same_shape(own: tuple[int, int], size: tuple[int, int]) -> bool:
+    """Whether an image of ``own`` pixels scaled to fit inside ``size`` fills it (to a
+    unit)."""
+    scale = min(size[0] / own[0], size[1] / own[1]) if own[0] and own[1] else 0.0
+    return abs(own[0] * scale - size[0]) < 1 and abs(own[1] * scale - size[1]) < 1
+
+
+def _png_header(data: bytes) -> tuple[bool, tuple[int, int] | None]:
+    """Whether a PNG is 16-bit or has an ICC profile or an EXIF orientation other than
+    upright (chunks read up to the image data), and its size."""
+    at, size = len(_PNG), None
     while at + 8 <= len(data):
         length, kind = struct.unpack(">I4s", data[at : at + 8])
-        if kind == b"IHDR" and at + 17 <= len(data) and data[at + 16] == 16:
-            return True
+        if kind == b"IHDR" and at + 17 <= len(data):
+            size = struct.unpack(">II", data[at + 8 : at + 16])
+            if data[at + 16] == 16:
+                return True, size
         if kind == b"iCCP":
-            return True
+            return True, size
+        if kind == b"eXIf" and _turned(data[at + 8 : at + 8 + length]):
+            return True, size
         if kind == b"IDAT":
-            return False
+            return False, size
         at += 12 + length
-    return False
+    return False, size
 
 
-def _jpeg_needs(data: bytes) -> bool:
-    """A JPEG with an ICC profile or four channels (CMYK), read up to its scan."""
-    at = 2
+def _jpeg_header(data: bytes) -> tuple[bool, tuple[int, int] | None]:
+    """Whether a JPEG has an ICC profile, an EXIF orientation other than upright or four
+    channels (CMYK), read up to its scan, and its size."""
+    at, size = 2, None
     while at + 4 <= len(data) and data[at] == 0xFF:
         marker = data[at + 1]
         if marker == 0xFF:  # fill byte
@@ -101,13 +124,63 @@ def _jpeg_needs(data: bytes) -> bool:
         length = int.from_bytes(data[at + 2 : at + 4], "big")
         segment = data[at + 4 : at + 2 + length]
         if marker == 0xE2 and segment.startswith(b"ICC_PROFILE\0"):
-            return True
-        if marker in _JPEG_FRAMES and len(segment) >= 6 and segment[5] == 4:
-            return True
+            return True, size
+        if marker == 0xE1 and segment.startswith(b"Exif\0\0") and _turned(segment[6:]):
+            return True, size
+        if marker in _JPEG_FRAMES and len(segment) >= 6:
+            height, width = struct.unpack(">HH", segment[1:5])
+            size = (width, height)
+            if segment[5] == 4:
+                return True, size
         if marker == 0xDA:  # start of scan: the headers are read
-            return False
+            return False, size
         at += 2 + length
+    return False, size
+
+
+def _turned(tiff: bytes) -> bool:
+    """Whether EXIF data (a TIFF structure) gives an orientation other than upright (1)."""
+    order = {b"II": "<", b"MM": ">"}.get(tiff[:2])
+    if order is None or len(tiff) < 8:
+        return False
+    first = struct.unpack(order + "I", tiff[4:8])[0]
+    if first + 2 > len(tiff):
+        return False
+    count = struct.unpack(order + "H", tiff[first : first + 2])[0]
+    for n in range(count):
+        entry = tiff[first + 2 + 12 * n : first + 14 + 12 * n]
+        if len(entry) < 12:
+            break
+        tag, kind = struct.unpack(order + "HH", entry[:4])
+        if tag == 0x0112 and kind == 3:  # Orientation, a SHORT
+            return struct.unpack(order + "H", entry[8:10])[0] not in (0, 1)
     return False
+
+
+def _webp_header(data: bytes) -> tuple[bool, tuple[int, int] | None]:
+    """Whether a WebP image has an ICC profile or EXIF data, and its size."""
+    chunk = data[12:16]
+    if chunk == b"VP8X" and len(data) >= 30:
+        flags = data[20]
+        width = int.from_bytes(data[24:27], "little") + 1
+        height = int.from_bytes(data[27:30], "little") + 1
+        return bool(flags & 0x28), (width, height)  # ICC (0x20) or EXIF (0x08)
+    if chunk == b"VP8 " and len(data) >= 30:
+        width, height = struct.unpack("<HH", data[26:30])
+        return False, (width & 0x3FFF, height & 0x3FFF)
+    if chunk == b"VP8L" and len(data) >= 25:
+        bits = int.from_bytes(data[21:25], "little")
+        return False, ((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
+    return False, None
+
+
+def _asset_size(asset: dict[str, Any]) -> tuple[int, int] | None:
+    """The size an image asset is shown at (``w`` x ``h``), if it says."""
+    width, height = asset.get("w"), asset.get("h")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 1
+               for v in (width, height)):  # fmt: skip
+        return None
+    return round(float(width)), round(float(height))  # type: ignore[arg-type]
 
 
 def _image_data(asset: dict[str, Any], folder: Path | None) -> bytes | None:
@@ -133,11 +206,11 @@ def _image_data(asset: dict[str, Any], folder: Path | None) -> bytes | None:
         return None
 
 
-def _converted(data: bytes) -> bytes | None:
-    """The image ``data`` as an 8-bit RGBA PNG in sRGB (a GIF's first frame), or None if
-    Pillow cannot read it."""
+def _converted(data: bytes, size: tuple[int, int] | None) -> bytes | None:
+    """The image ``data`` as an 8-bit RGBA PNG in sRGB (a GIF's first frame), upright,
+    fitted to ``size`` as lottie-web fits it; None if Pillow cannot read it."""
     try:
-        from PIL import Image, ImageCms, UnidentifiedImageError
+        from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
     except ImportError:  # an install without Pillow: the image as it is
         return None
     try:
@@ -145,6 +218,7 @@ def _converted(data: bytes) -> bytes | None:
             image = opened.convert("I").point(lambda v: v / 257).convert("L") \
                 if opened.mode.startswith("I;16") else opened.copy()  # fmt: skip
             profile = opened.info.get("icc_profile")
+            image = ImageOps.exif_transpose(image.copy()) if opened.getexif() else image
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
         return None
     if image.mode not in ("RGB", "RGBA", "CMYK"):
@@ -158,6 +232,22 @@ def _converted(data: bytes) -> bytes | None:
             image = managed if managed is not None else image
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # a profile lcms cannot use: the colours as they are
+    image = image.convert("RGBA")
+    if size is not None and image.size != size:
+        image = _sliced(image, size)
     out = io.BytesIO()
-    image.convert("RGBA").save(out, "PNG", compress_level=1)
+    image.save(out, "PNG", compress_level=1)
     return out.getvalue()
+
+
+def _sliced(image: Any, size: tuple[int, int]) -> Any:
+    """``image`` scaled to cover ``size`` and cut to it around its centre, as SVG's
+    ``preserveAspectRatio="xMidYMid slice"`` (lottie-web's) shows it."""
+    from PIL import Image
+
+    scale = max(size[0] / image.width, size[1] / image.height)
+    scaled = (max(size[0], round(image.width * scale)), max(size[1], round(image.height * scale)))
+    # straight alpha resampled as is leaves dark fringes: resample premultiplied
+    premultiplied = image.convert("RGBa").resize(scaled, Image.Resampling.BILINEAR)
+    left, top = (scaled[0] - size[0]) // 2, (scaled[1] - size[1]) // 2
+    return premultiplied.crop((left, top, left + size[0], top + size[1])).convert("RGBA")
