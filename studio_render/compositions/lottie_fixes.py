@@ -64,8 +64,9 @@ does not say it is embedded (``"e": 1``; older exports leave it out) is drawn by
 which loads whatever URL the asset names; ThorVG 1.0 looked for a file of that name and
 drew nothing. Such an asset gets ``"e": 1``.
 
-Images a browser draws but ThorVG draws otherwise (16-bit PNGs, CMYK JPEGs, GIFs, colour
-profiles): see :mod:`lottie_image_formats`.
+Images a browser draws but ThorVG draws otherwise (of another shape than their asset,
+turned by EXIF, 16-bit PNGs, CMYK JPEGs, GIFs, colour profiles): see
+:mod:`lottie_image_formats`.
 
 Stroke effects and drop shadows: see :mod:`lottie_effects`. Files from old exporters: see
 :mod:`lottie_versions`.
