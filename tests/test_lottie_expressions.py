@@ -126,6 +126,16 @@ def _dot(name: str, x: int, size: dict[str, object], st: int = 0) -> dict[str, o
             "shapes": [group]}  # fmt: skip
 
 
+def _alpha(doc: dict[str, object], tmp_path: Path, frame: int) -> np.ndarray:
+    """The alpha of frame ``frame`` of ``doc``, rendered through the command line."""
+    comp = tmp_path / "doc.json"
+    comp.write_text(json.dumps(doc))
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return read_png(tmp_path / "out" / f"frame_{frame:06d}.png")[..., 3].astype(float)
+
+
 @pytest.mark.parametrize("layer", ["'Source'", "1"])
 def test_a_size_taken_from_another_ellipse_is_that_ellipses_size(
     layer: str, tmp_path: Path
@@ -144,12 +154,7 @@ def test_a_size_taken_from_another_ellipse_is_that_ellipses_size(
     follower = dict(_dot("Follower", 300, copied, st=-7), ind=2)
     doc = {"v": "5.7.4", "fr": FPS, "ip": 0, "op": 60, "w": 400, "h": 100,
            "layers": [source, follower]}  # fmt: skip
-    comp = tmp_path / "dots.json"
-    comp.write_text(json.dumps(doc))
-    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", "10:11", "--progress", "none")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    alpha = read_png(tmp_path / "out" / "frame_000010.png")[..., 3].astype(float)
+    alpha = _alpha(doc, tmp_path, 10)
     left, right = alpha[:, :200].sum(), alpha[:, 200:].sum()
     assert left > 100 * 255
     assert right == pytest.approx(left, rel=0.02), "the follower's ellipse is the source's size"
@@ -182,12 +187,7 @@ def test_a_dot_placed_at_a_point_of_another_layers_path_is_drawn_there(
     dot["ks"]["p"] = {"a": 0, "k": [0, 0], "x": code}  # type: ignore[index]
     doc = {"v": "5.7.4", "fr": FPS, "ip": 0, "op": 60, "w": 400, "h": 100,
            "layers": [dot, rail]}  # fmt: skip
-    comp = tmp_path / "rail.json"
-    comp.write_text(json.dumps(doc))
-    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", "0:1", "--progress", "none")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    alpha = read_png(tmp_path / "out" / "frame_000000.png")[..., 3].astype(float)
+    alpha = _alpha(doc, tmp_path, 0)
     assert alpha.sum() > 200 * 255, "the dot is drawn"
     ys, xs = np.nonzero(alpha > 127)
     assert (xs.mean(), ys.mean()) == pytest.approx((330, 50), abs=1), "at the rail's vertex"

@@ -524,15 +524,10 @@ _OUTER_KEYS = frozenset({"ind", "parent", "ip", "op", "st", "sr", "ks", "ao", "h
 
 def _effects_inside_masks(doc: dict[str, object]) -> bool:
     """Nest every masked or matted layer with effects (see above); whether any was."""
-    assets = doc.get("assets")
-    if not isinstance(assets, list):
-        assets = doc["assets"] = []
-    ids = {str(a.get("id")) for a in assets if isinstance(a, dict)}
+    assets, ids = _assets_and_ids(doc)
     changed = False
     for layers in _compositions(doc):
-        parents = {
-            p for p in (layer.get("parent") for layer in layers) if isinstance(p, int | float)
-        }
+        parents = _parent_indices(layers)
         for layer in layers:
             effects = layer.get("ef")
             covered = layer.get("masksProperties") or layer.get("tt")  # masked or matted
@@ -545,6 +540,19 @@ def _effects_inside_masks(doc: dict[str, object]) -> bool:
                 # a Stroke effect, which strokes the masks: they stay with it
             changed |= _nested(layer, "effects", assets, ids, parents)
     return changed
+
+
+def _assets_and_ids(doc: dict[str, object]) -> tuple[list[Any], set[str]]:
+    """The document's assets (an empty list added where it has none) and their ids."""
+    assets = doc.get("assets")
+    if not isinstance(assets, list):
+        assets = doc["assets"] = []
+    return assets, {str(a.get("id")) for a in assets if isinstance(a, dict)}
+
+
+def _parent_indices(layers: list[dict[str, object]]) -> set[float]:
+    """The indices ``layers`` name as their parents."""
+    return {p for p in (layer.get("parent") for layer in layers) if isinstance(p, int | float)}
 
 
 def _nested(
@@ -597,15 +605,10 @@ def _intersections_nested(doc: dict[str, object]) -> bool:
     """Nest every layer whose Intersect masks ThorVG would combine otherwise than
     lottie-web (see above), and make a lone inverted Intersect an inverted Add; whether
     any was."""
-    assets = doc.get("assets")
-    if not isinstance(assets, list):
-        assets = doc["assets"] = []
-    ids = {str(a.get("id")) for a in assets if isinstance(a, dict)}
+    assets, ids = _assets_and_ids(doc)
     changed = False
     for layers in _compositions(doc):
-        parents = {
-            p for p in (layer.get("parent") for layer in layers) if isinstance(p, int | float)
-        }
+        parents = _parent_indices(layers)
         for layer in layers:
             while (masks := _plain_masks(layer)) is not None:
                 modes = "".join(m["mode"] for m in masks)
