@@ -11,9 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, ImageOps
+from PIL.PngImagePlugin import PngInfo
 
 from studio_render.compositions.lottie_image_formats import needs_converting
+from studio_render.compositions.lottie_image_profiles import matrix_profile
 from tests.cli import studio_render
 from tests.image_compare import read_png
 
@@ -65,33 +67,6 @@ def _decoded(data: bytes) -> np.ndarray:
         return np.asarray(image.convert("RGB")).astype(int)
 
 
-def _rgb_matrix_profile(primaries: list[tuple[float, float, float]], gamma: float) -> bytes:
-    """An ICC v2 display profile: three primaries (XYZ, D50) and one gamma per channel."""
-
-    def xyz(values: tuple[float, float, float]) -> bytes:
-        return b"XYZ \0\0\0\0" + b"".join(struct.pack(">i", round(v * 65536)) for v in values)
-
-    description = b"test wide gamut"
-    desc = (b"desc\0\0\0\0" + struct.pack(">I", len(description) + 1) + description + b"\0"
-            + b"\0" * 8 + b"\0" * 70)  # fmt: skip
-    curve = b"curv\0\0\0\0" + struct.pack(">IH", 1, round(gamma * 256)) + b"\0\0"
-    tags = [(b"desc", desc), (b"wtpt", xyz((0.9642, 1.0, 0.8249))),
-            (b"rXYZ", xyz(primaries[0])), (b"gXYZ", xyz(primaries[1])),
-            (b"bXYZ", xyz(primaries[2])), (b"rTRC", curve), (b"gTRC", curve),
-            (b"bTRC", curve), (b"cprt", b"text\0\0\0\0none\0\0\0\0")]  # fmt: skip
-    offset = 128 + 4 + 12 * len(tags)
-    table, body = b"", b""
-    for signature, data in tags:
-        table += signature + struct.pack(">II", offset + len(body), len(data))
-        body += data + b"\0" * (-len(data) % 4)
-    size = offset + len(body)
-    header = (struct.pack(">I", size) + b"\0" * 4 + bytes([2, 0x10, 0, 0]) + b"mntrRGB XYZ "
-              + b"\0" * 12 + b"acsp" + b"\0" * 24 + struct.pack(">I", 0)
-              + b"".join(struct.pack(">i", round(v * 65536)) for v in (0.9642, 1.0, 0.8249))
-              + b"\0" * 48)  # fmt: skip
-    return header + struct.pack(">I", len(tags)) + table + body
-
-
 #: Display P3's primaries adapted to D50 (as in Apple's profile).
 P3 = [(0.5151, 0.2412, -0.0011), (0.2920, 0.6922, 0.0419), (0.1571, 0.0666, 0.7841)]
 
@@ -123,7 +98,7 @@ def test_an_image_with_a_colour_profile_is_drawn_in_srgb(tmp_path: Path) -> None
     """A PNG tagged with a wide-gamut profile (Display P3's primaries) is drawn with its
     colours converted to sRGB, as Chromium draws it (ThorVG alone drew the numbers as they
     are, paler and duller)."""
-    profile = _rgb_matrix_profile(P3, 2.2)
+    profile = matrix_profile(P3, 2.2)
     source = _gradient()
     data = _encoded(source, "PNG", icc_profile=profile)
     expected = ImageCms.profileToProfile(
@@ -180,18 +155,6 @@ def test_an_image_of_another_shape_is_cut_to_its_assets_box_around_its_centre(
     assert _colour_at(rgba, 27, 28) == (255, 255, 255)
 
 
-def test_an_image_with_an_exif_orientation_is_drawn_upright(tmp_path: Path) -> None:
-    """A JPEG whose EXIF data says "turned 90 degrees clockwise" (orientation 6) is turned
-    before it is drawn, as Chromium turns it: its top left corner comes to the top right
-    (ThorVG alone drew the stored pixels)."""
-    exif = Image.Exif()
-    exif[0x0112] = 6
-    data = _encoded(_quadrants(SIZE, SIZE), "JPEG", quality=95, exif=exif.tobytes())
-    rgba, _ = _drawn(_embedded(data, "image/jpeg"), tmp_path)
-    assert np.abs(np.array(_colour_at(rgba, SIZE - 6, 5)) - (220, 20, 20)).max() <= 12
-    assert np.abs(np.array(_colour_at(rgba, 5, 5)) - (20, 20, 220)).max() <= 12
-
-
 def test_an_image_file_beside_the_document_is_converted_too(tmp_path: Path) -> None:
     """A GIF in an ``images/`` folder beside the document is drawn (read from there, the
     file left as it was)."""
@@ -230,5 +193,108 @@ def test_images_thorvg_draws_as_a_browser_are_left_alone(
     assert needs_converting(plain, (SIZE, SIZE)) is False
     assert needs_converting(plain, (SIZE // 2, SIZE // 2)) is False, "the same shape, smaller"
     assert needs_converting(plain, (SIZE, SIZE // 2)) is True, "another shape than its asset"
-    tagged = _encoded(image, fmt, icc_profile=_rgb_matrix_profile(P3, 2.2), **options)
+    tagged = _encoded(image, fmt, icc_profile=matrix_profile(P3, 2.2), **options)
     assert needs_converting(tagged, (SIZE, SIZE)) is True
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_a_turned_jpeg_is_drawn_upright(orientation: int, tmp_path: Path) -> None:
+    """A JPEG stored turned, with an Exif orientation saying how to show it (as phones and
+    cameras write them), is drawn as a browser shows it: turned upright (ThorVG alone drew
+    the pixels as stored)."""
+    turn = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90,
+            8: Image.Transpose.ROTATE_270}[orientation]  # fmt: skip
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _encoded(_gradient().transpose(turn), "JPEG", quality=95, exif=exif.tobytes())
+    with Image.open(io.BytesIO(data)) as image:
+        wanted = np.asarray(ImageOps.exif_transpose(image).convert("RGB")).astype(int)
+    assert np.abs(wanted - _decoded(data)).max() > 100, "the orientation matters"
+    rgba, _ = _drawn(_embedded(data, "image/jpeg"), tmp_path)
+    assert np.abs(rgba[..., :3] - wanted).max() <= 1
+
+
+def _png_with(chunks: list[tuple[bytes, bytes]]) -> bytes:
+    info = PngInfo()
+    for kind, body in chunks:
+        info.add(kind, body)
+    return _encoded(_gradient(), "PNG", pnginfo=info)
+
+
+#: Display P3's chromaticities (white, red, green, blue) as a cHRM chunk holds them.
+P3_CHRM = struct.pack(">8I", 31270, 32900, 68000, 32000, 26500, 69000, 15000, 6000)
+SRGB_GAMA = struct.pack(">I", 45455)
+
+
+def _srgb_encoded(linear: np.ndarray) -> np.ndarray:
+    encoded = np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055)
+    return np.round(encoded * 255).astype(int)
+
+
+def test_a_linear_png_gamma_is_drawn_as_chromium_draws_it(tmp_path: Path) -> None:
+    """A PNG whose gAMA chunk says its samples are linear light (gamma 1.0), without cHRM
+    or an ICC profile: Chromium decodes the samples by that gamma with sRGB's primaries and
+    shows them in sRGB (ThorVG alone came out up to 5 off that)."""
+    data = _png_with([(b"gAMA", struct.pack(">I", 100_000))])
+    wanted = _srgb_encoded(np.asarray(_gradient()) / 255)
+    rgba, _ = _drawn(_embedded(data, "image/png"), tmp_path)
+    assert np.abs(rgba[..., :3] - wanted).max() <= 2
+
+
+def test_png_chromaticities_are_drawn_as_chromium_draws_them(tmp_path: Path) -> None:
+    """A PNG with gAMA and cHRM chunks (Display P3's primaries) but no ICC profile: Chromium
+    converts it to sRGB as it would with the matching profile (ThorVG alone drew the
+    numbers as they are)."""
+    data = _png_with([(b"gAMA", SRGB_GAMA), (b"cHRM", P3_CHRM)])
+    expected = ImageCms.profileToProfile(
+        _gradient(), ImageCms.ImageCmsProfile(io.BytesIO(matrix_profile(P3, 1 / 0.45455))),
+        ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")), outputMode="RGB",
+    )  # fmt: skip
+    assert expected is not None
+    wanted = np.asarray(expected).astype(int)
+    assert np.abs(wanted - np.asarray(_gradient()).astype(int)).max() > 20, "cHRM matters"
+    rgba, _ = _drawn(_embedded(data, "image/png"), tmp_path)
+    assert np.abs(rgba[..., :3] - wanted).max() <= 2
+
+
+@pytest.mark.parametrize(
+    ("chunks", "converted"),
+    [
+        ([(b"gAMA", SRGB_GAMA)], False),  # sRGB's gamma alone: taken as sRGB
+        ([(b"gAMA", struct.pack(">I", 46_000))], False),  # within 5% of it: the same
+        ([(b"cHRM", P3_CHRM)], False),  # cHRM without gAMA: ignored
+        ([(b"sRGB", b"\0"), (b"gAMA", SRGB_GAMA), (b"cHRM", P3_CHRM)], False),  # sRGB wins
+        ([(b"gAMA", struct.pack(">I", 100_000))], True),
+        ([(b"gAMA", SRGB_GAMA), (b"cHRM", P3_CHRM)], True),
+    ],
+)
+def test_png_colour_chunks_converted_only_where_chromium_uses_them(
+    chunks: list[tuple[bytes, bytes]], converted: bool
+) -> None:
+    """Chromium reads gAMA and cHRM only without an sRGB chunk, cHRM only with gAMA, and a
+    gamma within 5% of sRGB's alone as sRGB: only the others pay for a conversion."""
+    assert needs_converting(_png_with(chunks), (SIZE, SIZE)) is converted
+
+
+@pytest.mark.parametrize(("orientation", "converted"), [(1, False), (6, True)])
+def test_only_turned_jpegs_are_converted(orientation: int, converted: bool) -> None:
+    """A JPEG whose Exif orientation is as stored is left to ThorVG."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _encoded(_gradient(), "JPEG", quality=90, exif=exif.tobytes())
+    assert needs_converting(data, (SIZE, SIZE)) is converted
+
+
+def test_a_png_with_an_exif_orientation_is_drawn_upright(tmp_path: Path) -> None:
+    """A PNG whose eXIf chunk says to show it turned (orientation 6) is drawn as Chromium's
+    PNG decoders show it, upright; one whose eXIf says as stored is left to ThorVG."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = _encoded(_gradient().transpose(Image.Transpose.ROTATE_90), "PNG", exif=exif)
+    with Image.open(io.BytesIO(data)) as image:
+        wanted = np.asarray(ImageOps.exif_transpose(image).convert("RGB")).astype(int)
+    assert np.abs(wanted - _decoded(data)).max() > 100, "the orientation matters"
+    rgba, _ = _drawn(_embedded(data, "image/png"), tmp_path)
+    assert np.abs(rgba[..., :3] - wanted).max() <= 1
+    exif[0x0112] = 1
+    assert needs_converting(_encoded(_gradient(), "PNG", exif=exif), (SIZE, SIZE)) is False

@@ -14,7 +14,11 @@ of each image (which Chromium's matches for these):
 - a CMYK JPEG and a GIF: not drawn at all, and nothing said so;
 - an image with an ICC profile: a browser converts its colours to sRGB (Chromium drew an
   Apple RGB PNG's cyan as (3, 218, 254), which is what ImageCms makes of it); ThorVG draws
-  the numbers as they are.
+  the numbers as they are;
+- a PNG with gAMA and cHRM chunks and no profile: Chromium converts it as by the profile
+  they describe (see :mod:`lottie_image_profiles`), ThorVG drew the numbers (105 off for
+  Display P3's primaries); one with a gAMA alone (not sRGB's) ThorVG converts by it, 5 to
+  9 off Chromium.
 
 Such an image (embedded, or a file beside the document) is decoded with Pillow (a GIF's
 first frame), turned upright, converted to sRGB, cut to its asset's shape as lottie-web
@@ -32,6 +36,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
+from studio_render.compositions.lottie_image_profiles import NEUTRAL_GAMMA, png_profile
 from studio_render.core.errors import listed
 
 _PNG = b"\x89PNG\r\n\x1a\n"
@@ -93,9 +98,12 @@ def _same_shape(own: tuple[int, int], size: tuple[int, int]) -> bool:
 
 
 def _png_header(data: bytes) -> tuple[bool, tuple[int, int] | None]:
-    """Whether a PNG is 16-bit or has an ICC profile or an EXIF orientation other than
-    upright (chunks read up to the image data), and its size."""
+    """Whether a PNG is 16-bit, has an ICC profile or an EXIF orientation other than
+    upright, or gAMA (and cHRM) chunks a browser converts by (see
+    :mod:`lottie_image_profiles`); chunks read up to the image data; and its size."""
     at, size = len(_PNG), None
+    gamma: float | None = None
+    srgb = chromaticities = False
     while at + 8 <= len(data):
         length, kind = struct.unpack(">I4s", data[at : at + 8])
         if kind == b"IHDR" and at + 17 <= len(data):
@@ -106,10 +114,16 @@ def _png_header(data: bytes) -> tuple[bool, tuple[int, int] | None]:
             return True, size
         if kind == b"eXIf" and _turned(data[at + 8 : at + 8 + length]):
             return True, size
-        if kind == b"IDAT":
-            return False, size
+        if kind == b"gAMA" and length == 4 and at + 12 <= len(data):
+            gamma = int.from_bytes(data[at + 8 : at + 12], "big") / 100_000
+        srgb = srgb or kind == b"sRGB"
+        chromaticities = chromaticities or kind == b"cHRM"
+        if kind in (b"IDAT", b"PLTE"):  # the colour chunks come before both
+            break
         at += 12 + length
-    return False, size
+    if srgb or not gamma:
+        return False, size
+    return chromaticities or abs(gamma * 2.2 - 1) >= NEUTRAL_GAMMA, size
 
 
 def _jpeg_header(data: bytes) -> tuple[bool, tuple[int, int] | None]:
@@ -218,6 +232,8 @@ def _converted(data: bytes, size: tuple[int, int] | None) -> bytes | None:
             image = opened.convert("I").point(lambda v: v / 257).convert("L") \
                 if opened.mode.startswith("I;16") else opened.copy()  # fmt: skip
             profile = opened.info.get("icc_profile")
+            if not profile and opened.format == "PNG":
+                profile = png_profile(opened.info)
             image = ImageOps.exif_transpose(image.copy()) if opened.getexif() else image
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError):
         return None
