@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageCms, ImageOps
 from PIL.PngImagePlugin import PngInfo
 
-from studio_render.compositions.lottie_image_formats import needs_converting
+from studio_render.compositions.lottie_image_formats import images_converted, needs_converting
 from studio_render.compositions.lottie_image_profiles import matrix_profile
 from tests.cli import studio_render
 from tests.image_compare import read_png
@@ -298,3 +298,16 @@ def test_a_png_with_an_exif_orientation_is_drawn_upright(tmp_path: Path) -> None
     assert np.abs(rgba[..., :3] - wanted).max() <= 1
     exif[0x0112] = 1
     assert needs_converting(_encoded(_gradient(), "PNG", exif=exif), (SIZE, SIZE)) is False
+
+
+def test_an_image_cut_to_its_assets_shape_keeps_its_density() -> None:
+    """A 128x64 image for a 32x32 asset is cut to a square at its own density (64x64, not
+    32x32): ThorVG scales it to the box, and a layer scaled up stays as sharp as in
+    lottie-web."""
+    doc = _embedded(_encoded(_quadrants(128, 64), "PNG"), "image/png")
+    doc["assets"][0].update(w=32, h=32)  # type: ignore[index]
+    changed, warnings = images_converted(doc, None)
+    assert changed and not warnings
+    uri = str(doc["assets"][0]["p"])  # type: ignore[index]
+    with Image.open(io.BytesIO(base64.b64decode(uri.partition(",")[2]))) as image:
+        assert image.size == (64, 64)

@@ -222,7 +222,7 @@ def _image_data(asset: dict[str, Any], folder: Path | None) -> bytes | None:
 
 def _converted(data: bytes, size: tuple[int, int] | None) -> bytes | None:
     """The image ``data`` as an 8-bit RGBA PNG in sRGB (a GIF's first frame), upright,
-    fitted to ``size`` as lottie-web fits it; None if Pillow cannot read it."""
+    cut to the shape of ``size`` as lottie-web cuts it; None if Pillow cannot read it."""
     try:
         from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
     except ImportError:  # an install without Pillow: the image as it is
@@ -249,8 +249,10 @@ def _converted(data: bytes, size: tuple[int, int] | None) -> bytes | None:
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass  # a profile lcms cannot use: the colours as they are
     image = image.convert("RGBA")
-    if size is not None and image.size != size:
-        image = _sliced(image, size)
+    if size is not None and not _same_shape(image.size, size):
+        # cut to the asset's shape at the image's own density (ThorVG scales it to the box)
+        density = max(1.0, min(image.width / size[0], image.height / size[1]))
+        image = _sliced(image, (round(size[0] * density), round(size[1] * density)))
     out = io.BytesIO()
     image.save(out, "PNG", compress_level=1)
     return out.getvalue()
