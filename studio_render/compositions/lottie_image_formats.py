@@ -33,6 +33,7 @@ import base64
 import binascii
 import io
 import struct
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ def _png_header(data: bytes) -> tuple[bool, tuple[int, int] | None]:
             size = struct.unpack(">II", data[at + 8 : at + 16])
             if data[at + 16] == 16:
                 return True, size
-        if kind == b"iCCP":
+        if kind == b"iCCP" and not _srgb_png_profile(data[at + 8 : at + 8 + length]):
             return True, size
         if kind == b"eXIf" and _turned(data[at + 8 : at + 8 + length]):
             return True, size
@@ -137,7 +138,7 @@ def _jpeg_header(data: bytes) -> tuple[bool, tuple[int, int] | None]:
             continue
         length = int.from_bytes(data[at + 2 : at + 4], "big")
         segment = data[at + 4 : at + 2 + length]
-        if marker == 0xE2 and segment.startswith(b"ICC_PROFILE\0"):
+        if marker == 0xE2 and segment.startswith(b"ICC_PROFILE\0") and not _srgb(segment[14:]):
             return True, size
         if marker == 0xE1 and segment.startswith(b"Exif\0\0") and _turned(segment[6:]):
             return True, size
@@ -150,6 +151,24 @@ def _jpeg_header(data: bytes) -> tuple[bool, tuple[int, int] | None]:
             return False, size
         at += 2 + length
     return False, size
+
+
+def _srgb(profile: bytes) -> bool:
+    """Whether an ICC profile is an sRGB one (its description says so: "sRGB
+    IEC61966-2.1", "sRGB built-in"...), which changes nothing: such images (Photoshop tags
+    its exports so) are left alone."""
+    head = profile[:4096]
+    return b"sRGB" in head or "sRGB".encode("utf-16-be") in head
+
+
+def _srgb_png_profile(chunk: bytes) -> bool:
+    """Whether a PNG's iCCP chunk (a name, a method byte, the zlib-compressed profile)
+    holds an sRGB profile."""
+    name_end = chunk.find(b"\0")
+    try:
+        return name_end >= 0 and _srgb(zlib.decompressobj().decompress(chunk[name_end + 2 :], 4096))
+    except zlib.error:
+        return False
 
 
 def _turned(tiff: bytes) -> bool:
@@ -239,7 +258,7 @@ def _converted(data: bytes, size: tuple[int, int] | None) -> bytes | None:
         return None
     if image.mode not in ("RGB", "RGBA", "CMYK"):
         image = image.convert("RGBA")
-    if profile:
+    if profile and not _srgb(profile):
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
             srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
