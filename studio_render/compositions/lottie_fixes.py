@@ -564,23 +564,22 @@ def _nested(
     with its drawing and effects; whether it could be."""
     masks = layer.get("masksProperties")
     masks = masks if isinstance(masks, list) else []
+    precomposition = layer.get("ty") == 0
+    if not precomposition and _parent_of_another(layer, parents):
+        return False  # a parent's transform moves its children: not shifted
+    if inside:
+        layer["masksProperties"] = masks[inside:]  # only the outer masks move with the content
     inner: dict[str, object]
-    if layer.get("ty") == 0:
+    if precomposition:
         inner = {"ty": 0, "refId": layer.get("refId"), "w": layer.get("w", 0),
                  "h": layer.get("h", 0), "ks": {}}  # fmt: skip
         if "ef" in layer:
             inner["ef"] = layer.pop("ef")
+    elif not _move_content(layer):
         if inside:
-            layer["masksProperties"] = masks[inside:]
-    elif _parent_of_another(layer, parents):
-        return False  # a parent's transform moves its children: not shifted
+            layer["masksProperties"] = masks
+        return False
     else:
-        if inside:
-            layer["masksProperties"] = masks[inside:]  # the outer masks move with the content
-        if not _move_content(layer):
-            if inside:
-                layer["masksProperties"] = masks
-            return False
         inner = {key: layer.pop(key) for key in list(layer) if key not in _OUTER_KEYS}
         inner["ks"] = {"p": {"a": 0, "k": [_SHIFT, _SHIFT, 0]}}
         layer.update(ty=0, w=2 * _SHIFT, h=2 * _SHIFT)

@@ -41,6 +41,9 @@ from studio_render.compositions.lottie_image_profiles import NEUTRAL_GAMMA, png_
 from studio_render.core.errors import listed
 
 _PNG = b"\x89PNG\r\n\x1a\n"
+#: How much of an image the header check reads: past a JPEG's Exif and ICC segments (64
+#: KiB each at most) to its frame header, past a PNG's colour chunks to its image data.
+_HEADERS = 1 << 20
 #: JPEG start-of-frame markers (not DHT, JPG or DAC, which share the range).
 _JPEG_FRAMES = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
@@ -53,14 +56,15 @@ def images_converted(doc: dict[str, Any], folder: Path | None) -> tuple[bool, tu
     changed = False
     unreadable: list[str] = []
     for asset in assets if isinstance(assets, list) else []:
-        data = _image_data(asset, folder) if isinstance(asset, dict) else None
-        if data is None:
+        head = _image_data(asset, folder, _HEADERS) if isinstance(asset, dict) else None
+        if head is None:
             continue
         size = _asset_size(asset)
-        verdict = needs_converting(data, size)
+        verdict = needs_converting(head, size)
         if verdict is False:
             continue
-        png = _converted(data, size)
+        data = head if len(head) < _HEADERS else _image_data(asset, folder)
+        png = _converted(data, size) if data is not None else None
         if png is None:
             if verdict is None:
                 unreadable.append(repr(str(asset.get("p"))[:60]))
@@ -216,9 +220,10 @@ def _asset_size(asset: dict[str, Any]) -> tuple[int, int] | None:
     return round(float(width)), round(float(height))  # type: ignore[arg-type]
 
 
-def _image_data(asset: dict[str, Any], folder: Path | None) -> bytes | None:
-    """The bytes of an image asset: its ``data:`` URL decoded, or its file beside the
-    document; None for what is not an image, on the network, or not found."""
+def _image_data(asset: dict[str, Any], folder: Path | None, most: int = -1) -> bytes | None:
+    """The bytes of an image asset (its first ``most`` bytes, if given): its ``data:`` URL
+    decoded, or its file beside the document; None for what is not an image, on the
+    network, or not found."""
     name, sub = asset.get("p"), asset.get("u") or ""
     if not isinstance(name, str) or not isinstance(sub, str) or "layers" in asset:
         return None
@@ -226,16 +231,20 @@ def _image_data(asset: dict[str, Any], folder: Path | None) -> bytes | None:
         header, _, body = name.partition(",")
         if not header.endswith(";base64"):
             return None
-        try:
-            return base64.b64decode(body, validate=False)
-        except (binascii.Error, ValueError):
-            return None
+        prefix = body[: (most + 2) // 3 * 4] if most >= 0 else body  # whole groups of four
+        for text in (prefix, body):  # the whole, where the prefix splits a group (spaces)
+            try:
+                return base64.b64decode(text, validate=False)[: most if most >= 0 else None]
+            except (binascii.Error, ValueError):
+                continue
+        return None
     if folder is None or name.startswith(("http://", "https://")) or not name:
         return None
     path = Path(f"{folder}/{sub}{name}")
     try:
-        return path.read_bytes() if path.is_file() else None
-    except OSError:
+        with path.open("rb") as file:
+            return file.read(most)
+    except OSError:  # not found, a folder, unreadable
         return None
 
 
