@@ -1121,3 +1121,85 @@ def test_intersect_masks_are_taken_in_order_as_lottie_web_takes_them(
              "hasMask": True, "masksProperties": masks, "shapes": [square, fill]}  # fmt: skip
     doc = {"v": "5.5.2", "fr": 30, "ip": 0, "op": 10, "w": 100, "h": 100, "layers": [layer]}
     assert _painted_columns(_frame(doc, tmp_path)) == columns
+
+
+#: Three overlapping squares (left, top, right, bottom), every region of the three apart.
+_VENN = ((20, 20, 120, 120), (80, 50, 180, 150), (40, 90, 140, 190))
+
+
+def _venn_mask(k: int, kind: str, inv_first: bool = True) -> dict[str, object]:
+    """Mask ``k`` of :data:`_VENN`: ``kind`` is its mode, with ``v`` when inverted;
+    ``inv_first``: ``"inv"`` comes before ``"mode"`` (else after it)."""
+    left, top, right, bottom = _VENN[k]
+    corners = [[left, top], [left, bottom], [right, bottom], [right, top]]
+    path = {"i": [[0, 0]] * 4, "o": [[0, 0]] * 4, "v": corners, "c": True}
+    inv, mode = {"inv": kind.endswith("v")}, {"mode": kind[0]}
+    keys = {**inv, **mode} if inv_first else {**mode, **inv}
+    return {**keys, "pt": {"a": 0, "k": path}, "o": {"a": 0, "k": 100}, "x": {"a": 0, "k": 0}}
+
+
+def _shown_as_after_effects(kinds: list[str], size: int) -> np.ndarray:
+    """Where a layer with :data:`_VENN` masks of ``kinds`` shows, taking them in order as
+    After Effects and lottie-web do: from nothing (first mask Add) or everything."""
+    ys, xs = np.mgrid[0:size, 0:size] + 0.5
+    shown = np.full((size, size), kinds[0][0] != "a")
+    for k, kind in enumerate(kinds):
+        left, top, right, bottom = _VENN[k]
+        area = (xs > left) & (xs < right) & (ys > top) & (ys < bottom)
+        area = ~area if kind.endswith("v") else area
+        shown = {"a": shown | area, "s": shown & ~area, "i": shown & area}[kind[0]]
+    return shown
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [["s", "a"], ["av", "s"], ["s", "av"], ["sv", "av"], ["av", "sv"], ["a", "av"],
+     ["iv", "i"], ["av", "i", "av"], ["s", "a", "s"], ["sv", "iv", "i"], ["a", "sv", "iv"],
+     ["iv"]],
+    ids="-".join,
+)  # fmt: skip
+def test_masks_of_every_mode_inverted_or_not_are_taken_in_order(
+    kinds: list[str], tmp_path: Path
+) -> None:
+    """A red 200x200 layer under masks ThorVG 1.0 alone combines otherwise (each case
+    failed without the rewrite; all match lottie-web on a layer at the origin): drawn
+    where After Effects shows it, every pixel."""
+    doc = _venn_doc([_venn_mask(k, kind) for k, kind in enumerate(kinds)])
+    drawn = _frame(doc, tmp_path)[..., 3] > 127
+    expected = _shown_as_after_effects(kinds, 200)
+    assert (drawn == expected).all(), np.argwhere(drawn != expected)[:5]
+
+
+def test_an_inverted_mask_named_after_its_mode_is_still_inverted(tmp_path: Path) -> None:
+    """ThorVG reads ``"inv"`` only before ``"mode"``: written after it, an inverted Add
+    then a Subtract mask showed the second square inside the first."""
+    masks = [_venn_mask(0, "av", inv_first=False), _venn_mask(1, "s", inv_first=False)]
+    drawn = _frame(_venn_doc(masks), tmp_path)[..., 3] > 127
+    assert (drawn == _shown_as_after_effects(["av", "s"], 200)).all()
+
+
+def test_an_inverted_mask_on_a_moved_layer_shows_all_but_its_area(tmp_path: Path) -> None:
+    """lottie-web inverts a mask with the rectangle from the layer's origin to the
+    composition's size, so on a layer moved 30 right and 20 down it shows mostly the
+    mask's area; After Effects shows everything but it, and so do we."""
+    doc = _venn_doc([_venn_mask(0, "av")], position=(30, 20))
+    drawn = _frame(doc, tmp_path)[..., 3] > 127
+    expected = np.zeros((200, 200), bool)
+    expected[20:, 30:] = ~_shown_as_after_effects(["a"], 200)[:180, :170]
+    assert (drawn == expected).all(), np.argwhere(drawn != expected)[:5]
+
+
+def _venn_doc(
+    masks: list[dict[str, object]], position: tuple[int, int] = (0, 0)
+) -> dict[str, object]:
+    """A 200x200 composition of one red 200x200 layer at ``position`` under ``masks``."""
+    ks = {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [*position, 0]}, "a": {"a": 0, "k": [0, 0]},
+          "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}}  # fmt: skip
+    red = [
+        {"ty": "rc", "d": 1, "s": {"a": 0, "k": [200, 200]}, "p": {"a": 0, "k": [100, 100]},
+         "r": {"a": 0, "k": 0}},
+        {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 100}, "r": 1},
+    ]  # fmt: skip
+    layer = {"ty": 4, "ind": 1, "ip": 0, "op": 10, "st": 0, "sr": 1, "ks": ks,
+             "hasMask": True, "masksProperties": masks, "shapes": red}  # fmt: skip
+    return {"v": "5.5.2", "fr": 10, "ip": 0, "op": 10, "w": 200, "h": 200, "layers": [layer]}

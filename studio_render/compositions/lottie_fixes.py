@@ -42,22 +42,8 @@ mask's opacity); ThorVG 1.0 combines them as After Effects does (the darker of t
 where they overlap, a hole where two masks differ), so a square that lottie-web shows whole
 lost most of itself. Such a mask becomes an Add mask.
 
-Masks in sequence: lottie-web paints a layer's masks one after the other, so an Add mask
-after a Subtract mask adds back inside the hole (a character drawn as an outline, its
-holes, and islands inside them); ThorVG 1.0 leaves such an Add mask out. A layer whose
-Add and Subtract masks (opaque, not inverted, not expanded) add after subtracting becomes
-one copy per run of Add masks, each with that run and the Subtract masks after it (the
-union of those is what lottie-web paints); not done for layers with effects or mattes.
-
-Intersect masks in sequence: ThorVG 1.0 chains a layer's masks from the last one back
-(the first mask against what the second makes of the third, and so on), and inverts the
-whole chain after a first Subtract mask; lottie-web and After Effects take them in order.
-So two Add masks then an Intersect kept the first Add whole, a Subtract then an Intersect
-showed the layer outside their overlap, and a lone inverted Intersect showed the mask
-instead of the rest. Where an Intersect mask follows masks ThorVG would combine otherwise
-(and no Add mask comes after it), the layer is nested as for effects below: the masks
-before it stay on the drawing inside, the Intersect and those after it on the layer
-outside, once for each such point. A lone inverted Intersect becomes an inverted Add.
+Masks in sequence (Subtract then Add, Intersect after other masks, inverted masks): see
+:mod:`lottie_masks`.
 
 Embedded images without ``"e"``: an image asset whose ``"p"`` is a ``data:`` URL but that
 does not say it is embedded (``"e": 1``; older exports leave it out) is drawn by lottie-web,
@@ -90,7 +76,6 @@ Expressions: see :mod:`lottie_expressions`.
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 import re
 import struct
@@ -115,6 +100,7 @@ from studio_render.compositions.lottie_expressions import (
 from studio_render.compositions.lottie_image_formats import images_converted
 from studio_render.compositions.lottie_images import may_have_images
 from studio_render.compositions.lottie_loops import loops_broken
+from studio_render.compositions.lottie_masks import masks_as_chains
 from studio_render.compositions.lottie_motion import (
     bake_auto_orient,
     bake_curved_motion,
@@ -170,8 +156,8 @@ _STYLE = re.compile(rb'"ty"\s*:\s*"(?:fl|st)"')
 _SUBTRACT_MASK = re.compile(rb'"mode"\s*:\s*"s"')
 #: An Intersect mask.
 _INTERSECT_MASK = re.compile(rb'"mode"\s*:\s*"i"')
-#: Mask modes (in order) whose Intersect masks ThorVG 1.0 combines as lottie-web does.
-_CHAINED_AS_LOTTIE_WEB = re.compile(r"[ai]i*")
+#: An inverted mask.
+_INVERTED_MASK = re.compile(rb'"inv"\s*:\s*true')
 #: A JSON null (a keyframe's ``"i": null``).
 _NULL = re.compile(rb":\s*null\b")
 #: An image given as a data URL.
@@ -219,12 +205,13 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
     nulls = _NULL.search(current) is not None
     subtracted = _SUBTRACT_MASK.search(current) is not None
     intersected = _INTERSECT_MASK.search(current) is not None
+    inverted = _INVERTED_MASK.search(current) is not None
     images = may_have_images(current)
     styles = _STYLE.search(current) is not None
     linked = b'"parent"' in current or b'"refId"' in current
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, null_rigs,
              hoses, rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
-             intersected, images, styles, linked, sounds)  # fmt: skip
+             intersected, inverted, images, styles, linked, sounds)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return Prepared(renamed)  # nothing for the rewrites below: no need to parse
     try:
@@ -254,7 +241,6 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         moved = _in_out_points_past_their_frames(doc) if points else False
         solids = _solids_as_shapes(doc)
         added = _masks_added(doc) if blended else False
-        sequenced = _masks_in_sequence(doc) if subtracted else False  # after the Adds above
         turned = bake_auto_orient(_layers(doc)) if oriented else False  # before the paths' bake
         paths = bake_curved_motion(doc)
         eased = bake_split_easing(doc) if split_easing else False
@@ -264,7 +250,9 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         idle = idle_effects_removed(_layers(doc)) if effects else False
         softened = shadow_softness_as_lottie_web(_layers(doc)) if effects else False
         nested = _effects_inside_masks(doc) if effects else False
-        chained = _intersections_nested(doc) if intersected else False  # after the nesting above
+        combined = subtracted or intersected or inverted
+        # after the Adds and the nesting above
+        chained = masks_as_chains(_layers(doc), STROKE_EFFECT) if combined else False
         # before references, and the stars' and expressions' rewrites
         drawn = bake_rubberhose_rigs(_compositions(doc), _fps(doc), _span(doc)) if hoses else []
         warnings += rig_warnings(_layers(doc), drawn) if hoses else ()
@@ -277,7 +265,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         whole = stars_as_lottie_web_draws_them(objects(doc)) if stars else False
         soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
         done = (bool(drawn), cycled, idle, tracked, looped, tidied, upgraded, embedded,
-                local, glyphs, ordered, justified, named, moved, solids, added, sequenced,
+                local, glyphs, ordered, justified, named, moved, solids, added,
                 turned, paths, eased, enabled, matted, stroked, softened, nested, chained,
                 followed, converted,
                 referred, evaluated, copies, traced, whole, soft, floored)  # fmt: skip
@@ -431,58 +419,6 @@ def _masks_added(doc: dict[str, object]) -> bool:
     return changed
 
 
-def _masks_in_sequence(doc: dict[str, object]) -> bool:
-    """Split every layer whose masks add after they subtract into one copy per run of Add
-    masks, each with that run and the Subtract masks after it; whether any was."""
-    changed = False
-    for layers in _layer_lists(doc):
-        numbers = [layer.get("ind") for layer in layers if isinstance(layer, dict)]
-        free = max([n for n in numbers if isinstance(n, int)], default=0) + 1
-        for position in range(len(layers) - 1, -1, -1):
-            layer = layers[position]
-            runs = _mask_runs(layer) if isinstance(layer, dict) else None
-            if runs is None:
-                continue
-            copies = [copy.deepcopy(layer) for _ in runs[1:]]
-            for piece, masks in zip([layer, *copies], runs, strict=True):
-                piece["masksProperties"] = masks
-            for piece in copies:
-                piece["ind"], free = free, free + 1
-            layers[position + 1 : position + 1] = copies
-            changed = True
-    return changed
-
-
-def _mask_runs(layer: dict[str, Any]) -> list[list[dict[str, Any]]] | None:
-    """The masks of each copy of ``layer`` (see :func:`_masks_in_sequence`), or None if it
-    is not to be split."""
-    masks = layer.get("masksProperties")
-    if not isinstance(masks, list) or layer.get("tt") or layer.get("td") or layer.get("ef"):
-        return None
-    if not all(isinstance(m, dict) and m.get("mode") in ("a", "s") and not m.get("inv")
-               and _static(m.get("o"), 100) and _static(m.get("x"), 0) for m in masks):  # fmt: skip
-        return None
-    modes = "".join(m["mode"] for m in masks)
-    if not modes.startswith("a") or "sa" not in modes:
-        return None
-    runs = []
-    for k, mask in enumerate(masks):
-        if mask["mode"] == "a" and (k == 0 or masks[k - 1]["mode"] == "s"):
-            adds = list(itertools.takewhile(lambda m: m["mode"] == "a", masks[k:]))
-            runs.append(adds + [m for m in masks[k + len(adds) :] if m["mode"] == "s"])
-    return runs
-
-
-def _static(prop: object, value: float) -> bool:
-    """Whether ``prop`` is absent or holds ``value``, unanimated."""
-    if prop is None:
-        return True
-    if not isinstance(prop, dict) or prop.get("a") == 1 or "x" in prop:
-        return False
-    held = prop.get("k")
-    return held == value or held == [value]
-
-
 def _embedded_images_marked(doc: dict[str, object]) -> bool:
     """Mark every image asset with a ``data:`` URL and no ``"e"`` embedded; whether any was."""
     assets = doc.get("assets")
@@ -556,19 +492,14 @@ def _parent_indices(layers: list[dict[str, object]]) -> set[float]:
 
 
 def _nested(
-    layer: dict[str, object], name: str, assets: list[Any], ids: set[str], parents: set[float],
-    inside: int = 0,
-) -> bool:  # fmt: skip
-    """Make ``layer`` a precomposition layer keeping its masks (less its first ``inside``,
-    which go in), transform, timing and matte, holding one pass-through layer ``name``
-    with its drawing and effects; whether it could be."""
-    masks = layer.get("masksProperties")
-    masks = masks if isinstance(masks, list) else []
+    layer: dict[str, object], name: str, assets: list[Any], ids: set[str], parents: set[float]
+) -> bool:
+    """Make ``layer`` a precomposition layer keeping its masks, transform, timing and
+    matte, holding one pass-through layer ``name`` with its drawing and effects; whether
+    it could be."""
     precomposition = layer.get("ty") == 0
     if not precomposition and _parent_of_another(layer, parents):
         return False  # a parent's transform moves its children: not shifted
-    if inside:
-        layer["masksProperties"] = masks[inside:]  # only the outer masks move with the content
     inner: dict[str, object]
     if precomposition:
         inner = {"ty": 0, "refId": layer.get("refId"), "w": layer.get("w", 0),
@@ -576,15 +507,11 @@ def _nested(
         if "ef" in layer:
             inner["ef"] = layer.pop("ef")
     elif not _move_content(layer):
-        if inside:
-            layer["masksProperties"] = masks
         return False
     else:
         inner = {key: layer.pop(key) for key in list(layer) if key not in _OUTER_KEYS}
         inner["ks"] = {"p": {"a": 0, "k": [_SHIFT, _SHIFT, 0]}}
         layer.update(ty=0, w=2 * _SHIFT, h=2 * _SHIFT)
-    if inside:
-        inner.update(masksProperties=masks[:inside], hasMask=True)
     inner.update(ind=1, ip=-_ALWAYS, op=_ALWAYS, st=0, sr=1, nm=name)
     assets.append({"id": _asset_id(name, ids), "layers": [inner]})
     layer["refId"] = assets[-1]["id"]
@@ -598,51 +525,6 @@ def _asset_id(name: str, ids: set[str]) -> str:
         new = "~" + new
     ids.add(new)
     return new
-
-
-def _intersections_nested(doc: dict[str, object]) -> bool:
-    """Nest every layer whose Intersect masks ThorVG would combine otherwise than
-    lottie-web (see above), and make a lone inverted Intersect an inverted Add; whether
-    any was."""
-    assets, ids = _assets_and_ids(doc)
-    changed = False
-    for layers in _compositions(doc):
-        parents = _parent_indices(layers)
-        for layer in layers:
-            while (masks := _plain_masks(layer)) is not None:
-                modes = "".join(m["mode"] for m in masks)
-                if modes == "i" and masks[0].get("inv"):
-                    masks[0]["mode"] = "a"
-                    changed = True
-                    break
-                point = _nest_point(modes)
-                if point is None or not _nested(layer, "masks", assets, ids, parents, point):
-                    break
-                changed = True
-    return changed
-
-
-def _plain_masks(layer: dict[str, object]) -> list[dict[str, Any]] | None:
-    """``layer``'s masks if all are opaque, unexpanded Add, Subtract or Intersect masks
-    (only a lone Intersect inverted) on a layer without effects; else None."""
-    masks = layer.get("masksProperties")
-    if not isinstance(masks, list) or not masks or layer.get("ef"):
-        return None
-    if not all(isinstance(m, dict) and m.get("mode") in ("a", "s", "i")
-               and _static(m.get("o"), 100) and _static(m.get("x"), 0) for m in masks):  # fmt: skip
-        return None
-    inverted = [m for m in masks if m.get("inv")]
-    if inverted and (len(masks) > 1 or masks[0]["mode"] != "i"):
-        return None
-    return masks
-
-
-def _nest_point(modes: str) -> int | None:
-    """Where to split masks of ``modes`` (see :func:`_intersections_nested`), or None."""
-    for point in range(1, len(modes)):
-        if modes[point] == "i" and not _CHAINED_AS_LOTTIE_WEB.fullmatch(modes[:point]):
-            return point if "a" not in modes[point:] else None
-    return None
 
 
 def _parent_of_another(layer: dict[str, object], parents: set[float]) -> bool:

@@ -1,0 +1,33 @@
+"""The mask chains of :mod:`studio_render.compositions.lottie_masks`, as truth tables.
+
+The pictures are checked in ``test_lottie_fixes.py``; here every sequence of up to four
+masks of every mode, inverted or not, is rewritten and the result evaluated as ThorVG 1.0
+combines masks, against lottie-web's order.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from studio_render.compositions import lottie_masks
+
+KINDS = [(mode, inverted) for mode in "asi" for inverted in (False, True)]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4])
+def test_every_mask_sequence_becomes_what_lottie_web_shows(count: int) -> None:
+    tables = lottie_masks._tables(count)
+    everything = (1 << (1 << count)) - 1
+    for modes in itertools.product(KINDS, repeat=count):  # "mode" first: "inv" unread
+        masks = [{"mode": mode, "inv": inv, "nm": str(k)} for k, (mode, inv) in enumerate(modes)]
+        layer = {"masksProperties": masks}
+        wanted = lottie_masks._as_lottie_web(list(modes), tables, everything)
+        if lottie_masks.masks_as_chains([layer], stroke_effect=22):  # "inv" first: read
+            assert all(list(m)[:2] == ["inv", "mode"] for m in layer["masksProperties"])
+        chain = layer["masksProperties"]
+        areas = [everything if m["nm"] == "everywhere" else tables[int(m["nm"])] for m in chain]
+        methods = [lottie_masks._METHODS[m["mode"], m["inv"]] for m in chain]
+        if wanted not in (0, everything):  # all or nothing: left as they are
+            assert lottie_masks._as_thorvg(methods, areas, everything) == wanted, modes
