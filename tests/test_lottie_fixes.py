@@ -1203,3 +1203,23 @@ def _venn_doc(
     layer = {"ty": 4, "ind": 1, "ip": 0, "op": 10, "st": 0, "sr": 1, "ks": ks,
              "hasMask": True, "masksProperties": masks, "shapes": red}  # fmt: skip
     return {"v": "5.5.2", "fr": 10, "ip": 0, "op": 10, "w": 200, "h": 200, "layers": [layer]}
+
+
+def test_time_remapped_to_the_out_point_shows_the_last_frame(tmp_path: Path) -> None:
+    """A precomposition layer (out point 120, 60 fps) whose time remap runs from 0 s to
+    2 s at frame 60 and back: at frame 60 lottie-web (and After Effects) show the inner
+    composition's last frame; ThorVG alone drew nothing there (its layer ended at 120)."""
+    ks = {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [0, 0]}, "a": {"a": 0, "k": [0, 0]},
+          "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}}  # fmt: skip
+    blue = {"ty": "fl", "c": {"a": 0, "k": [0, 0, 1, 1]}, "o": {"a": 0, "k": 100}, "r": 1}
+    dot = [{"ty": "el", "s": {"a": 0, "k": [40, 40]}, "p": {"a": 0, "k": [50, 50]}}, blue]
+    inner = {"ty": 4, "ind": 1, "ip": 0, "op": 120, "st": 0, "sr": 1, "ks": ks, "shapes": dot}
+    linear = {"i": {"x": [1], "y": [1]}, "o": {"x": [0], "y": [0]}}
+    remap = {"a": 1, "k": [{"t": 0, "s": [0], **linear}, {"t": 60, "s": [2], **linear},
+                           {"t": 120, "s": [0]}]}  # fmt: skip
+    outer = {"ty": 0, "ind": 1, "refId": "inner", "w": 100, "h": 100, "ip": 0, "op": 120,
+             "st": 0, "sr": 1, "ks": ks, "tm": remap}  # fmt: skip
+    doc = {"v": "5.5.2", "fr": 60, "ip": 0, "op": 120, "w": 100, "h": 100,
+           "assets": [{"id": "inner", "layers": [inner]}], "layers": [outer]}  # fmt: skip
+    rgba = _frame(doc, tmp_path, 60)
+    assert rgba[50, 50, 3] == 255 and rgba[50, 50, 2] > 200

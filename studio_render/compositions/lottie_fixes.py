@@ -32,6 +32,12 @@ past a whole frame (After Effects writes 5.00000020365417) becomes that frame, a
 layer shows a frame early or hides a frame early. Such a point is moved to the next 32-bit
 float past it.
 
+Time remapped to the out point: a precomposition layer whose time remap lands exactly on
+its out point (a remap from 0 to the end and back) shows its last frame in lottie-web
+(``timeRemapped === op`` draws ``op - 1``, as After Effects shows the end of the remapped
+composition); ThorVG drew that frame, where the layers inside have ended, empty. Such a
+remap value is moved a thousandth of a frame before the out point.
+
 Effects without ``"en"``: ThorVG 1.0 skips a layer effect that does not say it is
 enabled; lottie-web draws it (Bodymovin leaves the flag out in some exports: a bell that
 a white Fill effect hides came out black). Such an effect gets ``"en": 1``.
@@ -158,6 +164,9 @@ _SUBTRACT_MASK = re.compile(rb'"mode"\s*:\s*"s"')
 _INTERSECT_MASK = re.compile(rb'"mode"\s*:\s*"i"')
 #: An inverted mask.
 _INVERTED_MASK = re.compile(rb'"inv"\s*:\s*true')
+#: How many frames before a precomposition layer's out point a time remap that lands on
+#: it is moved.
+_REMAP_BEFORE_OUT = 0.001
 #: A JSON null (a keyframe's ``"i": null``).
 _NULL = re.compile(rb":\s*null\b")
 #: An image given as a data URL.
@@ -209,9 +218,10 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
     images = may_have_images(current)
     styles = _STYLE.search(current) is not None
     linked = b'"parent"' in current or b'"refId"' in current
+    remapped = b'"tm"' in current
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, null_rigs,
              hoses, rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
-             intersected, inverted, images, styles, linked, sounds)  # fmt: skip
+             intersected, inverted, images, styles, linked, sounds, remapped)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return Prepared(renamed)  # nothing for the rewrites below: no need to parse
     try:
@@ -239,6 +249,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         justified = lines_as_lottie_web(_layers(doc)) if texts else False  # after tracking
         named = _name_unnamed_easings(doc) if unnamed else False
         moved = _in_out_points_past_their_frames(doc) if points else False
+        held = _remaps_to_the_out_point_held_back(doc) if remapped else False
         solids = _solids_as_shapes(doc)
         added = _masks_added(doc) if blended else False
         turned = bake_auto_orient(_layers(doc)) if oriented else False  # before the paths' bake
@@ -267,7 +278,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         done = (bool(drawn), cycled, idle, tracked, looped, tidied, upgraded, embedded,
                 local, glyphs, ordered, justified, named, moved, solids, added,
                 turned, paths, eased, enabled, matted, stroked, softened, nested, chained,
-                followed, converted,
+                followed, converted, held,
                 referred, evaluated, copies, traced, whole, soft, floored)  # fmt: skip
         if not any(done):
             return Prepared(renamed, warnings)
@@ -317,6 +328,26 @@ def _in_out_points_past_their_frames(doc: dict[str, object]) -> bool:
             if isinstance(value, float) and _float32(value) < value:
                 layer[key] = _float32_above(value)
                 moved = True
+    return moved
+
+
+def _remaps_to_the_out_point_held_back(doc: dict[str, object]) -> bool:
+    """Move every time remap value of a precomposition layer that lands on the layer's
+    out point a thousandth of a frame before it (see above); whether any was."""
+    rate = _fps(doc)
+    moved = False
+    for layer in _layers(doc):
+        remap, out = layer.get("tm"), layer.get("op")
+        if layer.get("ty") != 0 or not isinstance(remap, dict) or not is_number(out):
+            continue
+        frames = remap.get("k") if remap.get("a") == 1 else [remap]
+        for frame in frames if isinstance(frames, list) else []:
+            for key in ("s", "e", "k") if isinstance(frame, dict) else ():
+                value = frame.get(key)
+                held = value[0] if isinstance(value, list) and len(value) == 1 else value
+                if is_number(held) and held * rate == out:
+                    frame[key] = [(out - _REMAP_BEFORE_OUT) / rate]
+                    moved = True
     return moved
 
 
