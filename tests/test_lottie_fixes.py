@@ -1123,8 +1123,9 @@ def test_intersect_masks_are_taken_in_order_as_lottie_web_takes_them(
     assert _painted_columns(_frame(doc, tmp_path)) == columns
 
 
-#: Three overlapping squares (left, top, right, bottom), every region of the three apart.
-_VENN = ((20, 20, 120, 120), (80, 50, 180, 150), (40, 90, 140, 190))
+#: Overlapping rectangles (left, top, right, bottom), every region of the first three apart.
+_VENN = ((20, 20, 120, 120), (80, 50, 180, 150), (40, 90, 140, 190), (10, 60, 70, 170),
+         (100, 10, 190, 100))  # fmt: skip
 
 
 def _venn_mask(k: int, kind: str, inv_first: bool = True) -> dict[str, object]:
@@ -1164,6 +1165,20 @@ def test_masks_of_every_mode_inverted_or_not_are_taken_in_order(
     """A red 200x200 layer under masks ThorVG 1.0 alone combines otherwise (each case
     failed without the rewrite; all match lottie-web on a layer at the origin): drawn
     where After Effects shows it, every pixel."""
+    doc = _venn_doc([_venn_mask(k, kind) for k, kind in enumerate(kinds)])
+    drawn = _frame(doc, tmp_path)[..., 3] > 127
+    expected = _shown_as_after_effects(kinds, 200)
+    assert (drawn == expected).all(), np.argwhere(drawn != expected)[:5]
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [["s", "a", "s", "av", "i"], ["a", "sv", "s", "a", "iv"], ["av", "s", "a", "i", "s"]],
+    ids="-".join,
+)
+def test_five_masks_are_taken_in_order(kinds: list[str], tmp_path: Path) -> None:
+    """Five masks: too many to try every order, so the chain holds a rectangle standing
+    for everything where a complement is needed; drawn where After Effects shows it."""
     doc = _venn_doc([_venn_mask(k, kind) for k, kind in enumerate(kinds)])
     drawn = _frame(doc, tmp_path)[..., 3] > 127
     expected = _shown_as_after_effects(kinds, 200)

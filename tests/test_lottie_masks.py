@@ -31,3 +31,22 @@ def test_every_mask_sequence_becomes_what_lottie_web_shows(count: int) -> None:
         methods = [lottie_masks._METHODS[m["mode"], m["inv"]] for m in chain]
         if wanted not in (0, everything):  # all or nothing: left as they are
             assert lottie_masks._as_thorvg(methods, areas, everything) == wanted, modes
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4])
+def test_the_chain_built_without_search_is_right_too(count: int) -> None:
+    """The chain used for five masks or more (the rectangle standing for everything where
+    a complement is needed), checked on every sequence of up to four."""
+    tables = lottie_masks._tables(count)
+    everything = (1 << (1 << count)) - 1
+    for modes in itertools.product(KINDS, repeat=count):
+        wanted = lottie_masks._as_lottie_web(list(modes), tables, everything)
+        chain = lottie_masks._chain(list(modes))
+        if wanted in (0, everything):
+            assert chain is None
+            continue
+        assert chain is not None
+        steps = lottie_masks._steps(chain)
+        areas = [everything if i == lottie_masks._FULL else tables[i] for _, _, i in steps]
+        methods = [lottie_masks._METHODS[mode, inv] for mode, inv, _ in steps]
+        assert lottie_masks._as_thorvg(methods, areas, everything) == wanted, modes
