@@ -51,7 +51,6 @@ _MOST_SEARCHED = 4
 _EVERYWHERE = 100_000.0
 #: A chain step joining the rest: union, intersection, difference (None: the first).
 _MODE_OF = {"|": ("a", False), "&": ("i", False), "-": ("a", True)}
-_JOIN_METHODS = {"|": "add", "&": "intersect", "-": "outside"}
 _FULL = -1  # a chain item: the rectangle standing for everything
 #: A chain: (how it joins the rest, mask index or _FULL), first to last; None: nothing.
 Chain = list[tuple[str | None, int]] | None
@@ -179,7 +178,7 @@ def _searched(wanted: int, tables: list[int], everything: int) -> Chain:
         for joins in itertools.product("|&-", repeat=len(tables) - 1):
             rest = tables[order[-1]]
             for k in range(len(tables) - 2, -1, -1):
-                rest = _combined(tables[order[k]], _JOIN_METHODS[joins[k]], rest)
+                rest = _combined(tables[order[k]], _METHODS[_MODE_OF[joins[k]]], rest)
             if wanted in (rest, everything & ~rest):
                 first = None if rest == wanted else "-"
                 return [(first, order[0]), *zip(joins, order[1:], strict=True)]
