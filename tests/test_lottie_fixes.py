@@ -961,18 +961,9 @@ def test_masks_are_painted_in_sequence_an_add_after_a_subtract_adds_back(
     95-105 is, as lottie-web paints it (measured there, identical): a ring, and inside its
     hole a small square ring. ThorVG alone leaves the second Add out (the hole stays
     empty)."""
-    identity = {"o": {"a": 0, "k": 100}, "p": {"a": 0, "k": [0, 0]}, "a": {"a": 0, "k": [0, 0]},
-                "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0}}  # fmt: skip
-    red = [
-        {"ty": "rc", "d": 1, "s": {"a": 0, "k": [200, 200]}, "p": {"a": 0, "k": [100, 100]},
-         "r": {"a": 0, "k": 0}},
-        {"ty": "fl", "c": {"a": 0, "k": [1, 0, 0, 1]}, "o": {"a": 0, "k": 100}, "r": 1},
-    ]  # fmt: skip
     masks = [_square_mask("a", 20, 180), _square_mask("s", 50, 150),
              _square_mask("a", 80, 120), _square_mask("s", 95, 105)]  # fmt: skip
-    layer = {"ty": 4, "ind": 1, "ip": 0, "op": 10, "st": 0, "sr": 1, "ks": identity,
-             "hasMask": True, "masksProperties": masks, "shapes": red}  # fmt: skip
-    doc = {"v": "5.5.2", "fr": 10, "ip": 0, "op": 10, "w": 200, "h": 200, "layers": [layer]}
+    doc = _venn_doc(masks)
     alpha = _frame(doc, tmp_path)[..., 3]
     expected = np.zeros((200, 200), int)
     for low, high, value in ((20, 180, 255), (50, 150, 0), (80, 120, 255), (95, 105, 0)):
