@@ -164,6 +164,8 @@ _SUBTRACT_MASK = re.compile(rb'"mode"\s*:\s*"s"')
 _INTERSECT_MASK = re.compile(rb'"mode"\s*:\s*"i"')
 #: An inverted mask.
 _INVERTED_MASK = re.compile(rb'"inv"\s*:\s*true')
+#: A layer's time remap (a trim path's ``"ty": "tm"`` is a string, not an object).
+_TIME_REMAP = re.compile(rb'"tm"\s*:\s*\{')
 #: How many frames before a precomposition layer's out point a time remap that lands on
 #: it is moved.
 _REMAP_BEFORE_OUT = 0.001
@@ -218,7 +220,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
     images = may_have_images(current)
     styles = _STYLE.search(current) is not None
     linked = b'"parent"' in current or b'"refId"' in current
-    remapped = b'"tm"' in current
+    remapped = _TIME_REMAP.search(current) is not None
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, null_rigs,
              hoses, rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
              intersected, inverted, images, styles, linked, sounds, remapped)  # fmt: skip

@@ -205,7 +205,7 @@ def _chain(modes: list[tuple[str, bool]]) -> Chain:
         else:  # shown - M = not (M | not shown)
             hidden = _joined(k, "|", hidden)
             shown = _joined(_FULL, "-", hidden)
-    options = [c for c in (_outside(shown), _outside(hidden, inside=True)) if c]
+    options = [c for c in (_as_masks(shown), _as_masks(hidden, hidden=True)) if c]
     return min(options, key=len) if options else None
 
 
@@ -222,16 +222,15 @@ def _joined(item: int, how: str, rest: Chain) -> Chain:
     return [(None, item), (how, rest[0][1]), *rest[1:]]
 
 
-def _outside(chain: Chain, inside: bool = False) -> Chain:
-    """``chain`` as a layer's masks showing the layer inside it (or, with ``inside``,
-    ``chain`` standing for where it is hidden): its first step's join "-" where the layer
-    shows outside what follows; None where it shows everywhere or nowhere."""
+def _as_masks(chain: Chain, hidden: bool = False) -> Chain:
+    """``chain`` (with ``hidden``: standing for where the layer is hidden) as a layer's
+    masks: its first step's join "-" where the layer shows outside what follows; None
+    where it shows everywhere or nowhere."""
     if chain is None or chain == _ALL:
         return None
-    if chain[0][1] == _FULL and len(chain) > 1 and chain[1][0] == "-":
-        rest = [(None, chain[1][1]), *chain[2:]]  # everything less rest
-        return _outside(rest, not inside) if inside else [("-", rest[0][1]), *rest[1:]]
-    return [("-", chain[0][1]), *chain[1:]] if inside else chain
+    if chain[0][1] == _FULL and len(chain) > 1 and chain[1][0] == "-":  # everything less rest
+        return _as_masks([(None, chain[1][1]), *chain[2:]], not hidden)
+    return [("-", chain[0][1]), *chain[1:]] if hidden else chain
 
 
 def _steps(chain: list[tuple[str | None, int]]) -> list[tuple[str, bool, int]]:
