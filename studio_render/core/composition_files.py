@@ -47,7 +47,9 @@ def composition_files(composition: Path, exclude: Collection[Path] = ()) -> list
             if source.suffix.lower() in _SOURCE_SUFFIXES or source.name == "qmldir":
                 check_qml_references(source, root)
         files = [composition, *(f for f in files if f != composition)]
-    _check_totals(files, root)
+    sizes = {f: _size(f) for f in files}
+    files = [f for f in files if sizes[f] is not None or f == composition]
+    _check_totals(sum(size or 0 for size in sizes.values()), root)
     return files
 
 
@@ -122,6 +124,8 @@ def check_qml_references(source: Path, root: Path) -> None:
     """Refuse string literals in a QML/JS file that name files outside ``root``."""
     try:
         text = source.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return  # gone since its folder was listed: not part of the composition
     except OSError as exc:
         raise BadInput(f"{source.name}: cannot read ({exc.strerror})") from None
     for match in _LITERAL.finditer(text):
@@ -150,8 +154,16 @@ def _reference_problem(source: Path, value: str, root: Path) -> str | None:
     return None if inside(root, source.parent / relative) else "is outside the composition's folder"
 
 
-def _check_totals(files: list[Path], root: Path) -> None:
-    total = sum(f.stat().st_size for f in files)
+def _size(path: Path) -> int | None:
+    """``path``'s size; None if it is gone since the folder was listed (an editor's
+    temporary file, say): it is then not part of the composition."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def _check_totals(total: int, root: Path) -> None:
     if total > MAX_BYTES:
         raise BadInput(
             f"the composition's folder {root} holds {total / 2**20:.0f} MB, more than "

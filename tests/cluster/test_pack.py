@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from studio_render.cluster.pack import pack_composition, unpack
+from studio_render.core import composition_files as composition_files_module
 from studio_render.core.errors import BadInput
 
 SCENE = "import QtQuick\nRectangle {{ width: 64; height: 64; property int frame: 0\n{body}\n}}\n"
@@ -109,3 +110,21 @@ def test_unpack_refuses_members_leaving_the_folder(tmp_path: Path, name: str) ->
     with pytest.raises(ValueError, match="refusing"):
         unpack(buffer.getvalue(), tmp_path / "dest")
     assert not (tmp_path / "evil.txt").exists()
+
+
+def test_a_file_gone_since_the_folder_was_listed_is_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor's temporary file, saved and removed while the folder is read, is not
+    part of the composition (it stopped the render with FileNotFoundError)."""
+    scene = qml_folder(tmp_path)
+    listed = composition_files_module._folder_files
+
+    def listed_then_removed(root: Path, excluded: set[Path]) -> list[Path]:
+        files = listed(root, excluded)
+        (root / "Widget.qml").unlink()
+        return files
+
+    monkeypatch.setattr(composition_files_module, "_folder_files", listed_then_removed)
+    pack = pack_composition(scene)
+    assert "Widget.qml" not in pack.files and "images/a.png" in pack.files
