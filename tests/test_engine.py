@@ -283,13 +283,19 @@ def test_a_worker_done_early_takes_the_rest_of_the_longest_chunk(
     qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]]
 ) -> None:
     scene, reference = long_scene
-    out = tmp_path / "out.mkv"
+    # The worker done with frames 270-299 takes the frames the other has not reached. On a
+    # busy machine the second worker can start so late that the first has drawn nearly all
+    # of its frames by then, and nothing is left worth a split: three tries.
     started: set[int] = set()
-    values = render_two_uneven_chunks(qtbot, scene, out, lambda i, pid, a: started.add(i))
-    # The worker done with frames 270-299 took the frames the other had not reached.
-    assert len(started) >= 3
-    assert framemd5(out) == reference
-    assert values == sorted(values) and values[-1] == 1.0
+    for run in range(3):
+        out = tmp_path / f"out{run}.mkv"
+        started.clear()
+        values = render_two_uneven_chunks(qtbot, scene, out, lambda i, pid, a: started.add(i))
+        assert framemd5(out) == reference
+        assert values == sorted(values) and values[-1] == 1.0
+        if len(started) >= 3:
+            break
+    assert len(started) >= 3, "no chunk was split, three times"
 
 
 def _split_and_kill_chunk_0(
