@@ -663,6 +663,7 @@ def test_a_round_star_has_the_corners_lottie_web_draws(tmp_path: Path) -> None:
 def _documents_the_rewrites_change() -> list[dict[str, object]]:
     from tests.test_lottie_nulls import _document as following_nulls
     from tests.test_lottie_nulls import _tracing_document as tracing_null
+    from tests.test_lottie_slots import slotted_square
     from tests.test_lottie_text import _text_doc
 
     text = _text_doc("DejaVu Sans", "Bold")  # no outlines, a selector past its end
@@ -686,6 +687,7 @@ def _documents_the_rewrites_change() -> list[dict[str, object]]:
         _two_masks_doc(_rect_mask("a", 0, 120, 50), _rect_mask("d", 80, 200, 50)),
         _trimmed_triangle_doc(),
         _null_easing_doc(),
+        slotted_square(),
     ]
 
 

@@ -76,7 +76,7 @@ masks move with it (not done for 3D layers, parents, text on a path or expressio
 Text (fonts without outlines, selectors): see :mod:`lottie_text`. Shape items
 (rectangles, stars, repeaters): see :mod:`lottie_shapes`. Motion paths: see
 :mod:`lottie_motion`. Paths whose points follow nulls: see :mod:`lottie_nulls`.
-Expressions: see :mod:`lottie_expressions`.
+Expressions: see :mod:`lottie_expressions`. Slots: see :mod:`lottie_slots`.
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ from studio_render.compositions.lottie_shapes import (
     stars_as_lottie_web_draws_them,
     trimmed_polystars_as_paths,
 )
+from studio_render.compositions.lottie_slots import slots_filled
 from studio_render.compositions.lottie_text import (
     add_glyphs,
     animator_tracking_in_document,
@@ -221,9 +222,11 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
     styles = _STYLE.search(current) is not None
     linked = b'"parent"' in current or b'"refId"' in current
     remapped = _TIME_REMAP.search(current) is not None
+    slotted = b'"sid"' in current or b'"slots"' in current
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, null_rigs,
              hoses, rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
-             intersected, inverted, images, styles, linked, sounds, remapped)  # fmt: skip
+             intersected, inverted, images, styles, linked, sounds, remapped,
+             slotted)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return Prepared(renamed)  # nothing for the rewrites below: no need to parse
     try:
@@ -233,7 +236,8 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
     if not isinstance(doc, dict):
         return Prepared(renamed)
     try:
-        looped = loops_broken(doc, _layer_lists(doc)) if linked else False  # first: rewrites
+        filled = slots_filled(doc) if slotted else False  # first: the values drawn
+        looped = loops_broken(doc, _layer_lists(doc)) if linked else False  # next: rewrites
         tidied = _keyframes_tidied(doc)  # below follow parents; they read "a"
         upgraded = upgrade_old_formats(doc, _layers(doc)) if old else False
         floored = colours_rounded_down(objects(doc)) if styles else False  # before the bakes
@@ -280,7 +284,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         done = (bool(drawn), cycled, idle, tracked, looped, tidied, upgraded, embedded,
                 local, glyphs, ordered, justified, named, moved, solids, added,
                 turned, paths, eased, enabled, matted, stroked, softened, nested, chained,
-                followed, converted, held,
+                followed, converted, held, filled,
                 referred, evaluated, copies, traced, whole, soft, floored)  # fmt: skip
         if not any(done):
             return Prepared(renamed, warnings)
