@@ -132,6 +132,24 @@ def test_a_family_is_taken_as_chromium_takes_it(tmp_path: Path, qapp: object) ->
     assert "warning" not in info
 
 
+@pytest.mark.skipif(shutil.which("fc-match") is None, reason="needs fontconfig's fc-match")
+@pytest.mark.parametrize("family", ["Sans", "monospace"])
+def test_a_generic_fontconfig_family_is_drawn_in_what_fontconfig_gives(
+    family: str, tmp_path: Path, qapp: object
+) -> None:
+    """Fontconfig's generic names (the Lottie documentation's samples name "Sans" and
+    "monospace") are drawn in the face fontconfig gives for them, as Chromium draws them,
+    without a warning; they were taken for missing fonts and drawn in Times New Roman's
+    stand-in, a serif (28.7% of a sample's pixels off lottie-web)."""
+    given = lottie_text._fc_match(f"{family}:weight=80:slant=0")
+    assert given is not None
+    ours, info = _render(_text_doc(family, "Regular"), tmp_path)
+    expected = _drawn_by_qt(given.family.split(",")[0], bold=False)
+    assert (expected > 128).sum() > 3000
+    assert (np.abs(ours - expected) > 48).mean() < 0.002
+    assert "warning" not in info
+
+
 def test_fonts_are_found_without_fontconfig(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without fontconfig's tools, the font files in the usual folders are read instead."""
     monkeypatch.setattr(lottie_text.shutil, "which", lambda _name: None)
@@ -290,6 +308,39 @@ def test_lines_of_text_sit_where_lottie_web_puts_them(
         assert abs(columns.max() + 1 - (left + width - 10)) <= 1
 
 
+def _boxes_doc(text: str) -> dict[str, object]:
+    """Left-aligned point text at (300, 60) in 50-unit square glyphs of 40, size 100."""
+    square = {"ty": "sh", "ks": {"a": 0, "k": {"c": True, "v": [[0, 0], [0, -40], [40, -40],
+              [40, 0]], "i": [[0, 0]] * 4, "o": [[0, 0]] * 4}}}  # fmt: skip
+    doc = _text_doc("Boxes", "Regular", text)
+    doc["h"] = 200
+    layer = doc["layers"][0]  # type: ignore[index]
+    layer["ks"]["p"]["k"] = [300, 60, 0]
+    layer["t"]["d"]["k"][0]["s"].update(s=100, j=0, tr=0)
+    doc["chars"] = [{"ch": ch, "size": 100, "style": "Regular", "w": 50, "fFamily": "Boxes",
+                     "data": {"shapes": [{"ty": "gr", "it": [square]}]}}
+                    for ch in sorted(set(text) - {"\r"})]  # fmt: skip
+    return doc
+
+
+@pytest.mark.parametrize("height", [None, 0])
+def test_lines_without_a_line_height_are_six_fifths_of_the_size_apart(
+    height: int | None, tmp_path: Path
+) -> None:
+    """A document without a line height (the Lottie documentation's samples leave it out),
+    or with 0, puts its lines 1.2 font sizes apart, as lottie-web does (plus its one unit
+    after the first line); ThorVG alone drew every line over the first."""
+    doc = _boxes_doc("88\r8")
+    style = doc["layers"][0]["t"]["d"]["k"][0]["s"]  # type: ignore[index]
+    del style["lh"]
+    if height is not None:
+        style["lh"] = height
+    alpha, _ = _render(doc, tmp_path)
+    rows = np.nonzero((alpha > 128).any(axis=1))[0]
+    tops = [int(rows[0]), *(int(row) for row in rows[1:][np.diff(rows) > 1])]
+    assert tops == [20, 141]  # the first line's top 40 above its baseline at 60
+
+
 @pytest.mark.parametrize("justify", [0, 1, 2])
 @pytest.mark.parametrize("animated", [False, True])
 def test_a_tracking_animator_spreads_letters_as_lottie_web_does(
@@ -356,6 +407,23 @@ def test_a_selector_counts_characters_not_bytes(
     UTF-8 bytes ("ü" is two) and showed "Dü" (lottie-android's text_range_test_2)."""
     doc = _text_doc("DejaVu Sans", "Book", "Düsseldorf")
     _hidden_shows(doc, _selector(r=units, s=start, sm=0), "Düs", tmp_path)
+
+
+@pytest.mark.parametrize("units", [2, 1])
+def test_a_selector_counts_line_breaks_as_characters(units: int, tmp_path: Path) -> None:
+    """An animator hiding "88\\r8888" from its fifth character (by index, or 4/7 of its
+    seven characters) on leaves "88\\r8", as lottie-web counts; ThorVG alone left the
+    line break out of a character's index and showed "88\\r88"."""
+    doc = _boxes_doc("88\r8888")
+    start = 4 if units == 2 else 100 * 4 / 7
+    selector = _selector(r=units, s=start, e=100 if units == 1 else 7, sm=0)
+    doc["layers"][0]["t"]["a"] = [{"s": selector, "a": {"o": {"a": 0, "k": 0}}}]  # type: ignore[index]
+    (tmp_path / "selected").mkdir()
+    (tmp_path / "shown").mkdir()
+    ours, _ = _render(doc, tmp_path / "selected")
+    expected, _ = _render(_boxes_doc("88\r8"), tmp_path / "shown")
+    assert (expected > 128).sum() > 3 * 1600 * 0.9
+    assert (np.abs(ours - expected) > 48).mean() < 0.001
 
 
 def test_a_selector_that_randomizes_order_renders_the_characters_in_their_order(

@@ -57,8 +57,11 @@ every value of the start is past every value of the end, the two are swapped; wh
 cross as they animate (a reveal that hides the text again by moving its start past its
 end), both are baked at every frame, the lesser as the start. ThorVG 1.0 counts a
 selector's characters in UTF-8 bytes, so "Düsseldorf" revealed three characters, "Dü",
-and by percent of the bytes: in a line of text that is not all ASCII, a selector of
-characters with square edges gets its start and end (its offset added) in bytes. A selector
+and by percent of the bytes; and it leaves line breaks out of a character's index but not
+out of the total, where lottie-web counts them in both, so in a four-line title a selector
+from 60% to 75% coloured "ps over\rth" where lottie-web colours "umps over". In text that
+is not all ASCII or has line breaks, a selector of characters with square edges gets its
+start and end (its offset added) in ThorVG's count. A selector
 that randomizes the order of the characters (``rn``) selects them in their order: lottie-web
 shuffles them anew each time it loads the file, so no two plays agree, and ThorVG 1.0
 shifts the selection by ``rand()`` modulo the text's length less the selection's, which
@@ -96,6 +99,9 @@ _METRIC_COMPATIBLE = (frozenset({"arial", "arimo", "liberationsans"}),
                       frozenset({"couriernew", "cousine", "liberationmono"}),
                       frozenset({"cambria", "caladea"}),
                       frozenset({"calibri", "carlito"}))  # fmt: skip
+#: Families Chromium takes any face fontconfig matches for (Skia's fontconfig interface:
+#: fontconfig's own generic names), as keys.
+_GENERIC = frozenset({"sans", "serif", "monospace"})
 #: Serif families that stand in for the default font where none of its own is installed.
 _SERIF_STAND_INS = ("DejaVu Serif", "Noto Serif", "FreeSerif")
 #: lottie-web's reading of ``fStyle`` words as CSS font weights.
@@ -140,6 +146,10 @@ def may_need_glyphs(data: bytes) -> bool:
 
 #: ThorVG's share of a line's width a justification moves it left by: right, centre.
 _JUSTIFY_SHARE = {1: 1.0, 2: 0.5}
+#: What ends a line of text in lottie-web and ThorVG.
+_LINE_BREAK = re.compile("[\r\x03]")
+#: lottie-web's line height, in font sizes, for a document without one (``lh``).
+_DEFAULT_LINE_HEIGHT = 1.2
 
 
 def lines_as_lottie_web(layers: list[dict[str, Any]]) -> bool:
@@ -162,12 +172,15 @@ def lines_as_lottie_web(layers: list[dict[str, Any]]) -> bool:
 
 def _line_fixes(style: dict[str, Any]) -> bool:
     """:func:`lines_as_lottie_web` for one text document; whether it changed."""
+    changed = False
+    if not style.get("lh") and is_number(style.get("s")):  # no line height, or 0
+        style["lh"] = _DEFAULT_LINE_HEIGHT * style["s"]
+        changed = True
     box, position = style.get("sz"), style.get("ps") or [0, 0]
     if not isinstance(position, list) or len(position) != 2 or not is_number(position[0]):
-        return False
+        return changed
     if position != [0, 0] and not box:
-        return False  # a position without a box: lottie-web adds it, ThorVG another way
-    changed = False
+        return changed  # a position without a box: lottie-web adds it, ThorVG another way
     justify = style.get("j")
     share = _JUSTIFY_SHARE.get(justify) if isinstance(justify, int) else None
     tracking, size = style.get("tr"), style.get("s")
@@ -297,13 +310,13 @@ def selectors_in_order(layers: list[dict[str, Any]]) -> bool:
 
 
 def selectors_in_bytes(layers: list[dict[str, Any]]) -> bool:
-    """Give the square selectors of characters of each line of non-ASCII text their start
-    and end in UTF-8 bytes, as ThorVG counts (see above); whether any was."""
+    """Give the square selectors of characters of text that is not all ASCII or has line
+    breaks their start and end as ThorVG counts (see above); whether any was."""
     changed = False
     for layer in layers:
         text = layer.get("t") if layer.get("ty") == 5 else None
-        shown = _one_line(text)
-        if shown is None or shown.isascii():
+        shown = _shown_text(text)
+        if shown is None or (shown.isascii() and not _LINE_BREAK.search(shown)):
             continue
         for selector in _selectors(layer):
             if (selector.get("b", 1) == 1 and selector.get("sh", 1) == 1
@@ -322,25 +335,25 @@ def _selectors(layer: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield selector
 
 
-def _one_line(text: object) -> str | None:
-    """The text every document keyframe of a text layer shows, if one line, or None."""
+def _shown_text(text: object) -> str | None:
+    """The text every document keyframe of a text layer shows, or None (none, several)."""
     document = text.get("d") if isinstance(text, dict) else None
     keys = document.get("k") if isinstance(document, dict) else None
     shown = {str(k["s"].get("t")) for k in keys if isinstance(k, dict) and isinstance(
         k.get("s"), dict)} if isinstance(keys, list) and keys else set()  # fmt: skip
-    line = shown.pop() if len(shown) == 1 else None
-    return line if line and not re.search("[\r\n\x03]", line) else None
+    return shown.pop() or None if len(shown) == 1 else None
 
 
 def _counted_in_bytes(selector: dict[str, Any], layer: dict[str, Any], shown: str) -> bool:
     """:func:`selectors_in_bytes` for one selector of a layer showing ``shown``."""
-    offsets = [len(shown[:k].encode()) for k in range(len(shown) + 1)]
-    count, total = len(shown), offsets[-1]
+    offsets = [len(shown[:k].encode()) - len(_LINE_BREAK.findall(shown[:k]))
+               for k in range(len(shown) + 1)]  # fmt: skip
+    count, total = len(shown), len(shown.encode())
 
     def in_bytes(x: float) -> float:
-        """Character index ``x`` (fractions within a character) as a byte index."""
+        """lottie-web's character index ``x`` (fractions within a character) as ThorVG's."""
         if x <= 0 or x >= count:
-            return x if x <= 0 else total + x - count
+            return x if x <= 0 else offsets[-1] + x - count
         k = int(x)
         return offsets[k] + (x - k) * (offsets[k + 1] - offsets[k])
 
@@ -616,13 +629,15 @@ def _installed(wanted: Wanted) -> Face | None:
     alternate name (Helvetica for Arial, Times for Times New Roman, Courier for Courier
     New), each matched by fontconfig and taken only when the face found is that family,
     one fontconfig binds to it strongly, or a metric-compatible one (Liberation Sans for
-    Arial); without fontconfig's tools, among the font files found in the usual folders."""
+    Arial), and for fontconfig's generic names (Sans, Serif, Monospace) whatever face it
+    gives; without fontconfig's tools, among the font files found in the usual folders."""
     for family in (wanted.family, *_ALTERNATES.get(_family_key(wanted.family), ())):
         accepted = _accepted_families(family)
         if shutil.which("fc-match"):
             slant = 100 if wanted.italic else 0
             face = _fc_match(f"{_escaped(family)}:weight={_fc_weight(wanted)}:slant={slant}")
-            if face is not None and _family_keys(face) & accepted:
+            generic = _family_key(family) in _GENERIC
+            if face is not None and (generic or _family_keys(face) & accepted):
                 return face
         else:
             same = [(face, style) for face, style in _scanned_faces()
