@@ -663,6 +663,7 @@ def test_a_round_star_has_the_corners_lottie_web_draws(tmp_path: Path) -> None:
 def _documents_the_rewrites_change() -> list[dict[str, object]]:
     from tests.test_lottie_nulls import _document as following_nulls
     from tests.test_lottie_nulls import _tracing_document as tracing_null
+    from tests.test_lottie_repeaters import repeated_doc, repeater
     from tests.test_lottie_slots import slotted_square
     from tests.test_lottie_text import _text_doc
 
@@ -673,6 +674,7 @@ def _documents_the_rewrites_change() -> list[dict[str, object]]:
     points = {"a": 1, "k": [{"t": 0, "s": [3], "o": {"x": [0], "y": [0]},
                              "i": {"x": [1], "y": [1]}}, {"t": 10, "s": [9]}]}  # fmt: skip
     stars = _star_doc(points, roundness=50)
+    square = _repeated_squares({"a": 0, "k": 1})["layers"][0]["shapes"][0]  # type: ignore[index]
     return [
         _masked_layer_doc("shape"),
         _masked_layer_doc("text"),
@@ -688,6 +690,7 @@ def _documents_the_rewrites_change() -> list[dict[str, object]]:
         _trimmed_triangle_doc(),
         _null_easing_doc(),
         slotted_square(),
+        repeated_doc([square, repeater(2.5, (30, 0), 50, 0.5)]),
     ]
 
 

@@ -113,6 +113,7 @@ from studio_render.compositions.lottie_motion import (
     bake_split_easing,
 )
 from studio_render.compositions.lottie_nulls import bake_null_rigs, is_number
+from studio_render.compositions.lottie_repeaters import repeaters_as_groups
 from studio_render.compositions.lottie_rubberhose import bake_rubberhose_rigs, rig_warnings
 from studio_render.compositions.lottie_shapes import (
     colours_rounded_down,
@@ -277,14 +278,15 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         cycled = loop_ins_baked(_layers(doc)) if expressions else False
         referred = references_resolved(_layer_lists(doc)) if expressions else False
         evaluated = rewrite_expressions(_layers(doc)) if expressions else False
-        copies = repeater_copies_rounded_up(objects(doc)) if repeaters else False
+        grouped = repeaters_as_groups(_layers(doc)) if repeaters else False
+        copies = repeater_copies_rounded_up(objects(doc)) if repeaters else False  # the rest
         traced = trimmed_polystars_as_paths(_layers(doc)) if stars else False
         whole = stars_as_lottie_web_draws_them(objects(doc)) if stars else False
         soft = rectangles_anti_aliased(_layers(doc)) if rectangles else False
         done = (bool(drawn), cycled, idle, tracked, looped, tidied, upgraded, embedded,
                 local, glyphs, ordered, justified, named, moved, solids, added,
                 turned, paths, eased, enabled, matted, stroked, softened, nested, chained,
-                followed, converted, held, filled,
+                followed, converted, held, filled, grouped,
                 referred, evaluated, copies, traced, whole, soft, floored)  # fmt: skip
         if not any(done):
             return Prepared(renamed, warnings)
