@@ -6,9 +6,10 @@ Fonts: After Effects exports a text layer either with the outlines of the charac
 ``fStyle``), for the player to find. lottie-web then asks the browser for ``fFamily`` with
 a weight and slant read from ``fStyle`` ("Bold" 700, "Medium" 500, "Italic", …); a family
 that is not installed falls back to the browser's default font, Times New Roman (on Linux,
-what fontconfig gives for it, usually Liberation Serif). ThorVG 1.0 draws such text only
-in fonts loaded into it beforehand, and otherwise draws nothing: every title in a system
-font went missing from the video.
+what fontconfig gives for it, usually Liberation Serif); for fontconfig's generic names
+(Sans, Serif, Monospace) Chromium takes whatever face fontconfig gives. ThorVG 1.0 draws
+such text only in fonts loaded into it beforehand, and otherwise draws nothing: every
+title in a system font went missing from the video.
 
 So a document whose text layers use a font without outlines gets them: the characters
 those layers show, read with fontTools from the font lottie-web would use (found with
@@ -37,7 +38,9 @@ heights: a two-line title scaled 2.5 times had its second line 2.5 px high. So t
 are shifted back through the paragraph position (``ps``, which ThorVG adds to every line:
 box text has one, point text is given one), and the line height grows by 2/n units for n
 lines (exact for two; at most (n - 2)/n of a unit off for more, more where ThorVG wraps a
-paragraph into more lines than it has breaks).
+paragraph into more lines than it has breaks). A document without a line height (``lh``
+left out or 0, as the Lottie documentation's samples write it) gets lottie-web's default,
+1.2 font sizes; ThorVG 1.0 drew every line over the first.
 
 Tracking animators: lottie-web adds a text animator's Tracking Amount in pixels before
 every character but a line's first (left-aligned; right-aligned and centred lines are
