@@ -50,13 +50,13 @@ def repeated_doc(shapes: list[dict[str, object]]) -> dict[str, object]:
     return {"v": "5.7.4", "fr": 10, "ip": 0, "op": 10, "w": SIZE, "h": SIZE, "layers": [layer]}
 
 
-def _alpha(doc: dict[str, object], tmp_path: Path) -> np.ndarray:
+def _alpha(doc: dict[str, object], tmp_path: Path, frame: int = 0) -> np.ndarray:
     comp = tmp_path / "doc.json"
     comp.write_text(json.dumps(doc))
     done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", "0:1", "--progress", "none")  # fmt: skip
+                         "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
     assert done.returncode == 0, done.stderr
-    return read_png(tmp_path / "out" / "frame_000000.png")[..., 3].astype(int)
+    return read_png(tmp_path / "out" / f"frame_{frame:06d}.png")[..., 3].astype(int)
 
 
 def test_a_repeated_shape_keeps_the_hole_its_paths_cut(tmp_path: Path) -> None:
@@ -93,6 +93,18 @@ def test_a_fraction_of_a_step_scales_by_that_share_of_the_step(tmp_path: Path) -
     alpha = _alpha(repeated_doc([group]), tmp_path)
     width = int((alpha[100] > 128).sum())
     assert abs(width - 60) <= 1, width
+
+
+def test_an_animated_offset_moves_the_copies_at_every_frame(tmp_path: Path) -> None:
+    """Two copies 40 px apart whose offset runs from 0 to 2 steps over 10 frames: at
+    frame 5 (one step) they start at 60 and 100 px."""
+    square = _square((30, 50), 10, clockwise=True)
+    rp = repeater(2, (40, 0))
+    linear = {"o": {"x": [0], "y": [0]}, "i": {"x": [1], "y": [1]}}
+    rp["o"] = {"a": 1, "k": [{"t": 0, "s": [0], **linear}, {"t": 10, "s": [2]}]}
+    row = _alpha(repeated_doc([square, _fill(), rp]), tmp_path, frame=5)[50] > 128
+    starts = [x for x in range(1, SIZE) if row[x] and not row[x - 1]]
+    assert starts == [60, 100]
 
 
 @pytest.mark.parametrize(

@@ -87,7 +87,10 @@ _PROPERTIES: dict[str, tuple[tuple[str, ...], list[float]]] = {
     "eo": (("tr", "eo"), [100.0]),
 }
 
+_DEFAULTS = {name: default for name, (_path, default) in _PROPERTIES.items()}
+
 Values = dict[str, list[float]]
+Transform = tuple[float, tuple[float, float], float]  # steps, scale factors, opacity
 
 
 def _copies(
@@ -113,31 +116,28 @@ def _copies(
         return found
 
     animated = any(isinstance(prop, dict) and prop.get("a") for prop in props.values())
-    first = values(0.0)
-    if first is None:
-        return None
-    frames = _frames(layer) if animated else [0]
-    counts = [_count(v) for v in map(values, frames) if v is not None]
-    if len(counts) != len(frames) or not counts:
-        return None
-    most = max(counts)
-    size = sum(1 for _ in objects(above))
-    if most > _MOST_COPIES or most * size > _MOST_COPIED_ITEMS:
-        return None
     mode = repeater.get("m", 1)
+    frames = _frames(layer) if animated else [0]
+    states: dict[int, tuple[Values, list[Transform]]] = {}
+    for frame in frames:
+        now = values(frame)
+        if now is None:
+            return None
+        states[frame] = (now, _transforms(now, _count(now), mode))
+    most = max((_count(now) for now, _ in states.values()), default=0)
+    size = sum(1 for _ in objects(above))
+    if not states or most > _MOST_COPIES or most * size > _MOST_COPIED_ITEMS:
+        return None
     if not animated:
-        transforms = _transforms(first, most, mode)
-        return [_group(above, *_static(first, transforms[j])) for j in range(most)]
+        now, transforms = states[0]
+        return [_group(above, *_static(now, transforms[j])) for j in range(most)]
     groups = []
     for j in range(most):
-        outer, inner = _animated(layer, values, mode, j)
+        outer, inner = _animated(layer, states, j)
         if outer is None or inner is None:
             return None
         groups.append(_group(above, outer, inner))
     return groups
-
-
-_DEFAULTS = {name: default for name, (_path, default) in _PROPERTIES.items()}
 
 
 def _frames(layer: dict[str, Any]) -> list[int]:
@@ -150,9 +150,6 @@ def _frames(layer: dict[str, Any]) -> list[int]:
 def _count(values: Values) -> int:
     """How many copies lottie-web draws: the count rounded up, none below 0."""
     return max(0, math.ceil(values["c"][0]))
-
-
-Transform = tuple[float, tuple[float, float], float]  # steps, scale factors, opacity
 
 
 def _transforms(values: Values, count: int, mode: object) -> list[Transform]:
@@ -226,18 +223,18 @@ def _static(values: Values, transform: Transform) -> tuple[dict[str, Any], dict[
 
 
 def _animated(
-    layer: dict[str, Any], values: Callable[[float], Values | None], mode: object, index: int
+    layer: dict[str, Any], states: dict[int, tuple[Values, list[Transform]]], index: int
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """Copy ``index``'s outer and inner transforms, keyframed at every frame."""
+    """Copy ``index``'s outer and inner transforms, keyframed at every frame, from each
+    frame's repeater values and copies' transforms."""
+    hidden: Transform = (0.0, (1.0, 1.0), 0.0)  # past the count at that frame
 
     def part(which: int, key: str) -> Callable[[int], object | None]:
         def at(frame: int) -> object | None:
-            now = values(frame)
-            if now is None:
+            if frame not in states:
                 return None
-            count = _count(now)
-            transform = (_transforms(now, count, mode)[index] if index < count
-                         else (0.0, (1.0, 1.0), 0.0))  # fmt: skip
+            now, transforms = states[frame]
+            transform = transforms[index] if index < _count(now) else hidden
             return _copy_transforms(now, transform)[which][key]
 
         return at
