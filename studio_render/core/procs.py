@@ -213,6 +213,11 @@ class SupervisedProcess:
         return item
 
     @property
+    def own_tmpdir(self) -> str | None:
+        """The TMPDIR of its own (``own_tmp=True``), which it makes and removes; else None."""
+        return self._tmp
+
+    @property
     def output_ended(self) -> bool:
         return self._lines.qsize() == 1 and self._lines.queue[0] is _EOF
 

@@ -15,7 +15,6 @@ from studio_render.cluster.client import ClusterSession
 from studio_render.cluster.worker_plugin import MALLOC_TRIM_ENV, Spares, spare_pids
 from studio_render.compositions.probe import probe_composition
 from studio_render.core.job import RenderSettings
-from studio_render.core.procs import OWN_TMP_ENV
 from tests.cluster.helpers import start_job, start_render, wait_ended
 from tests.cluster.local_cluster import LocalCluster, wait_gone
 from tests.media import framemd5
@@ -167,7 +166,8 @@ def test_a_closing_worker_lets_its_spares_end_themselves() -> None:
     spares = Spares()
     spares.fill(2)
     procs = list(spares._idle)
-    folders = [Path(psutil.Process(p.pid).environ()[OWN_TMP_ENV]) for p in procs]
+    folders = [Path(p.own_tmpdir or "") for p in procs]  # as its supervisor named it
+    assert all(p.own_tmpdir for p in procs)
     spares.close()
     parent_gone = 3  # the worker's EXIT_PARENT_GONE (its module is not imported here)
     assert [p.proc.returncode for p in procs] == [parent_gone] * 2
