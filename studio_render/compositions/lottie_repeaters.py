@@ -246,15 +246,20 @@ def _animated(
             keys = baked_keyframes(layer, part(which, key))
             if keys is None:
                 return None, None
-            props[key] = {"a": 1, "k": keys}
+            held = keys[0]["s"] if all(k["s"] == keys[0]["s"] for k in keys) else None
+            props[key] = {"a": 1, "k": keys} if held is None else _static_value(key, held)
         built.append({"ty": "tr", **props})
     return built[0], built[1]
 
 
 def _transform_item(values: Values) -> dict[str, Any]:
-    props = {key: {"a": 0, "k": value[0] if key in ("r", "o") else value}
-             for key, value in values.items()}  # fmt: skip
-    return {"ty": "tr", **props}
+    return {"ty": "tr", **{key: _static_value(key, value) for key, value in values.items()}}
+
+
+def _static_value(key: str, value: object) -> dict[str, Any]:
+    """A transform property that keeps ``value`` (a list; one number for r and o)."""
+    held = value[0] if key in ("r", "o") and isinstance(value, list) else value
+    return {"a": 0, "k": held}
 
 
 def _group(above: list[Any], outer: dict[str, Any], inner: dict[str, Any]) -> dict[str, Any]:
