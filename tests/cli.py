@@ -9,6 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from tests.image_compare import read_png
+
 
 def studio_render(*args: str | Path, timeout: float = 240, env: dict[str, str] | None = None
                   ) -> subprocess.CompletedProcess[str]:  # fmt: skip
@@ -16,6 +20,17 @@ def studio_render(*args: str | Path, timeout: float = 240, env: dict[str, str] |
         [sys.executable, "-m", "studio_render", *map(str, args)],
         capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, env=env,
     )  # fmt: skip
+
+
+def lottie_frame(doc: dict[str, Any], folder: Path, frame: int = 0) -> np.ndarray:
+    """Frame ``frame`` of the Lottie document ``doc`` through the command line (``--preset
+    png``, its files in ``folder``): RGBA, as ints."""
+    comp = folder / "doc.json"
+    comp.write_text(json.dumps(doc))
+    done = studio_render("render", comp, "-o", folder / "out", "--preset", "png",
+                         "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return read_png(folder / "out" / f"frame_{frame:06d}.png").astype(int)
 
 
 def json_events(stdout: str) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.cli import studio_render
+from tests.cli import lottie_frame, studio_render
 from tests.image_compare import read_png
 
 
@@ -32,12 +32,7 @@ def _value(name: str, ty: int, value: object) -> dict[str, object]:
 
 def _alpha_row(doc: dict[str, object], tmp_path: Path) -> np.ndarray:
     """The alpha of the frame's middle row, 0-1."""
-    comp = tmp_path / "blur.json"
-    comp.write_text(json.dumps(doc))
-    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", "0:1", "--progress", "none")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return read_png(tmp_path / "out" / "frame_000000.png")[150, :, 3] / 255.0
+    return lottie_frame(doc, tmp_path)[150, :, 3] / 255.0
 
 
 def _spread(row: np.ndarray) -> float:

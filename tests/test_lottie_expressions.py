@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from studio_render.compositions.lottie_expressions import rewrite_expressions
-from tests.cli import studio_render
+from tests.cli import lottie_frame, studio_render
 from tests.image_compare import read_png
 
 FPS = 30
@@ -128,12 +128,7 @@ def _dot(name: str, x: int, size: dict[str, object], st: int = 0) -> dict[str, o
 
 def _alpha(doc: dict[str, object], tmp_path: Path, frame: int) -> np.ndarray:
     """The alpha of frame ``frame`` of ``doc``, rendered through the command line."""
-    comp = tmp_path / "doc.json"
-    comp.write_text(json.dumps(doc))
-    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return read_png(tmp_path / "out" / f"frame_{frame:06d}.png")[..., 3].astype(float)
+    return lottie_frame(doc, tmp_path, frame)[..., 3].astype(float)
 
 
 @pytest.mark.parametrize("layer", ["'Source'", "1"])

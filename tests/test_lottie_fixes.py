@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from studio_render.compositions.lottie_fixes import rewrite
 from studio_render.compositions.lottie_tree import objects
-from tests.cli import studio_render
+from tests.cli import lottie_frame, studio_render
 from tests.image_compare import read_png, write_png
 
 Easing = tuple[str | None, tuple[float, float], tuple[float, float]]  # name, out, in
@@ -384,12 +384,7 @@ def test_a_layer_shows_from_its_in_point_to_its_out_point_to_the_frame(tmp_path:
 
 def _frame(doc: dict[str, object], tmp_path: Path, frame: int = 0) -> np.ndarray:
     """Frame ``frame`` of ``doc`` through the command line (``--preset png``): RGBA, as ints."""
-    comp = tmp_path / "doc.json"
-    comp.write_text(json.dumps(doc))
-    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return read_png(tmp_path / "out" / f"frame_{frame:06d}.png").astype(int)
+    return lottie_frame(doc, tmp_path, frame)
 
 
 def _fill_effect(rgb: list[float]) -> dict[str, object]:

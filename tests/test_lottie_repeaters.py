@@ -4,15 +4,13 @@ copies' transforms worked out as lottie-web's ``RepeaterModifier`` works them ou
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from studio_render.compositions.lottie_repeaters import _transforms
-from tests.cli import studio_render
-from tests.image_compare import read_png
+from tests.cli import lottie_frame
 
 SIZE = 200
 
@@ -51,12 +49,7 @@ def repeated_doc(shapes: list[dict[str, object]]) -> dict[str, object]:
 
 
 def _alpha(doc: dict[str, object], tmp_path: Path, frame: int = 0) -> np.ndarray:
-    comp = tmp_path / "doc.json"
-    comp.write_text(json.dumps(doc))
-    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", f"{frame}:{frame + 1}", "--progress", "none")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return read_png(tmp_path / "out" / f"frame_{frame:06d}.png")[..., 3].astype(int)
+    return lottie_frame(doc, tmp_path, frame)[..., 3]
 
 
 def test_a_repeated_shape_keeps_the_hole_its_paths_cut(tmp_path: Path) -> None:

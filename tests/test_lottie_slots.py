@@ -11,8 +11,8 @@ import numpy as np
 
 from studio_render.compositions.lottie_fixes import rewrite
 from studio_render.compositions.lottie_slots import slots_filled
-from tests.cli import studio_render
-from tests.image_compare import read_png, write_png
+from tests.cli import lottie_frame
+from tests.image_compare import write_png
 
 SIZE = 100
 
@@ -46,12 +46,7 @@ def slotted_square() -> dict[str, object]:
 
 def _frame(doc: dict[str, object], tmp_path: Path) -> np.ndarray:
     """Frame 0 through the command line: RGBA as ints."""
-    comp = tmp_path / "doc.json"
-    comp.write_text(json.dumps(doc))
-    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
-                         "--frames", "0:1", "--progress", "none")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return read_png(tmp_path / "out" / "frame_000000.png").astype(int)
+    return lottie_frame(doc, tmp_path)
 
 
 def test_a_path_and_a_colour_named_by_slots_are_drawn_with_the_slots_values(
