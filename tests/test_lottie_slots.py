@@ -100,3 +100,16 @@ def test_a_document_with_slots_is_rewritten() -> None:
     doc = _doc([], {"paint": {"p": {"a": 0, "k": [1, 0, 0, 1]}}})
     rewritten = rewrite(json.dumps(doc).encode())
     assert rewritten is not None and b'"slots"' not in rewritten
+
+
+def test_a_text_document_named_by_a_slot_takes_the_slots_keyframes() -> None:
+    """A text layer's document (``t.d``) naming a slot shows the slot's text, as
+    lottie-web fills it in (its ``TextProperty`` reads ``data.d.sid``)."""
+    shown = {"k": [{"s": {"t": "From the slot", "s": 40, "f": "Sans", "fc": [0, 0, 0]}, "t": 0}]}
+    layer = {"ty": 5, "ind": 1, "ip": 0, "op": 10, "st": 0, "sr": 1, "ks": {},
+             "t": {"d": {"sid": "title", "k": [{"s": {"t": "Own", "s": 40}, "t": 0}]},
+                   "a": [], "p": {}, "m": {}}}  # fmt: skip
+    doc = _doc([], {"title": {"p": shown}})
+    doc["layers"] = [layer]
+    assert slots_filled(doc)
+    assert layer["t"]["d"] == shown  # type: ignore[index]
