@@ -24,9 +24,6 @@ from tests.lottie_reference import REFERENCE, reference_frames, render_and_compa
 #: side by side; ThorVG bugs that a rewrite of the document avoids are in lottie_fixes).
 #: A strict xfail: the test fails when one of them starts to match.
 KNOWN_MISMATCHES = {
-    "image_test.json": "the photo, turned and scaled to 300%, is right inside, but its top "
-    "and left edges sit one texel (3 px) inside lottie-web's: ThorVG fades an image's first "
-    "row and column out over a whole texel (0.21% of pixels off at frame 54)",
     "loader.json": "lottie-web is wrong at frame 75: the Round Corners radius is 0 there, so "
     "the square ThorVG draws is right; lottie-web skips a zero radius without redrawing and "
     "shows the circle left from an earlier frame (a fresh player starting at 75 draws the "

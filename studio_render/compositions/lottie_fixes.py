@@ -103,6 +103,7 @@ from studio_render.compositions.lottie_expressions import (
     references_resolved,
     rewrite_expressions,
 )
+from studio_render.compositions.lottie_image_edges import image_edges_clipped
 from studio_render.compositions.lottie_image_formats import images_converted
 from studio_render.compositions.lottie_images import may_have_images
 from studio_render.compositions.lottie_loops import loops_broken
@@ -135,7 +136,7 @@ from studio_render.compositions.lottie_text import (
     selectors_in_bytes,
     selectors_in_order,
 )
-from studio_render.compositions.lottie_tree import objects
+from studio_render.compositions.lottie_tree import new_asset_id, objects
 from studio_render.compositions.lottie_versions import upgrade_old_formats
 from studio_render.core.composition import parse_json
 
@@ -244,6 +245,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         floored = colours_rounded_down(objects(doc)) if styles else False  # before the bakes
         embedded = _embedded_images_marked(doc) if inline else False
         converted, warnings = images_converted(doc, folder) if images else (False, ())
+        edged = image_edges_clipped(doc, _layers(doc), folder) if images else False
         fonts = texts and may_need_glyphs(current)
         warnings += fallback_warnings(doc, folder) if fonts else ()  # as drawn: after the upgrade
         warnings += audio_warnings(_layers(doc)) if sounds else ()
@@ -286,7 +288,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         done = (bool(drawn), cycled, idle, tracked, looped, tidied, upgraded, embedded,
                 local, glyphs, ordered, justified, named, moved, solids, added,
                 turned, paths, eased, enabled, matted, stroked, softened, nested, chained,
-                followed, converted, held, filled, grouped,
+                followed, converted, edged, held, filled, grouped,
                 referred, evaluated, copies, traced, whole, soft, floored)  # fmt: skip
         if not any(done):
             return Prepared(renamed, warnings)
@@ -552,18 +554,9 @@ def _nested(
         inner["ks"] = {"p": {"a": 0, "k": [_SHIFT, _SHIFT, 0]}}
         layer.update(ty=0, w=2 * _SHIFT, h=2 * _SHIFT)
     inner.update(ind=1, ip=-_ALWAYS, op=_ALWAYS, st=0, sr=1, nm=name)
-    assets.append({"id": _asset_id(name, ids), "layers": [inner]})
+    assets.append({"id": new_asset_id(name, ids), "layers": [inner]})
     layer["refId"] = assets[-1]["id"]
     return True
-
-
-def _asset_id(name: str, ids: set[str]) -> str:
-    """A new asset id made from ``name``, added to ``ids`` (those taken)."""
-    new = f"~{name}{len(ids)}"
-    while new in ids:
-        new = "~" + new
-    ids.add(new)
-    return new
 
 
 def _parent_of_another(layer: dict[str, object], parents: set[float]) -> bool:

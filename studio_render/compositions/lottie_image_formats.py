@@ -56,14 +56,14 @@ def images_converted(doc: dict[str, Any], folder: Path | None) -> tuple[bool, tu
     changed = False
     unreadable: list[str] = []
     for asset in assets if isinstance(assets, list) else []:
-        head = _image_data(asset, folder, _HEADERS) if isinstance(asset, dict) else None
+        head = image_data(asset, folder, _HEADERS) if isinstance(asset, dict) else None
         if head is None:
             continue
         size = _asset_size(asset)
         verdict = needs_converting(head, size)
         if verdict is False:
             continue
-        data = head if len(head) < _HEADERS else _image_data(asset, folder)
+        data = head if len(head) < _HEADERS else image_data(asset, folder)
         png = _converted(data, size) if data is not None else None
         if png is None:
             if verdict is None:
@@ -220,7 +220,7 @@ def _asset_size(asset: dict[str, Any]) -> tuple[int, int] | None:
     return round(float(width)), round(float(height))  # type: ignore[arg-type]
 
 
-def _image_data(asset: dict[str, Any], folder: Path | None, most: int = -1) -> bytes | None:
+def image_data(asset: dict[str, Any], folder: Path | None, most: int = -1) -> bytes | None:
     """The bytes of an image asset (its first ``most`` bytes, if given): its ``data:`` URL
     decoded, or its file beside the document; None for what is not an image, on the
     network, or not found."""

@@ -35,3 +35,12 @@ def objects(root: Any) -> Iterator[dict[str, Any]]:
             push_nested(stack, item.values())
         else:
             push_nested(stack, item)
+
+
+def new_asset_id(name: object, ids: set[str]) -> str:
+    """A new asset id made from ``name``, added to ``ids`` (those taken)."""
+    new = f"~{name}{len(ids)}"
+    while new in ids:
+        new = "~" + new
+    ids.add(new)
+    return new
