@@ -58,7 +58,8 @@ drew nothing. Such an asset gets ``"e": 1``.
 
 Images a browser draws but ThorVG draws otherwise (of another shape than their asset,
 turned by EXIF, 16-bit PNGs, CMYK JPEGs, GIFs, colour profiles): see
-:mod:`lottie_image_formats`.
+:mod:`lottie_image_formats`. Image edges (cut where a browser cuts them): see
+:mod:`lottie_image_edges`.
 
 Stroke effects and drop shadows: see :mod:`lottie_effects`. Files from old exporters: see
 :mod:`lottie_versions`.
