@@ -656,6 +656,7 @@ def test_a_round_star_has_the_corners_lottie_web_draws(tmp_path: Path) -> None:
 
 
 def _documents_the_rewrites_change() -> list[dict[str, object]]:
+    from tests.test_lottie_image_edges import _image_doc, _solid
     from tests.test_lottie_nulls import _document as following_nulls
     from tests.test_lottie_nulls import _tracing_document as tracing_null
     from tests.test_lottie_repeaters import repeated_doc, repeater
@@ -686,6 +687,7 @@ def _documents_the_rewrites_change() -> list[dict[str, object]]:
         _null_easing_doc(),
         slotted_square(),
         repeated_doc([square, repeater(2.5, (30, 0), 50, 0.5)]),
+        _image_doc(_solid(8, 6), 10, 3),
     ]
 
 
