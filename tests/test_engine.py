@@ -323,15 +323,18 @@ def test_a_split_chunk_that_fails_is_retried_with_its_new_end(
     qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]]
 ) -> None:
     scene, reference = long_scene
+    # On a busy machine chunk 0 can end before its split part starts (nothing is killed),
+    # or before the kill lands (nothing to retry): three tries for a kill that makes chunk
+    # 0 start again; every render's frames and progress are checked.
     for run in range(3):
         out = tmp_path / f"out{run}.mkv"
         killed, attempts, values = _split_and_kill_chunk_0(qtbot, scene, out)
-        if killed:
+        assert framemd5(out) == reference  # every frame exactly once: none lost, none twice
+        assert values == sorted(values) and values[-1] == 1.0
+        if killed and (0, 2) in attempts:
             break
     assert killed, "chunk 0 ended before its split part started, three times"
     assert (0, 2) in attempts, "chunk 0 was retried"
-    assert framemd5(out) == reference  # every frame exactly once: none lost, none twice
-    assert values == sorted(values) and values[-1] == 1.0
 
 
 class _LateCutAnswers:
