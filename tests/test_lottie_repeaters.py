@@ -4,11 +4,13 @@ copies' transforms worked out as lottie-web's ``RepeaterModifier`` works them ou
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from studio_render.compositions.lottie_fixes import rewrite
 from studio_render.compositions.lottie_repeaters import _transforms
 from tests.cli import lottie_frame
 
@@ -98,6 +100,18 @@ def test_an_animated_offset_moves_the_copies_at_every_frame(tmp_path: Path) -> N
     row = _alpha(repeated_doc([square, _fill(), rp]), tmp_path, frame=5)[50] > 128
     starts = [x for x in range(1, SIZE) if row[x] and not row[x - 1]]
     assert starts == [60, 100]
+
+
+def test_an_animated_repeater_on_a_layer_a_billion_frames_long_is_left_to_thorvg() -> None:
+    """A malformed file's endless layer loads at once, its repeater not baked (baking it
+    at every frame held the load for good)."""
+    rp = repeater(2, (40, 0))
+    linear = {"o": {"x": [0], "y": [0]}, "i": {"x": [1], "y": [1]}}
+    rp["o"] = {"a": 1, "k": [{"t": 0, "s": [0], **linear}, {"t": 10, "s": [2]}]}
+    doc = repeated_doc([_square((30, 50), 10, clockwise=True), _fill(), rp])
+    doc["op"] = doc["layers"][0]["op"] = 1e9  # type: ignore[index]
+    rewritten = rewrite(json.dumps(doc).encode())
+    assert rewritten is None or b'"rp"' in rewritten
 
 
 @pytest.mark.parametrize(

@@ -568,13 +568,10 @@ def bake_into(
     return True
 
 
-def baked_keyframes(
-    layer: Layer, value: Callable[[int], object | None], span: tuple[float, float] | None = None
-) -> list[dict[str, Any]] | None:
-    """Straight keyframes at every frame of ``layer`` (the composition's, from its in to its
-    out point, within ``span`` where given: keyframe times count the composition's frames),
-    each holding ``value(frame)``; None where its times are not numbers, it spans too many
-    frames, or a value is None."""
+def layer_frames(layer: Layer, span: tuple[float, float] | None = None) -> range | None:
+    """The whole frames from ``layer``'s in point to its out point (within ``span`` where
+    given), both included; None where its times are not numbers or it spans more than
+    :data:`_MOST_FRAMES`."""
     first, last = layer.get("ip"), layer.get("op")
     if not (is_number(first) and is_number(last)):
         return None
@@ -582,7 +579,18 @@ def baked_keyframes(
     if span is not None:
         first, last = max(first, span[0]), min(last, span[1])
     frames = range(math.floor(first), math.ceil(last) + 1)
-    if len(frames) > _MOST_FRAMES:
+    return frames if len(frames) <= _MOST_FRAMES else None
+
+
+def baked_keyframes(
+    layer: Layer, value: Callable[[int], object | None], span: tuple[float, float] | None = None
+) -> list[dict[str, Any]] | None:
+    """Straight keyframes at every frame of ``layer`` (the composition's, from its in to its
+    out point, within ``span`` where given: keyframe times count the composition's frames),
+    each holding ``value(frame)``; None where its times are not numbers, it spans too many
+    frames, or a value is None."""
+    frames = layer_frames(layer, span)
+    if frames is None:
         return None
     keys = []
     for frame in frames:

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from studio_render.compositions.lottie_motion import value_at
-from studio_render.compositions.lottie_nulls import baked_keyframes, is_number
+from studio_render.compositions.lottie_nulls import baked_keyframes, is_number, layer_frames
 from studio_render.compositions.lottie_tree import objects
 
 #: The most shape items all copies of one repeater may hold (a copy of each item above
@@ -117,7 +117,9 @@ def _copies(
 
     animated = any(isinstance(prop, dict) and prop.get("a") for prop in props.values())
     mode = repeater.get("m", 1)
-    frames = _frames(layer) if animated else [0]
+    frames = layer_frames(layer) if animated else [0]
+    if frames is None:
+        return None  # no span, or too long a one to bake
     states: dict[int, tuple[Values, list[Transform]]] = {}
     for frame in frames:
         now = values(frame)
@@ -138,13 +140,6 @@ def _copies(
             return None
         groups.append(_group(above, outer, inner))
     return groups
-
-
-def _frames(layer: dict[str, Any]) -> list[int]:
-    first, last = layer.get("ip"), layer.get("op")
-    if not (is_number(first) and is_number(last)):
-        return []
-    return list(range(math.floor(first), math.ceil(last) + 1))
 
 
 def _count(values: Values) -> int:
