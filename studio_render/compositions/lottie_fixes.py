@@ -137,7 +137,7 @@ from studio_render.compositions.lottie_text import (
     selectors_in_bytes,
     selectors_in_order,
 )
-from studio_render.compositions.lottie_tree import new_asset_id, objects
+from studio_render.compositions.lottie_tree import ALWAYS, new_asset_id, objects
 from studio_render.compositions.lottie_versions import upgrade_old_formats
 from studio_render.core.composition import parse_json
 
@@ -485,8 +485,6 @@ def _effects_enabled(doc: dict[str, object]) -> bool:
     return changed
 
 
-#: A pass-through layer's in and out points: wider than any composition.
-_ALWAYS = 1.0e7
 #: How far a nested layer's content moves right and down inside its precomposition, which
 #: clips to its size (0 to twice this) where a shape or text layer draws around its origin.
 #: A power of two: the moves are exact in ThorVG's 32-bit floats.
@@ -554,7 +552,7 @@ def _nested(
         inner = {key: layer.pop(key) for key in list(layer) if key not in _OUTER_KEYS}
         inner["ks"] = {"p": {"a": 0, "k": [_SHIFT, _SHIFT, 0]}}
         layer.update(ty=0, w=2 * _SHIFT, h=2 * _SHIFT)
-    inner.update(ind=1, ip=-_ALWAYS, op=_ALWAYS, st=0, sr=1, nm=name)
+    inner.update(ind=1, ip=-ALWAYS, op=ALWAYS, st=0, sr=1, nm=name)
     assets.append({"id": new_asset_id(name, ids), "layers": [inner]})
     layer["refId"] = assets[-1]["id"]
     return True

@@ -28,13 +28,11 @@ import io
 from pathlib import Path
 from typing import Any
 
-from studio_render.compositions.lottie_image_formats import image_data
-from studio_render.compositions.lottie_tree import new_asset_id
+from studio_render.compositions.lottie_image_formats import asset_size, image_data
+from studio_render.compositions.lottie_tree import ALWAYS, new_asset_id
 
 #: The most image pixels a document's images are decoded for (about eight 4K frames).
 _MOST_PIXELS = 64_000_000
-#: A time before and after every layer's: the bordered image shows whenever its layer does.
-_ALWAYS = 1.0e7
 
 
 def image_edges_clipped(
@@ -51,11 +49,10 @@ def image_edges_clipped(
     ids = {str(asset.get("id")) for asset in assets if isinstance(asset, dict)}
     budget = _MOST_PIXELS
     added: list[dict[str, Any]] = []
-    replaced: list[dict[str, Any]] = []
     for asset in [a for a in assets if isinstance(a, dict)]:
         if asset.get("id") not in shown or "layers" in asset:
             continue
-        size = _shown_size(asset)
+        size = asset_size(asset)
         data = image_data(asset, folder) if size is not None else None
         bordered = _bordered(data, budget) if data is not None else None
         if size is None or bordered is None:
@@ -63,26 +60,15 @@ def image_edges_clipped(
         png, (width, height) = bordered
         budget -= width * height
         texel = (size[0] / (width - 2), size[1] / (height - 2))
-        image_id, comp_id = new_asset_id(asset["id"], ids), new_asset_id(asset["id"], ids)
-        added.append({"id": image_id, "w": size[0] + 2 * texel[0],
-                      "h": size[1] + 2 * texel[1], "u": "", "e": 1,
-                      "p": "data:image/png;base64," + base64.b64encode(png).decode()})  # fmt: skip
-        added.append({"id": comp_id, "layers": [_inner_layer(image_id, texel)]})
+        comp_id = new_asset_id(asset["id"], ids)
+        added.append({"id": comp_id, "layers": [_inner_layer(asset["id"], texel)]})
         for layer in layers:
             if layer.get("refId") == asset["id"]:
                 layer.update(ty=0, refId=comp_id, w=size[0], h=size[1])
-        replaced.append(asset)  # no layer shows it now: ThorVG need not decode it
-    assets[:] = [a for a in assets if not any(a is r for r in replaced)] + added
+        asset.update(w=size[0] + 2 * texel[0], h=size[1] + 2 * texel[1], u="", e=1,
+                     p="data:image/png;base64," + base64.b64encode(png).decode())  # fmt: skip
+    assets.extend(added)
     return bool(added)
-
-
-def _shown_size(asset: dict[str, Any]) -> tuple[float, float] | None:
-    """The size an image asset is shown at (``w`` x ``h``), if it says."""
-    width, height = asset.get("w"), asset.get("h")
-    if all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0
-           for v in (width, height)):  # fmt: skip
-        return float(width), float(height)  # type: ignore[arg-type]
-    return None
 
 
 def _bordered(data: bytes, budget: int) -> tuple[bytes, tuple[int, int]] | None:
@@ -124,5 +110,5 @@ def _inner_layer(image_id: str, texel: tuple[float, float]) -> dict[str, Any]:
     transform = {"p": {"a": 0, "k": [-texel[0], -texel[1]]}, "a": {"a": 0, "k": [0, 0]},
                  "s": {"a": 0, "k": [100, 100]}, "r": {"a": 0, "k": 0},
                  "o": {"a": 0, "k": 100}}  # fmt: skip
-    return {"ty": 2, "ind": 1, "refId": image_id, "ip": -_ALWAYS, "op": _ALWAYS, "st": 0,
+    return {"ty": 2, "ind": 1, "refId": image_id, "ip": -ALWAYS, "op": ALWAYS, "st": 0,
             "sr": 1, "ks": transform, "nm": "Image with its edges"}  # fmt: skip

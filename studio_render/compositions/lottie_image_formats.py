@@ -211,13 +211,21 @@ def _webp_header(data: bytes) -> tuple[bool, tuple[int, int] | None]:
     return False, None
 
 
-def _asset_size(asset: dict[str, Any]) -> tuple[int, int] | None:
+def asset_size(asset: dict[str, Any]) -> tuple[float, float] | None:
     """The size an image asset is shown at (``w`` x ``h``), if it says."""
     width, height = asset.get("w"), asset.get("h")
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) and v >= 1
-               for v in (width, height)):  # fmt: skip
+    if all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0
+           for v in (width, height)):  # fmt: skip
+        return float(width), float(height)  # type: ignore[arg-type]
+    return None
+
+
+def _asset_size(asset: dict[str, Any]) -> tuple[int, int] | None:
+    """:func:`asset_size` in whole units, if at least one each way."""
+    size = asset_size(asset)
+    if size is None or min(size) < 1:
         return None
-    return round(float(width)), round(float(height))  # type: ignore[arg-type]
+    return round(size[0]), round(size[1])
 
 
 def image_data(asset: dict[str, Any], folder: Path | None, most: int = -1) -> bytes | None:

@@ -37,6 +37,11 @@ def objects(root: Any) -> Iterator[dict[str, Any]]:
             push_nested(stack, item)
 
 
+#: A time before and after every layer's: a layer moved into a precomposition made for it
+#: shows whenever the layer outside does.
+ALWAYS = 1.0e7
+
+
 def new_asset_id(name: object, ids: set[str]) -> str:
     """A new asset id made from ``name``, added to ``ids`` (those taken)."""
     new = f"~{name}{len(ids)}"
