@@ -36,20 +36,50 @@ def png_profile(info: Mapping[Any, object]) -> bytes | None:
 def _to_xyz_d50(chrm: Sequence[float]) -> list[list[float]] | None:
     """The XYZ (D50) of full red, green and blue from a cHRM chunk's chromaticities (white
     adapted to D50 with Bradford, as skcms_PrimariesToXYZD50 does); None if degenerate."""
-    import numpy as np
-
     wx, wy, *rgb = chrm
     if wy <= 0 or any(y <= 0 for y in rgb[1::2]):
         return None
     pairs = zip(rgb[::2], rgb[1::2], strict=True)
-    m = np.array([[x / y, 1.0, (1 - x - y) / y] for x, y in pairs]).T
-    white = np.array([wx / wy, 1.0, (1 - wx - wy) / wy])
-    if abs(np.linalg.det(m)) < 1e-9:
+    m = _transposed([(x / y, 1.0, (1 - x - y) / y) for x, y in pairs])
+    white = (wx / wy, 1.0, (1 - wx - wy) / wy)
+    m_inverse = _inverse(m)
+    if m_inverse is None:
         return None
-    m = m * np.linalg.solve(m, white)  # columns scaled to add up to the white
-    cone = np.array(_BRADFORD)
-    adapt = np.linalg.inv(cone) @ np.diag((cone @ np.array(_D50)) / (cone @ white)) @ cone
-    return [[float(v) for v in column] for column in (adapt @ m).T]
+    scale = _times(m_inverse, white)  # columns scaled to add up to the white
+    m = [[v * k for v, k in zip(row, scale, strict=True)] for row in m]
+    cone = [list(row) for row in _BRADFORD]
+    cone_inverse = _inverse(cone)
+    assert cone_inverse is not None
+    gains = [d / w for d, w in zip(_times(cone, _D50), _times(cone, white), strict=True)]
+    adapt = _product(
+        cone_inverse, [[g * v for v in row] for g, row in zip(gains, cone, strict=True)]
+    )
+    return _transposed(_product(adapt, m))
+
+
+def _transposed(m: Sequence[Sequence[float]]) -> list[list[float]]:
+    return [[float(m[r][c]) for r in range(3)] for c in range(3)]
+
+
+def _times(m: Sequence[Sequence[float]], v: Sequence[float]) -> list[float]:
+    return [sum(a * b for a, b in zip(row, v, strict=True)) for row in m]
+
+
+def _product(a: Sequence[Sequence[float]], b: Sequence[Sequence[float]]) -> list[list[float]]:
+    return [_times(_transposed(b), row) for row in a]
+
+
+def _inverse(m: Sequence[Sequence[float]]) -> list[list[float]] | None:
+    """The inverse of the 3x3 matrix ``m`` (its adjugate over its determinant); None when
+    it is nearly singular."""
+    (a, b, c), (d, e, f), (g, h, i) = m
+    cofactors = [[e * i - f * h, f * g - d * i, d * h - e * g],
+                 [c * h - b * i, a * i - c * g, b * g - a * h],
+                 [b * f - c * e, c * d - a * f, a * e - b * d]]  # fmt: skip
+    det = a * cofactors[0][0] + b * cofactors[0][1] + c * cofactors[0][2]
+    if abs(det) < 1e-9:
+        return None
+    return [[v / det for v in row] for row in _transposed(cofactors)]
 
 
 def matrix_profile(columns: Sequence[Sequence[float]], gamma: float) -> bytes:
