@@ -82,7 +82,7 @@ EXCLUDED_PYTHON_MODULES = [
     "tkinter", "_tkinter", "readline", "pydoc", "pydoc_data", "pdb", "doctest", "lib2to3",
     "ensurepip", "idlelib", "test", "unittest", "_testcapi", "_testinternalcapi",
     "setuptools", "pkg_resources", "_distutils_hack", "distutils", "jinja2", "markupsafe",
-    "dask", "distributed", "IPython", "matplotlib", "pandas",
+    "dask", "distributed", "IPython", "matplotlib", "pandas", "numpy",
     "PySide6.QtDesigner", "PySide6.QtHelp", "PySide6.QtUiTools", "PySide6.QtTest",
     "PySide6.QtQuickTest", "PySide6.QtSql", "PySide6.QtXml", "PySide6.QtConcurrent",
 ]  # fmt: skip
@@ -255,7 +255,7 @@ def debian_version(version: str) -> str:
 
 #: Distributions whose installed version changes the bundle.
 BUNDLED_DISTRIBUTIONS = (
-    "PySide6-Essentials", "shiboken6", "thorvg-python", "rlottie-python", "numpy",
+    "PySide6-Essentials", "shiboken6", "thorvg-python", "pillow", "fonttools",
     "imageio-ffmpeg",
     "tqdm", "psutil", "pyinstaller", "pyinstaller-hooks-contrib",
 )  # fmt: skip
@@ -369,8 +369,6 @@ def licence_files(dist: metadata.Distribution) -> list[tuple[Path, str]]:
 LICENCE_NOTES = {
     "thorvg-python": "LGPL-2.1 (the Python wrapper, see its LICENSE); the bundled libthorvg "
     "is MIT with third-party parts (licenses/thorvg/)",
-    "rlottie-python": "LGPL-2.1 (the Python wrapper, see its LICENSE); the bundled librlottie "
-    "is MIT with third-party parts (licenses/rlottie/)",
 }
 
 

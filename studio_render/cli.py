@@ -170,7 +170,7 @@ def _add_renderer_option(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="QML: software scene graph, GPU (OpenGL; Mesa's llvmpipe without a GPU), or "
         "auto: the GPU only for scenes with effects, shaders or particles (default). "
-        "Lottie: thorvg (auto, the default) or rlottie (whole frames only: no --fps)",
+        "Lottie: thorvg (auto, the default)",
     )
 
 
@@ -184,14 +184,12 @@ def _add_tls_options(parser: argparse.ArgumentParser) -> None:
 def cmd_info(args: argparse.Namespace) -> int:
     from studio_render.compositions.probe import probe_composition
     from studio_render.core.composition import network_note
-    from studio_render.core.job import check_fps_for_renderer
 
     info = probe_composition(args.composition, renderer=args.renderer)
     renderer, why = info.renderer(args.renderer)
     fps = args.fps
     if fps is not None and info.kind != "lottie":
         raise BadInput("--fps: only Lottie animations render at another frame rate")
-    check_fps_for_renderer(renderer, info.fps, fps)
     if info.audio:
         from studio_render.core.ffmpeg import find_ffmpeg
         from studio_render.core.preflight import check_audio

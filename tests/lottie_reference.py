@@ -4,7 +4,7 @@
 lottie-web on white at native size (``frames.json`` lists them). A file matches when every
 one of its frames matches (see :mod:`tests.image_compare`).
 
-``python -m tests.lottie_reference [--renderer rlottie] [OUT_DIR]`` prints the table for
+``python -m tests.lottie_reference [OUT_DIR]`` prints the table for
 every file and writes side-by-side pictures (reference | ours) of the frames that do not
 match into OUT_DIR. ``--corpus DIR --reference DIR`` measures other files the same way:
 frames made by ``../shared/tools/lottie_reference_frames.js`` for the files in DIR.
@@ -66,18 +66,17 @@ def render_and_compare(
     name: str,
     out: Path,
     sbs_dir: Path | None = None,
-    renderer: str = "auto",
     corpus: Path = CORPUS,
     reference: Path = REFERENCE,
     background: tuple[int, int, int] = (255, 255, 255),
 ) -> FileResult:
     """Render the reference frames of corpus file ``name`` into ``out`` (one command-line
-    render, ``--preset png``, frames first..last, through ``renderer``) and compare each,
+    render, ``--preset png``, frames first..last) and compare each,
     put on ``background`` as the reference is (white), with lottie-web's."""
     frames = reference_frames(reference)[name]
     done = studio_render(
         "render", corpus / name, "-o", out, "--preset", "png", "--progress", "none",
-        "--frames", f"{min(frames)}:{max(frames) + 1}", "-j", "2", "--renderer", renderer,
+        "--frames", f"{min(frames)}:{max(frames) + 1}", "-j", "2",
     )  # fmt: skip
     if done.returncode != 0:
         raise AssertionError(f"render of {name} failed: {done.stderr.strip()}")
@@ -95,7 +94,6 @@ def render_and_compare(
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.lottie_reference")
     parser.add_argument("out_dir", nargs="?", type=Path, help="side-by-side pictures")
-    parser.add_argument("--renderer", default="auto")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--reference", type=Path, default=REFERENCE)
     parser.add_argument("--background", default="ffffff", help="the references' (RRGGBB)")
@@ -110,8 +108,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for i, name in enumerate(names):
             try:
-                result = render_and_compare(name, Path(tmp) / str(i), args.out_dir, args.renderer,
-                                            args.corpus, args.reference, colour)  # fmt: skip
+                result = render_and_compare(name, Path(tmp) / str(i), args.out_dir, args.corpus,
+                                            args.reference, colour)  # fmt: skip
             except AssertionError as failed:  # the render itself failed: say why, go on
                 print(f"| {name} | {failed} | | |", flush=True)
                 continue

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from tests.cli import leftovers, studio_render
-from tests.conftest import ROOT, worker_processes
+from tests.conftest import RESOURCES, ROOT, worker_processes
 from tests.image_compare import read_png
 
 DATA = ROOT / "tests" / "data"
 MOVING = DATA / "moving.qml"
+LOTTIE = RESOURCES / "demo" / "demo-lottie.json"
 
 
 def lottie_json(tmp_path: Path, name: str, **fields: object) -> Path:
@@ -166,25 +167,35 @@ def test_layers_that_lead_back_to_themselves_are_drawn_without_the_loop(
     assert frame[2, 2, 3] == 0
 
 
-@pytest.mark.parametrize(
-    ("name", "renderer", "hint"),
-    [("sticker.json", "auto", True), ("sticker.json", "rlottie", False),
-     ("scene.qml", "auto", False)],
-)  # fmt: skip
-def test_a_lottie_file_that_crashes_thorvg_names_the_other_renderer(
-    name: str, renderer: str, hint: bool
-) -> None:
+def test_a_file_that_crashes_the_renderer_while_loading_is_named_in_one_line() -> None:
     """The probe's worker died of SIGSEGV while loading (a sample of rlottie's, dna.json,
-    does that to ThorVG 1.0): the line says so and, for a Lottie file that ThorVG loaded,
-    that rlottie may read it (it draws dna.json)."""
+    did that to ThorVG 1.0): the line names the file and the signal."""
     from studio_render.compositions.probe import _info_from
     from studio_render.core.errors import BadInput
 
     with pytest.raises(BadInput) as refused:
-        _info_from(Path(name), {}, -signal.SIGSEGV, "", renderer)
-    message = str(refused.value)
-    assert message.startswith(f"{name}: the file crashed the renderer while loading (SIGSEGV)")
-    assert ("--renderer rlottie" in message) == hint
+        _info_from(Path("sticker.json"), {}, -signal.SIGSEGV, "")
+    assert str(refused.value) == (
+        "sticker.json: the file crashed the renderer while loading (SIGSEGV)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "renderer", "message"),
+    [(LOTTIE, "gpu", "demo-lottie.json: --renderer gpu does not draw a Lottie animation "
+      "(choose from auto, thorvg)"),
+     (LOTTIE, "rlottie", "argument --renderer: invalid choice: 'rlottie'"),
+     (MOVING, "thorvg", "moving.qml: --renderer thorvg does not draw a QML scene")],
+)  # fmt: skip
+def test_a_renderer_that_does_not_draw_the_composition_is_refused(
+    path: Path, renderer: str, message: str, tmp_path: Path
+) -> None:
+    """rlottie is no longer a renderer (ThorVG draws every file it drew right)."""
+    for command in (["info"], ["render", "-o", tmp_path / "out.mp4"]):
+        done = studio_render(*command, path, "--renderer", renderer)
+        assert done.returncode == 2 and message in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+    assert leftovers(tmp_path) == []
 
 
 SETTINGS = {

@@ -173,21 +173,19 @@ def _dotlottie(source: Path, folder: Path, version: int) -> Path:
     return archive
 
 
-@pytest.mark.parametrize("renderer", ["thorvg", "rlottie"])
 @pytest.mark.parametrize("version", [1, 2])
 def test_a_dotlottie_shows_the_images_it_carries(
-    corpus: Path, tmp_path: Path, version: int, renderer: str
+    corpus: Path, tmp_path: Path, version: int
 ) -> None:
     """Images in the archive's image folder (``u`` "/images/" or "/i/", from the root)
-    are drawn, as dotLottie players draw them, not left out with a warning, through
-    either renderer."""
+    are drawn, as dotLottie players draw them, not left out with a warning."""
     json_file = corpus / "image_test.json"
     archive = _dotlottie(json_file, tmp_path, version)
     pictures = []
     for comp in (json_file, archive):
         out = tmp_path / f"{comp.stem}.mkv"
         done = studio_render("render", comp, "-o", out, "--preset", "ffv1", "--frames",
-                             "50:52", "--size", "160x90", "--renderer", renderer,
+                             "50:52", "--size", "160x90",
                              "--progress", "none")  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert "warning" not in done.stderr

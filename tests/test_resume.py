@@ -157,23 +157,22 @@ def test_the_job_hash_holds_the_renderer_used_not_the_name_asked_for(
     corpus: Path, tmp_path: Path
 ) -> None:
     """``--renderer auto`` and ``--renderer thorvg`` draw a Lottie file alike: they share
-    the work folder and chunk names, so either resumes the other; rlottie does not."""
+    the work folder and chunk names, so either resumes the other."""
     from studio_render.compositions.probe import probe_composition
     from studio_render.core.job import RenderJob, RenderSettings, prepare_job
 
     info = probe_composition(corpus / "heart.json")
     jobs: dict[str, RenderJob] = {}
-    for renderer in ("auto", "thorvg", "rlottie"):
+    for renderer in ("auto", "thorvg"):
         settings = RenderSettings(output=tmp_path / "out.mkv", preset="ffv1", concurrency=2,
                                   chunk_frames=10, renderer=renderer)  # fmt: skip
         jobs[renderer] = job = prepare_job(info, settings)
-        assert job.renderer == ("rlottie" if renderer == "rlottie" else "thorvg")
+        assert job.renderer == "thorvg"
     try:
-        auto, thorvg, rlottie = jobs.values()
-        assert auto.work_dir == thorvg.work_dir != rlottie.work_dir
+        auto, thorvg = jobs.values()
+        assert auto.work_dir == thorvg.work_dir
         names = {r: [job.chunk_file(c).name for c in job.chunks] for r, job in jobs.items()}
         assert names["auto"] == names["thorvg"]
-        assert not set(names["auto"]) & set(names["rlottie"])
     finally:
         for job in jobs.values():
             job.remove_work_dir()

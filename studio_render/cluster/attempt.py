@@ -300,9 +300,9 @@ class ChunkTasks:
     def prepare_workers(self, job: RenderJob, workers: Collection[str]) -> None:
         """Have ``workers`` load the job's composition now, before its first chunk comes
         (:func:`~studio_render.cluster.remote.prepare_worker`; not waited for, released
-        with the job). rlottie loads afresh for every chunk: nothing to load ahead."""
+        with the job)."""
         upload = self.upload
-        if upload is None or not job.chunks or job.settings.renderer == "rlottie":
+        if upload is None or not job.chunks:
             return
         spec = to_remote(job.chunk_spec(job.chunks[0], "ffmpeg"), upload.pack.main)
         for worker in workers:

@@ -112,7 +112,7 @@ def point_at_archive_images(document: dict[str, Any], folder: Path, root: Path) 
     Whether any image is taken so (else nothing changes). Archives write ``u`` as
     ``/images/`` or ``/i/``, from the archive's root, and dotLottie players read the image
     from there whatever ``u`` says; ThorVG would look beside the animation's JSON, in
-    ``animations/`` or ``a/`` (and rlottie reads a path without ``..`` only)."""
+    ``animations/`` or ``a/``."""
     paths: dict[int, str] = {}
     taken = False
     assets = _dicts(document.get("assets"))

@@ -87,7 +87,7 @@ class PendingProbe:
         worker, self.worker = self.worker, None
         try:
             info, backend = _probe_in(worker, self.path, self.sent, self.deadline, self.timeout,
-                                      stop or threading.Event(), self.renderer)  # fmt: skip
+                                      stop or threading.Event())  # fmt: skip
         except BaseException:
             worker.stop()
             raise
@@ -115,7 +115,7 @@ def _probe_alone(path: Path, timeout: float, renderer: str) -> tuple[Composition
         )
     except subprocess.TimeoutExpired:
         raise BadInput(f"{path.name}: loading took longer than {timeout:g} s") from None
-    return _info_from(path, last_json_line(done.stdout), done.returncode, done.stderr, renderer)
+    return _info_from(path, last_json_line(done.stdout), done.returncode, done.stderr)
 
 
 def _probe_in(
@@ -125,7 +125,6 @@ def _probe_in(
     deadline: float,
     timeout: float,
     stop: threading.Event,
-    renderer: str,
 ) -> tuple[CompositionInfo, object]:
     """The answer of a serving worker that was asked (``sent``): one JSON line, or its
     death."""
@@ -137,26 +136,22 @@ def _probe_in(
                 raise BadInput(f"{path.name}: loading took longer than {timeout:g} s")
             line = worker.next_line(0.05)
             if line is not None:
-                return _info_from(path, last_json_line(line), 0, worker.tail, renderer)
-    return _info_from(path, {}, worker.wait(), worker.tail, renderer)
+                return _info_from(path, last_json_line(line), 0, worker.tail)
+    return _info_from(path, {}, worker.wait(), worker.tail)
 
 
 def _info_from(
-    path: Path, answer: dict[str, object], code: int, stderr: str, renderer: str
+    path: Path, answer: dict[str, object], code: int, stderr: str
 ) -> tuple[CompositionInfo, object]:
     """The info in a worker's answer and the QML backend it chose, or the reason it has
-    none as :class:`BadInput` (a Lottie file that crashed ThorVG names the other renderer:
-    rlottie reads some of them)."""
+    none as :class:`BadInput`."""
     if "error" in answer:
         raise BadInput(str(answer["error"]))
     if "failed" in answer:
         raise BadInput(f"{path.name}: cannot load the composition ({answer['failed']})")
     if code < 0:
         name = signal.Signals(-code).name
-        hint = ""
-        if kind_for_path(path) == "lottie" and renderer != "rlottie":
-            hint = "; the rlottie renderer (--renderer rlottie) may read it"
-        raise BadInput(f"{path.name}: the file crashed the renderer while loading ({name}){hint}")
+        raise BadInput(f"{path.name}: the file crashed the renderer while loading ({name})")
     if code != 0 or "info" not in answer:
         last = stderr.strip().splitlines()[-1:] or ["no message"]
         raise BadInput(f"{path.name}: cannot load the composition ({last[0]})")

@@ -13,11 +13,11 @@ from studio_render.core.errors import BadInput
 
 Kind = Literal["qml", "lottie"]
 #: How QML scenes may be rendered: chosen by their content, or forced.
-RENDERERS = ("auto", "software", "gpu", "thorvg", "rlottie")
+RENDERERS = ("auto", "software", "gpu", "thorvg")
 #: The renderers each kind takes ("auto" included).
 KIND_RENDERERS: dict[str, tuple[str, ...]] = {
     "qml": ("auto", "software", "gpu"),
-    "lottie": ("auto", "thorvg", "rlottie"),
+    "lottie": ("auto", "thorvg"),
 }
 
 #: File types, by suffix, and the kind of composition they hold.
@@ -98,12 +98,10 @@ class CompositionInfo:
 
     def renderer(self, requested: str = "auto") -> tuple[str, str]:
         """The renderer this composition gets and why, in words: "software" or "gpu" for
-        a QML scene, "thorvg" or "rlottie" for a Lottie animation."""
+        a QML scene, "thorvg" for a Lottie animation."""
         check_renderer(self.kind, requested, Path(self.path).name)
         if self.kind == "lottie":
-            if requested == "rlottie":
-                return "rlottie", "asked for with --renderer rlottie"
-            return "thorvg", "Lottie animations render through ThorVG unless asked otherwise"
+            return "thorvg", "Lottie animations render through ThorVG"
         if requested != "auto":
             return requested, f"asked for with --renderer {requested}"
         if self.gpu_items:

@@ -12,6 +12,7 @@ from studio_render.core.chunkspec import ChunkSpec
 from studio_render.core.composition import (
     CompositionInfo,
     check_fps,
+    check_renderer,
     check_size,
     fit_size,
     network_refused,
@@ -57,7 +58,7 @@ class RenderSettings:
     background: str = "#ffffff"
     retries: int = DEFAULT_RETRIES
     fps: float | None = None  # output frame rate (Lottie only); None: the composition's
-    renderer: str = "auto"  # QML: "auto", "software" or "gpu"; Lottie: "auto", "thorvg", "rlottie"
+    renderer: str = "auto"  # QML: "auto", "software" or "gpu"; Lottie: "auto" or "thorvg"
     frame_timeout: float = FRAME_TIMEOUT_S  # seconds one frame may take at most
     fresh: bool = False  # ignore the finished chunks of a killed render of the same job
     allow_network: bool = False  # QML: may load http(s) URLs; else local files only
@@ -248,14 +249,6 @@ def _check_output(settings: RenderSettings, preset: Preset) -> Path:
     return output
 
 
-def check_fps_for_renderer(renderer: str, fps: float, output_fps: float | None) -> None:
-    """:class:`BadInput` for an output rate ``renderer`` cannot draw (rlottie: whole
-    frames only, so the animation's own rate ``fps``)."""
-    if renderer == "rlottie" and output_fps is not None and output_fps != fps:
-        raise BadInput(f"--fps {output_fps:g}: rlottie draws whole frames only, at the "
-                       f"animation's {fps:g} fps (use --renderer thorvg)")  # fmt: skip
-
-
 def check_job(info: CompositionInfo, settings: RenderSettings) -> CheckedJob:
     """Check every setting against the composition (:class:`BadInput` for the first one
     that cannot be used). Writes nothing: the window validates its form with this."""
@@ -274,8 +267,7 @@ def check_job(info: CompositionInfo, settings: RenderSettings) -> CheckedJob:
             raise BadInput("--fps: only Lottie animations render at another frame rate "
                            "(a QML composition sets its own fps)")  # fmt: skip
         check_fps(settings.fps)
-    renderer = info.renderer(settings.renderer)[0]
-    check_fps_for_renderer(renderer, info.fps, settings.fps)
+    check_renderer(info.kind, settings.renderer, Path(info.path).name)
     frame_count = info.frame_count_at(settings.fps)
     start, end = settings.frames or (0, frame_count)
     if start >= end:

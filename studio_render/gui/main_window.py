@@ -306,8 +306,8 @@ class MainWindow(QMainWindow):
         self.compositionLoaded.emit(info)
 
     def _update_preview_look(self) -> None:
-        """The preview draws with the render's renderer and network choice."""
-        self.preview.set_renderer(self.form.renderer(), self.form.network_check.isChecked())
+        """The preview draws with the render's network choice."""
+        self.preview.set_allow_network(self.form.network_check.isChecked())
 
     def _on_load_failed(self, message: str) -> None:
         self.statusBar().showMessage("The composition could not be loaded.", 5000)

@@ -115,16 +115,6 @@ class OutputForm(QWidget):
         )
         self.fps_spin.valueChanged.connect(self._on_fps_changed)
 
-        self.lottie_renderer = QComboBox()
-        self.lottie_renderer.setObjectName("lottieRendererCombo")
-        self.lottie_renderer.addItem("ThorVG", "thorvg")
-        self.lottie_renderer.addItem("rlottie (whole frames only)", "rlottie")
-        self.lottie_renderer.setToolTip(
-            "Lottie: ThorVG matches lottie-web on most files; rlottie draws rotated or "
-            "scaled images a little closer (it draws whole frames only: no other frame rate)"
-        )
-        self.lottie_renderer.currentIndexChanged.connect(self._on_lottie_renderer_changed)
-
         self.chunk_spin = QSpinBox()
         self.chunk_spin.setObjectName("chunkFramesSpinBox")
         self.chunk_spin.setRange(0, 100_000)
@@ -145,12 +135,6 @@ class OutputForm(QWidget):
         output_row = QHBoxLayout()
         output_row.addWidget(self.output_edit, 1)
         output_row.addWidget(self.save_as_button)
-        lottie_row = QHBoxLayout()  # one row for both Lottie settings keeps the window short
-        lottie_row.addWidget(self.fps_spin, 1)
-        renderer_label = QLabel("Renderer:")
-        renderer_label.setBuddy(self.lottie_renderer)
-        lottie_row.addWidget(renderer_label)
-        lottie_row.addWidget(self.lottie_renderer, 1)
         frames_row = QHBoxLayout()
         frames_row.addWidget(self.first_frame, 1)
         frames_row.addWidget(QLabel("to"))
@@ -179,7 +163,7 @@ class OutputForm(QWidget):
             ("&Quality:", self.quality_spin, self.quality_spin),
             ("Fra&mes:", self.first_frame, frames_row),
             ("Si&ze:", self.size_combo, self.size_combo),
-            ("Frame rate:", self.fps_spin, lottie_row),  # every fitting letter is taken
+            ("Frame rate:", self.fps_spin, self.fps_spin),  # every fitting letter is taken
             ("Chun&ks:", self.chunk_spin, self.chunk_spin),
             ("&Workers:", self.concurrency_spin, self.concurrency_spin),
         ]
@@ -200,7 +184,7 @@ class OutputForm(QWidget):
         self._locked: list[QWidget] = [
             self.output_edit, self.save_as_button, self.preset_combo, self.quality_spin,
             self.first_frame, self.last_frame, self.all_frames_button, self.size_combo,
-            self.fps_spin, self.lottie_renderer, self.chunk_spin,
+            self.fps_spin, self.chunk_spin,
         ]  # fmt: skip
         self._on_preset_changed()
         self.set_composition(None)
@@ -219,7 +203,7 @@ class OutputForm(QWidget):
         if not rendering:
             self.quality_spin.setEnabled(self.preset.crf is not None)
             self._set_frames_enabled(self.info is not None)
-            self._set_lottie_enabled()
+            self._set_fps_enabled()
 
     def _set_frames_enabled(self, enabled: bool) -> None:
         for widget in (self.first_frame, self.last_frame, self.all_frames_button):
@@ -229,30 +213,16 @@ class OutputForm(QWidget):
         """Frame range and a default output name for a newly loaded composition."""
         self.info = info
         self.fps_spin.setValue(0)
-        self._set_lottie_enabled()
+        self._set_fps_enabled()
         self._set_frame_range()
         self._set_frames_enabled(info is not None)
         if info is not None:
             self.output_edit.setText(str(default_output(Path(info.path), self.preset)))
         self._update_summary()
 
-    def renderer(self) -> str:
-        """The renderer asked for: the Lottie choice, or "auto" (QML decides per scene)."""
-        if self.info is None or self.info.kind != "lottie":
-            return "auto"
-        return str(self.lottie_renderer.currentData())
-
-    def _set_lottie_enabled(self) -> None:
-        """The renderer choice and the frame rate: for Lottie only (rlottie: no rate)."""
-        lottie = self.info is not None and self.info.kind == "lottie"
-        self.lottie_renderer.setEnabled(lottie)
-        self.fps_spin.setEnabled(lottie and self.renderer() != "rlottie")
-
-    def _on_lottie_renderer_changed(self) -> None:
-        if self.renderer() == "rlottie":
-            self.fps_spin.setValue(0)  # rlottie draws the animation's own frames only
-        self._set_lottie_enabled()
-        self.lookChanged.emit()
+    def _set_fps_enabled(self) -> None:
+        """The output frame rate: for Lottie only."""
+        self.fps_spin.setEnabled(self.info is not None and self.info.kind == "lottie")
 
     def _fps(self) -> float | None:
         """The output frame rate asked for; None: the composition's own."""
@@ -386,6 +356,5 @@ class OutputForm(QWidget):
             size=size,
             crf=self.quality_spin.value() if preset.crf is not None else None,
             fps=self._fps(),
-            renderer=self.renderer(),
             allow_network=self.network_check.isChecked(),
         )

@@ -157,7 +157,6 @@ class PreviewPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.info: CompositionInfo | None = None
-        self.renderer_choice = "auto"  # the render's renderer, which the preview follows
         self.allow_network = False
         self.renderer = PreviewWorker(self)
         self.renderer.ready.connect(self._on_ready)
@@ -267,9 +266,9 @@ class PreviewPanel(QWidget):
         self.slider.blockSignals(False)
         self._on_frame_changed(0)
 
-    def set_renderer(self, renderer: str, allow_network: bool) -> None:
-        """Draw as a render with this renderer and network choice would (a new worker)."""
-        self.renderer_choice, self.allow_network = renderer, allow_network
+    def set_allow_network(self, allow_network: bool) -> None:
+        """Draw as a render with this network choice would (a new worker)."""
+        self.allow_network = allow_network
         self._update_look()
         self._request()
 
@@ -288,7 +287,7 @@ class PreviewPanel(QWidget):
         look = None
         if info is not None:
             look = PreviewLook(info.path, info.kind, (info.width, info.height),
-                               self.renderer_choice, self.allow_network)  # fmt: skip
+                               self.allow_network)  # fmt: skip
         self.renderer.set_look(look)
 
     # -- scrubbing ----------------------------------------------------------------------

@@ -36,7 +36,6 @@ class PreviewLook:
     path: str
     kind: str  # "qml" or "lottie"
     native: tuple[int, int]
-    renderer: str = "auto"
     allow_network: bool = False
 
 
@@ -164,8 +163,7 @@ class PreviewWorker(QObject):
             composition=look.path, kind=look.kind, start=req.frame, end=req.frame + 1,
             width=req.width, height=req.height, native_width=look.native[0],
             native_height=look.native[1], alpha=True, background="#000000", encoder=[],
-            output=str(self._dir / "preview"), renderer=look.renderer,
-            allow_network=look.allow_network,
+            output=str(self._dir / "preview"), allow_network=look.allow_network,
         )  # fmt: skip
         self._proc.write(json.dumps({"preview": asdict(spec)}).encode() + b"\n")
         self._in_flight = req

@@ -53,7 +53,6 @@ from studio_render.worker.heap import reuse_freed_memory
 
 if TYPE_CHECKING:
     from studio_render.worker.lottie_frames import LottieSource
-    from studio_render.worker.rlottie_frames import RlottieSource
     from studio_render.worker.source import FrameSource
     from studio_render.worker.watchdog import Watchdog
 
@@ -101,7 +100,7 @@ def probe(
 
         return probe_qml(path, renderer)
     check_renderer("lottie", renderer, path.name)
-    lottie = _lottie_source(path, (64, 64), True, "#000000", renderer)
+    lottie = _lottie_source(path, (64, 64), True, "#000000")
     try:
         info = lottie.info()
         for frame in sorted({0, info.frame_count // 2, info.frame_count - 1}):
@@ -117,16 +116,10 @@ def probe(
 
 
 def _lottie_source(
-    path: Path, size: tuple[int, int], alpha: bool, background: str, renderer: str,
+    path: Path, size: tuple[int, int], alpha: bool, background: str,
     time_scale: float = 1.0, unpack_dir: Path | None = None,
-) -> LottieSource | RlottieSource:  # fmt: skip
-    """Frames of a Lottie animation from the renderer asked for (ThorVG unless "rlottie")."""
-    if renderer == "rlottie":
-        from studio_render.worker.rlottie_frames import RlottieSource
-
-        if time_scale != 1.0:
-            raise BadInput(f"{path.name}: rlottie draws whole frames only (no --fps)")
-        return RlottieSource(path, size, alpha, background, unpack_dir, _watchdog())
+) -> LottieSource:  # fmt: skip
+    """Frames of a Lottie animation, drawn by ThorVG."""
     from studio_render.worker.lottie_frames import LottieSource
 
     return LottieSource(path, size, alpha, background, time_scale, unpack_dir, _watchdog())
@@ -185,7 +178,7 @@ def _open_source(spec: ChunkSpec) -> FrameSource:
         return QmlFrames(QmlSource(info, size, spec.alpha, spec.background, spec.renderer,
                                    spec.allow_network))  # fmt: skip
     return _lottie_source(Path(spec.composition), size, spec.alpha, spec.background,
-                          spec.renderer, spec.time_scale, spec.work_folder)  # fmt: skip
+                          spec.time_scale, spec.work_folder)  # fmt: skip
 
 
 def _watch_stdin(on_line: Callable[[str], None] = lambda line: None) -> None:
@@ -232,8 +225,7 @@ class _SourceCache:
     """The frame source of the last chunk, reused while chunks share composition and look:
     a worker loads the scene (or the Lottie file) once, not once per chunk. ThorVG draws
     a frame the same after any jump (checked on the whole corpus by the tests), so a
-    chunk's first frame does not depend on what the worker drew before. rlottie keeps
-    state from the frame it drew last: it gets a fresh animation for every chunk.
+    chunk's first frame does not depend on what the worker drew before.
     The Lottie animation a probe loaded is kept too: the first chunk of that file, drawn
     next by this worker, takes it at its own size instead of loading the file again.
     """
@@ -248,12 +240,12 @@ class _SourceCache:
         self._close_probed()
         self._probed = source
 
-    def get(self, spec: ChunkSpec, fresh: bool = False) -> FrameSource:
-        """The source for ``spec``; ``fresh``: a new one even if the last one fits."""
+    def get(self, spec: ChunkSpec) -> FrameSource:
+        """The source for ``spec``: the last one if it fits, else a new one."""
         key = (spec.composition, spec.kind, spec.width, spec.height, spec.native_width,
                spec.native_height, spec.alpha, spec.background, spec.time_scale,
                spec.work_folder, spec.renderer, spec.allow_network)  # fmt: skip
-        if self._source is None or key != self._key or fresh:
+        if self._source is None or key != self._key:
             self._close_source()
             self._source, self._key = self._probed_for(spec) or _open_source(spec), key
             if log := os.environ.get(LOAD_LOG_ENV):  # for tests and benchmarks
@@ -270,7 +262,7 @@ class _SourceCache:
         from studio_render.worker.lottie_frames import LottieSource
 
         if (isinstance(probed, LottieSource) and spec.kind == "lottie"
-                and spec.renderer != "rlottie" and probed.retarget(
+                and probed.retarget(
                     Path(spec.composition), (spec.width, spec.height), spec.alpha,
                     spec.background, spec.time_scale)):  # fmt: skip
             return probed
@@ -339,7 +331,6 @@ def serve(kind: str = "qml") -> NoReturn:
         import studio_render.worker.frames  # noqa: F401
 
     sources = _SourceCache()
-    previewed = -2  # the frame the last preview request drew
     while True:
         request = specs.get()
         if "probe" in request:
@@ -352,36 +343,32 @@ def serve(kind: str = "qml") -> NoReturn:
                 sources.get(ChunkSpec(**request["load"]))
             continue
         if "preview" in request:
-            spec = ChunkSpec(**request["preview"])
-            # rlottie draws a frame after a jump as the first frame of a chunk: afresh
-            fresh = spec.renderer == "rlottie" and spec.start != previewed + 1
-            previewed = spec.start if answer_preview(spec, sources, fresh) else -2
+            answer_preview(ChunkSpec(**request["preview"]), sources)
             continue
         spec = ChunkSpec(**request)
         frames = current.frames
         assert frames is not None and frames.start == spec.start  # one chunk at a time
         with _one_line_errors():
-            render_chunk(spec, sources.get(spec, fresh=spec.renderer == "rlottie"), frames)
+            render_chunk(spec, sources.get(spec), frames)
         current.frames = None  # before "done": a late cut request gets no answer
         _say(DONE)
 
 
-def answer_preview(spec: ChunkSpec, sources: _SourceCache, fresh: bool) -> bool:
+def answer_preview(spec: ChunkSpec, sources: _SourceCache) -> None:
     """Draw frame ``spec.start`` as a chunk of ``spec`` would, and answer with a
     ``pixels FRAME NBYTES`` line followed by its raw bytes; or with one ``failed`` line,
-    the worker living on (True: drawn)."""
+    the worker living on."""
     try:
-        pixels = sources.get(spec, fresh).frame(spec.start)
+        pixels = sources.get(spec).frame(spec.start)
     except Exception as exc:
         sources.close()  # a scene that failed mid-way is not drawn from again
         _say(f"{FAILED} {one_line(exc)}")
-        return False
+        return
     with _STDOUT:
         sys.stdout.write(f"{PIXELS} {spec.start} {pixels.nbytes}\n")
         sys.stdout.flush()
         sys.stdout.buffer.write(pixels)
         sys.stdout.buffer.flush()
-    return True
 
 
 class EncoderFailed(StudioRenderError):

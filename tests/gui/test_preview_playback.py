@@ -187,27 +187,6 @@ def test_the_preview_shows_the_rendered_frames(
         assert off == 0, f"frame {frame}: the preview differs from the render by {off} levels"
 
 
-def test_the_preview_draws_with_the_renderer_the_render_uses(
-    make_window: WindowFactory, qtbot: QtBot, tmp_path: Path
-) -> None:
-    like = CORPUS / "like.json"
-    if not like.exists():
-        pytest.skip(f"{like} not found")
-    window = preview_window(make_window, qtbot, like)
-    width, height = window.preview.preview_size()  # 480 x 360: like.json is 4:3
-    rendered = _render_png(tmp_path, like, "20:21", "--renderer", "rlottie",
-                           size=f"{width}x{height}")  # fmt: skip
-    thorvg = rgba(show(qtbot, window, 20))
-    started = window.preview.renderer.started
-    form = window.form
-    form.lottie_renderer.setCurrentIndex(form.lottie_renderer.findData("rlottie"))
-    qtbot.waitUntil(lambda: window.preview.renderer.started == started + 1, timeout=5000)
-    qtbot.waitUntil(lambda: not window.preview.renderer.busy, timeout=LOAD_TIMEOUT_MS)
-    picture = rgba(show(qtbot, window, 20))
-    assert np.array_equal(picture, read_png(rendered / "frame_000020.png"))
-    assert not np.array_equal(picture, thorvg), "ThorVG and rlottie draw like.json apart"
-
-
 def test_a_killed_preview_worker_is_replaced_on_the_next_frame(
     make_window: WindowFactory, qtbot: QtBot
 ) -> None:

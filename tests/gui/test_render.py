@@ -103,8 +103,8 @@ def test_render_button_renders_with_two_workers(
     # ready again, and the outcome can be opened
     assert window.render_button.isEnabled() and not window.progress.cancel_button.isEnabled()
     assert window.form.preset_combo.isEnabled()
-    # the Lottie-only settings stay off for this QML scene
-    assert not window.form.lottie_renderer.isEnabled() and not window.form.fps_spin.isEnabled()
+    # the Lottie-only frame rate stays off for this QML scene
+    assert not window.form.fps_spin.isEnabled()
     assert window.progress.open_button.isVisible() and window.progress.folder_button.isVisible()
     qtbot.mouseClick(window.progress.open_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(window.progress.folder_button, Qt.MouseButton.LeftButton)

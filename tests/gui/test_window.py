@@ -149,25 +149,7 @@ def test_a_lottie_output_frame_rate_shows_both_rates(window: MainWindow, corpus:
     assert settings_from_json(settings_to_json(settings)).fps == 60
     form.set_composition(CompositionInfo("/x/scene.qml", "qml", 64, 64, 30.0, 10))
     assert not form.fps_spin.isEnabled() and form.settings().fps is None
-    assert not form.lottie_renderer.isEnabled() and form.settings().renderer == "auto"
-
-
-def test_the_form_renders_lottie_through_rlottie_when_asked(
-    window: MainWindow, corpus: Path
-) -> None:
-    from studio_render.core.composition import CompositionInfo
-    from studio_render.gui.render_queue import settings_from_json, settings_to_json
-
-    form = window.form
-    form.set_composition(CompositionInfo(str(corpus / "like.json"), "lottie", 800, 600, 25.0, 50))
-    form.output_edit.setText(str(corpus.parent / "out.mp4"))
-    assert form.lottie_renderer.isEnabled() and form.settings().renderer == "thorvg"
-    form.fps_spin.setValue(60)
-    form.lottie_renderer.setCurrentIndex(form.lottie_renderer.findData("rlottie"))
-    assert not form.fps_spin.isEnabled() and form.settings().fps is None
-    settings = form.settings()
-    assert settings.renderer == "rlottie"
-    assert settings_from_json(settings_to_json(settings)).renderer == "rlottie"
+    assert form.settings().renderer == "auto"
 
 
 def test_checking_the_settings_writes_nothing(qtbot: QtBot, window: MainWindow, tmp_path: Path):

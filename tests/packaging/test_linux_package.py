@@ -244,12 +244,12 @@ def test_licences_bundled(unpacked: Unpacked) -> None:
     version = re.search(r"ffmpeg version (\S+)", build_info)
     assert version and version[1] in third_party, "THIRD_PARTY.md must name the bundled ffmpeg"
     assert "--enable-gpl" in build_info
-    for name in ("GPL-3.0.txt", "LGPL-3.0.txt", "thorvg/MIT.txt", "rlottie/MIT.txt",
+    for name in ("GPL-3.0.txt", "LGPL-3.0.txt", "thorvg/MIT.txt",
                  "Python/LICENSE.txt",
                  "PYTHON-PACKAGES.txt", "system/SYSTEM-LIBRARIES.txt"):  # fmt: skip
         assert (licences / name).is_file(), name
     packages = (licences / "PYTHON-PACKAGES.txt").read_text(encoding="utf-8")
-    for dist in ("PySide6_Essentials", "shiboken6", "thorvg-python", "rlottie-python", "numpy",
+    for dist in ("PySide6_Essentials", "shiboken6", "thorvg-python",
                  "imageio-ffmpeg", "tqdm", "pillow"):  # fmt: skip
         assert dist in packages
     assert any((licences / "python").glob("thorvg-python-*/*"))
@@ -260,7 +260,6 @@ def test_licences_bundled(unpacked: Unpacked) -> None:
         text = (thorvg / name).read_text(encoding="utf-8")
         assert f"`{name}`" in listing, name
         assert all(word in text for word in words), name
-    assert any((licences / "python").glob("rlottie-python-*/*"))
 
 
 def test_qt_is_trimmed_but_complete(unpacked: Unpacked) -> None:
@@ -453,9 +452,6 @@ def test_headless_render_lottie(unpacked: Unpacked, frozen: Frozen) -> None:
     out = frozen.cwd / "lottie.mp4"
     _render(frozen, composition, out, "--frames", f"0:{frames}", "--chunk-frames", "12")
     assert frame_count(out) == frames
-    out = frozen.cwd / "lottie-rlottie.mp4"  # the bundled librlottie and numpy
-    _render(frozen, composition, out, "--frames", "0:12", "--renderer", "rlottie")
-    assert frame_count(out) == 12
 
 
 def test_desktop_app_starts(frozen: Frozen) -> None:
