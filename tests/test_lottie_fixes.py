@@ -1178,6 +1178,31 @@ def test_five_masks_are_taken_in_order(kinds: list[str], tmp_path: Path) -> None
     assert (drawn == expected).all(), np.argwhere(drawn != expected)[:5]
 
 
+@pytest.mark.parametrize("outside", [False, True], ids=["in-frame", "outside-frame"])
+@pytest.mark.parametrize("kinds", [["a", "a", "s"], ["a", "a", "i", "sv"]], ids="-".join)
+def test_masks_cut_after_adds_are_taken_in_order_in_and_outside_the_frame(
+    kinds: list[str], outside: bool, tmp_path: Path
+) -> None:
+    """Add masks, then Subtract and Intersect masks: drawn where After Effects shows the
+    layer. A mask that cuts lies wholly outside the frame until it is animated in, in
+    many files (lottie-web's own ``navidad.json``); ThorVG left such a mask out of a chain
+    with every mask chained after it, and the chain showed the whole layer: the third
+    mask moved out of the frame showed all 200x200 pixels."""
+    masks = [_venn_mask(k, kind) for k, kind in enumerate(kinds)]
+    if outside:
+        path: Any = masks[2]["pt"]
+        path["k"]["v"] = [[x - 400, y - 400] for x, y in path["k"]["v"]]
+    drawn = _frame(_venn_doc(masks), tmp_path)[..., 3] > 127
+    if outside:  # the cut is nothing (Subtract) or everything (Intersect) in the frame
+        kept = [kind for k, kind in enumerate(kinds) if k != 2]
+        expected = _shown_as_after_effects(kept, 200)
+        if kinds[2] == "i":
+            expected[:] = False
+    else:
+        expected = _shown_as_after_effects(kinds, 200)
+    assert (drawn == expected).all(), np.argwhere(drawn != expected)[:5]
+
+
 def test_an_inverted_mask_named_after_its_mode_is_still_inverted(tmp_path: Path) -> None:
     """ThorVG reads ``"inv"`` only before ``"mode"``: written after it, an inverted Add
     then a Subtract mask showed the second square inside the first."""

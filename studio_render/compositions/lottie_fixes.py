@@ -108,7 +108,7 @@ from studio_render.compositions.lottie_image_edges import image_edges_clipped
 from studio_render.compositions.lottie_image_formats import images_converted
 from studio_render.compositions.lottie_images import may_have_images
 from studio_render.compositions.lottie_loops import loops_broken
-from studio_render.compositions.lottie_masks import masks_as_chains
+from studio_render.compositions.lottie_masks import cut_after_adds, lone_mask, masks_as_chains
 from studio_render.compositions.lottie_motion import (
     bake_auto_orient,
     bake_curved_motion,
@@ -273,6 +273,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         nested = _effects_inside_masks(doc) if effects else False
         combined = subtracted or intersected or inverted
         # after the Adds and the nesting above
+        cut = _cuts_nested(doc) if subtracted or intersected else False
         chained = masks_as_chains(_layers(doc), STROKE_EFFECT) if combined else False
         # before references, and the stars' and expressions' rewrites
         drawn = bake_rubberhose_rigs(_compositions(doc), _fps(doc), _span(doc)) if hoses else []
@@ -289,7 +290,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         done = (bool(drawn), cycled, idle, tracked, looped, tidied, upgraded, embedded,
                 local, glyphs, ordered, justified, named, moved, solids, added,
                 turned, paths, eased, enabled, matted, stroked, softened, nested, chained,
-                followed, converted, edged, held, filled, grouped,
+                followed, converted, edged, held, filled, grouped, cut,
                 referred, evaluated, copies, traced, whole, soft, floored)  # fmt: skip
         if not any(done):
             return Prepared(renamed, warnings)
@@ -515,6 +516,34 @@ def _effects_inside_masks(doc: dict[str, object]) -> bool:
                 continue  # expression controls only (they draw nothing, and stay found), or
                 # a Stroke effect, which strokes the masks: they stay with it
             changed |= _nested(layer, "effects", assets, ids, parents)
+    return changed
+
+
+def _cuts_nested(doc: dict[str, object]) -> bool:
+    """Nest every layer whose Add masks are followed by Subtract and Intersect masks that
+    ThorVG would combine otherwise (``lottie_masks.cut_after_adds``): the Adds stay on
+    its drawing, inside, and each later mask cuts a level of its own around it, in
+    order, as lottie-web applies them; whether any was."""
+    assets, ids = _assets_and_ids(doc)
+    changed = False
+    for layers in _compositions(doc):
+        parents = _parent_indices(layers)
+        for layer in layers:
+            adds = cut_after_adds(layer, STROKE_EFFECT)
+            if adds is None:
+                continue
+            masks: Any = layer["masksProperties"]
+            drawing_masks = copy.deepcopy(masks[:adds])
+            if not _nested(layer, "masks", assets, ids, parents):
+                continue  # left to the chain (masks_as_chains)
+            assets[-1]["layers"][0].update(hasMask=True, masksProperties=drawing_masks)
+            masks = layer["masksProperties"]  # as the nesting moved them
+            cuts = masks[adds:]
+            for cut in cuts[:-1]:
+                _nested(layer, "mask", assets, ids, parents)  # a precomposition: always
+                assets[-1]["layers"][0].update(hasMask=True, masksProperties=[lone_mask(cut)])
+            layer["masksProperties"] = [lone_mask(cuts[-1])]
+            changed = True
     return changed
 
 

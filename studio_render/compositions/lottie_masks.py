@@ -85,6 +85,41 @@ def masks_as_chains(layers: list[dict[str, Any]], stroke_effect: int) -> bool:
     return changed
 
 
+def cut_after_adds(layer: dict[str, Any], stroke_effect: int) -> int | None:
+    """Where ``layer``'s masks, a run of Add masks and then only Subtract and Intersect
+    masks that ThorVG 1.0 would combine otherwise than lottie-web, stop adding: the index
+    of the first mask after the Adds; None for any other masks (see :func:`masks_as_chains`).
+
+    Such masks are applied in order by nesting (``lottie_fixes``), not chained: ThorVG
+    leaves out a chained mask whose path lies wholly outside the frame together with the
+    masks chained after it, so a Subtract mask parked outside the frame, first in the
+    chain, showed the whole layer. A lone mask outside the frame is drawn right."""
+    masks = _plain_masks(layer, stroke_effect)
+    if masks is None:
+        return None
+    adds = next((k for k, m in enumerate(masks) if m["mode"] != "a" or m.get("inv")), len(masks))
+    if adds in (0, len(masks)) or any(m["mode"] == "a" for m in masks[adds:]):
+        return None
+    tables = _tables(len(masks))
+    everything = (1 << (1 << len(masks))) - 1
+    modes = [(m["mode"], bool(m.get("inv"))) for m in masks]
+    read = [_METHODS[m["mode"], bool(m.get("inv")) and _inv_read(m)] for m in masks]
+    if _as_thorvg(read, tables, everything) == _as_lottie_web(modes, tables, everything):
+        return None
+    return adds
+
+
+def lone_mask(mask: dict[str, Any]) -> dict[str, Any]:
+    """A Subtract or Intersect ``mask`` (inverted or not) as the only mask of a layer
+    that ThorVG 1.0 draws as lottie-web does: an inverted Intersect becomes an inverted
+    Add, an inverted Subtract an Intersect (ThorVG reads them otherwise)."""
+    inverted = bool(mask.get("inv"))
+    mode, inv = {("i", True): ("a", True), ("s", True): ("i", False)}.get(
+        (mask["mode"], inverted), (mask["mode"], False)
+    )
+    return _mask([mask], 0, mode, inv)
+
+
 def _plain_masks(layer: dict[str, Any], stroke_effect: int) -> list[dict[str, Any]] | None:
     """``layer``'s masks if all are opaque, unexpanded Add, Subtract or Intersect masks
     that nothing refers to by position; else None."""
