@@ -1203,6 +1203,29 @@ def test_masks_cut_after_adds_are_taken_in_order_in_and_outside_the_frame(
     assert (drawn == expected).all(), np.argwhere(drawn != expected)[:5]
 
 
+@pytest.mark.parametrize("outside", [0, 1, None], ids=["first-outside", "second-outside", "in"])
+def test_add_masks_show_their_union_wherever_they_lie_and_whichever_way_they_turn(
+    outside: int | None, tmp_path: Path
+) -> None:
+    """Three Add masks, the second drawn the other way round: their union, every pixel.
+    ThorVG chained Add masks and left a mask wholly outside the frame out with every mask
+    after it: the first mask moved out of the frame hid the other two (lottie-web's
+    ``navidad.json`` lost its ribbons so)."""
+    masks = [_venn_mask(k, "a") for k in range(3)]
+    second: Any = masks[1]["pt"]
+    second["k"]["v"] = second["k"]["v"][::-1]  # the other way round (no tangents)
+    if outside is not None:
+        path: Any = masks[outside]["pt"]
+        path["k"]["v"] = [[x - 400, y - 400] for x, y in path["k"]["v"]]
+    drawn = _frame(_venn_doc(masks), tmp_path)[..., 3] > 127
+    ys, xs = np.mgrid[0:200, 0:200] + 0.5
+    expected = np.zeros((200, 200), bool)
+    for k, (left, top, right, bottom) in enumerate(_VENN[:3]):
+        if k != outside:
+            expected |= (xs > left) & (xs < right) & (ys > top) & (ys < bottom)
+    assert (drawn == expected).all(), np.argwhere(drawn != expected)[:5]
+
+
 def test_an_inverted_mask_named_after_its_mode_is_still_inverted(tmp_path: Path) -> None:
     """ThorVG reads ``"inv"`` only before ``"mode"``: written after it, an inverted Add
     then a Subtract mask showed the second square inside the first."""

@@ -8,6 +8,7 @@ combines masks, against lottie-web's order.
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 
@@ -50,3 +51,34 @@ def test_the_chain_built_without_search_is_right_too(count: int) -> None:
         areas = [everything if i == lottie_masks._FULL else tables[i] for _, _, i in steps]
         methods = [lottie_masks._METHODS[mode, inv] for mode, inv, _ in steps]
         assert lottie_masks._as_thorvg(methods, areas, everything) == wanted, modes
+
+
+def _add_mask(*corners_by_key: list[list[float]]) -> dict[str, object]:
+    """An Add mask whose path has a keyframe for each list of corners (one: static)."""
+    shapes = [{"i": [[0, 0]] * len(c), "o": [[0, 0]] * len(c), "v": c, "c": True}
+              for c in corners_by_key]  # fmt: skip
+    if len(shapes) == 1:
+        path: dict[str, object] = {"a": 0, "k": shapes[0]}
+    else:
+        path = {"a": 1, "k": [{"t": t, "s": [s]} for t, s in enumerate(shapes)]}
+    return {"mode": "a", "pt": path, "o": {"a": 0, "k": 100}, "x": {"a": 0, "k": 0}}
+
+
+CLOCKWISE = [[0, 0], [10, 0], [10, 10], [0, 10]]  # on screen, y down
+
+
+def test_add_masks_become_one_shape_turned_one_way() -> None:
+    layer = {"masksProperties": [_add_mask(CLOCKWISE), _add_mask(CLOCKWISE[::-1])]}
+    assert lottie_masks.adds_as_one_shape([layer], stroke_effect=22)
+    masks = layer["masksProperties"]
+    assert [(list(m)[:2], m["mode"], m["inv"]) for m in masks] == [(["inv", "mode"], "i", True)] * 2
+    assert [lottie_masks._signed_area(m["pt"]["k"]) > 0 for m in masks] == [True, True]
+
+
+def test_add_masks_whose_keyframes_turn_both_ways_are_left_alone() -> None:
+    """A path morphing through a loop winds both ways: joined with another path it would
+    cut holes where it overlaps it, so the masks stay chained."""
+    layer = {"masksProperties": [_add_mask(CLOCKWISE), _add_mask(CLOCKWISE, CLOCKWISE[::-1])]}
+    before = json.dumps(layer)
+    assert not lottie_masks.adds_as_one_shape([layer], stroke_effect=22)
+    assert json.dumps(layer) == before

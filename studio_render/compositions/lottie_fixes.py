@@ -108,7 +108,12 @@ from studio_render.compositions.lottie_image_edges import image_edges_clipped
 from studio_render.compositions.lottie_image_formats import images_converted
 from studio_render.compositions.lottie_images import may_have_images
 from studio_render.compositions.lottie_loops import loops_broken
-from studio_render.compositions.lottie_masks import cut_after_adds, lone_mask, masks_as_chains
+from studio_render.compositions.lottie_masks import (
+    adds_as_one_shape,
+    cut_after_adds,
+    lone_mask,
+    masks_as_chains,
+)
 from studio_render.compositions.lottie_motion import (
     bake_auto_orient,
     bake_curved_motion,
@@ -164,6 +169,8 @@ _BLENDED_MASK = re.compile(rb'"mode"\s*:\s*"[ldf]"')
 _STYLE = re.compile(rb'"ty"\s*:\s*"(?:fl|st)"')
 #: A Subtract mask.
 _SUBTRACT_MASK = re.compile(rb'"mode"\s*:\s*"s"')
+#: An Add mask.
+_ADD_MASK = re.compile(rb'"mode"\s*:\s*"a"')
 #: An Intersect mask.
 _INTERSECT_MASK = re.compile(rb'"mode"\s*:\s*"i"')
 #: An inverted mask.
@@ -220,6 +227,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
     nulls = _NULL.search(current) is not None
     subtracted = _SUBTRACT_MASK.search(current) is not None
     intersected = _INTERSECT_MASK.search(current) is not None
+    adds = len(_ADD_MASK.findall(current)) > 1
     inverted = _INVERTED_MASK.search(current) is not None
     images = may_have_images(current)
     styles = _STYLE.search(current) is not None
@@ -228,7 +236,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
     slotted = b'"sid"' in current or b'"slots"' in current
     kinds = (unnamed, points, effects, expressions, repeaters, split_easing, stars, null_rigs,
              hoses, rectangles, oriented, texts, old, inline, blended, nulls, subtracted,
-             intersected, inverted, images, styles, linked, sounds, remapped,
+             intersected, inverted, adds, images, styles, linked, sounds, remapped,
              slotted)  # fmt: skip
     if not any(kinds) and b'"sc"' not in current and b'"to"' not in current:
         return Prepared(renamed)  # nothing for the rewrites below: no need to parse
@@ -275,6 +283,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         # after the Adds and the nesting above
         cut = _cuts_nested(doc) if subtracted or intersected else False
         chained = masks_as_chains(_layers(doc), STROKE_EFFECT) if combined else False
+        joined = adds_as_one_shape(_layers(doc), STROKE_EFFECT) if adds else False  # after
         # before references, and the stars' and expressions' rewrites
         drawn = bake_rubberhose_rigs(_compositions(doc), _fps(doc), _span(doc)) if hoses else []
         warnings += rig_warnings(_layers(doc), drawn) if hoses else ()
@@ -290,7 +299,7 @@ def prepare(data: bytes, folder: Path | None = None) -> Prepared:
         done = (bool(drawn), cycled, idle, tracked, looped, tidied, upgraded, embedded,
                 local, glyphs, ordered, justified, named, moved, solids, added,
                 turned, paths, eased, enabled, matted, stroked, softened, nested, chained,
-                followed, converted, edged, held, filled, grouped, cut,
+                followed, converted, edged, held, filled, grouped, cut, joined,
                 referred, evaluated, copies, traced, whole, soft, floored)  # fmt: skip
         if not any(done):
             return Prepared(renamed, warnings)

@@ -34,6 +34,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from studio_render.compositions.lottie_nulls import is_number
+
 #: ThorVG 1.0's mask method for each mode, not inverted and inverted.
 _METHODS = {
     ("a", False): "add", ("a", True): "outside", ("s", False): "subtract",
@@ -118,6 +120,92 @@ def lone_mask(mask: dict[str, Any]) -> dict[str, Any]:
         (mask["mode"], inverted), (mask["mode"], False)
     )
     return _mask([mask], 0, mode, inv)
+
+
+def adds_as_one_shape(layers: list[dict[str, Any]], stroke_effect: int) -> bool:
+    """Rewrite two or more Add masks of a layer (and nothing else) as inverted Intersect
+    masks, their paths all turned one way; whether any were.
+
+    ThorVG 1.0 chains Add masks, and a chained mask wholly outside the frame is left out
+    with every mask after it (see :func:`cut_after_adds`): a first Add mask outside the
+    frame hid the others. It joins consecutive inverted Intersect masks into one shape,
+    which it masks with as a whole: their union, where every path winds the same way
+    (else the overlap of two is a hole). So a mask whose keyframes wind both ways (a
+    morph through a sliver or a loop) leaves its layer's masks as they are."""
+    changed = False
+    for layer in layers:
+        masks = _plain_masks(layer, stroke_effect)
+        if masks is None or len(masks) < 2 or any(m["mode"] != "a" or m.get("inv") for m in masks):
+            continue
+        turned = [_turned_clockwise(m.get("pt")) for m in masks]
+        if any(t is None for t in turned):
+            continue
+        layer["masksProperties"] = [
+            {**_mask([m], 0, "i", True), "pt": t} for m, t in zip(masks, turned, strict=True)
+        ]
+        changed = True
+    return changed
+
+
+def _turned_clockwise(prop: object) -> dict[str, Any] | None:
+    """A mask's path property with every shape reversed if its shapes wind
+    counter-clockwise on screen (one choice for all keyframes, so they still match up);
+    None if it holds anything but plain shapes, or shapes winding both ways."""
+    if not isinstance(prop, dict) or "x" in prop:
+        return None
+    keys = prop.get("k")
+    if isinstance(keys, dict):
+        shapes = [keys]
+    elif isinstance(keys, list) and keys and all(isinstance(k, dict) for k in keys):
+        shapes = [s for k in keys for n in ("s", "e") for s in k.get(n) or []]
+    else:
+        return None
+    if not shapes or not all(_plain_shape(s) for s in shapes):
+        return None
+    areas = [_signed_area(s) for s in shapes]
+    if all(a > 0 for a in areas):
+        return prop
+    if not all(a < 0 for a in areas):
+        return None
+    if isinstance(keys, dict):
+        return {**prop, "k": _reversed(keys)}
+    turned = [{**k, **{n: [_reversed(s) for s in k[n]] for n in ("s", "e") if k.get(n)}}
+              for k in keys]  # fmt: skip
+    return {**prop, "k": turned}
+
+
+def _plain_shape(shape: object) -> bool:
+    """Whether ``shape`` is a bezier shape of matching vertex and tangent lists."""
+    if not isinstance(shape, dict):
+        return False
+    v, i, o = shape.get("v"), shape.get("i"), shape.get("o")
+    return (isinstance(v, list) and isinstance(i, list) and isinstance(o, list)
+            and len(v) == len(i) == len(o) > 0
+            and all(isinstance(p, list) and len(p) >= 2 and all(map(is_number, p[:2]))
+                    for p in (*v, *i, *o)))  # fmt: skip
+
+
+def _signed_area(shape: dict[str, Any]) -> float:
+    """Twice the area inside the closed bezier ``shape`` (from points along its curves):
+    positive when it turns clockwise on screen (y down)."""
+    v, i, o = shape["v"], shape["i"], shape["o"]
+    points: list[tuple[float, float]] = []
+    for k in range(len(v)):
+        (x0, y0), (x3, y3) = v[k][:2], v[(k + 1) % len(v)][:2]
+        x1, y1 = x0 + o[k][0], y0 + o[k][1]
+        x2, y2 = x3 + i[(k + 1) % len(v)][0], y3 + i[(k + 1) % len(v)][1]
+        for t in (n / 8 for n in range(8)):
+            u = 1 - t
+            a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
+            points.append((a * x0 + b * x1 + c * x2 + d * x3, a * y0 + b * y1 + c * y2 + d * y3))
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1)
+               in zip(points, points[1:] + points[:1], strict=True))  # fmt: skip
+
+
+def _reversed(shape: dict[str, Any]) -> dict[str, Any]:
+    """``shape`` drawn the other way: vertices in reverse order, in and out tangents
+    swapped."""
+    return {**shape, "v": shape["v"][::-1], "i": shape["o"][::-1], "o": shape["i"][::-1]}
 
 
 def _plain_masks(layer: dict[str, Any], stroke_effect: int) -> list[dict[str, Any]] | None:
