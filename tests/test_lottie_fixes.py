@@ -1226,6 +1226,18 @@ def test_add_masks_show_their_union_wherever_they_lie_and_whichever_way_they_tur
     assert (drawn == expected).all(), np.argwhere(drawn != expected)[:5]
 
 
+def test_none_masks_are_passed_over_and_the_others_taken_in_order(tmp_path: Path) -> None:
+    """A None mask (mode "n", a path kept for effects) draws nothing, in lottie-web and
+    ThorVG; it kept the layer's other masks from being rewritten, so Add, Add, Subtract
+    after it came out as ThorVG chains them (lottie-web's ``navidad.json``: a monster's
+    fur over the shapes beside it)."""
+    none = {**_venn_mask(3, "a"), "mode": "n"}
+    masks = [none, *[_venn_mask(k, kind) for k, kind in enumerate(["a", "a", "s"])]]
+    drawn = _frame(_venn_doc(masks), tmp_path)[..., 3] > 127
+    expected = _shown_as_after_effects(["a", "a", "s"], 200)
+    assert (drawn == expected).all(), np.argwhere(drawn != expected)[:5]
+
+
 def test_an_inverted_mask_named_after_its_mode_is_still_inverted(tmp_path: Path) -> None:
     """ThorVG reads ``"inv"`` only before ``"mode"``: written after it, an inverted Add
     then a Subtract mask showed the second square inside the first."""

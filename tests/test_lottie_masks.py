@@ -82,3 +82,14 @@ def test_add_masks_whose_keyframes_turn_both_ways_are_left_alone() -> None:
     before = json.dumps(layer)
     assert not lottie_masks.adds_as_one_shape([layer], stroke_effect=22)
     assert json.dumps(layer) == before
+
+
+def test_add_masks_with_a_path_crossing_itself_are_left_alone() -> None:
+    """A figure of eight winds both ways at once: joined with another path, its lobe that
+    turns against it would cut a hole (a twisted ribbon in lottie-web's ``navidad.json``)."""
+    eight = [[0, 0], [30, 30], [30, 0], [0, 10]]  # lobes of unequal area: it winds one way overall
+    layer = {"masksProperties": [_add_mask(CLOCKWISE), _add_mask(eight)]}
+    before = json.dumps(layer)
+    assert not lottie_masks.adds_as_one_shape([layer], stroke_effect=22)
+    assert json.dumps(layer) == before
+    assert lottie_masks.adds_as_one_shape([{"masksProperties": [_add_mask(CLOCKWISE)] * 2}], 22)

@@ -538,16 +538,17 @@ def _cuts_nested(doc: dict[str, object]) -> bool:
     for layers in _compositions(doc):
         parents = _parent_indices(layers)
         for layer in layers:
-            adds = cut_after_adds(layer, STROKE_EFFECT)
-            if adds is None:
+            split = cut_after_adds(layer, STROKE_EFFECT)
+            if split is None:
                 continue
-            masks: Any = layer["masksProperties"]
-            drawing_masks = copy.deepcopy(masks[:adds])
+            adds, cuts = split
+            drawing_masks = copy.deepcopy(adds)
+            layer["masksProperties"] = [*adds, *cuts]  # None masks left out: they draw nothing
             if not _nested(layer, "masks", assets, ids, parents):
                 continue  # left to the chain (masks_as_chains)
             assets[-1]["layers"][0].update(hasMask=True, masksProperties=drawing_masks)
-            masks = layer["masksProperties"]  # as the nesting moved them
-            cuts = masks[adds:]
+            masks: Any = layer["masksProperties"]  # as the nesting moved them
+            cuts = masks[len(adds) :]
             for cut in cuts[:-1]:
                 _nested(layer, "mask", assets, ids, parents)  # a precomposition: always
                 assets[-1]["layers"][0].update(hasMask=True, masksProperties=[lone_mask(cut)])

@@ -87,10 +87,13 @@ def masks_as_chains(layers: list[dict[str, Any]], stroke_effect: int) -> bool:
     return changed
 
 
-def cut_after_adds(layer: dict[str, Any], stroke_effect: int) -> int | None:
-    """Where ``layer``'s masks, a run of Add masks and then only Subtract and Intersect
-    masks that ThorVG 1.0 would combine otherwise than lottie-web, stop adding: the index
-    of the first mask after the Adds; None for any other masks (see :func:`masks_as_chains`).
+def cut_after_adds(
+    layer: dict[str, Any], stroke_effect: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+    """``layer``'s masks (but None masks) split where they stop adding, if they are a run
+    of Add masks and then only Subtract and Intersect masks that ThorVG 1.0 would combine
+    otherwise than lottie-web: the Adds, the rest; None for any other masks (see
+    :func:`masks_as_chains`).
 
     Such masks are applied in order by nesting (``lottie_fixes``), not chained: ThorVG
     leaves out a chained mask whose path lies wholly outside the frame together with the
@@ -108,7 +111,7 @@ def cut_after_adds(layer: dict[str, Any], stroke_effect: int) -> int | None:
     read = [_METHODS[m["mode"], bool(m.get("inv")) and _inv_read(m)] for m in masks]
     if _as_thorvg(read, tables, everything) == _as_lottie_web(modes, tables, everything):
         return None
-    return adds
+    return masks[:adds], masks[adds:]
 
 
 def lone_mask(mask: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +134,8 @@ def adds_as_one_shape(layers: list[dict[str, Any]], stroke_effect: int) -> bool:
     frame hid the others. It joins consecutive inverted Intersect masks into one shape,
     which it masks with as a whole: their union, where every path winds the same way
     (else the overlap of two is a hole). So a mask whose keyframes wind both ways (a
-    morph through a sliver or a loop) leaves its layer's masks as they are."""
+    morph through a sliver) or cross themselves (a twisted ribbon) leaves its layer's
+    masks as they are."""
     changed = False
     for layer in layers:
         masks = _plain_masks(layer, stroke_effect)
@@ -150,7 +154,8 @@ def adds_as_one_shape(layers: list[dict[str, Any]], stroke_effect: int) -> bool:
 def _turned_clockwise(prop: object) -> dict[str, Any] | None:
     """A mask's path property with every shape reversed if its shapes wind
     counter-clockwise on screen (one choice for all keyframes, so they still match up);
-    None if it holds anything but plain shapes, or shapes winding both ways."""
+    None if it holds anything but plain shapes, shapes winding both ways, or a shape
+    crossing itself."""
     if not isinstance(prop, dict) or "x" in prop:
         return None
     keys = prop.get("k")
@@ -161,6 +166,8 @@ def _turned_clockwise(prop: object) -> dict[str, Any] | None:
     else:
         return None
     if not shapes or not all(_plain_shape(s) for s in shapes):
+        return None
+    if any(_crosses_itself(_outline(s)) for s in shapes):
         return None
     areas = [_signed_area(s) for s in shapes]
     if all(a > 0 for a in areas):
@@ -185,9 +192,8 @@ def _plain_shape(shape: object) -> bool:
                     for p in (*v, *i, *o)))  # fmt: skip
 
 
-def _signed_area(shape: dict[str, Any]) -> float:
-    """Twice the area inside the closed bezier ``shape`` (from points along its curves):
-    positive when it turns clockwise on screen (y down)."""
+def _outline(shape: dict[str, Any]) -> list[tuple[float, float]]:
+    """Points along the closed bezier ``shape``, eight per curve."""
     v, i, o = shape["v"], shape["i"], shape["o"]
     points: list[tuple[float, float]] = []
     for k in range(len(v)):
@@ -198,8 +204,32 @@ def _signed_area(shape: dict[str, Any]) -> float:
             u = 1 - t
             a, b, c, d = u * u * u, 3 * u * u * t, 3 * u * t * t, t * t * t
             points.append((a * x0 + b * x1 + c * x2 + d * x3, a * y0 + b * y1 + c * y2 + d * y3))
+    return points
+
+
+def _signed_area(shape: dict[str, Any]) -> float:
+    """Twice the area inside the closed bezier ``shape`` (from points along its curves):
+    positive when it turns clockwise on screen (y down)."""
+    points = _outline(shape)
     return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1)
                in zip(points, points[1:] + points[:1], strict=True))  # fmt: skip
+
+
+def _crosses_itself(points: list[tuple[float, float]]) -> bool:
+    """Whether the closed polygon through ``points`` crosses itself (a loop, a figure of
+    eight: parts of it then wind the other way)."""
+    edges = list(zip(points, points[1:] + points[:1], strict=True))
+    for m, (p, q) in enumerate(edges):
+        for n in range(m + 2, len(edges) - (m == 0)):
+            r, s = edges[n]
+            if _sides(p, q, r) * _sides(p, q, s) < 0 and _sides(r, s, p) * _sides(r, s, q) < 0:
+                return True
+    return False
+
+
+def _sides(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> float:
+    """Which side of the line ``a``-``b`` the point ``c`` lies (its sign; 0 on it)."""
+    return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
 
 
 def _reversed(shape: dict[str, Any]) -> dict[str, Any]:
@@ -209,10 +239,14 @@ def _reversed(shape: dict[str, Any]) -> dict[str, Any]:
 
 
 def _plain_masks(layer: dict[str, Any], stroke_effect: int) -> list[dict[str, Any]] | None:
-    """``layer``'s masks if all are opaque, unexpanded Add, Subtract or Intersect masks
-    that nothing refers to by position; else None."""
+    """``layer``'s masks but its None masks, if they are opaque, unexpanded Add, Subtract
+    or Intersect masks that nothing refers to by position; else None. A None mask (mode
+    "n") draws nothing: lottie-web and ThorVG pass over it, and the rewrites leave it out."""
     masks = layer.get("masksProperties")
-    if not isinstance(masks, list) or not 0 < len(masks) <= _MOST_MASKS:
+    if not isinstance(masks, list):
+        return None
+    masks = [m for m in masks if not (isinstance(m, dict) and m.get("mode") == "n")]
+    if not 0 < len(masks) <= _MOST_MASKS:
         return None
     if not all(isinstance(m, dict) and m.get("mode") in ("a", "s", "i")
                and _static(m.get("o"), 100) and _static(m.get("x"), 0) for m in masks):  # fmt: skip
