@@ -72,7 +72,10 @@ def test_add_masks_become_one_shape_turned_one_way() -> None:
     assert lottie_masks.adds_as_one_shape([layer], stroke_effect=22)
     masks = layer["masksProperties"]
     assert [(list(m)[:2], m["mode"], m["inv"]) for m in masks] == [(["inv", "mode"], "i", True)] * 2
-    assert [lottie_masks._signed_area(m["pt"]["k"]) > 0 for m in masks] == [True, True]
+    assert [lottie_masks._signed_area(lottie_masks._outline(m["pt"]["k"])) > 0 for m in masks] == [
+        True,
+        True,
+    ]
 
 
 def test_add_masks_whose_keyframes_turn_both_ways_are_left_alone() -> None:

@@ -65,15 +65,11 @@ def masks_as_chains(layers: list[dict[str, Any]], stroke_effect: int) -> bool:
     changed = False
     for layer in layers:
         masks = _plain_masks(layer, stroke_effect)
-        if masks is None:
+        differing = None if masks is None else _where_thorvg_differs(masks)
+        if masks is None or differing is None:
             continue
+        wanted, tables, everything = differing
         modes = [(m["mode"], bool(m.get("inv"))) for m in masks]
-        tables = _tables(len(masks))
-        everything = (1 << (1 << len(masks))) - 1
-        wanted = _as_lottie_web(modes, tables, everything)
-        read = [_METHODS[m["mode"], bool(m.get("inv")) and _inv_read(m)] for m in masks]
-        if _as_thorvg(read, tables, everything) == wanted:
-            continue
         chain = _searched(wanted, tables, everything) or _chain(modes)
         if chain is None:
             continue
@@ -105,13 +101,21 @@ def cut_after_adds(
     adds = next((k for k, m in enumerate(masks) if m["mode"] != "a" or m.get("inv")), len(masks))
     if adds in (0, len(masks)) or any(m["mode"] == "a" for m in masks[adds:]):
         return None
+    if _where_thorvg_differs(masks) is None:
+        return None
+    return masks[:adds], masks[adds:]
+
+
+def _where_thorvg_differs(masks: list[dict[str, Any]]) -> tuple[int, list[int], int] | None:
+    """Where lottie-web shows a layer with ``masks``, as a truth table, with the masks'
+    tables and the table of all ones, if ThorVG 1.0 would read the masks otherwise; None
+    where it reads them alike."""
     tables = _tables(len(masks))
     everything = (1 << (1 << len(masks))) - 1
     modes = [(m["mode"], bool(m.get("inv"))) for m in masks]
+    wanted = _as_lottie_web(modes, tables, everything)
     read = [_METHODS[m["mode"], bool(m.get("inv")) and _inv_read(m)] for m in masks]
-    if _as_thorvg(read, tables, everything) == _as_lottie_web(modes, tables, everything):
-        return None
-    return masks[:adds], masks[adds:]
+    return None if _as_thorvg(read, tables, everything) == wanted else (wanted, tables, everything)
 
 
 def lone_mask(mask: dict[str, Any]) -> dict[str, Any]:
@@ -167,9 +171,10 @@ def _turned_clockwise(prop: object) -> dict[str, Any] | None:
         return None
     if not shapes or not all(_plain_shape(s) for s in shapes):
         return None
-    if any(_crosses_itself(_outline(s)) for s in shapes):
+    outlines = [_outline(s) for s in shapes]
+    if any(_crosses_itself(points) for points in outlines):
         return None
-    areas = [_signed_area(s) for s in shapes]
+    areas = [_signed_area(points) for points in outlines]
     if all(a > 0 for a in areas):
         return prop
     if not all(a < 0 for a in areas):
@@ -207,24 +212,37 @@ def _outline(shape: dict[str, Any]) -> list[tuple[float, float]]:
     return points
 
 
-def _signed_area(shape: dict[str, Any]) -> float:
-    """Twice the area inside the closed bezier ``shape`` (from points along its curves):
-    positive when it turns clockwise on screen (y down)."""
-    points = _outline(shape)
+def _signed_area(points: list[tuple[float, float]]) -> float:
+    """Twice the area inside the closed polygon through ``points`` (a shape's
+    :func:`_outline`): positive when it turns clockwise on screen (y down)."""
     return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1)
                in zip(points, points[1:] + points[:1], strict=True))  # fmt: skip
 
 
 def _crosses_itself(points: list[tuple[float, float]]) -> bool:
     """Whether the closed polygon through ``points`` crosses itself (a loop, a figure of
-    eight: parts of it then wind the other way)."""
-    edges = list(zip(points, points[1:] + points[:1], strict=True))
-    for m, (p, q) in enumerate(edges):
-        for n in range(m + 2, len(edges) - (m == 0)):
-            r, s = edges[n]
-            if _sides(p, q, r) * _sides(p, q, s) < 0 and _sides(r, s, p) * _sides(r, s, q) < 0:
+    eight: parts of it then wind the other way). Edges are swept left to right, each
+    tried only against those it overlaps in x (a whole comparison took a second for a
+    character's masks)."""
+    count = len(points)
+    ends = zip(points, points[1:] + points[:1], strict=True)
+    edges = sorted((min(p[0], q[0]), max(p[0], q[0]), k, p, q) for k, (p, q) in enumerate(ends))
+    active: list[tuple[float, float, int, tuple[float, float], tuple[float, float]]] = []
+    for edge in edges:
+        left, _, k, p, q = edge
+        active = [e for e in active if e[1] >= left]
+        for _, _, m, r, s in active:
+            if abs(k - m) not in (1, count - 1) and _cross(p, q, r, s):  # not neighbours
                 return True
+        active.append(edge)
     return False
+
+
+def _cross(
+    p: tuple[float, float], q: tuple[float, float], r: tuple[float, float], s: tuple[float, float]
+) -> bool:
+    """Whether the segments ``p``-``q`` and ``r``-``s`` cross (not merely touch)."""
+    return _sides(p, q, r) * _sides(p, q, s) < 0 and _sides(r, s, p) * _sides(r, s, q) < 0
 
 
 def _sides(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> float:
