@@ -26,7 +26,7 @@ from studio_render.core.chunkspec import ChunkSpec, parse_cut_line
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import find_ffmpeg
 from studio_render.core.job import RenderJob, RenderSettings, prepare_job
-from studio_render.core.plan import Chunk
+from studio_render.core.plan import Chunk, SplitCost
 from studio_render.core.worker_pool import WorkerPool
 from studio_render.qt.engine import ChunkState, RenderEngine
 from tests.cli import leftovers, studio_render
@@ -423,6 +423,60 @@ def test_idle_workers_are_each_given_part_of_a_different_chunk_at_once(
     assert answers.most_awaited == 2
     assert framemd5(out) == reference
     assert values == sorted(values) and values[-1] == 1.0
+
+
+class _SplittingAhead:
+    """Local chunk attempts whose splits go ahead, as a cluster's do (``SplitCost.ahead``)."""
+
+    splits_chunks = True
+
+    def __init__(self, workers: WorkerPool, ahead: bool) -> None:
+        self.workers = workers
+        self.split_cost = SplitCost(ahead=ahead)
+
+    def __call__(self, spec: ChunkSpec, cancelled: threading.Event,
+                 on_progress: Callable[[int, int], None], on_start: Callable[[int], None],
+                 **extra: Any) -> Outcome:  # fmt: skip
+        return run_chunk_attempt(spec, cancelled, on_progress, on_start, workers=self.workers,
+                                 **extra)  # fmt: skip
+
+
+@pytest.mark.parametrize("ahead", [False, True])
+def test_splits_ahead_cut_the_long_chunk_while_the_short_one_still_draws(
+    qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]], ahead: bool
+) -> None:
+    """Frames 0-269 and 270-299 on two workers. Splitting ahead, the long chunk is cut for
+    the worker of the short one as soon as nothing is queued, while that worker still
+    draws; otherwise once it has drawn its frames. Every frame lands once either way."""
+    scene, reference = long_scene
+    out = tmp_path / "out.mkv"
+    workers = WorkerPool("qml")
+    engine = RenderEngine(chunk_attempt=_SplittingAhead(workers, ahead))
+    values: list[float] = []
+    engine.aggregator.progressChanged.connect(values.append)
+    short_chunk = {"fraction": 0.0}
+    short_when_cut: list[float] = []
+
+    def on_state(index: int, state: str, fraction: float) -> None:
+        if index == 1:
+            short_chunk["fraction"] = fraction  # (drawn + encoded) / 2 of its 30 frames
+        if index >= 2 and state == ChunkState.QUEUED:  # the part cut off the long chunk
+            short_when_cut.append(short_chunk["fraction"])
+
+    engine.chunkStateChanged.connect(on_state)
+    job = prepare_job(probe_composition(scene), RenderSettings(
+        output=out, preset="ffv1", concurrency=2))  # fmt: skip
+    job = replace(job, chunks=(Chunk(0, 0, 270), Chunk(1, 270, 300)))
+    try:
+        with qtbot.waitSignal(engine.finished, timeout=120000):
+            engine.start(job)
+    finally:
+        workers.close()
+    assert framemd5(out) == reference
+    assert values == sorted(values) and values[-1] == 1.0
+    assert short_when_cut, "the long chunk was not split"
+    still_drawing = short_when_cut[0] < 0.5  # under half: not every frame drawn yet
+    assert still_drawing == ahead, short_when_cut
 
 
 def test_more_workers_midway_render_more_chunks_at_once(qtbot: QtBot, tmp_path: Path) -> None:

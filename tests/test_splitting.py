@@ -52,11 +52,11 @@ def test_cut_lines_round_trip() -> None:
     assert parse_cut_line("progress 3 1") is None
 
 
-def _work_after_split(chunk: Running, at: int, backlog: int = 0) -> tuple[float, float]:
+def _work_after_split(chunk: Running, at: int, backlog: float = 0) -> tuple[float, float]:
     """Work left for the chunk's own worker, and for the free worker taking the rest
-    after finishing its own encoder's ``backlog``."""
+    after the ``backlog`` of work it has still to do."""
     kept = at - chunk.next_frame + ENCODE_SHARE * chunk.unencoded
-    return kept, ENCODE_SHARE * backlog + START_FRAMES + chunk.end - at
+    return kept, backlog + START_FRAMES + chunk.end - at
 
 
 def test_without_an_encoder_backlog_the_split_is_near_the_middle() -> None:
@@ -79,9 +79,10 @@ def test_the_encoder_backlog_moves_the_cut_earlier_so_both_end_together() -> Non
 def test_a_worker_still_finishing_its_encoder_gets_fewer_frames() -> None:
     chunk = Running(200, 300, unencoded=24)
     _, idle_now = choose_split({0: chunk}) or (0, 0)
-    _, soon_free = choose_split({0: chunk, 1: Running(300, 300, unencoded=20)}, 20) or (0, 0)
+    flushing = Running(300, 300, unencoded=20)
+    _, soon_free = choose_split({0: chunk, 1: flushing}, flushing.work_left) or (0, 0)
     assert soon_free > idle_now
-    kept, taken = _work_after_split(chunk, soon_free, backlog=20)
+    kept, taken = _work_after_split(chunk, soon_free, backlog=flushing.work_left)
     assert abs(kept - taken) <= 1
 
 
@@ -109,31 +110,75 @@ def test_too_few_frames_for_the_idle_worker_is_not_worth_a_split() -> None:
 def test_a_cluster_splits_a_short_chunk_a_computer_would_keep() -> None:
     """A 15-frame chunk with 12 frames left: locally not worth an encoder start; on a
     cluster the idle machine is otherwise idle to the end, and takes a part of it."""
-    chunk = {0: Running(3, 15)}
+    chunk = {0: Running(3, 15, pace=0.1)}
     cluster = SplitCost(MIN_CLUSTER_SPLIT_FRAMES, handover_s=0.2)
     assert choose_split(chunk) is None
-    index, at = choose_split(chunk, cost=cluster, frame_s=0.1) or (0, 0)
+    index, at = choose_split(chunk, cost=cluster) or (0, 0)
     assert index == 0 and 15 - at >= MIN_CLUSTER_SPLIT_FRAMES
 
 
 def test_the_handover_leaves_the_free_machine_fewer_frames() -> None:
     """Both parts still end together: the free machine's part waits out the handover."""
-    chunk = Running(200, 300)
+    chunk = Running(200, 300, pace=0.1)
     _, at_once = choose_split({0: chunk}) or (0, 0)
-    frame_s, handover_s = 0.1, 2.0  # a handover of 20 frames' time
+    handover_s = 2.0  # 20 frames' time
     cost = SplitCost(MIN_CLUSTER_SPLIT_FRAMES, handover_s=handover_s)
-    _, later = choose_split({0: chunk}, cost=cost, frame_s=frame_s) or (0, 0)
+    _, later = choose_split({0: chunk}, cost=cost) or (0, 0)
     kept, taken = _work_after_split(chunk, later)
     assert later == at_once + 10
-    assert abs(kept - (taken + handover_s / frame_s)) <= 1
+    assert abs(kept - (taken + 20)) <= 1
+
+
+def test_the_chunk_with_the_most_time_left_is_cut_at_its_own_pace() -> None:
+    """Fewer frames drawn three times slower: the chunk that ends last is the slow one,
+    and both parts of it take as long at its pace."""
+    fast, slow = Running(0, 100, pace=0.1), Running(40, 100, pace=0.3)  # 10 s, 18 s left
+    index, at = choose_split({0: fast, 1: slow}) or (0, 0)
+    kept, taken = _work_after_split(slow, at)
+    assert index == 1 and abs(kept - taken) <= 1
+    unpaced = choose_split({0: Running(0, 100), 1: Running(40, 100)})  # counted in frames
+    assert unpaced is not None and unpaced[0] == 0
 
 
 def test_free_workers_are_the_idle_then_the_flushing_soonest_first() -> None:
     drawing, flushing_long, flushing_short = Running(5, 50), Running(50, 50, 20), Running(9, 9, 4)
     chunks = {0: drawing, 1: flushing_long, 2: flushing_short}
-    assert free_workers(chunks, 5) == [0, 0, 4, 20]
-    assert free_workers(chunks, 3) == [4, 20]
+    backlogs = [ENCODE_SHARE * 4, ENCODE_SHARE * 20]
+    assert free_workers(chunks, 5) == [0, 0, *backlogs]
+    assert free_workers(chunks, 3) == backlogs
     assert free_workers({0: drawing}, 1) == []
+
+
+def test_ahead_every_worker_still_drawing_counts_as_soon_free_by_its_work_left() -> None:
+    drawing, flushing = Running(5, 50, unencoded=4), Running(9, 9, 4)
+    assert free_workers({0: drawing, 1: flushing}, 3, ahead=True) == [
+        0, ENCODE_SHARE * 4, 45 + ENCODE_SHARE * 4
+    ]  # fmt: skip
+
+
+def test_ahead_the_chunk_that_ends_last_is_cut_for_the_worker_free_first() -> None:
+    """Both end together: the free worker takes the part after its own chunk's work."""
+    soon_done, long = Running(60, 100, pace=0.1), Running(0, 100, pace=0.1)
+    cost = SplitCost(MIN_CLUSTER_SPLIT_FRAMES, handover_s=0.2, ahead=True)
+    index, at = choose_split({0: soon_done, 1: long}, soon_done.time_left, cost) or (0, 0)
+    kept, taken = _work_after_split(long, at, backlog=soon_done.work_left)
+    assert index == 1 and abs(kept - taken) <= 1
+
+
+def test_the_handover_passes_while_the_free_worker_still_works() -> None:
+    chunk = Running(0, 200, pace=0.1)
+    cost = SplitCost(MIN_CLUSTER_SPLIT_FRAMES, handover_s=2.0, ahead=True)  # 20 frames
+    _, while_busy = choose_split({0: chunk}, 4.0, cost) or (0, 0)  # busy 40 frames' time
+    _, no_handover = choose_split({0: chunk}, 4.0) or (0, 0)
+    _, soon_free = choose_split({0: chunk}, 0.5, cost) or (0, 0)
+    assert while_busy == no_handover
+    assert soon_free == (choose_split({0: chunk}, 2.0) or (0, 0))[1]
+
+
+def test_chunks_that_end_together_are_not_cut_ahead() -> None:
+    cost = SplitCost(MIN_CLUSTER_SPLIT_FRAMES, handover_s=0.2, ahead=True)
+    nearly, other = Running(60, 100, pace=0.1), Running(57, 100, pace=0.1)
+    assert choose_split({0: nearly, 1: other}, nearly.time_left, cost) is None
 
 
 def test_a_handover_with_no_pace_measured_is_no_split() -> None:

@@ -35,10 +35,11 @@ from studio_render.core.errors import one_line
 from studio_render.core.job import RenderJob
 from studio_render.core.plan import MIN_CLUSTER_SPLIT_FRAMES, SplitCost
 
+#: How soon an attempt sees its chunk cancelled.
 _POLL_S = 0.05
 #: From the engine's cut request to the split-off part starting on another machine: the
-#: request waits for this attempt's poll, the cut travels to the worker and its answer
-#: back as an event, then the new task is scheduled and handed to a booted process.
+#: cut travels to the worker and its answer back as an event, then the new task is
+#: scheduled and handed to a booted process.
 #: Measured on simulated machines (benchmarks/cluster_bench.py): 0.07-0.24 s, more on a
 #: busy computer.
 SPLIT_HANDOVER_S = 0.2
@@ -62,6 +63,8 @@ class _Route:
     asked: int | None = None  # the cut the engine asked for, asked again of a new run
     ended_at: int | None = None  # where the worker agreed to end the chunk
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Wakes the attempt's thread: a cut to send, or the task done.
+    wake: threading.Event = field(default_factory=threading.Event)
 
     def deliver(self, msg: Mapping[str, Any]) -> None:
         run = str(msg.get("run"))
@@ -79,6 +82,7 @@ class _Route:
             self.on_start(int(msg["pid"]))
             with self.lock:  # a new run of a chunk cut before: the same cut
                 self.want_cut = self.ended_at if self.ended_at is not None else self.asked
+            self.wake.set()
         if "cut" in msg:
             self.cut_at(int(msg["cut"]))
         self.on_progress(int(msg["r"]), int(msg["e"]))
@@ -99,7 +103,8 @@ class _Route:
             if cut is None or self.run is None or self.ended_at is not None:
                 return False
             self.want_cut = self.asked = cut[1]
-            return True
+        self.wake.set()
+        return True
 
     def take_cut(self) -> int | None:
         with self.lock:
@@ -213,7 +218,7 @@ class ChunkTasks:
     """
 
     splits_chunks = True
-    split_cost = SplitCost(MIN_CLUSTER_SPLIT_FRAMES, handover_s=SPLIT_HANDOVER_S)
+    split_cost = SplitCost(MIN_CLUSTER_SPLIT_FRAMES, handover_s=SPLIT_HANDOVER_S, ahead=True)
 
     def __init__(
         self,
@@ -316,12 +321,17 @@ class ChunkTasks:
     def _follow(
         self, future: Any, spec: ChunkSpec, cancelled: threading.Event, route: _Route, key: str
     ) -> Outcome | None:
-        """The task's outcome; None if the cluster dropped it (its pack was lost)."""
+        """The task's outcome; None if the cluster dropped it (its pack was lost). Cut
+        requests go out and the outcome is taken as soon as they come (``route.wake``), a
+        cancel within ``_POLL_S``."""
+        future.add_done_callback(lambda _: route.wake.set())
         try:
             while not future.done():
-                if cancelled.wait(_POLL_S):
+                if cancelled.is_set():
                     future.cancel()  # released on the worker: the plugin stops the process
                     return Outcome(False, cancelled=True)
+                route.wake.wait(_POLL_S)
+                route.wake.clear()
                 at = route.take_cut()
                 if at is not None and route.worker:
                     self._ask_cut(key, at, route.worker)

@@ -67,6 +67,10 @@ from studio_render.core.worker_pool import WorkerPool
 
 #: Scene problems told a render at most (each distinct one once; the rest dropped).
 MAX_WARNINGS = 5
+#: A chunk's own pace counts once it has drawn this many frames (before that, its start
+#: weighs too much: the pace of all running chunks together stands in); splits are
+#: weighed again each time a chunk has drawn this many more.
+PACE_FRAMES = 10
 
 
 class ChunkState(StrEnum):
@@ -368,8 +372,9 @@ class RenderCore:
         fraction = (rendered + encoded) / (2 * chunk.frame_count)
         self.events.chunk_state_changed(index, ChunkState.RENDERING, fraction)
         now_drawn = not was_drawn and rendered >= chunk.frame_count  # its worker soon free
-        first_frame = rendered and not drawn_before  # its pace is known (``choose_split``)
-        if now_drawn or first_frame:
+        first_frame = rendered and not drawn_before  # a pace is known (``choose_split``)
+        paced = rendered // PACE_FRAMES > drawn_before // PACE_FRAMES  # its pace measured anew
+        if now_drawn or first_frame or paced:
             self._maybe_split()
 
     def _on_warning(self, frame: int, message: str) -> None:
@@ -412,23 +417,26 @@ class RenderCore:
 
     def _maybe_split(self) -> None:
         """For each worker free or soon free (its chunk drawn, its encoder finishing) that
-        no queued chunk or awaited cut will feed, ask the running chunk with the most work
+        no queued chunk or awaited cut will feed, ask the running chunk with the most time
         left, of those not asked already, to end early (see ``choose_split``); the rest
         becomes a chunk of its own, queued for that worker. Several workers freed at once
         (the machines of a cluster near the end) are served together, not one cut's round
-        trip after another."""
+        trip after another. Where splits go ahead (a cluster's), once nothing is queued
+        every worker counts as soon free, by the time its chunk has left."""
         if self.job is None or not self._splits or self._cancel.is_set():
             return
+        paces = self._paces()
         running = {
-            i: Running(self._chunks[i].start + drawn, self._chunks[i].end, unencoded)
+            i: Running(self._chunks[i].start + drawn, self._chunks[i].end, unencoded, paces.get(i))
             for i, (drawn, unencoded) in self._drawn.items()
         }
-        free = free_workers(running, self._concurrency)
         queued = len(self._chunks) - len(self._started)
+        ahead = self._split_cost.ahead and not queued
+        free = free_workers(running, self._concurrency, ahead)
         while queued + len(self._splitting) < len(free):
             backlog = free[queued + len(self._splitting)]
             uncut = {i: chunk for i, chunk in running.items() if i not in self._splitting}
-            choice = choose_split(uncut, backlog, self._split_cost, self._frame_seconds())
+            choice = choose_split(uncut, backlog, self._split_cost)
             if choice is None:
                 return
             index, at = choice
@@ -437,11 +445,18 @@ class RenderCore:
                 return
             self._splitting.add(index)
 
-    def _frame_seconds(self) -> float | None:
-        """The running chunks' pace: seconds a frame, None before they have drawn one."""
+    def _paces(self) -> dict[int, float]:
+        """Each running chunk's pace, seconds a frame: its own once it has drawn
+        ``PACE_FRAMES``, else all of theirs together; none before they have drawn a frame."""
         now = time.monotonic()
-        drawn = sum(self._drawn[i][0] for i in self._began)
-        return sum(now - self._began[i] for i in self._began) / drawn if drawn else None
+        drawn = {i: self._drawn[i][0] for i in self._began}
+        if not sum(drawn.values()):
+            return {}
+        overall = sum(now - self._began[i] for i in self._began) / sum(drawn.values())
+        return {
+            i: (now - self._began[i]) / drawn[i] if drawn[i] >= PACE_FRAMES else overall
+            for i in self._began
+        }
 
     def _on_cut(self, index: int, end: int) -> None:
         """The worker of chunk ``index`` answered: it ends at ``end`` now."""

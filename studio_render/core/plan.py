@@ -91,17 +91,24 @@ START_FRAMES = 3
 
 @dataclass(frozen=True)
 class Running:
-    """Where a running chunk is: the next frame it draws, its end, and how many frames it
-    drew that its encoder has not finished yet (x264 holds 20 or more in its queues)."""
+    """Where a running chunk is: the next frame it draws, its end, how many frames it
+    drew that its encoder has not finished yet (x264 holds 20 or more in its queues), and
+    its pace in seconds a frame (None: not measured; its work is then counted in frames)."""
 
     next_frame: int
     end: int
     unencoded: int = 0
+    pace: float | None = None
 
     @property
     def work_left(self) -> float:
         """Frames' worth of work before this chunk is complete."""
         return self.end - self.next_frame + ENCODE_SHARE * self.unencoded
+
+    @property
+    def time_left(self) -> float:
+        """Seconds before this chunk is complete at its pace (frames where not measured)."""
+        return self.work_left * (self.pace or 1.0)
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,11 @@ class SplitCost:
     #: seconds from asking the running chunk to end early to the split-off part starting
     #: on the free worker (on a cluster: the cut's round trip and a task to schedule)
     handover_s: float = 0.0
+    #: Split ahead: once no chunk is queued, a worker still drawing counts as soon free
+    #: too, so the chunk that will end last is cut for the worker that will be free
+    #: first while it still has frames to give (near the end, the frames its encoder
+    #: holds cannot be given), and the cut's round trip passes while that worker works.
+    ahead: bool = False
 
 
 #: Splitting local chunks: the free worker is a process of this computer, at hand.
@@ -121,43 +133,44 @@ LOCAL_SPLIT = SplitCost()
 
 
 def choose_split(
-    running: Mapping[int, Running],
-    backlog: int = 0,
-    cost: SplitCost = LOCAL_SPLIT,
-    frame_s: float | None = None,
+    running: Mapping[int, Running], backlog: float = 0.0, cost: SplitCost = LOCAL_SPLIT
 ) -> tuple[int, int] | None:
     """Which running chunk to split for a free worker, and at which frame.
 
-    ``backlog``: frames the free worker's encoder has still to finish (0: it is idle; more:
-    it has drawn every frame of its chunk and takes the split-off part after that). The
-    chunk with the most work left is cut where both parts take as long: its worker still
-    has its own encoder's backlog to finish, the free one an encoder to start and the
-    ``cost``'s handover to wait for (in frames of ``frame_s`` seconds, the running chunks'
-    pace; a handover with no pace measured yet is no split). The render then ends with
-    both encoders busy, not one flushing alone. Chunks with every frame drawn are not
-    split. None if the split-off part would be under ``cost.min_frames``.
+    ``backlog``: the work the free worker has still to do, in the chunks' unit (seconds
+    where their paces are measured, else frames): 0 if it is idle; more if its encoder is
+    finishing, or with ``cost.ahead`` its own chunk (see ``free_workers``). It takes the
+    split-off part after that, or after the ``cost``'s handover if that is later (a
+    handover with no pace measured is no split). The chunk with the most time left is cut
+    where both parts take as long: its worker still has its own encoder's backlog to
+    finish, the free one an encoder to start. The render then ends with both encoders
+    busy, not one flushing alone. Chunks with every frame drawn are not split. None if
+    the split-off part would be under ``cost.min_frames``.
     """
     drawing = {index: chunk for index, chunk in running.items() if chunk.next_frame < chunk.end}
-    if not drawing or (cost.handover_s and not frame_s):
+    if not drawing or (cost.handover_s and not all(c.pace for c in drawing.values())):
         return None
-    handover = cost.handover_s / frame_s if frame_s else 0.0
-    index, chunk = max(drawing.items(), key=lambda item: item[1].work_left)
-    lead = ENCODE_SHARE * (chunk.unencoded - backlog) - START_FRAMES - handover
+    index, chunk = max(drawing.items(), key=lambda item: item[1].time_left)
+    wait = max(backlog, cost.handover_s) / (chunk.pace or 1.0)  # in the chunk's frames
+    lead = ENCODE_SHARE * chunk.unencoded - wait - START_FRAMES
     at = max(chunk.next_frame, ceil((chunk.next_frame + chunk.end - lead) / 2))
     if chunk.end - at < cost.min_frames:
         return None
     return index, at
 
 
-def free_workers(running: Mapping[int, Running], concurrency: int) -> list[int]:
-    """The workers free now or soon, soonest first, as the frames each has still to
-    encode (``choose_split``'s ``backlog``): 0 for each of the ``concurrency`` workers
-    with no chunk, the encoder's backlog for each chunk with every frame drawn."""
+def free_workers(
+    running: Mapping[int, Running], concurrency: int, ahead: bool = False
+) -> list[float]:
+    """The workers free now or soon, soonest first, as the work each has still to do
+    (``choose_split``'s ``backlog``, see ``Running.time_left``): 0 for each of the
+    ``concurrency`` workers with no chunk, the encoder's backlog for each chunk with every
+    frame drawn, and with ``ahead`` the work left of each chunk still drawing."""
     idle = max(0, concurrency - len(running))
-    flushing = sorted(
-        chunk.unencoded for chunk in running.values() if chunk.next_frame >= chunk.end
+    busy = sorted(
+        chunk.time_left for chunk in running.values() if ahead or chunk.next_frame >= chunk.end
     )
-    return [0] * idle + flushing
+    return [0.0] * idle + busy
 
 
 def encoder_threads(concurrency: int, cores: int, limited: bool = False) -> int | None:
