@@ -337,6 +337,21 @@ def test_a_split_chunk_that_fails_is_retried_with_its_new_end(
     assert (0, 2) in attempts, "chunk 0 was retried"
 
 
+def render_planned(
+    qtbot: QtBot, engine: RenderEngine, workers: WorkerPool, scene: Path, out: Path,
+    chunks: tuple[Chunk, ...], concurrency: int,
+) -> None:  # fmt: skip
+    """Render ``scene`` to ``out`` (FFV1) in ``chunks`` on ``concurrency`` workers, then
+    let ``workers`` go."""
+    job = prepare_job(probe_composition(scene), RenderSettings(
+        output=out, preset="ffv1", concurrency=concurrency))  # fmt: skip
+    try:
+        with qtbot.waitSignal(engine.finished, timeout=120000):
+            engine.start(replace(job, chunks=chunks))
+    finally:
+        workers.close()
+
+
 class _LateCutAnswers:
     """Local chunk attempts whose cut answers reach the engine late, as across a
     cluster's round trip: each answer is held until two cuts are awaited at once, or for
@@ -411,14 +426,7 @@ def test_idle_workers_are_each_given_part_of_a_different_chunk_at_once(
     engine = RenderEngine(chunk_attempt=answers)
     values: list[float] = []
     engine.aggregator.progressChanged.connect(values.append)
-    job = prepare_job(probe_composition(scene), RenderSettings(
-        output=out, preset="ffv1", concurrency=4))  # fmt: skip
-    job = replace(job, chunks=(Chunk(0, 0, 150), Chunk(1, 150, 300)))
-    try:
-        with qtbot.waitSignal(engine.finished, timeout=120000):
-            engine.start(job)
-    finally:
-        workers.close()
+    render_planned(qtbot, engine, workers, scene, out, (Chunk(0, 0, 150), Chunk(1, 150, 300)), 4)
     assert answers.held_out == 0, "a cut's answer was awaited alone"
     assert answers.most_awaited == 2
     assert framemd5(out) == reference
@@ -464,14 +472,7 @@ def test_splits_ahead_cut_the_long_chunk_while_the_short_one_still_draws(
             short_when_cut.append(short_chunk["fraction"])
 
     engine.chunkStateChanged.connect(on_state)
-    job = prepare_job(probe_composition(scene), RenderSettings(
-        output=out, preset="ffv1", concurrency=2))  # fmt: skip
-    job = replace(job, chunks=(Chunk(0, 0, 270), Chunk(1, 270, 300)))
-    try:
-        with qtbot.waitSignal(engine.finished, timeout=120000):
-            engine.start(job)
-    finally:
-        workers.close()
+    render_planned(qtbot, engine, workers, scene, out, (Chunk(0, 0, 270), Chunk(1, 270, 300)), 2)
     assert framemd5(out) == reference
     assert values == sorted(values) and values[-1] == 1.0
     assert short_when_cut, "the long chunk was not split"
