@@ -301,6 +301,55 @@ def _tracing_a_followed_path() -> dict[str, object]:
     return doc
 
 
+def _tracing_a_moving_path() -> dict[str, object]:
+    """:func:`_tracing_a_followed_path` with the null the arch's end follows moving from x
+    150 to x 200 over frames 0-29: the arch widens as the dot goes along it."""
+    doc = _tracing_a_followed_path()
+    layers = doc["layers"]
+    assert isinstance(layers, list)
+    layers[4]["ks"]["p"] = {"a": 1, "k": [
+        {"t": 0, "s": [150, 100, 0], "o": {"x": [0], "y": [0]}, "i": {"x": [1], "y": [1]}},
+        {"t": 29, "s": [200, 100, 0]}]}  # fmt: skip
+    return doc
+
+
+def _along_moving_arch(frame: int, share: float) -> np.ndarray:
+    """Where lottie-web puts the dot of :func:`_tracing_a_moving_path`: at the curve
+    parameter that ``share`` of the arch's length gives as measured at frame 0 (lottie-web
+    measures a traced path once and keeps the lengths), on the arch as it is at ``frame``."""
+    t = np.linspace(0, 1, 20001)
+
+    def arch(end: float) -> np.ndarray:
+        a, b, c, d = (np.array(p, float) for p in ([-80, 0], [-80, -100], [end, -100], [end, 0]))
+        u = t[:, None]
+        return (1 - u) ** 3 * a + 3 * (1 - u) ** 2 * u * b + 3 * (1 - u) * u * u * c + u**3 * d
+
+    first = arch(50)
+    lengths = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(first, axis=0).T))])
+    at = int(np.searchsorted(lengths, share * lengths[-1]))
+    return np.asarray(arch(50 + 50 * frame / 29)[at] + [100, 100])
+
+
+def test_a_null_tracing_a_moving_path_keeps_the_lengths_lottie_web_measured_first(
+    tmp_path: Path,
+) -> None:
+    """The traced arch widens as the dot goes: the dot is where lottie-web puts it, at the
+    share of the arch's length measured on the first frame, on the arch as it is now (up
+    to 6 px from the share of its length now; lottie-web's test animation lights.json
+    drew its bulbs 12 px off before, 0.42% of pixels)."""
+    comp = tmp_path / "moving.json"
+    comp.write_text(json.dumps(_tracing_a_moving_path()))
+    done = studio_render("render", comp, "-o", tmp_path / "out", "--preset", "png",
+                         "--frames", "0:30", "--progress", "none")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    for frame in (5, 15, 22, 25):
+        rgba = read_png(tmp_path / "out" / f"frame_{frame:06d}.png").astype(int)
+        red = np.argwhere((rgba[..., 0] > 200) & (rgba[..., 1] < 60) & (rgba[..., 3] > 200))
+        y, x = red.mean(axis=0) + 0.5
+        point = _along_moving_arch(frame, (frame % 20) / 20)
+        assert np.hypot(x - point[0], y - point[1]) < 1, (frame, x, y, point)
+
+
 @pytest.mark.parametrize("document", [_tracing_document, _tracing_a_followed_path])
 def test_a_null_traces_its_path_by_the_share_of_its_length(
     document: Callable[[], dict[str, object]], tmp_path: Path

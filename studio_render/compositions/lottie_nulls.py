@@ -23,7 +23,9 @@ the null, where lottie-web puts it: the share of the path's length measured as l
 measures it (150 points a segment), the Progress's ``loopOut`` included (the script loops
 it only while the effect's Loop box is ticked); the rotation the script gives the null
 (``tangentOnPath``: turned along the path) is baked the same way. Only a path that does not
-move inside its layer (no expression, no keyframes, no group transform).
+move inside its layer (no expression, no group transform), or one baked here. lottie-web
+measures the path's length once, when an expression first asks, and keeps those lengths
+as the path moves; so does the bake (measured on the tracing layer's first frame).
 """
 
 from __future__ import annotations
@@ -128,12 +130,25 @@ def _bake_trace(
         return False
     measured: dict[float, tuple[dict[str, Any], list[tuple[Segment, list[float]]]] | None] = {}
     held = _held_by_time(path)
+    frames = layer_frames(layer)
+    first = frames[0] if frames else 0
 
     def shape_at(frame: int) -> tuple[dict[str, Any], list[tuple[Segment, list[float]]]] | None:
-        """The traced path at composition ``frame``, and its segments measured."""
+        """The traced path at composition ``frame``, each segment with the lengths along it
+        that lottie-web measured once, on the path at the layer's first frame (it keeps
+        them as the path moves: ``pointOnPath`` caches ``_segmentsLength``)."""
         if frame not in measured:
             shape = _path_shape(path.get("k") if held is None else held.get(frame))
-            measured[frame] = None if shape is None else (shape, _measured(shape))
+            at_first = shape_at(first) if frame != first else None
+            segments = None if shape is None else _measured(shape)
+            if segments is not None and at_first is not None:
+                kept = [lengths for _, lengths in at_first[1]]
+                segments = (
+                    [(s, k) for (s, _), k in zip(segments, kept, strict=True)]
+                    if len(kept) == len(segments)
+                    else None
+                )
+            measured[frame] = None if shape is None or segments is None else (shape, segments)
         return measured[frame]
 
     def share_at(frame: int) -> float | None:
