@@ -42,6 +42,14 @@ Each render starts once the simulated machines are idle, as a render farm's mach
 between jobs: the workers joined and their groups using under a quarter of their quota
 (their render processes booted); "boot CPU s" is what the groups used until then.
 
+``--contention`` (with ``--quota`` or ``--cores``) measures what the simulated machines
+cost each other on this computer instead: a local ``-j 1`` render alone in its group, then
+as many at once as the largest of ``--workers``, each in a group of its own; it prints how
+much longer and how much more CPU the renders at once took, and so the most speed-up that
+many simulated machines could show here.
+
+    python benchmarks/cluster_bench.py --quota 0.4 --workers 4 --contention --frames 0:150
+
 ``--idle SECONDS`` measures what an idle worker costs instead: one ``studio-render
 worker`` (nanny, worker process, its booted render process) is left idle that long and
 the CPU share and memory of each process are printed.
@@ -509,18 +517,79 @@ def _median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def _local_argv(args: argparse.Namespace, frames: tuple[int, int], out: Path) -> list[str]:
+    """The command line of a local ``-j 1`` render of the benchmark's composition."""
+    argv = [sys.executable, "-m", "studio_render", "render", str(args.composition), "-o",
+            str(out), "-j", "1", "--frames", f"{frames[0]}:{frames[1]}", "--preset",
+            args.preset, "--progress", "none", "--frame-timeout", str(FRAME_TIMEOUT_S)]  # fmt: skip
+    return [*argv, "--size", args.size] if args.size else argv
+
+
 def local_confined(
     args: argparse.Namespace, frames: tuple[int, int], quota: Confinement, group: int, out: Path
 ) -> tuple[float, float]:
     """A local ``-j 1`` render confined to one group: wall seconds and CPU seconds."""
-    argv = [sys.executable, "-m", "studio_render", "render", str(args.composition), "-o",
-            str(out), "-j", "1", "--frames", f"{frames[0]}:{frames[1]}", "--preset",
-            args.preset, "--progress", "none", "--frame-timeout", str(FRAME_TIMEOUT_S)]  # fmt: skip
-    if args.size:
-        argv += ["--size", args.size]
     start = time.monotonic()
-    cpu = quota.run(group, argv)
+    cpu = quota.run(group, _local_argv(args, frames, out))
     return time.monotonic() - start, cpu
+
+
+def locals_at_once(
+    args: argparse.Namespace, frames: tuple[int, int], quota: Confinement, groups: Sequence[int],
+    folder: Path,
+) -> list[tuple[float, float]]:  # fmt: skip
+    """A local ``-j 1`` render in each of ``groups``, all at once: the wall and CPU seconds
+    of each."""
+    before = [quota.cpu_seconds(group) for group in groups]
+    start = time.monotonic()
+    procs = []
+    for group in groups:
+        argv = _local_argv(args, frames, folder / f"at-once-{group}{_suffix(args.preset)}")
+        procs.append(subprocess.Popen(quota.command(group, argv), stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.DEVNULL))  # fmt: skip
+        quota.started(group, procs[-1].pid)
+    walls: dict[int, float] = {}
+    while len(walls) < len(procs):
+        time.sleep(0.02)
+        for n, proc in enumerate(procs):
+            if n not in walls and proc.poll() is not None:
+                walls[n] = time.monotonic() - start
+    if any(proc.returncode for proc in procs):
+        raise SystemExit("a local render failed; run it alone to see why")
+    return [(walls[n], quota.cpu_seconds(group) - before[n]) for n, group in enumerate(groups)]
+
+
+def contention_mode(args: argparse.Namespace, frames: tuple[int, int], machines: int) -> None:
+    """What the simulated machines cost each other on this computer: a local ``-j 1``
+    render alone in its group, then ``machines`` of them at once, each in a group of its
+    own, ``--repeats`` rounds; then the most that ``machines`` simulated machines could show
+    here (``machines`` times the render alone, over the renders at once)."""
+    quota: Confinement
+    try:
+        quota = CoreSets(args.cores, machines) if args.cores else CpuQuota(args.quota)
+    except OSError as exc:
+        print(f"skipped: cannot simulate machines here ({exc})")
+        return
+    alone: list[tuple[float, float]] = []
+    together: list[tuple[float, float]] = []
+    try:
+        groups = [quota.add() for _ in range(machines)]
+        with tempfile.TemporaryDirectory() as tmp:
+            for _ in range(args.repeats):
+                out = Path(tmp) / f"alone{_suffix(args.preset)}"
+                alone.append(local_confined(args, frames, quota, groups[0], out))
+                runs = locals_at_once(args, frames, quota, groups, Path(tmp))
+                together += runs
+                print(f"alone {alone[-1][0]:.2f} s, {alone[-1][1]:.2f} CPU s; {machines} at once "
+                      f"{' '.join(f'{w:.2f}' for w, _ in runs)} s, "
+                      f"{' '.join(f'{c:.2f}' for _, c in runs)} CPU s; "
+                      f"load {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+    finally:
+        quota.remove()
+    wall = _median([w for w, _ in together]) / _median([w for w, _ in alone])
+    cpu = _median([c for _, c in together]) / _median([c for _, c in alone])
+    print(f"\n{machines} at once against alone, medians: wall x{wall:.3f}, CPU x{cpu:.3f}; "
+          f"{machines} machines can show at most {machines / wall:.2f}x here")  # fmt: skip
 
 
 def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[int]) -> None:
@@ -636,6 +705,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3,
                         help="interleaved rounds (--quota, --cores)")  # fmt: skip
     parser.add_argument("--idle", type=float, help="measure an idle worker for this long (s)")
+    parser.add_argument("--contention", action="store_true",
+                        help="with --quota or --cores: what the largest of --workers simulated "
+                        "machines cost each other here (local renders alone, then at "
+                        "once)")  # fmt: skip
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if args.idle:
@@ -653,6 +726,9 @@ def main() -> None:
     if args.quota or args.cores:
         confined = f"{args.cores} cores of its own" if args.cores else f"{args.quota:g} core"
         print(f"size {args.size or 'native'}, each worker confined to {confined}")
+        if args.contention:
+            contention_mode(args, frames, max(int(n) for n in args.workers.split(",")))
+            return
         quota_mode(args, frames, [int(n) for n in args.workers.split(",")])
         return
     print(f"{'workers':>7} {'chunks':>6} {'wall s':>8} {'speedup':>8} {'fps':>6} "
