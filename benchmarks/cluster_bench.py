@@ -559,16 +559,24 @@ def locals_at_once(
     return [(walls[n], quota.cpu_seconds(group) - before[n]) for n, group in enumerate(groups)]
 
 
+def _confinement(args: argparse.Namespace, groups: int) -> Confinement | None:
+    """The simulated machines' confinement (``--cores`` or ``--quota``) for ``groups``
+    groups; None, with a line saying why, where it cannot be made here."""
+    try:
+        return CoreSets(args.cores, groups) if args.cores else CpuQuota(args.quota)
+    except OSError as exc:
+        print(f"skipped: cannot simulate machines here ({exc}); --quota needs root on a "
+              "machine with cgroup v1 or v2 cpu control")  # fmt: skip
+        return None
+
+
 def contention_mode(args: argparse.Namespace, frames: tuple[int, int], machines: int) -> None:
     """What the simulated machines cost each other on this computer: a local ``-j 1``
     render alone in its group, then ``machines`` of them at once, each in a group of its
     own, ``--repeats`` rounds; then the most that ``machines`` simulated machines could show
     here (``machines`` times the render alone, over the renders at once)."""
-    quota: Confinement
-    try:
-        quota = CoreSets(args.cores, machines) if args.cores else CpuQuota(args.quota)
-    except OSError as exc:
-        print(f"skipped: cannot simulate machines here ({exc})")
+    quota = _confinement(args, machines)
+    if quota is None:
         return
     alone: list[tuple[float, float]] = []
     together: list[tuple[float, float]] = []
@@ -595,12 +603,8 @@ def contention_mode(args: argparse.Namespace, frames: tuple[int, int], machines:
 def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[int]) -> None:
     """Simulated machines: workers in CPU-quota cgroups (``--quota``) or on cores of their
     own (``--cores``), sizes interleaved, medians."""
-    quota: Confinement
-    try:
-        quota = CoreSets(args.cores, max(sizes) + 1) if args.cores else CpuQuota(args.quota)
-    except OSError as exc:
-        print(f"skipped: cannot simulate machines here ({exc}); --quota needs root on a "
-              "machine with cgroup v1 or v2 cpu control")  # fmt: skip
+    quota = _confinement(args, max(sizes) + 1)
+    if quota is None:
         return
     count = frames[1] - frames[0]
     width, _, height = (args.size or "").partition("x")

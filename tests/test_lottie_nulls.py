@@ -230,13 +230,19 @@ GUARDED_LOOP = (
 ARCH = [[-80, 0], [-80, -100], [80, -100], [80, 0]]
 
 
+def _arch(end: float = ARCH[-1][0]) -> tuple[np.ndarray, np.ndarray]:
+    """20001 points along the arch with its end at x ``end``, in its layer, and the length
+    up to each."""
+    t = np.linspace(0, 1, 20001)[:, None]
+    a, b, c, d = (np.array(p, float) for p in ([*ARCH[:2], [end, -100], [end, 0]]))
+    points = (1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t * t * c + t**3 * d
+    return points, np.concatenate([[0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+
+
 def _along_arch(share: float) -> tuple[np.ndarray, np.ndarray]:
     """The point at ``share`` of the arch's length in the composition, and the unit vector
-    along it there (measured on 20001 points)."""
-    t = np.linspace(0, 1, 20001)[:, None]
-    a, b, c, d = (np.array(p, float) for p in ARCH)
-    points = (1 - t) ** 3 * a + 3 * (1 - t) ** 2 * t * b + 3 * (1 - t) * t * t * c + t**3 * d
-    lengths = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(points, axis=0).T))])
+    along it there."""
+    points, lengths = _arch()
     i = int(np.searchsorted(lengths, share * lengths[-1]))
     i = min(max(i, 1), len(points) - 2)
     along = points[i + 1] - points[i - 1]
@@ -317,17 +323,9 @@ def _along_moving_arch(frame: int, share: float) -> np.ndarray:
     """Where lottie-web puts the dot of :func:`_tracing_a_moving_path`: at the curve
     parameter that ``share`` of the arch's length gives as measured at frame 0 (lottie-web
     measures a traced path once and keeps the lengths), on the arch as it is at ``frame``."""
-    t = np.linspace(0, 1, 20001)
-
-    def arch(end: float) -> np.ndarray:
-        a, b, c, d = (np.array(p, float) for p in ([-80, 0], [-80, -100], [end, -100], [end, 0]))
-        u = t[:, None]
-        return (1 - u) ** 3 * a + 3 * (1 - u) ** 2 * u * b + 3 * (1 - u) * u * u * c + u**3 * d
-
-    first = arch(50)
-    lengths = np.concatenate([[0], np.cumsum(np.hypot(*np.diff(first, axis=0).T))])
+    _, lengths = _arch(50)
     at = int(np.searchsorted(lengths, share * lengths[-1]))
-    return np.asarray(arch(50 + 50 * frame / 29)[at] + [100, 100])
+    return np.asarray(_arch(50 + 50 * frame / 29)[0][at] + [100, 100])
 
 
 def test_a_null_tracing_a_moving_path_keeps_the_lengths_lottie_web_measured_first(

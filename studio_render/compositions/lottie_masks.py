@@ -34,7 +34,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from studio_render.compositions.lottie_nulls import is_number
+from studio_render.compositions.lottie_nulls import path_shape
 
 #: ThorVG 1.0's mask method for each mode, not inverted and inverted.
 _METHODS = {
@@ -169,7 +169,7 @@ def _turned_clockwise(prop: object) -> dict[str, Any] | None:
         shapes = [s for k in keys for n in ("s", "e") for s in k.get(n) or []]
     else:
         return None
-    if not shapes or not all(_plain_shape(s) for s in shapes):
+    if not shapes or any(path_shape(s) is None for s in shapes):
         return None
     outlines = [_outline(s) for s in shapes]
     if any(_crosses_itself(points) for points in outlines):
@@ -184,17 +184,6 @@ def _turned_clockwise(prop: object) -> dict[str, Any] | None:
     turned = [{**k, **{n: [_reversed(s) for s in k[n]] for n in ("s", "e") if k.get(n)}}
               for k in keys]  # fmt: skip
     return {**prop, "k": turned}
-
-
-def _plain_shape(shape: object) -> bool:
-    """Whether ``shape`` is a bezier shape of matching vertex and tangent lists."""
-    if not isinstance(shape, dict):
-        return False
-    v, i, o = shape.get("v"), shape.get("i"), shape.get("o")
-    return (isinstance(v, list) and isinstance(i, list) and isinstance(o, list)
-            and len(v) == len(i) == len(o) > 0
-            and all(isinstance(p, list) and len(p) >= 2 and all(map(is_number, p[:2]))
-                    for p in (*v, *i, *o)))  # fmt: skip
 
 
 def _outline(shape: dict[str, Any]) -> list[tuple[float, float]]:

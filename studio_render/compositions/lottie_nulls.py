@@ -138,7 +138,7 @@ def _bake_trace(
         that lottie-web measured once, on the path at the layer's first frame (it keeps
         them as the path moves: ``pointOnPath`` caches ``_segmentsLength``)."""
         if frame not in measured:
-            shape = _path_shape(path.get("k") if held is None else held.get(frame))
+            shape = path_shape(path.get("k") if held is None else held.get(frame))
             at_first = shape_at(first) if frame != first else None
             segments = None if shape is None else _measured(shape)
             if segments is not None and at_first is not None:
@@ -231,7 +231,7 @@ def _held_by_time(prop: dict[str, Any]) -> dict[object, object] | None:
     return held
 
 
-def _path_shape(value: object) -> dict[str, Any] | None:
+def path_shape(value: object) -> dict[str, Any] | None:
     """``value`` if it is a path (``v``, ``i``, ``o``, ``c``) with points, or None."""
     if not isinstance(value, dict) or not _points(value.get("v")):
         return None
@@ -437,8 +437,7 @@ def _bake(path: dict[str, Any], layer: Layer, by_index: dict[object, Layer], fps
 def _points(value: object) -> bool:
     """Whether ``value`` is a list of points (lists of at least two numbers)."""
     return isinstance(value, list) and all(
-        isinstance(v, list) and len(v) >= 2 and all(isinstance(c, int | float) for c in v[:2])
-        for v in value
+        isinstance(v, list) and len(v) >= 2 and all(map(is_number, v[:2])) for v in value
     )
 
 
