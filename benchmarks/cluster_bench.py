@@ -351,6 +351,7 @@ class Result:
     #: The end of the render: chunks run (splits included), when each machine's last chunk
     #: ended, and the chunks split off for idle machines with when they were (s from start).
     runs: int = 0
+    machine_firsts: list[float] = field(default_factory=list)  # each machine's first frame
     machine_ends: list[float] = field(default_factory=list)
     splits: list[float] = field(default_factory=list)
     #: seconds from each cut request to the split-off part starting on another machine
@@ -437,6 +438,7 @@ def render_on(
         engine = RenderEngine(chunk_attempt=session.chunk_attempt)
         engine.failed.connect(lambda message, details: failures.append(message))
         planned, pids, ended = len(job.chunks), {}, {}  # index: pid; pid: last end
+        firsts: dict[int, float] = {}  # pid: its first frame drawn
 
         def started(index: int, pid: int, attempt: int) -> None:
             pids[index] = pid
@@ -446,6 +448,8 @@ def render_on(
                     handovers.append(time.monotonic() - asked.pop(0))
 
         def state(index: int, name: str, fraction: float) -> None:
+            if fraction > 0 and index in pids:
+                firsts.setdefault(pids[index], time.monotonic() - start)
             if name == "done" and index in pids:
                 ended[pids[index]] = time.monotonic() - start
             if name == "queued" and index >= planned and asked:  # the cut was answered
@@ -487,8 +491,8 @@ def render_on(
                   stats["pack_bytes"], stats["chunk_bytes"], lo,
                   (stats["first_start"] or end) - start, end - (stats["last_chunk"] or end),
                   stats["phases"], cpu_used, client_cpu, marks=marks, runs=len(pids),
-                  machine_ends=sorted(ended.values()), splits=splits,
-                  handovers=handovers, cut_answers=answers)  # fmt: skip
+                  machine_firsts=sorted(firsts.values()), machine_ends=sorted(ended.values()),
+                  splits=splits, handovers=handovers, cut_answers=answers)  # fmt: skip
 
 
 def local(args: argparse.Namespace, frames: tuple[int, int], most: int) -> None:
@@ -646,6 +650,7 @@ def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[in
                           f"{'':>8} before the first chunk, ends at (s): {steps}; "
                           f"CPU s: client {result.client_cpu_s:.2f}, "
                           f"scheduler {result.scheduler_cpu_s:.2f}\n"
+                          f"{'':>8} machines' first frame at {_times(result.machine_firsts)}\n"
                           f"{'':>8} the end: {result.runs} chunks run, machines' last chunk "
                           f"ended at {' '.join(f'{e:.2f}' for e in result.machine_ends)}, "
                           f"splits at {' '.join(f'{t:.2f}' for t in result.splits) or '-'} "
