@@ -11,8 +11,8 @@ Every connection checks that the scheduler and all workers run the same Studio R
 Python and Dask versions as this computer, and refuses the cluster if not. The command
 line opens its session with :class:`OpeningSession`, which connects, checks, packs and
 sends the composition in a thread, and has a worker's booted render process probe it
-there (no process boots on the client); each phase's time is kept in
-:attr:`ClusterSession.phases`.
+there (every worker's, for a Lottie file; no process boots on the client); each phase's
+time is kept in :attr:`ClusterSession.phases`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from studio_render.cluster.remote import probe_on_worker, remove_job
 from studio_render.cluster.versions import from_dask_versions, local_versions, mismatch_message
 from studio_render.cluster.worker_plugin import PLUGIN_NAME, ChunkCancelPlugin
 from studio_render.compositions.probe import ProbeStopped
-from studio_render.core.composition import CompositionInfo
+from studio_render.core.composition import CompositionInfo, kind_for_path
 from studio_render.core.errors import BadInput, one_line
 from studio_render.core.job import MAX_CONCURRENCY, RenderJob, RenderSettings, prepare_job
 from studio_render.core.plan import cluster_chunk_frames
@@ -201,30 +201,31 @@ class ClusterSession:
         """The info of ``composition``, sent ahead (:meth:`send_composition`), probed by a
         worker's booted render process (which keeps it for the job's chunks), as a local
         probe gives it: :class:`BadInput` for what cannot be rendered. ``stop``: set to
-        stop waiting (:class:`ProbeStopped`)."""
+        stop waiting (:class:`ProbeStopped`).
+
+        A Lottie file is probed on every worker at once: each prober keeps the animation
+        it loaded for its first chunk, so every machine is ready when the first answer
+        comes. The other probes run on as the job's tasks (released with it). A QML probe
+        keeps nothing, so one worker probes a scene."""
         began = time.monotonic()
         if self._sent is None or self._sent[0] != composition.resolve():
             raise RuntimeError(f"{composition} was not sent to the cluster")
-        self._threads()
+        threads = self._threads()
         local, upload = self._sent
-        future = self.client.submit(
+        places = list(threads) if kind_for_path(local) == "lottie" else [None]
+        futures = [self.client.submit(
             probe_on_worker, upload.future(), upload.job, upload.pack.digest,
             upload.pack.main, renderer, str(local.parent), pure=False,
+            workers=None if place is None else [place], allow_other_workers=place is not None,
             key=f"studio-render-probe-{uuid.uuid4().hex[:12]}",
-        )  # fmt: skip
-        stop = stop or threading.Event()
+        ) for place in places]  # fmt: skip
         try:
-            while not future.done():
-                if stop.wait(_POLL_S):
-                    raise ProbeStopped
-            answer = future.result()
-        except (BadInput, ProbeStopped):
+            answer = self._first_answer(composition, futures, stop or threading.Event())
+        except BaseException:
+            for future in futures:
+                future.release()  # their processes stop
             raise
-        except (Exception, asyncio.CancelledError) as exc:  # the scheduler gone, ...
-            raise BadInput(f"the cluster at {self.address} could not probe "
-                           f"{composition.name} ({one_line(exc)})") from None  # fmt: skip
-        finally:
-            future.release()
+        upload.tasks.extend(futures)
         self.phases["probe"] = time.monotonic() - began
         info = CompositionInfo.from_json(answer)
         audio = Path(info.audio) if info.audio and Path(info.audio).is_absolute() else None
@@ -232,6 +233,26 @@ class ClusterSession:
             value = os.path.relpath(audio, local.parent)
             raise BadInput(f"{composition.name}: audio file {value!r} not found")
         return info
+
+    def _first_answer(
+        self, composition: Path, futures: list[Any], stop: threading.Event
+    ) -> dict[str, Any]:
+        """The first probe's answer; its :class:`BadInput`; or, if every probe failed
+        otherwise (the scheduler gone, ...), a :class:`BadInput` saying so."""
+        pending, problem = list(futures), ""
+        while pending:
+            if stop.wait(_POLL_S):
+                raise ProbeStopped
+            for future in [f for f in pending if f.done()]:
+                pending.remove(future)
+                try:
+                    return cast(dict[str, Any], future.result())
+                except BadInput:
+                    raise
+                except (Exception, asyncio.CancelledError) as exc:
+                    problem = one_line(exc)
+        raise BadInput(f"the cluster at {self.address} could not probe "
+                       f"{composition.name} ({problem})")  # fmt: skip
 
     def prepare_job(
         self, info: CompositionInfo, settings: RenderSettings, concurrency: int | None = None

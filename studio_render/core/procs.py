@@ -30,8 +30,9 @@ STOP_STEP_S = 0.15
 _EOF = object()
 #: Names a worker's own TMPDIR (see ``SupervisedProcess(own_tmp=True)``).
 OWN_TMP_ENV = "STUDIO_RENDER_OWN_TMP"
-#: Names a file to which a serving worker appends "PID COMPOSITION" for each composition
-#: it loads (tests and benchmarks count loads with it).
+#: Names a file to which a serving worker appends "PID HOW COMPOSITION" for each
+#: composition it loads, HOW being ``probed`` (the animation its probe loaded, taken over)
+#: or ``opened`` (tests and benchmarks count loads with it).
 LOAD_LOG_ENV = "STUDIO_RENDER_LOAD_LOG"
 #: Process groups of the supervised processes not waited for yet (keys; a dict keeps
 #: additions from other threads safe while a signal handler reads it).

@@ -247,10 +247,12 @@ class _SourceCache:
                spec.work_folder, spec.renderer, spec.allow_network)  # fmt: skip
         if self._source is None or key != self._key:
             self._close_source()
-            self._source, self._key = self._probed_for(spec) or _open_source(spec), key
+            probed = self._probed_for(spec)
+            self._source, self._key = probed or _open_source(spec), key
             if log := os.environ.get(LOAD_LOG_ENV):  # for tests and benchmarks
+                how = "probed" if probed else "opened"  # taken over from the probe, or not
                 with open(log, "a", encoding="utf-8") as lines:
-                    lines.write(f"{os.getpid()} {spec.composition}\n")
+                    lines.write(f"{os.getpid()} {how} {spec.composition}\n")
         self._close_probed()
         return self._source
 

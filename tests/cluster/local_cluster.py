@@ -131,13 +131,15 @@ class LocalCluster:
         """Where the workers' chunk processes note each composition they load."""
         return self.log_dir / "loads.txt"
 
-    def loads(self, job: str) -> list[int]:
+    def loads(self, job: str, how: str | None = None) -> list[int]:
         """The process ids of the chunk processes that loaded the composition of ``job``
-        (a cluster job id), one per load."""
+        (a cluster job id), one per load; ``how``: only the loads that took the probe's
+        animation over (``"probed"``), or only those that opened the file (``"opened"``)."""
         if not self.load_log.exists():
             return []
-        lines = [line.split(" ", 1) for line in self.load_log.read_text().splitlines()]
-        return [int(pid) for pid, composition in lines if f"/{job}/" in composition]
+        lines = [line.split(" ", 2) for line in self.load_log.read_text().splitlines()]
+        return [int(pid) for pid, taken, composition in lines
+                if f"/{job}/" in composition and how in (None, taken)]  # fmt: skip
 
     def add_worker(self, name: str) -> None:
         self.nannies.append(self._spawn(

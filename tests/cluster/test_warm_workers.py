@@ -146,6 +146,34 @@ def test_the_composition_is_probed_by_a_booted_process_on_a_worker(
     assert {pid for _, pid, _ in watched.started} <= before
 
 
+def test_a_lottie_file_is_probed_on_every_worker_which_keeps_it_for_its_chunks(
+    qtbot: QtBot, two_workers: LocalCluster, corpus: Path, tmp_path: Path, local_framemd5: Any
+) -> None:
+    """A Lottie probe keeps the animation it loaded, so every worker's booted process
+    probes the file at once: each machine is ready for its first chunk when the answer
+    comes, and draws it with that animation, frame-identical to a local render."""
+    comp, out = corpus / "it's_lunch_time!.json", tmp_path / "out.mkv"
+    with ClusterSession(two_workers.address) as session:
+        booted = partial(_booted, session)
+
+        qtbot.waitUntil(lambda: len(booted()) == 2, timeout=60000)
+        before = booted()
+        session.send_composition(comp)
+        info = session.probe(comp)
+        assert info == probe_composition(comp)
+        qtbot.waitUntil(lambda: not booted() & before, timeout=30000)  # both probe it
+        settings = RenderSettings(output=out, preset="ffv1", frames=(0, 24), chunk_frames=6)
+        job = session.prepare_job(info, settings)
+        assert session.tasks.upload is not None
+        key = session.tasks.upload.job
+        watched = start_job(session, job)
+        assert wait_ended(qtbot, watched) == "finished", watched.failed
+    assert {pid for _, pid, _ in watched.started} <= before
+    assert sorted(two_workers.loads(key)) == sorted(before), "one load a worker"
+    assert two_workers.loads(key, "opened") == [], "each took over its probe's animation"
+    assert framemd5(out) == local_framemd5(comp, "-j", "2", "--frames", "0:24")
+
+
 def test_render_processes_run_without_the_nanny_s_malloc_setting(
     qtbot: QtBot, two_workers: LocalCluster
 ) -> None:
