@@ -13,9 +13,10 @@ job (:func:`close_pool`) or the worker stops. A running chunk also registers its
 :class:`ChunkSplitter`, so the client can ask it to end early (:func:`cut_chunk`).
 
 A worker keeps one booted, idle ``worker serve`` process per thread between jobs
-(:class:`Spares`; Python and Qt loaded, about 0.4 CPU s each, then no CPU while idle), so
-a job's first chunk there does not wait for one to boot. A job's pool takes these first;
-when the job ends, its processes exit and fresh spares boot for the next job.
+(:class:`Spares`; Python, Qt and ThorVG loaded, about 0.4 CPU s each, then no CPU while
+idle), so a job's first chunk there does not wait for one to boot. A job's pool takes
+these first; when the job ends, its processes exit and fresh spares boot for the next
+job.
 
 Loaded into every worker by ``studio-render worker`` (``--preload`` of this module) and
 registered again by each client, so plain ``dask worker`` processes get it as well.
@@ -93,8 +94,9 @@ def cut_chunk(key: str, at: int, dask_worker: Any = None) -> bool:
 class Spares:
     """Booted ``worker serve`` processes waiting for a job on this Dask worker. Thread-safe.
 
-    Booted for QML (Qt loaded), which serves Lottie chunks as well: the boot does not
-    depend on the composition, so they start with the worker and after each job.
+    Booted for either kind (``serve any``: Qt and the Lottie modules loaded, ThorVG's
+    import took 0.04 CPU s of a Lottie probe): the boot does not depend on the
+    composition, so they start with the worker and after each job.
     """
 
     def __init__(self) -> None:
@@ -113,7 +115,7 @@ class Spares:
             missing = 0 if self._closed else self.count - len(self._idle)
         for proc in dead:
             proc.stop()  # reap what is left of its group
-        booted = [SupervisedProcess(worker_command("serve", "qml"), own_tmp=True)
+        booted = [SupervisedProcess(worker_command("serve", "any"), own_tmp=True)
                   for _ in range(missing)]  # fmt: skip
         with self._lock:
             if not self._closed:

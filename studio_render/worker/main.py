@@ -309,7 +309,8 @@ class _Current:
 
 def serve(kind: str = "qml") -> NoReturn:
     """Render chunk after chunk as their specs arrive on stdin, until stdin ends.
-    ``kind``: what the render is expected to hold; only QML boots Qt ahead of time."""
+    ``kind``: what the render is expected to hold (``qml``, ``lottie``, or ``any``: either,
+    as a cluster's booted spares); what it names is loaded ahead of time (Qt for QML)."""
     specs: queue.Queue[dict[str, Any]] = queue.Queue()
     current = _Current()
 
@@ -325,12 +326,12 @@ def serve(kind: str = "qml") -> NoReturn:
         specs.put(request)
 
     _watch_stdin(on_line)
-    if kind == "lottie":
-        import studio_render.worker.lottie_frames
-    else:
+    if kind != "lottie":
         _qt_app()  # boot Qt and the QML engine's modules while no spec has come yet
         import studio_render.compositions.qml
-        import studio_render.worker.frames  # noqa: F401
+        import studio_render.worker.frames
+    if kind != "qml":
+        import studio_render.worker.lottie_frames  # noqa: F401
 
     sources = _SourceCache()
     while True:

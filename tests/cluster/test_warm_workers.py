@@ -75,24 +75,26 @@ def test_a_running_chunk_is_split_for_an_idle_machine(
 
 
 def _booted(session: ClusterSession) -> set[int]:
-    """The workers' booted render processes (Qt loaded), waiting for a job."""
+    """The workers' booted render processes (Qt and ThorVG loaded: ready for either kind),
+    waiting for a job."""
     answers = session.client.run(spare_pids).values()
-    return {pid for pids in answers for pid in pids if _qt_loaded(pid)}
+    return {pid for pids in answers for pid in pids if _ready(pid)}
 
 
-def _qt_loaded(pid: int) -> bool:
+def _ready(pid: int) -> bool:
     try:
-        return any("libQt6Quick" in m.path for m in psutil.Process(pid).memory_maps())
+        paths = [m.path for m in psutil.Process(pid).memory_maps()]
     except psutil.Error:
         return False
+    return all(any(lib in path for path in paths) for lib in ("libQt6Quick", "libthorvg"))
 
 
 def test_a_worker_s_first_chunk_finds_a_process_booted_and_loaded_before_it(
     qtbot: QtBot, two_workers: LocalCluster, small_qml: Path, tmp_path: Path
 ) -> None:
-    """Each worker keeps a render process per thread booted (Qt loaded) between jobs; as a
-    job is prepared they load its scene, its chunks take them, and when the job ends
-    they exit and fresh ones boot."""
+    """Each worker keeps a render process per thread booted (Qt and ThorVG loaded) between
+    jobs; as a job is prepared they load its scene, its chunks take them, and when the job
+    ends they exit and fresh ones boot."""
     with ClusterSession(two_workers.address) as session:
         booted = partial(_booted, session)
 
