@@ -480,6 +480,36 @@ def test_splits_ahead_cut_the_long_chunk_while_the_short_one_still_draws(
     assert still_drawing == ahead, short_when_cut
 
 
+def test_splits_ahead_serve_each_soon_free_worker_while_a_part_waits(
+    qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]]
+) -> None:
+    """Frames 0-239, 240-269 and 270-299 on three workers, splitting ahead: the long chunk
+    is cut for each of the two short chunks' workers while both still draw. A part split
+    off for the first (queued until it is free) does not hold back the second's cut."""
+    scene, reference = long_scene
+    out = tmp_path / "out.mkv"
+    workers = WorkerPool("qml")
+    engine = RenderEngine(chunk_attempt=_SplittingAhead(workers, True))
+    values: list[float] = []
+    engine.aggregator.progressChanged.connect(values.append)
+    short = {1: 0.0, 2: 0.0}  # the short chunks' fractions: under 0.5 while they draw
+    when_cut: list[tuple[float, float]] = []
+
+    def on_state(index: int, state: str, fraction: float) -> None:
+        if index in short:
+            short[index] = fraction
+        if index >= 3 and state == ChunkState.QUEUED:  # a part split off the long chunk
+            when_cut.append((short[1], short[2]))
+
+    engine.chunkStateChanged.connect(on_state)
+    chunks = (Chunk(0, 0, 240), Chunk(1, 240, 270), Chunk(2, 270, 300))
+    render_planned(qtbot, engine, workers, scene, out, chunks, 3)
+    assert framemd5(out) == reference
+    assert values == sorted(values) and values[-1] == 1.0
+    assert len(when_cut) >= 2, when_cut
+    assert max(when_cut[1]) < 0.5, f"the second cut waited for a short chunk: {when_cut}"
+
+
 def test_more_workers_midway_render_more_chunks_at_once(qtbot: QtBot, tmp_path: Path) -> None:
     """Workers 1 → 3 during a render: more chunks run at once after, none before, and the
     frames are those of a render at one worker."""

@@ -421,8 +421,8 @@ class RenderCore:
         left, of those not asked already, to end early (see ``choose_split``); the rest
         becomes a chunk of its own, queued for that worker. Several workers freed at once
         (the machines of a cluster near the end) are served together, not one cut's round
-        trip after another. Where splits go ahead (a cluster's), once nothing is queued
-        every worker counts as soon free, by the time its chunk has left."""
+        trip after another. Where splits go ahead (a cluster's), once every planned chunk
+        has started every worker counts as soon free, by the time its chunk has left."""
         if self.job is None or not self._splits or self._cancel.is_set():
             return
         paces = self._paces()
@@ -431,7 +431,9 @@ class RenderCore:
             for i, (drawn, unencoded) in self._drawn.items()
         }
         queued = len(self._chunks) - len(self._started)
-        ahead = self._split_cost.ahead and not queued
+        # ahead once every planned chunk has started: queued parts split off earlier are
+        # for the workers soonest free, and the next ones get cuts of their own
+        ahead = self._split_cost.ahead and all(c.index in self._started for c in self.job.chunks)
         free = free_workers(running, self._concurrency, ahead)
         while queued + len(self._splitting) < len(free):
             backlog = free[queued + len(self._splitting)]

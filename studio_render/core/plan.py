@@ -121,10 +121,11 @@ class SplitCost:
     #: seconds from asking the running chunk to end early to the split-off part starting
     #: on the free worker (on a cluster: the cut's round trip and a task to schedule)
     handover_s: float = 0.0
-    #: Split ahead: once no chunk is queued, a worker still drawing counts as soon free
-    #: too, so the chunk that will end last is cut for the worker that will be free
-    #: first while it still has frames to give (near the end, the frames its encoder
-    #: holds cannot be given), and the cut's round trip passes while that worker works.
+    #: Split ahead: once every planned chunk has started, a worker still drawing counts
+    #: as soon free too, so the chunk that will end last is cut for the worker that will
+    #: be free first while it still has frames to give (near the end, the frames its
+    #: encoder holds cannot be given), and the cut's round trip passes while that worker
+    #: works; then for the next worker, while the first one's part waits in the queue.
     ahead: bool = False
 
 
