@@ -13,6 +13,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -341,11 +342,18 @@ def render_planned(
     qtbot: QtBot, engine: RenderEngine, workers: WorkerPool, scene: Path, out: Path,
     chunks: tuple[Chunk, ...], concurrency: int,
 ) -> None:  # fmt: skip
-    """Render ``scene`` to ``out`` (FFV1) in ``chunks`` on ``concurrency`` workers, then
-    let ``workers`` go."""
-    job = prepare_job(probe_composition(scene), RenderSettings(
-        output=out, preset="ffv1", concurrency=concurrency))  # fmt: skip
+    """Render ``scene`` to ``out`` (FFV1) in ``chunks`` on ``concurrency`` workers, booted
+    and loaded first (the chunks' paces decide their splits, not how long each worker
+    took to boot on a busy computer), then let ``workers`` go."""
+    info = probe_composition(scene)
+    settings = RenderSettings(output=out, preset="ffv1", concurrency=concurrency)
+    job = prepare_job(info, settings)
+    warm_up = prepare_job(info, replace(settings, output=out.with_name(f"warm-up-{out.name}")))
     try:
+        booting = RenderEngine(chunk_attempt=partial(run_chunk_attempt, workers=workers))
+        with qtbot.waitSignal(booting.finished, timeout=120000):  # a frame on each at once
+            booting.start(replace(warm_up, chunks=tuple(
+                Chunk(i, i, i + 1) for i in range(concurrency))))  # fmt: skip
         with qtbot.waitSignal(engine.finished, timeout=120000):
             engine.start(replace(job, chunks=chunks))
     finally:
