@@ -457,35 +457,48 @@ class _SplittingAhead:
                                  **extra)  # fmt: skip
 
 
-@pytest.mark.parametrize("ahead", [False, True])
-def test_splits_ahead_cut_the_long_chunk_while_the_short_one_still_draws(
-    qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]], ahead: bool
-) -> None:
-    """Frames 0-269 and 270-299 on two workers. Splitting ahead, the long chunk is cut for
-    the worker of the short one as soon as nothing is queued, while that worker still
-    draws; otherwise once it has drawn its frames. Every frame lands once either way."""
+def _fractions_when_cut(
+    qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]],
+    chunks: tuple[Chunk, ...], ahead: bool,
+) -> list[tuple[float, ...]]:  # fmt: skip
+    """Render ``chunks`` of the long scene on as many workers, splitting ahead or not
+    (every frame lands once, progress never goes back); for each part split off, the
+    fractions of the planned chunks after the first as it was queued (a chunk's fraction is
+    (drawn + encoded) / 2 of its frames: under 0.5 while it draws)."""
     scene, reference = long_scene
     out = tmp_path / "out.mkv"
     workers = WorkerPool("qml")
     engine = RenderEngine(chunk_attempt=_SplittingAhead(workers, ahead))
     values: list[float] = []
     engine.aggregator.progressChanged.connect(values.append)
-    short_chunk = {"fraction": 0.0}
-    short_when_cut: list[float] = []
+    fractions = [0.0] * len(chunks)
+    when_cut: list[tuple[float, ...]] = []
 
     def on_state(index: int, state: str, fraction: float) -> None:
-        if index == 1:
-            short_chunk["fraction"] = fraction  # (drawn + encoded) / 2 of its 30 frames
-        if index >= 2 and state == ChunkState.QUEUED:  # the part cut off the long chunk
-            short_when_cut.append(short_chunk["fraction"])
+        if index < len(chunks):
+            fractions[index] = fraction
+        elif state == ChunkState.QUEUED:  # a part split off a running chunk
+            when_cut.append(tuple(fractions[1:]))
 
     engine.chunkStateChanged.connect(on_state)
-    render_planned(qtbot, engine, workers, scene, out, (Chunk(0, 0, 270), Chunk(1, 270, 300)), 2)
+    render_planned(qtbot, engine, workers, scene, out, chunks, len(chunks))
     assert framemd5(out) == reference
     assert values == sorted(values) and values[-1] == 1.0
-    assert short_when_cut, "the long chunk was not split"
-    still_drawing = short_when_cut[0] < 0.5  # under half: not every frame drawn yet
-    assert still_drawing == ahead, short_when_cut
+    return when_cut
+
+
+@pytest.mark.parametrize("ahead", [False, True])
+def test_splits_ahead_cut_the_long_chunk_while_the_short_one_still_draws(
+    qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]], ahead: bool
+) -> None:
+    """Frames 0-269 and 270-299 on two workers. Splitting ahead, the long chunk is cut for
+    the worker of the short one as soon as nothing is queued, while that worker still
+    draws; otherwise once it has drawn its frames."""
+    chunks = (Chunk(0, 0, 270), Chunk(1, 270, 300))
+    when_cut = _fractions_when_cut(qtbot, tmp_path, long_scene, chunks, ahead)
+    assert when_cut, "the long chunk was not split"
+    still_drawing = when_cut[0][0] < 0.5
+    assert still_drawing == ahead, when_cut
 
 
 def test_splits_ahead_serve_each_soon_free_worker_while_a_part_waits(
@@ -494,26 +507,8 @@ def test_splits_ahead_serve_each_soon_free_worker_while_a_part_waits(
     """Frames 0-239, 240-269 and 270-299 on three workers, splitting ahead: the long chunk
     is cut for each of the two short chunks' workers while both still draw. A part split
     off for the first (queued until it is free) does not hold back the second's cut."""
-    scene, reference = long_scene
-    out = tmp_path / "out.mkv"
-    workers = WorkerPool("qml")
-    engine = RenderEngine(chunk_attempt=_SplittingAhead(workers, True))
-    values: list[float] = []
-    engine.aggregator.progressChanged.connect(values.append)
-    short = {1: 0.0, 2: 0.0}  # the short chunks' fractions: under 0.5 while they draw
-    when_cut: list[tuple[float, float]] = []
-
-    def on_state(index: int, state: str, fraction: float) -> None:
-        if index in short:
-            short[index] = fraction
-        if index >= 3 and state == ChunkState.QUEUED:  # a part split off the long chunk
-            when_cut.append((short[1], short[2]))
-
-    engine.chunkStateChanged.connect(on_state)
     chunks = (Chunk(0, 0, 240), Chunk(1, 240, 270), Chunk(2, 270, 300))
-    render_planned(qtbot, engine, workers, scene, out, chunks, 3)
-    assert framemd5(out) == reference
-    assert values == sorted(values) and values[-1] == 1.0
+    when_cut = _fractions_when_cut(qtbot, tmp_path, long_scene, chunks, True)
     assert len(when_cut) >= 2, when_cut
     assert max(when_cut[1]) < 0.5, f"the second cut waited for a short chunk: {when_cut}"
 

@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from studio_render.cluster.client import ClusterSession
 from studio_render.cluster.worker_plugin import MALLOC_TRIM_ENV, Spares, spare_pids
 from studio_render.compositions.probe import probe_composition
+from studio_render.core.composition import CompositionInfo
 from studio_render.core.job import RenderSettings
 from tests.cluster.helpers import start_job, start_render, wait_ended
 from tests.cluster.local_cluster import LocalCluster, wait_gone
@@ -89,6 +90,19 @@ def _ready(pid: int) -> bool:
     return all(any(lib in path for path in paths) for lib in ("libQt6Quick", "libthorvg"))
 
 
+def _sent_and_probed(
+    qtbot: QtBot, session: ClusterSession, composition: Path
+) -> tuple[set[int], CompositionInfo]:
+    """Once both workers have their booted process, send ``composition`` and probe it on
+    the cluster: the processes booted before, and the info (a local probe's)."""
+    qtbot.waitUntil(lambda: len(_booted(session)) == 2, timeout=60000)
+    before = _booted(session)
+    session.send_composition(composition)
+    info = session.probe(composition)
+    assert info == probe_composition(composition)
+    return before, info
+
+
 def test_a_worker_s_first_chunk_finds_a_process_booted_and_loaded_before_it(
     qtbot: QtBot, two_workers: LocalCluster, small_qml: Path, tmp_path: Path
 ) -> None:
@@ -126,16 +140,10 @@ def test_the_composition_is_probed_by_a_booted_process_on_a_worker(
     booted process (none starts on the client); the answer reads as a local probe's, and
     the process stays for the job and loads the scene with the others."""
     with ClusterSession(two_workers.address) as session:
-        booted = partial(_booted, session)
-
-        qtbot.waitUntil(lambda: len(booted()) == 2, timeout=60000)
-        before = booted()
-        session.send_composition(small_qml)
-        info = session.probe(small_qml)
-        prober = before - booted()
+        before, info = _sent_and_probed(qtbot, session, small_qml)
+        prober = before - _booted(session)
         assert len(prober) == 1, "one booted process probed it"
         assert psutil.pid_exists(next(iter(prober))), "and stays for the job"
-        assert info == probe_composition(small_qml)
         assert session.phases["probe"] > 0
         settings = RenderSettings(output=tmp_path / "out.mkv", preset="ffv1", frames=(0, 16),
                                   chunk_frames=4)  # fmt: skip
@@ -156,14 +164,8 @@ def test_a_lottie_file_is_probed_on_every_worker_which_keeps_it_for_its_chunks(
     comes, and draws it with that animation, frame-identical to a local render."""
     comp, out = corpus / "it's_lunch_time!.json", tmp_path / "out.mkv"
     with ClusterSession(two_workers.address) as session:
-        booted = partial(_booted, session)
-
-        qtbot.waitUntil(lambda: len(booted()) == 2, timeout=60000)
-        before = booted()
-        session.send_composition(comp)
-        info = session.probe(comp)
-        assert info == probe_composition(comp)
-        qtbot.waitUntil(lambda: not booted() & before, timeout=30000)  # both probe it
+        before, info = _sent_and_probed(qtbot, session, comp)
+        qtbot.waitUntil(lambda: not _booted(session) & before, timeout=30000)  # both probe it
         settings = RenderSettings(output=out, preset="ffv1", frames=(0, 24), chunk_frames=6)
         job = session.prepare_job(info, settings)
         assert session.tasks.upload is not None
