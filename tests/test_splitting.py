@@ -3,6 +3,8 @@ chunk and frame, and the progress arithmetic when a chunk becomes two."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from studio_render.core.chunkspec import cut_line, parse_cut_line
@@ -173,6 +175,25 @@ def test_the_handover_passes_while_the_free_worker_still_works() -> None:
     _, soon_free = choose_split({0: chunk}, 0.5, cost) or (0, 0)
     assert while_busy == no_handover
     assert soon_free == (choose_split({0: chunk}, 2.0) or (0, 0))[1]
+
+
+def test_a_cut_ahead_waits_until_its_worker_is_nearly_free() -> None:
+    """Weighed again as the chunks draw, a cut for a worker still busy is made once that
+    worker has ``ahead_within`` frames' time left (or twice the handover), where it is
+    the cut made at once; a worker already free gets its cut at once."""
+    cost = SplitCost(MIN_CLUSTER_SPLIT_FRAMES, handover_s=0.2, ahead=True, ahead_within=20)
+    at_once = replace(cost, ahead_within=None)
+    long = Running(70, 200, pace=0.1)
+    busy = Running(20, 100, pace=0.1)  # 8 s left: 80 frames
+    assert choose_split({0: busy, 1: long}, busy.time_left, cost) is None
+    assert choose_split({0: busy, 1: long}, busy.time_left, at_once) is not None
+    nearly = Running(85, 100, pace=0.1)  # 1.5 s left: 15 frames
+    assert choose_split({0: nearly, 1: long}, nearly.time_left, cost) == choose_split(
+        {0: nearly, 1: long}, nearly.time_left, at_once
+    ) == (1, 144)  # fmt: skip
+    assert choose_split({1: long}, 0.0, cost) == choose_split({1: long}, 0.0, at_once)
+    slow_handover = replace(cost, handover_s=1.0)  # twice it: 2 s, over 20 frames' time
+    assert choose_split({0: nearly, 1: long}, 1.9, slow_handover) is not None
 
 
 def test_chunks_that_end_together_are_not_cut_ahead() -> None:

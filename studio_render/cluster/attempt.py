@@ -33,7 +33,7 @@ from studio_render.core.chunk_run import ChunkSplitter, Outcome
 from studio_render.core.chunkspec import ChunkSpec, parse_cut_line
 from studio_render.core.errors import one_line
 from studio_render.core.job import RenderJob
-from studio_render.core.plan import MIN_CLUSTER_SPLIT_FRAMES, SplitCost
+from studio_render.core.plan import CLUSTER_AHEAD_FRAMES, MIN_CLUSTER_SPLIT_FRAMES, SplitCost
 
 #: How soon an attempt sees its chunk cancelled.
 _POLL_S = 0.05
@@ -218,7 +218,8 @@ class ChunkTasks:
     """
 
     splits_chunks = True
-    split_cost = SplitCost(MIN_CLUSTER_SPLIT_FRAMES, handover_s=SPLIT_HANDOVER_S, ahead=True)
+    split_cost = SplitCost(MIN_CLUSTER_SPLIT_FRAMES, handover_s=SPLIT_HANDOVER_S, ahead=True,
+                           ahead_within=CLUSTER_AHEAD_FRAMES)  # fmt: skip
 
     def __init__(
         self,

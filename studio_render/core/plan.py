@@ -87,6 +87,10 @@ MIN_CLUSTER_SPLIT_FRAMES = 3
 ENCODE_SHARE = 0.75
 #: The work, in frames, of starting a chunk's encoder and its first frames.
 START_FRAMES = 3
+#: A cluster's cut ahead is made once the worker it is for has this many frames' time
+#: left: twice the frames between the engine's weighings (``PACE_FRAMES``), so the moment
+#: is not missed, and near enough that the paces need not predict far.
+CLUSTER_AHEAD_FRAMES = 20
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,11 @@ class SplitCost:
     #: encoder holds cannot be given), and the cut's round trip passes while that worker
     #: works; then for the next worker, while the first one's part waits in the queue.
     ahead: bool = False
+    #: With ``ahead``: a cut for a worker still busy waits until that worker has this
+    #: many frames' time left, at the pace of the chunk cut, or twice the handover if
+    #: longer (None: at once); weighed again meanwhile as the chunks draw, the paces then
+    #: predict a second or two, not the rest of the render.
+    ahead_within: int | None = None
 
 
 #: Splitting local chunks: the free worker is a process of this computer, at hand.
@@ -146,7 +155,8 @@ def choose_split(
     where both parts take as long: its worker still has its own encoder's backlog to
     finish, the free one an encoder to start. The render then ends with both encoders
     busy, not one flushing alone. Chunks with every frame drawn are not split. None if
-    the split-off part would be under ``cost.min_frames``.
+    the split-off part would be under ``cost.min_frames``, or (``cost.ahead_within``)
+    while the free worker is busy for longer than that.
     """
     drawing = {index: chunk for index, chunk in running.items() if chunk.next_frame < chunk.end}
     if not drawing or (cost.handover_s and not all(c.pace for c in drawing.values())):
@@ -157,6 +167,9 @@ def choose_split(
     at = max(chunk.next_frame, ceil((chunk.next_frame + chunk.end - lead) / 2))
     if chunk.end - at < cost.min_frames:
         return None
+    within = cost.ahead_within
+    if within is not None and backlog > max(2 * cost.handover_s, within * (chunk.pace or 1.0)):
+        return None  # too early to tell
     return index, at
 
 
