@@ -457,14 +457,15 @@ class _SplittingAhead:
                                  **extra)  # fmt: skip
 
 
-def _fractions_when_cut(
+def _cuts(
     qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]],
     chunks: tuple[Chunk, ...], ahead: bool,
-) -> list[tuple[float, ...]]:  # fmt: skip
+) -> list[tuple[tuple[float, ...], int]]:  # fmt: skip
     """Render ``chunks`` of the long scene on as many workers, splitting ahead or not
-    (every frame lands once, progress never goes back); for each part split off, the
-    fractions of the planned chunks after the first as it was queued (a chunk's fraction is
-    (drawn + encoded) / 2 of its frames: under 0.5 while it draws)."""
+    (every frame lands once, progress never goes back); for each part split off, as it
+    was queued: the fractions of the planned chunks after the first (a chunk's fraction
+    is (drawn + encoded) / 2 of its frames: under 0.5 while it draws), and how many parts
+    split off had started."""
     scene, reference = long_scene
     out = tmp_path / "out.mkv"
     workers = WorkerPool("qml")
@@ -472,19 +473,25 @@ def _fractions_when_cut(
     values: list[float] = []
     engine.aggregator.progressChanged.connect(values.append)
     fractions = [0.0] * len(chunks)
-    when_cut: list[tuple[float, ...]] = []
+    parts_started: set[int] = set()
+    cuts: list[tuple[tuple[float, ...], int]] = []
 
     def on_state(index: int, state: str, fraction: float) -> None:
         if index < len(chunks):
             fractions[index] = fraction
         elif state == ChunkState.QUEUED:  # a part split off a running chunk
-            when_cut.append(tuple(fractions[1:]))
+            cuts.append((tuple(fractions[1:]), len(parts_started)))
+
+    def on_started(index: int, pid: int, attempt: int) -> None:
+        if index >= len(chunks):
+            parts_started.add(index)
 
     engine.chunkStateChanged.connect(on_state)
+    engine.chunkStarted.connect(on_started)
     render_planned(qtbot, engine, workers, scene, out, chunks, len(chunks))
     assert framemd5(out) == reference
     assert values == sorted(values) and values[-1] == 1.0
-    return when_cut
+    return cuts
 
 
 @pytest.mark.parametrize("ahead", [False, True])
@@ -495,22 +502,22 @@ def test_splits_ahead_cut_the_long_chunk_while_the_short_one_still_draws(
     the worker of the short one as soon as nothing is queued, while that worker still
     draws; otherwise once it has drawn its frames."""
     chunks = (Chunk(0, 0, 270), Chunk(1, 270, 300))
-    when_cut = _fractions_when_cut(qtbot, tmp_path, long_scene, chunks, ahead)
-    assert when_cut, "the long chunk was not split"
-    still_drawing = when_cut[0][0] < 0.5
-    assert still_drawing == ahead, when_cut
+    cuts = _cuts(qtbot, tmp_path, long_scene, chunks, ahead)
+    assert cuts, "the long chunk was not split"
+    still_drawing = cuts[0][0][0] < 0.5
+    assert still_drawing == ahead, cuts
 
 
 def test_splits_ahead_serve_each_soon_free_worker_while_a_part_waits(
     qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]]
 ) -> None:
     """Frames 0-239, 240-269 and 270-299 on three workers, splitting ahead: the long chunk
-    is cut for each of the two short chunks' workers while both still draw. A part split
-    off for the first (queued until it is free) does not hold back the second's cut."""
+    is cut for each of the two short chunks' workers. A part split off for the first
+    (queued until that worker is free) does not hold back the second's cut."""
     chunks = (Chunk(0, 0, 240), Chunk(1, 240, 270), Chunk(2, 270, 300))
-    when_cut = _fractions_when_cut(qtbot, tmp_path, long_scene, chunks, True)
-    assert len(when_cut) >= 2, when_cut
-    assert max(when_cut[1]) < 0.5, f"the second cut waited for a short chunk: {when_cut}"
+    cuts = _cuts(qtbot, tmp_path, long_scene, chunks, True)
+    assert len(cuts) >= 2, cuts
+    assert cuts[1][1] == 0, f"the second cut waited for the first part to start: {cuts}"
 
 
 def test_more_workers_midway_render_more_chunks_at_once(qtbot: QtBot, tmp_path: Path) -> None:
