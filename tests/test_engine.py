@@ -511,10 +511,11 @@ def test_splits_ahead_cut_the_long_chunk_while_the_short_one_still_draws(
 def test_splits_ahead_serve_each_soon_free_worker_while_a_part_waits(
     qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]]
 ) -> None:
-    """Frames 0-239, 240-269 and 270-299 on three workers, splitting ahead: the long chunk
-    is cut for each of the two short chunks' workers. A part split off for the first
-    (queued until that worker is free) does not hold back the second's cut."""
-    chunks = (Chunk(0, 0, 240), Chunk(1, 240, 270), Chunk(2, 270, 300))
+    """Frames 0-139, 140-219 and 220-299 on three workers, splitting ahead: the long chunk
+    is cut for each of the two short chunks' workers (long enough to still draw when the
+    last chunk starts on a busy computer). A part split off for the first (queued until
+    that worker is free) does not hold back the second's cut."""
+    chunks = (Chunk(0, 0, 140), Chunk(1, 140, 220), Chunk(2, 220, 300))
     cuts = _cuts(qtbot, tmp_path, long_scene, chunks, True)
     assert len(cuts) >= 2, cuts
     assert cuts[1][1] == 0, f"the second cut waited for the first part to start: {cuts}"
