@@ -212,12 +212,13 @@ class ClusterSession:
             raise RuntimeError(f"{composition} was not sent to the cluster")
         threads = self._threads()
         local, upload = self._sent
-        places = list(threads) if kind_for_path(local) == "lottie" else [None]
+        places: list[dict[str, Any]] = [{}]  # anywhere
+        if kind_for_path(local) == "lottie":
+            places = [{"workers": [w], "allow_other_workers": True} for w in threads]
         futures = [self.client.submit(
             probe_on_worker, upload.future(), upload.job, upload.pack.digest,
             upload.pack.main, renderer, str(local.parent), pure=False,
-            workers=None if place is None else [place], allow_other_workers=place is not None,
-            key=f"studio-render-probe-{uuid.uuid4().hex[:12]}",
+            key=f"studio-render-probe-{uuid.uuid4().hex[:12]}", **place,
         ) for place in places]  # fmt: skip
         try:
             answer = self._first_answer(composition, futures, stop or threading.Event())

@@ -433,7 +433,7 @@ class RenderCore:
         queued = len(self._chunks) - len(self._started)
         # ahead once every planned chunk has started: queued parts split off earlier are
         # for the workers soonest free, and the next ones get cuts of their own
-        ahead = self._split_cost.ahead and all(c.index in self._started for c in self.job.chunks)
+        ahead = self._split_cost.ahead and self._started.issuperset(range(len(self.job.chunks)))
         free = free_workers(running, self._concurrency, ahead)
         while queued + len(self._splitting) < len(free):
             backlog = free[queued + len(self._splitting)]
