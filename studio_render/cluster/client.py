@@ -39,7 +39,7 @@ from studio_render.cluster.remote import probe_on_worker, remove_job
 from studio_render.cluster.versions import from_dask_versions, local_versions, mismatch_message
 from studio_render.cluster.worker_plugin import PLUGIN_NAME, ChunkCancelPlugin
 from studio_render.compositions.probe import ProbeStopped
-from studio_render.core.composition import CompositionInfo, kind_for_path
+from studio_render.core.composition import CompositionInfo
 from studio_render.core.errors import BadInput, one_line
 from studio_render.core.job import MAX_CONCURRENCY, RenderJob, RenderSettings, prepare_job
 from studio_render.core.plan import cluster_chunk_frames
@@ -203,18 +203,16 @@ class ClusterSession:
         probe gives it: :class:`BadInput` for what cannot be rendered. ``stop``: set to
         stop waiting (:class:`ProbeStopped`).
 
-        A Lottie file is probed on every worker at once: each prober keeps the animation
-        it loaded for its first chunk, so every machine is ready when the first answer
-        comes. The other probes run on as the job's tasks (released with it). A QML probe
-        keeps nothing, so one worker probes a scene."""
+        Every worker probes it at once, so every machine is ready for its first chunk
+        when the first answer comes: a Lottie prober keeps the animation it loaded, a QML
+        prober has its scene graph backend and Qt Quick's modules loaded. The other probes
+        run on as the job's tasks (released with it)."""
         began = time.monotonic()
         if self._sent is None or self._sent[0] != composition.resolve():
             raise RuntimeError(f"{composition} was not sent to the cluster")
         threads = self._threads()
         local, upload = self._sent
-        places: list[dict[str, Any]] = [{}]  # anywhere
-        if kind_for_path(local) == "lottie":
-            places = [{"workers": [w], "allow_other_workers": True} for w in threads]
+        places = [{"workers": [w], "allow_other_workers": True} for w in threads]
         futures = [self.client.submit(
             probe_on_worker, upload.future(), upload.job, upload.pack.digest,
             upload.pack.main, renderer, str(local.parent), pure=False,

@@ -133,17 +133,17 @@ def test_a_worker_s_first_chunk_finds_a_process_booted_and_loaded_before_it(
         assert not booted() & pids, "fresh processes for the next job"
 
 
-def test_the_composition_is_probed_by_a_booted_process_on_a_worker(
+def test_a_scene_is_probed_by_every_worker_s_booted_process_which_stays_for_the_job(
     qtbot: QtBot, two_workers: LocalCluster, small_qml: Path, tmp_path: Path
 ) -> None:
-    """As the command line does: the session probes the composition it sent in a worker's
-    booted process (none starts on the client); the answer reads as a local probe's, and
-    the process stays for the job and loads the scene with the others."""
+    """As the command line does: the session probes the composition it sent in the
+    workers' booted processes (none starts on the client), every worker's at once, so each
+    machine has Qt Quick ready for its first chunk; the answer reads as a local probe's,
+    and the processes stay for the job and load the scene."""
     with ClusterSession(two_workers.address) as session:
         before, info = _sent_and_probed(qtbot, session, small_qml)
-        prober = before - _booted(session)
-        assert len(prober) == 1, "one booted process probed it"
-        assert psutil.pid_exists(next(iter(prober))), "and stays for the job"
+        qtbot.waitUntil(lambda: not _booted(session) & before, timeout=30000)  # both probe it
+        assert all(psutil.pid_exists(pid) for pid in before), "and stay for the job"
         assert session.phases["probe"] > 0
         settings = RenderSettings(output=tmp_path / "out.mkv", preset="ffv1", frames=(0, 16),
                                   chunk_frames=4)  # fmt: skip
