@@ -21,9 +21,11 @@ the same quota is run in each round. It prints, per render: wall time, speed-up 
 the one-worker median, the client's time before the first chunk starts and after the last
 chunk's bytes arrive, the client's phases (connect, versions, pack, send, probe), when
 each step before the first chunk ended, CPU seconds per frame inside the workers'
-cgroups, KiB moved per frame, the CPU seconds of the client (this process and the ffmpeg
-processes it runs) and of the scheduler, and the end of the render (when each machine's
-last chunk ended, the chunks split off for idle machines); then the medians with the
+cgroups and how the workers' processes spent them (Dask's nanny and worker, drawing,
+encoding), KiB moved per frame, the CPU seconds of the client (this process and the ffmpeg
+processes it runs) and of the scheduler, when each machine drew its first frame and how
+long after one of its chunks ended its next one started, and the end of the render (when
+each machine's last chunk ended, the chunks split off for idle machines); then the medians with the
 range of the wall times. The machine being shared shows in the load average printed.
 
     python benchmarks/cluster_bench.py --quota 0.4 --workers 1,2,4 --repeats 3 \
@@ -344,6 +346,8 @@ class Result:
     client_cpu_s: float = 0.0  # this process (the client) and its children (the join)
     scheduler_cpu_s: float = float("nan")  # the scheduler process (--quota)
     boot_cpu_s: float = float("nan")  # the groups' CPU time before the render (--quota)
+    #: the workers' CPU seconds by what spent them: Dask, drawing, encoding (--quota)
+    cpu_split: dict[str, float] = field(default_factory=dict)
     #: When each step before the first chunk ended, in seconds from the start: the session
     #: open and the composition probed on a worker, the job prepared, the engine started,
     #: the first chunk submitted, the first chunk started on a worker.
@@ -357,6 +361,8 @@ class Result:
     #: seconds from each cut request to the split-off part starting on another machine
     handovers: list[float] = field(default_factory=list)
     cut_answers: list[float] = field(default_factory=list)  # the cut's round trip, of those
+    #: seconds from a machine's chunk ending (its bytes here) to its next chunk starting
+    gaps: list[float] = field(default_factory=list)
 
     @property
     def idle_at_end_s(self) -> float:
@@ -393,6 +399,44 @@ def _groups_cpu(quota: Confinement, groups: Sequence[int]) -> float:
     return sum(quota.cpu_seconds(group) for group in groups)
 
 
+#: Each process of the workers' trees: (what it does, its CPU seconds, its waited-for
+#: children's), by pid.
+TreeCpu = dict[int, tuple[str, float, float]]
+
+
+def _tree_cpu(roots: Sequence[int]) -> TreeCpu:
+    """The CPU seconds so far of every process under ``roots`` (``studio-render worker``
+    commands): Dask's (nanny, worker) and the render processes', whose waited-for
+    children are the chunks' encoders (ffmpeg)."""
+    found: TreeCpu = {}
+    for root in roots:
+        with contextlib.suppress(psutil.Error):
+            top = psutil.Process(root)
+            for proc in [top, *top.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    t = proc.cpu_times()
+                    argv = proc.cmdline()
+                    kind = "render" if "serve" in argv else "dask"
+                    if argv and "ffmpeg" in Path(argv[0]).name:
+                        kind = "encoder"  # counted once it exits, as its parent's child
+                    found[proc.pid] = (kind, t.user + t.system, t.children_user + t.children_system)
+    return found
+
+
+def _cpu_split(before: TreeCpu, after: TreeCpu) -> dict[str, float]:
+    """CPU seconds spent between two samples by Dask, by drawing and by encoding (a
+    render process's reaped children); an encoder still running is not counted."""
+    spent = {"Dask": 0.0, "drawing": 0.0, "encoding": 0.0}
+    for pid, (kind, own, children) in after.items():
+        was = before.get(pid, (kind, 0.0, 0.0))
+        if kind == "render":
+            spent["drawing"] += own - was[1]
+            spent["encoding"] += children - was[2]
+        elif kind == "dask":
+            spent["Dask"] += own - was[1]
+    return spent
+
+
 def _times(seconds: Sequence[float]) -> str:
     return " ".join(f"{t:.2f}" for t in seconds) or "-"
 
@@ -405,11 +449,12 @@ def _loopback_bytes() -> int:
 def render_on(
     address: str, demo: Path, frames: tuple[int, int], preset: str, chunk: int | None, out: Path,
     size: tuple[int, int] | None = None, cpu: Callable[[], float] = lambda: float("nan"),
+    tree_cpu: Callable[[], TreeCpu] = dict,
 ) -> Result:  # fmt: skip
     """One render through the engine with the cluster's chunk attempts, as the CLI does it:
     the session connects, checks, sends the composition and has a worker probe it. Timed
     from before connecting to the output in place. ``cpu``: the workers' CPU seconds so
-    far."""
+    far; ``tree_cpu``: their processes'."""
     from PySide6.QtCore import QCoreApplication
 
     from studio_render.cluster.client import OpeningSession
@@ -420,6 +465,7 @@ def render_on(
     app = QCoreApplication.instance() or QCoreApplication([])
     failures: list[str] = []
     lo, cpu_before, start = _loopback_bytes(), cpu(), time.monotonic()
+    tree_before = tree_cpu()
     client_before = _client_cpu()
     marks: dict[str, float] = {}
 
@@ -442,6 +488,8 @@ def render_on(
 
         def started(index: int, pid: int, attempt: int) -> None:
             pids[index] = pid
+            if pid in ended:
+                gaps.append(time.monotonic() - start - ended[pid])
             if index >= planned:
                 splits.append(time.monotonic() - start)
                 if asked:  # from the engine's cut request to the part starting elsewhere
@@ -456,6 +504,7 @@ def render_on(
                 answers.append(time.monotonic() - asked[0])
 
         splits: list[float] = []
+        gaps: list[float] = []
         asked: list[float] = []  # when the engine asked a running chunk to end early
         handovers: list[float] = []
         answers: list[float] = []  # from a cut request to its answer
@@ -477,6 +526,7 @@ def render_on(
         end = time.monotonic()
         ChunkSplitter.request = request  # type: ignore[method-assign]
         lo, cpu_used = _loopback_bytes() - lo, cpu() - cpu_before
+        split = _cpu_split(tree_before, tree_cpu())  # before the render processes exit
         client_cpu = _client_cpu() - client_before
         stats = session.stats()
         session.finish_job()
@@ -492,7 +542,8 @@ def render_on(
                   (stats["first_start"] or end) - start, end - (stats["last_chunk"] or end),
                   stats["phases"], cpu_used, client_cpu, marks=marks, runs=len(pids),
                   machine_firsts=sorted(firsts.values()), machine_ends=sorted(ended.values()),
-                  splits=splits, handovers=handovers, cut_answers=answers)  # fmt: skip
+                  splits=splits, handovers=handovers, cut_answers=answers,
+                  gaps=gaps, cpu_split=split)  # fmt: skip
 
 
 def local(args: argparse.Namespace, frames: tuple[int, int], most: int) -> None:
@@ -634,6 +685,7 @@ def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[in
                             cluster.address, args.composition, frames, args.preset,
                             args.chunk_frames, Path(tmp) / f"out{n}{suffix}", size,
                             partial(_groups_cpu, quota, used),
+                            partial(_tree_cpu, [proc.pid for proc in cluster.procs[1:]]),
                         )  # fmt: skip
                         scheduler = _process_cpu(cluster.procs[0].pid) - scheduler
                     finally:
@@ -643,14 +695,17 @@ def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[in
                     results[n].append(result)
                     phases = " ".join(f"{k} {v:.2f}" for k, v in result.phases.items())
                     steps = " ".join(f"{k} {v:.2f}" for k, v in result.marks.items())
+                    split = ", ".join(f"{k} {v / count:.4f}" for k, v in result.cpu_split.items())
                     print(f"{n:>8} {result.chunks:>6} {result.wall_s:7.2f} "
                           f"{result.before_s:8.2f} {result.after_s:7.2f} "
                           f"{result.cpu_s / count:11.3f} {result.kib_per_frame:9.1f} "
                           f"{result.boot_cpu_s:10.2f}  {phases}  {os.getloadavg()[0]:.1f}\n"
                           f"{'':>8} before the first chunk, ends at (s): {steps}; "
                           f"CPU s: client {result.client_cpu_s:.2f}, "
-                          f"scheduler {result.scheduler_cpu_s:.2f}\n"
-                          f"{'':>8} machines' first frame at {_times(result.machine_firsts)}\n"
+                          f"scheduler {result.scheduler_cpu_s:.2f}; CPU s/frame: "
+                          f"{split}\n"
+                          f"{'':>8} machines' first frame at {_times(result.machine_firsts)}; "
+                          f"their next chunk started {_times(result.gaps)} s after one ended\n"
                           f"{'':>8} the end: {result.runs} chunks run, machines' last chunk "
                           f"ended at {' '.join(f'{e:.2f}' for e in result.machine_ends)}, "
                           f"splits at {' '.join(f'{t:.2f}' for t in result.splits) or '-'} "
