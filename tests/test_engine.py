@@ -499,7 +499,7 @@ def test_splits_ahead_cut_the_long_chunk_while_the_short_one_still_draws(
     qtbot: QtBot, tmp_path: Path, long_scene: tuple[Path, list[str]], ahead: bool
 ) -> None:
     """Frames 0-269 and 270-299 on two workers. Splitting ahead, the long chunk is cut for
-    the worker of the short one as soon as nothing is queued, while that worker still
+    the worker of the short one once both chunks have started, while that worker still
     draws; otherwise once it has drawn its frames."""
     chunks = (Chunk(0, 0, 270), Chunk(1, 270, 300))
     cuts = _cuts(qtbot, tmp_path, long_scene, chunks, ahead)

@@ -11,8 +11,8 @@ Every connection checks that the scheduler and all workers run the same Studio R
 Python and Dask versions as this computer, and refuses the cluster if not. The command
 line opens its session with :class:`OpeningSession`, which connects, checks, packs and
 sends the composition in a thread, and has a worker's booted render process probe it
-there (every worker's, for a Lottie file; no process boots on the client); each phase's
-time is kept in :attr:`ClusterSession.phases`.
+there (every worker's at once; no process boots on the client); each phase's time is
+kept in :attr:`ClusterSession.phases`.
 """
 
 from __future__ import annotations
@@ -212,12 +212,12 @@ class ClusterSession:
             raise RuntimeError(f"{composition} was not sent to the cluster")
         threads = self._threads()
         local, upload = self._sent
-        places = [{"workers": [w], "allow_other_workers": True} for w in threads]
         futures = [self.client.submit(
             probe_on_worker, upload.future(), upload.job, upload.pack.digest,
             upload.pack.main, renderer, str(local.parent), pure=False,
-            key=f"studio-render-probe-{uuid.uuid4().hex[:12]}", **place,
-        ) for place in places]  # fmt: skip
+            key=f"studio-render-probe-{uuid.uuid4().hex[:12]}", workers=[worker],
+            allow_other_workers=True,
+        ) for worker in threads]  # fmt: skip
         try:
             answer = self._first_answer(composition, futures, stop or threading.Event())
         except BaseException:

@@ -94,12 +94,14 @@ def _sent_and_probed(
     qtbot: QtBot, session: ClusterSession, composition: Path
 ) -> tuple[set[int], CompositionInfo]:
     """Once both workers have their booted process, send ``composition`` and probe it on
-    the cluster: the processes booted before, and the info (a local probe's)."""
+    the cluster, then wait until both booted processes have taken a probe: the processes
+    booted before, and the info (a local probe's)."""
     qtbot.waitUntil(lambda: len(_booted(session)) == 2, timeout=60000)
     before = _booted(session)
     session.send_composition(composition)
     info = session.probe(composition)
     assert info == probe_composition(composition)
+    qtbot.waitUntil(lambda: not _booted(session) & before, timeout=30000)  # both probe it
     return before, info
 
 
@@ -142,7 +144,6 @@ def test_a_scene_is_probed_by_every_worker_s_booted_process_which_stays_for_the_
     and the processes stay for the job and load the scene."""
     with ClusterSession(two_workers.address) as session:
         before, info = _sent_and_probed(qtbot, session, small_qml)
-        qtbot.waitUntil(lambda: not _booted(session) & before, timeout=30000)  # both probe it
         assert all(psutil.pid_exists(pid) for pid in before), "and stay for the job"
         assert session.phases["probe"] > 0
         settings = RenderSettings(output=tmp_path / "out.mkv", preset="ffv1", frames=(0, 16),
@@ -165,7 +166,6 @@ def test_a_lottie_file_is_probed_on_every_worker_which_keeps_it_for_its_chunks(
     comp, out = corpus / "it's_lunch_time!.json", tmp_path / "out.mkv"
     with ClusterSession(two_workers.address) as session:
         before, info = _sent_and_probed(qtbot, session, comp)
-        qtbot.waitUntil(lambda: not _booted(session) & before, timeout=30000)  # both probe it
         settings = RenderSettings(output=out, preset="ffv1", frames=(0, 24), chunk_frames=6)
         job = session.prepare_job(info, settings)
         assert session.tasks.upload is not None
