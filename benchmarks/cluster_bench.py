@@ -74,8 +74,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
+
+if TYPE_CHECKING:
+    from studio_render.qt.engine import RenderEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "resources" / "demo" / "demo.qml"
@@ -167,12 +171,18 @@ class CpuQuota:
         usage = folders[-1] / "cpuacct.usage"
         return int(usage.read_text()) / 1e9 if usage.exists() else float("nan")
 
-    def remove(self) -> None:
-        """Remove the groups (their processes have ended)."""
+    def remove(self, timeout: float = 10.0) -> None:
+        """Remove the groups once their processes have ended (a worker's render processes
+        may outlive it by a moment), or give up after ``timeout``."""
+        deadline = time.monotonic() + timeout
         for folders in self.groups:
             for folder in folders:
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
+                while (folder / "cgroup.procs").exists():
+                    with contextlib.suppress(OSError):
+                        folder.rmdir()
+                    if time.monotonic() > deadline:
+                        break
+                    time.sleep(0.1)
 
 
 class CoreSets:
@@ -522,7 +532,13 @@ def render_on(
         engine.ended.connect(app.quit)
         engine.start(job)
         mark("engine")
-        app.exec()
+        _rendering.append(engine)
+        try:
+            app.exec()
+        finally:
+            _rendering.clear()
+        if _terminated:
+            raise SystemExit(128 + _terminated[0])
         end = time.monotonic()
         ChunkSplitter.request = request  # type: ignore[method-assign]
         lo, cpu_used = _loopback_bytes() - lo, cpu() - cpu_before
@@ -754,7 +770,24 @@ def quota_mode(args: argparse.Namespace, frames: tuple[int, int], sizes: list[in
         print(f"one-machine cluster / local: {one / local_wall:.2f}")
 
 
+#: The engine of the render in progress, which SIGTERM cancels (see ``_on_sigterm``).
+_rendering: list[RenderEngine] = []
+#: SIGTERM arrived during a render: the benchmark ends once it is cancelled.
+_terminated: list[int] = []
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    """End the benchmark, its clusters stopped and its groups removed: at once between
+    renders, else once the render in progress is cancelled (an exception raised in Qt's
+    event loop would not reach the ``finally`` blocks)."""
+    if not _rendering:
+        raise SystemExit(128 + signum)
+    _terminated.append(signum)
+    _rendering[0].cancel()
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _on_sigterm)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--composition", type=Path, default=DEMO)
     parser.add_argument("--frames", default="0:120")
