@@ -45,6 +45,16 @@ _POLL_S = 0.05
 SPLIT_HANDOVER_S = 0.2
 #: A chunk the cluster drops (rather than fails) is submitted again this many times.
 _DROPPED_RESUBMITS = 2
+#: Progress events a second for a whole render, shared by the chunks it runs at once: the
+#: scheduler forwards each to the client, so that load does not grow with the machines.
+RENDER_EVENTS_PER_SECOND = 20
+#: The fewest a chunk sends a second all the same (its strip in the window keeps moving).
+MIN_CHUNK_EVENTS_PER_SECOND = 2
+
+
+def chunk_events_per_second(slots: int) -> float:
+    """How many progress events a second each chunk sends when ``slots`` run at once."""
+    return max(MIN_CHUNK_EVENTS_PER_SECOND, RENDER_EVENTS_PER_SECOND / max(1, slots))
 
 
 @dataclass
@@ -234,6 +244,7 @@ class ChunkTasks:
         self.router = router
         self.upload: Upload | None = None
         self.retries = 0
+        self.events_per_second = chunk_events_per_second(1)  # each chunk's, set for a job
         self.transfer = Transfer()
         self.timings = Timings()
 
@@ -273,7 +284,8 @@ class ChunkTasks:
                     future = self.client.submit(
                         render_chunk, upload.future(), upload.job, upload.pack.digest,
                         to_remote(spec, upload.pack.main), self.topic, self.versions,
-                        key=key, pure=False, retries=self.retries, **self._placement(),
+                        self.events_per_second, key=key, pure=False, retries=self.retries,
+                        **self._placement(),
                     )  # fmt: skip
                     outcome = self._follow(future, spec, cancelled, route, key)
                 finally:

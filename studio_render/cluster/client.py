@@ -33,7 +33,13 @@ from distributed import Client
 from distributed.security import Security
 from distributed.versions import VersionMismatchWarning
 
-from studio_render.cluster.attempt import ChunkTasks, ProgressRouter, Timings, Upload
+from studio_render.cluster.attempt import (
+    ChunkTasks,
+    ProgressRouter,
+    Timings,
+    Upload,
+    chunk_events_per_second,
+)
 from studio_render.cluster.pack import pack_composition
 from studio_render.cluster.remote import probe_on_worker, remove_job
 from studio_render.cluster.versions import from_dask_versions, local_versions, mismatch_message
@@ -277,6 +283,7 @@ class ClusterSession:
             raise
         self.tasks.prepare_workers(job, threads)
         self.tasks.retries = settings.retries
+        self.tasks.events_per_second = chunk_events_per_second(slots)
         return job
 
     def _threads(self) -> dict[str, int]:

@@ -40,8 +40,6 @@ from studio_render.core.cpus import chunk_encoder_threads
 from studio_render.core.errors import BadInput
 from studio_render.core.ffmpeg import find_ffmpeg
 
-#: At most this many progress events a second per chunk (the last one always goes).
-EVENTS_PER_SECOND = 20
 _unpack_lock = threading.Lock()
 
 
@@ -57,12 +55,13 @@ class ChunkFailed(Exception):
 
 
 class _Reporter:
-    """Sends a run's start, (throttled) progress and the scene's problems (warnings) to
-    the client as worker events."""
+    """Sends a run's start, its progress (at most ``events_per_second``; the last always
+    goes) and the scene's problems (warnings) to the client as worker events."""
 
-    def __init__(self, worker: Worker, topic: str, key: str) -> None:
+    def __init__(self, worker: Worker, topic: str, key: str, events_per_second: float) -> None:
         self.worker, self.topic = worker, topic
         self.base = {"key": key, "run": uuid.uuid4().hex, "worker": worker.address}
+        self.interval = 1 / events_per_second
         self.last_sent = 0.0
         self.pending: tuple[int, int] | None = None
         self.lock = threading.Lock()
@@ -83,7 +82,7 @@ class _Reporter:
     def progress(self, rendered: int, encoded: int) -> None:
         with self.lock:
             self.pending = (rendered, encoded)
-            if time.monotonic() - self.last_sent >= 1 / EVENTS_PER_SECOND:
+            if time.monotonic() - self.last_sent >= self.interval:
                 self._send()
 
     def flush(self) -> None:
@@ -177,8 +176,10 @@ def render_chunk(
     remote_spec: str,
     topic: str,
     versions: Mapping[str, str | None],
+    events_per_second: float,
 ) -> tuple[int, list[tuple[str, bytes]]]:
-    """The Dask task: render one chunk here; where it ended, and its files."""
+    """The Dask task: render one chunk here, sending at most ``events_per_second``
+    progress events; where it ended, and its files."""
     worker = get_worker()
     wrong = differences(versions, local_versions())
     if wrong:
@@ -192,7 +193,7 @@ def render_chunk(
     output = Path(spec.output)
     out_dir = output.parent
     try:
-        reporter = _Reporter(worker, topic, key)
+        reporter = _Reporter(worker, topic, key, events_per_second)
         end = spec.end
 
         def on_cut(new_end: int) -> None:

@@ -29,6 +29,7 @@ def test_four_one_thread_workers_get_at_least_four_chunks_of_60_frames(
     with ClusterSession(four.address) as session:
         assert session.info.cores == 4
         watched = start_render(qtbot, session, small_qml, out)  # 60 frames, default plan
+        assert session.tasks.events_per_second == 5, "20 a second for the render, shared"
         assert wait_ended(qtbot, watched) == "finished", watched.failed
     assert watched.job.frame_count == 60
     assert len(watched.job.chunks) >= 4, watched.job.chunks
