@@ -50,6 +50,7 @@ from studio_render.core.ffmpeg import parse_progress_line
 from studio_render.core.procs import LOAD_LOG_ENV, own_tmpdir, remove_own_tmpdir
 from studio_render.worker.frame_range import FrameRange
 from studio_render.worker.heap import reuse_freed_memory
+from studio_render.worker.pages import small_pages_only
 
 if TYPE_CHECKING:
     from studio_render.worker.lottie_frames import LottieSource
@@ -478,6 +479,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: list[str]) -> int:
     reuse_freed_memory()
+    small_pages_only()  # for the encoders this worker starts
     try:
         if len(args) in (2, 3) and args[0] == "probe":
             answer = probe_answer(Path(args[1]), args[2] if len(args) == 3 else "auto")
