@@ -22,6 +22,24 @@ def studio_render(*args: str | Path, timeout: float = 240, env: dict[str, str] |
     )  # fmt: skip
 
 
+def chunk_worker(spec_json: str, timeout: float = 30) -> tuple[int, str]:
+    """Run ``python -m studio_render.worker chunk SPEC``, its stdin held open (its end
+    would tell the worker to exit): its exit code and stderr, the worker killed after
+    ``timeout`` seconds (code -9)."""
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "studio_render.worker", "chunk", spec_json],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        code = worker.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        code = -9
+    finally:
+        worker.kill()
+        _, stderr = worker.communicate()
+    return code, stderr
+
+
 def lottie_frame(doc: dict[str, Any], folder: Path, frame: int = 0) -> np.ndarray:
     """Frame ``frame`` of the Lottie document ``doc`` through the command line (``--preset
     png``, its files in ``folder``): RGBA, as ints."""

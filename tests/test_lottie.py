@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from studio_render.core.ffmpeg import find_ffmpeg
-from tests.cli import leftovers, studio_render
+from tests.cli import chunk_worker, leftovers, studio_render
 from tests.conftest import MOVING
 from tests.image_compare import on_background, read_png
 from tests.lottie_reference import REFERENCE, reference_frames, render_and_compare
@@ -279,15 +279,7 @@ def test_a_chunk_worker_stops_at_a_frame_that_never_finishes(corpus: Path, tmp_p
         "-s", "32x32", "-i", "-", "-f", "null", "-"], str(tmp_path / "x.mkv"),
     )  # fmt: skip
     started = time.monotonic()
-    worker = subprocess.Popen(  # stdin held open: its end would tell the worker to exit
-        [sys.executable, "-m", "studio_render.worker", "chunk", spec.to_json()],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        code = worker.wait(timeout=30)
-    finally:
-        worker.kill()
-        _, stderr = worker.communicate()
+    code, stderr = chunk_worker(spec.to_json(), timeout=30)
     assert time.monotonic() - started < 20
     assert code == 2, stderr
     assert "frame 7 took longer than" in stderr

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from studio_render.core.chunkspec import ChunkSpec
+from tests.cli import chunk_worker
 
 # Stands in for the encoder: keeps its own /proc status, then reads the frames to the end.
 _ENCODER = (
@@ -44,14 +45,6 @@ def test_a_workers_encoder_gets_no_huge_pages(tmp_path: Path) -> None:
         str(lottie), "lottie", 0, 4, 32, 32, 32, 32, False, "#ffffff",
         [sys.executable, "-c", _ENCODER, str(record)], str(tmp_path / "chunk.mkv"),
     )  # fmt: skip
-    worker = subprocess.Popen(  # stdin held open: its end would tell the worker to exit
-        [sys.executable, "-m", "studio_render.worker", "chunk", spec.to_json()],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        code = worker.wait(timeout=60)
-    finally:
-        worker.kill()
-        _, stderr = worker.communicate()
+    code, stderr = chunk_worker(spec.to_json(), timeout=60)
     assert code == 0, stderr
     assert _thp_enabled(record.read_text()) == "0"
