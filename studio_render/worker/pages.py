@@ -5,8 +5,8 @@ x264 asks the kernel for transparent huge pages for its frame buffers (about 135
 and on this project's virtual machine that is far slower than the small pages the
 encoder would touch: an encoder then spent 1-2 s of system time starting, mostly
 ``clear_page_erms``, and more when several started at once. Turning huge pages off for
-the worker (``prctl(PR_SET_THP_DISABLE)``, which its encoders inherit) leaves the
-pictures bit-identical and measured here (5 December 2026): a 60-frame 1080p encode
+the worker (``prctl(PR_SET_THP_DISABLE)``, which its encoders inherit) leaves their
+files byte-identical. Measured here (5 December 2026): a 60-frame 1080p encode took
 0.36-0.44 s of system time against 1.34-1.65, a local ``-j 2`` render of the demo 9-11%
 faster, four simulated cluster machines 3.8-4.1 times one instead of 3.1-3.4. It costs
 x264 about 2-4% more user time (more TLB misses), which a single long encode here did
