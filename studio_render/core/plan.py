@@ -25,9 +25,10 @@ class Chunk:
         return f"frames {self.start}-{self.end - 1}"
 
 
-#: Chunks per worker for uniform chunks (short local ranges): more chunks than workers, so
-#: a worker that finishes early takes the next one instead of idling. Each chunk costs an
-#: encoder start-up and a fresh keyframe (about 0.25 CPU s at 1080p), so not many more.
+#: Chunks per worker for uniform chunks (short ranges, and cluster renders): more chunks
+#: than workers, so a worker that finishes early takes the next one instead of idling.
+#: Each chunk costs an encoder start-up and a fresh keyframe (about 0.25 CPU s at 1080p),
+#: so not many more.
 CHUNKS_PER_WORKER = 2
 #: Shortest default chunk worth an encoder start-up.
 MIN_CHUNK_FRAMES = 30
@@ -45,15 +46,10 @@ def default_chunk_frames(frame_count: int, concurrency: int) -> int:
 
 
 def cluster_chunk_frames(frame_count: int, threads: int) -> int:
-    """A cluster's chunk length: one chunk for each of the ``threads`` of the connected
-    workers, where chunks of ``MIN_CLUSTER_CHUNK_FRAMES`` allow.
-
-    Not more: the running chunks are split ahead for the machines that will be free first
-    (``SplitCost.ahead``), which evens out the ends as a second round of chunks did,
-    without its encoder starts (measured on four machines: 7% faster than two chunks a
-    thread, see docs/cluster.md).
-    """
-    target = frame_count // max(1, threads)
+    """A cluster's chunk length: at least ``CHUNKS_PER_WORKER`` chunks for each of the
+    ``threads`` of the connected workers, where chunks of ``MIN_CLUSTER_CHUNK_FRAMES``
+    allow (running chunks are then split for threads left idle at the end)."""
+    target = frame_count // max(1, threads * CHUNKS_PER_WORKER)
     return max(1, min(frame_count, max(MIN_CLUSTER_CHUNK_FRAMES, target)))
 
 
